@@ -1,0 +1,17 @@
+/*
+ * commands.h - one entry point per command, one file each (cmd_*.c).
+ * Each takes argv with argv[0] = the command name and returns an exit code.
+ */
+#ifndef CAIRN_COMMANDS_H
+#define CAIRN_COMMANDS_H
+
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_project(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+
+#endif

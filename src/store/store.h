@@ -1,0 +1,149 @@
+/*
+ * store.h - the storage interface: the only door to persistent state.
+ *
+ * A `struct store` is an opaque handle over one backend (SQLite now,
+ * PostgreSQL later) reached through a `struct store_ops` table, so callers
+ * never know which. Everything is expressed in core types (core/model.h).
+ *
+ * Rules for every function here:
+ * - returns 0 or a negative enum cairn_err; detail goes into `err` (may be NULL);
+ * - arguments are borrowed; structs it fills own their strings (free them
+ *   with the *_release of core/model.h); strings it returns are owned
+ *   (free with free());
+ * - a handle is used by one thread at a time; open one handle per thread
+ *   (the HTTP server keeps a pool). Several handles, in one process or
+ *   several, may write the same database: writes wait up to the busy
+ *   timeout and then fail with CAIRN_EBUSY.
+ * - outside store_begin/store_commit each write is its own transaction.
+ */
+#ifndef CAIRN_STORE_H
+#define CAIRN_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "core/model.h"
+
+struct store;
+
+/* The newest database schema this build knows (the last migration). */
+int store_schema_version(void);
+
+enum {
+	STORE_CREATE = 1,      /* create the database if it does not exist */
+	STORE_NO_MIGRATE = 2,  /* fail with CAIRN_EVERSION rather than migrate */
+};
+
+/*
+ * Opens the database at `path` (a file path; "postgres://..." later).
+ * Migrates an older database forward after copying it to
+ * "<path>.v<N>-<unix time>.bak"; refuses (CAIRN_EVERSION) a database made by a
+ * newer Cairn. *out is owned: close it with store_close.
+ */
+int store_open(struct store **out, const char *path, int flags, struct buf *err);
+void store_close(struct store *st);
+/* The schema version of the open database (after migration). */
+int store_db_version(struct store *st);
+/* Copies a consistent snapshot of the database to `dest` (a new file). */
+int store_backup(struct store *st, const char *dest, struct buf *err);
+/* Runs the backend's integrity check; CAIRN_EIO with the report when bad. */
+int store_check(struct store *st, struct buf *err);
+
+/* Write transactions. Nested begin is an error. */
+int store_begin(struct store *st, struct buf *err);
+int store_commit(struct store *st, struct buf *err);
+void store_rollback(struct store *st);
+
+/* Key/value settings of the installation (the secret, defaults). */
+int store_meta_get(struct store *st, const char *key, char **value, struct buf *err);
+int store_meta_set(struct store *st, const char *key, const char *value, struct buf *err);
+
+/* Users. password_hash is an Argon2id string (libsodium's format). */
+int store_user_add(struct store *st, const char *name, const char *password_hash,
+		   bool is_admin, int64_t *id, struct buf *err);
+int store_user_get(struct store *st, const char *name, struct user *out,
+		   char **password_hash, struct buf *err);
+int store_user_get_id(struct store *st, int64_t id, struct user *out, struct buf *err);
+int store_user_set_password(struct store *st, int64_t id, const char *password_hash,
+			    struct buf *err);
+typedef int (*store_user_cb)(void *ctx, const struct user *u);
+int store_user_list(struct store *st, store_user_cb cb, void *ctx, struct buf *err);
+
+/*
+ * Projects. store_project_create also stores schema_json as version 1 (if
+ * not NULL) in the same transaction; the caller has validated it.
+ */
+int store_project_create(struct store *st, const char *name, const char *description,
+			 int64_t created_by, const char *schema_json, int64_t *id,
+			 struct buf *err);
+int store_project_get(struct store *st, const char *name, struct project *out,
+		      struct buf *err);
+int store_project_get_id(struct store *st, int64_t id, struct project *out,
+			 struct buf *err);
+typedef int (*store_project_cb)(void *ctx, const struct project *p);
+int store_project_list(struct store *st, store_project_cb cb, void *ctx, struct buf *err);
+
+/* Members of a project, with their role. */
+int store_member_set(struct store *st, int64_t project_id, int64_t user_id,
+		     enum role role, struct buf *err);
+/* CAIRN_ENOTFOUND when the user is not a member. */
+int store_member_get(struct store *st, int64_t project_id, int64_t user_id,
+		     enum role *role, struct buf *err);
+
+/*
+ * Label-schema versions. Each put makes a new version (returned) and makes it
+ * the project's current one. The labels it names get stable integer ids in
+ * the project's label table (matched by name to earlier versions).
+ * version 0 in store_schema_get means the current one.
+ */
+int store_schema_put(struct store *st, int64_t project_id, const char *schema_json,
+		     int64_t user_id, const char *message, int64_t *version,
+		     struct buf *err);
+int store_schema_get(struct store *st, int64_t project_id, int64_t version,
+		     char **schema_json, int64_t *version_out, struct buf *err);
+/* The label id the project uses for a label name; CAIRN_ENOTFOUND if none. */
+int store_label_id(struct store *st, int64_t project_id, const char *name,
+		   int64_t *label_id, struct buf *err);
+
+/*
+ * Items. store_item_add fails with CAIRN_EEXIST (and sets *id to the existing
+ * item) when the project already has an item with the same content hash.
+ * For bulk ingest wrap many adds in store_begin/store_commit.
+ */
+int store_item_add(struct store *st, const struct item *it, int64_t *id, struct buf *err);
+int store_item_get(struct store *st, int64_t id, struct item *out, struct buf *err);
+int store_item_find_hash(struct store *st, int64_t project_id, const char *hash,
+			 int64_t *id, struct buf *err);
+typedef int (*store_phash_cb)(void *ctx, int64_t item_id, uint64_t phash);
+/* Streams (id, phash) of the project's images that have a perceptual hash. */
+int store_item_phashes(struct store *st, int64_t project_id, store_phash_cb cb,
+		       void *ctx, struct buf *err);
+typedef int (*store_item_cb)(void *ctx, const struct item *it);
+/* Streams items in id order after `after_id`, at most `limit` (0 = all). */
+int store_item_list(struct store *st, int64_t project_id, int64_t after_id,
+		    int64_t limit, store_item_cb cb, void *ctx, struct buf *err);
+
+/* Counts kept up to date by the database itself, read in O(log n). */
+struct project_stats {
+	int64_t items;
+	int64_t bytes;
+	int64_t by_kind[ITEM_KIND_COUNT_];
+	int64_t by_status[ITEM_STATUS_COUNT_];
+	int64_t annotations;
+	int64_t objects;
+};
+int store_project_stats(struct store *st, int64_t project_id, struct project_stats *out,
+			struct buf *err);
+typedef int (*store_label_count_cb)(void *ctx, int64_t label_id, const char *name,
+				    int64_t objects);
+/* Object counts per label of the project (all annotation kinds). */
+int store_label_counts(struct store *st, int64_t project_id, store_label_count_cb cb,
+		       void *ctx, struct buf *err);
+
+/* Appends to the audit log. detail_json may be NULL. */
+int store_audit(struct store *st, int64_t user_id, int64_t project_id, const char *action,
+		const char *target_type, int64_t target_id, const char *detail_json,
+		struct buf *err);
+
+#endif
