@@ -1,0 +1,618 @@
+/*
+ * rle.c - COCO run-length masks: bitmap conversion, area, bbox, the
+ * compressed counts string, merge and IoU. The polygon rasteriser lives in
+ * rle_poly.c. Everything here is defensive about counts that do not sum to
+ * h*w and about zero-length runs, where pycocotools is not.
+ */
+#include "geom/rle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "geom/geom_int.h"
+#include "base/banned.h"
+
+void rle_release(struct rle *r)
+{
+	if (!r)
+		return;
+	free(r->counts);
+	r->counts = NULL;
+	r->n = 0;
+	r->h = r->w = 0;
+}
+
+void rle_from_counts(struct rle *out, const uint32_t *counts, size_t n,
+		     uint32_t h, uint32_t w)
+{
+	out->h = h;
+	out->w = w;
+	out->n = n;
+	out->counts = n ? geom_xmalloc(n * sizeof(*counts)) : NULL;
+	if (n)
+		memcpy(out->counts, counts, n * sizeof(*counts));
+}
+
+void rle_copy(struct rle *out, const struct rle *r)
+{
+	rle_from_counts(out, r->counts, r->n, r->h, r->w);
+}
+
+int rle_check(const struct rle *r, struct buf *err)
+{
+	uint64_t sum = 0, want = (uint64_t)r->h * r->w;
+	size_t i;
+
+	if (r->n && !r->counts) {
+		buf_setf(err, "rle: %zu counts but no array", r->n);
+		return CAIRN_EINVAL;
+	}
+	for (i = 0; i < r->n; i++) {
+		sum += r->counts[i];
+		if (sum > want) {
+			buf_setf(err, "rle: counts sum past h*w = %llu at run %zu",
+				 (unsigned long long)want, i);
+			return CAIRN_EINVAL;
+		}
+	}
+	if (sum != want) {
+		buf_setf(err, "rle: counts sum to %llu, expected h*w = %llu",
+			 (unsigned long long)sum, (unsigned long long)want);
+		return CAIRN_EINVAL;
+	}
+	return 0;
+}
+
+/* Appends one run to a growing counts array. */
+struct runs {
+	uint32_t *c;
+	size_t n, cap;
+};
+
+static void runs_push(struct runs *r, uint32_t v)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->c = geom_xrealloc(r->c, r->cap * sizeof(*r->c));
+	}
+	r->c[r->n++] = v;
+}
+
+static void runs_finish(struct rle *out, struct runs *r, uint32_t h,
+			uint32_t w)
+{
+	out->h = h;
+	out->w = w;
+	out->n = r->n;
+	out->counts = r->c;
+	if (!r->n) {
+		free(r->c);
+		out->counts = NULL;
+	}
+}
+
+void rle_normalize(struct rle *r)
+{
+	size_t i, k = 0;
+
+	/* Merge across zero-length runs: a zero run between two runs of the
+	 * other colour joins them. k is the index of the last written run. */
+	if (!r->n)
+		return;
+	for (i = 1; i < r->n; i++) {
+		uint32_t c = r->counts[i];
+		if (c == 0 && i + 1 < r->n) {
+			r->counts[k] += r->counts[i + 1];
+			i++;
+			continue;
+		}
+		if (c == 0)
+			continue;
+		r->counts[++k] = c;
+	}
+	r->n = k + 1;
+	/* A lone trailing zero count can only be the leading one. */
+	if (r->n > 1 && r->counts[r->n - 1] == 0)
+		r->n--;
+}
+
+int rle_equal(const struct rle *a, const struct rle *b)
+{
+	size_t ia = 0, ib = 0;
+	uint64_t ra = 0, rb = 0;
+	int va = 1, vb = 1;
+
+	if (a->h != b->h || a->w != b->w)
+		return 0;
+	for (;;) {
+		while (ra == 0 && ia < a->n) {
+			ra = a->counts[ia++];
+			va ^= 1;
+		}
+		while (rb == 0 && ib < b->n) {
+			rb = b->counts[ib++];
+			vb ^= 1;
+		}
+		if (ra == 0 || rb == 0)
+			return ra == rb;
+		if (va != vb)
+			return 0;
+		uint64_t c = ra < rb ? ra : rb;
+		ra -= c;
+		rb -= c;
+	}
+}
+
+/* Detects a zero byte in a word (the classic bit trick). */
+#define ONES ((uint64_t)0x0101010101010101ULL)
+#define HIGHS ((uint64_t)0x8080808080808080ULL)
+static inline int has_zero(uint64_t v)
+{
+	return ((v - ONES) & ~v & HIGHS) != 0;
+}
+
+int rle_from_bitmap(struct rle *out, const uint8_t *bitmap, uint32_t h,
+		    uint32_t w)
+{
+	uint64_t a = (uint64_t)h * w;
+	struct runs r = {0};
+	size_t j = 0, start = 0;
+	int p = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (a > UINT32_MAX)
+		return CAIRN_ETOOBIG;
+	r.cap = 64;
+	r.c = geom_xmalloc(r.cap * sizeof(*r.c));
+	while (j < a) {
+		/* Skip whole words that continue the current run. */
+		if (!p) {
+			while (j + 8 <= a) {
+				uint64_t v;
+				memcpy(&v, bitmap + j, 8);
+				if (v)
+					break;
+				j += 8;
+			}
+			while (j < a && !bitmap[j])
+				j++;
+		} else {
+			while (j + 8 <= a) {
+				uint64_t v;
+				memcpy(&v, bitmap + j, 8);
+				if (has_zero(v))
+					break;
+				j += 8;
+			}
+			while (j < a && bitmap[j])
+				j++;
+		}
+		runs_push(&r, (uint32_t)(j - start));
+		start = j;
+		p = !p;
+	}
+	if (a == 0)
+		runs_push(&r, 0);
+	runs_finish(out, &r, h, w);
+	return 0;
+}
+
+int rle_from_bitmap_rowmajor(struct rle *out, const uint8_t *bitmap,
+			     uint32_t h, uint32_t w)
+{
+	uint64_t a = (uint64_t)h * w;
+	struct runs r = {0};
+	uint32_t run = 0, x, y;
+	int p = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (a > UINT32_MAX)
+		return CAIRN_ETOOBIG;
+	for (x = 0; x < w; x++) {
+		const uint8_t *col = bitmap + x;
+		for (y = 0; y < h; y++) {
+			int v = col[(size_t)y * w] != 0;
+			if (v != p) {
+				runs_push(&r, run);
+				run = 0;
+				p = v;
+			}
+			run++;
+		}
+	}
+	runs_push(&r, run);
+	runs_finish(out, &r, h, w);
+	return 0;
+}
+
+int rle_to_bitmap(const struct rle *r, uint8_t *bitmap)
+{
+	size_t i, pos = 0;
+
+	if (rle_check(r, NULL))
+		return CAIRN_EINVAL;
+	for (i = 0; i < r->n; i++) {
+		memset(bitmap + pos, (int)(i & 1), r->counts[i]);
+		pos += r->counts[i];
+	}
+	return 0;
+}
+
+int rle_to_bitmap_rowmajor(const struct rle *r, uint8_t *bitmap)
+{
+	size_t i, pos = 0;
+	uint32_t h = r->h, w = r->w;
+
+	if (rle_check(r, NULL))
+		return CAIRN_EINVAL;
+	for (i = 0; i < r->n; i++) {
+		uint8_t v = (uint8_t)(i & 1);
+		size_t end = pos + r->counts[i];
+		for (; pos < end; pos++) {
+			size_t x = pos / h, y = pos % h;
+			bitmap[y * w + x] = v;
+		}
+	}
+	return 0;
+}
+
+uint64_t rle_area(const struct rle *r)
+{
+	uint64_t a = 0;
+	size_t i;
+
+	for (i = 1; i < r->n; i += 2)
+		a += r->counts[i];
+	return a;
+}
+
+void rle_bbox(const struct rle *r, double bbox[4])
+{
+	uint64_t pos = 0, h = r->h;
+	uint64_t xs = UINT64_MAX, xe = 0, ys = UINT64_MAX, ye = 0;
+	size_t i;
+
+	bbox[0] = bbox[1] = bbox[2] = bbox[3] = 0;
+	if (!r->h || !r->w)
+		return;
+	for (i = 0; i < r->n; i++) {
+		uint64_t c = r->counts[i], start = pos;
+		pos += c;
+		if (!(i & 1) || !c)
+			continue;
+		uint64_t x0 = start / h, x1 = (pos - 1) / h;
+		if (x0 < xs)
+			xs = x0;
+		if (x1 > xe)
+			xe = x1;
+		if (x0 < x1) {
+			ys = 0;
+			ye = h - 1;
+		} else {
+			uint64_t y0 = start % h, y1 = (pos - 1) % h;
+			if (y0 < ys)
+				ys = y0;
+			if (y1 > ye)
+				ye = y1;
+		}
+	}
+	if (xs == UINT64_MAX)
+		return;
+	bbox[0] = (double)xs;
+	bbox[1] = (double)ys;
+	bbox[2] = (double)(xe - xs + 1);
+	bbox[3] = (double)(ye - ys + 1);
+}
+
+int rle_to_string(const struct rle *r, struct buf *out)
+{
+	size_t i;
+	int rc;
+
+	/* At most 7 characters per count (35 bits cover a signed 33-bit
+	 * delta). */
+	if (r->n > (SIZE_MAX - 1) / 7)
+		return CAIRN_ETOOBIG;
+	rc = buf_grow(out, r->n * 7);
+	if (rc)
+		return rc;
+	char *s = out->data + out->len;
+	size_t p = 0;
+	for (i = 0; i < r->n; i++) {
+		int64_t x = r->counts[i];
+		int more = 1;
+		if (i > 2)
+			x -= (int64_t)r->counts[i - 2];
+		while (more) {
+			int c = (int)(x & 0x1f);
+			x >>= 5;
+			more = (c & 0x10) ? x != -1 : x != 0;
+			if (more)
+				c |= 0x20;
+			s[p++] = (char)(c + 48);
+		}
+	}
+	out->len += p;
+	out->data[out->len] = 0;
+	return 0;
+}
+
+int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
+		     uint32_t w, struct buf *err)
+{
+	uint64_t want = (uint64_t)h * w, sum = 0;
+	size_t p = 0, m = 0;
+	uint32_t *cnts;
+
+	memset(out, 0, sizeof(*out));
+	/* Each count takes at least one character. */
+	cnts = geom_xmalloc((len ? len : 1) * sizeof(*cnts));
+	while (p < len) {
+		int64_t x = 0;
+		unsigned k = 0;
+		size_t at = p;
+		int more = 1;
+		while (more) {
+			if (p >= len) {
+				buf_setf(err, "rle: counts string ends inside "
+					 "the value at offset %zu", at);
+				goto fail;
+			}
+			int c = (unsigned char)s[p] - 48;
+			if (c < 0 || c > 63) {
+				buf_setf(err, "rle: bad character at offset %zu "
+					 "of counts string", p);
+				goto fail;
+			}
+			if (k >= 12) {
+				buf_setf(err, "rle: value at offset %zu of "
+					 "counts string is too long", at);
+				goto fail;
+			}
+			x |= (int64_t)(c & 0x1f) << (5 * k);
+			more = c & 0x20;
+			p++;
+			k++;
+			if (!more && (c & 0x10))
+				x -= (int64_t)1 << (5 * k);
+		}
+		if (m > 2)
+			x += (int64_t)cnts[m - 2];
+		if (x < 0 || x > (int64_t)UINT32_MAX) {
+			buf_setf(err, "rle: count %zu (offset %zu) is out of "
+				 "range: %lld", m, at, (long long)x);
+			goto fail;
+		}
+		sum += (uint64_t)x;
+		if (sum > want) {
+			buf_setf(err, "rle: counts sum past h*w = %llu at "
+				 "count %zu (offset %zu)",
+				 (unsigned long long)want, m, at);
+			goto fail;
+		}
+		cnts[m++] = (uint32_t)x;
+	}
+	if (sum != want) {
+		buf_setf(err, "rle: counts sum to %llu, expected h*w = %llu",
+			 (unsigned long long)sum, (unsigned long long)want);
+		goto fail;
+	}
+	out->h = h;
+	out->w = w;
+	out->n = m;
+	out->counts = cnts;
+	if (!m) {
+		free(cnts);
+		out->counts = NULL;
+	}
+	return 0;
+fail:
+	free(cnts);
+	return CAIRN_EINVAL;
+}
+
+int rle_from_string(struct rle *out, const char *s, uint32_t h, uint32_t w,
+		    struct buf *err)
+{
+	return rle_from_stringn(out, s, strlen(s), h, w, err);
+}
+
+/* Walks two RLEs in step. One merge of a and b into r (op: 0 union, 1
+ * intersection); the output is canonical. */
+static void merge2(struct runs *r, const uint32_t *a, size_t na,
+		   const uint32_t *b, size_t nb, int intersect)
+{
+	size_t ia = 0, ib = 0;
+	uint64_t ra = 0, rb = 0, cur = 0;
+	int va = 1, vb = 1, v = 0;
+
+	r->n = 0;
+	for (;;) {
+		while (ra == 0 && ia < na) {
+			ra = a[ia++];
+			va ^= 1;
+		}
+		while (rb == 0 && ib < nb) {
+			rb = b[ib++];
+			vb ^= 1;
+		}
+		if (ra == 0 || rb == 0)
+			break;
+		uint64_t c = ra < rb ? ra : rb;
+		int nv = intersect ? (va & vb) : (va | vb);
+		if (nv != v) {
+			runs_push(r, (uint32_t)cur);
+			cur = 0;
+			v = nv;
+		}
+		cur += c;
+		ra -= c;
+		rb -= c;
+	}
+	runs_push(r, (uint32_t)cur);
+}
+
+int rle_merge(struct rle *out, const struct rle *rles, size_t n, int intersect,
+	      struct buf *err)
+{
+	struct runs acc = {0}, tmp = {0};
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (rles[i].h != rles[0].h || rles[i].w != rles[0].w) {
+			buf_setf(err, "rle: merge of masks of different sizes "
+				 "(%ux%u and %ux%u at %zu)", rles[0].h,
+				 rles[0].w, rles[i].h, rles[i].w, i);
+			return CAIRN_EINVAL;
+		}
+		if (rle_check(&rles[i], err))
+			return CAIRN_EINVAL;
+	}
+	if (n == 1) {
+		rle_copy(out, &rles[0]);
+		rle_normalize(out);
+		return 0;
+	}
+	merge2(&acc, rles[0].counts, rles[0].n, rles[1].counts, rles[1].n,
+	       intersect);
+	for (i = 2; i < n; i++) {
+		struct runs t;
+		merge2(&tmp, acc.c, acc.n, rles[i].counts, rles[i].n,
+		       intersect);
+		t = acc;
+		acc = tmp;
+		tmp = t;
+	}
+	free(tmp.c);
+	runs_finish(out, &acc, rles[0].h, rles[0].w);
+	return 0;
+}
+
+/* Intersection pixel count of two same-size valid RLEs. */
+static uint64_t inter_count(const uint32_t *a, size_t na, const uint32_t *b,
+			    size_t nb)
+{
+	size_t ia = 0, ib = 0;
+	uint64_t pa = 0, pb = 0, inter = 0;
+
+	/* Work in absolute positions: [pa, pa + a[ia]) is a's current run.
+	 * Only foreground runs of both can intersect. */
+	if (na < 2 || nb < 2)
+		return 0;
+	pa = a[0];
+	pb = b[0];
+	ia = 1;
+	ib = 1;
+	while (ia < na && ib < nb) {
+		uint64_t ea = pa + a[ia], eb = pb + b[ib];
+		uint64_t lo = pa > pb ? pa : pb, hi = ea < eb ? ea : eb;
+		if (hi > lo)
+			inter += hi - lo;
+		/* Advance whichever foreground run ends first, skipping the
+		 * background run after it. */
+		if (ea <= eb) {
+			pa = ea + (ia + 1 < na ? a[ia + 1] : 0);
+			ia += 2;
+		} else {
+			pb = eb + (ib + 1 < nb ? b[ib + 1] : 0);
+			ib += 2;
+		}
+	}
+	return inter;
+}
+
+int rle_inter_union(const struct rle *a, const struct rle *b, uint64_t *inter,
+		    uint64_t *uni)
+{
+	if (a->h != b->h || a->w != b->w)
+		return CAIRN_EINVAL;
+	uint64_t i = inter_count(a->counts, a->n, b->counts, b->n);
+	if (inter)
+		*inter = i;
+	if (uni)
+		*uni = rle_area(a) + rle_area(b) - i;
+	return 0;
+}
+
+static double iou_from(uint64_t i, uint64_t area_dt, uint64_t area_gt,
+		       int crowd)
+{
+	uint64_t u;
+	if (i == 0)
+		return 0;
+	u = crowd ? area_dt : area_dt + area_gt - i;
+	return (double)i / (double)u;
+}
+
+double rle_iou(const struct rle *dt, const struct rle *gt, int gt_crowd)
+{
+	if (dt->h != gt->h || dt->w != gt->w)
+		return -1;
+	return iou_from(inter_count(dt->counts, dt->n, gt->counts, gt->n),
+			rle_area(dt), rle_area(gt), gt_crowd);
+}
+
+struct iou_ctx {
+	const struct rle *dt, *gt;
+	const uint64_t *adt, *agt;
+	const uint8_t *crowd;
+	size_t ngt;
+	double *out;
+};
+
+static void iou_pair(void *arg, size_t i, size_t j)
+{
+	struct iou_ctx *c = arg;
+	const struct rle *d = &c->dt[i], *g = &c->gt[j];
+	int crowd = c->crowd && c->crowd[j];
+
+	if (d->h != g->h || d->w != g->w) {
+		c->out[i * c->ngt + j] = -1;
+		return;
+	}
+	c->out[i * c->ngt + j] = iou_from(inter_count(d->counts, d->n,
+						      g->counts, g->n),
+					  c->adt[i], c->agt[j], crowd);
+}
+
+void rle_iou_matrix(const struct rle *dt, size_t ndt, const struct rle *gt,
+		    size_t ngt, const uint8_t *crowd, double *out)
+{
+	struct iou_ctx c;
+	double *bd, *bg;
+	uint64_t *adt, *agt;
+	size_t i;
+
+	if (!ndt || !ngt)
+		return;
+	memset(out, 0, ndt * ngt * sizeof(*out));
+	bd = geom_xmalloc(ndt * 4 * sizeof(*bd));
+	bg = geom_xmalloc(ngt * 4 * sizeof(*bg));
+	adt = geom_xmalloc(ndt * sizeof(*adt));
+	agt = geom_xmalloc(ngt * sizeof(*agt));
+	for (i = 0; i < ndt; i++) {
+		rle_bbox(&dt[i], bd + 4 * i);
+		adt[i] = rle_area(&dt[i]);
+	}
+	for (i = 0; i < ngt; i++) {
+		rle_bbox(&gt[i], bg + 4 * i);
+		agt[i] = rle_area(&gt[i]);
+	}
+	c.dt = dt;
+	c.gt = gt;
+	c.adt = adt;
+	c.agt = agt;
+	c.crowd = crowd;
+	c.ngt = ngt;
+	c.out = out;
+	geom_box_sweep(bd, ndt, bg, ngt, iou_pair, &c);
+	free(bd);
+	free(bg);
+	free(adt);
+	free(agt);
+}
