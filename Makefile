@@ -18,11 +18,12 @@ UNIT_SRC := $(sort $(shell find tests/unit -name '*.c' 2>/dev/null))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 WEB_FILES := $(sort $(shell find web -type f 2>/dev/null))
-GEN := build/gen/web_assets.c
+GEN := build/gen/web_assets.c build/gen/migrations.c
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 
-REL_OBJ := $(patsubst %.c,build/rel/%.o,$(LIB_SRC)) build/rel/gen/web_assets.o
-ASAN_OBJ := $(patsubst %.c,build/asan/%.o,$(LIB_SRC)) build/asan/gen/web_assets.o
-FUZZ_OBJ := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/gen/web_assets.o
+REL_OBJ := $(patsubst %.c,build/rel/%.o,$(LIB_SRC)) build/rel/gen/web_assets.o build/rel/gen/migrations.o
+ASAN_OBJ := $(patsubst %.c,build/asan/%.o,$(LIB_SRC)) build/asan/gen/web_assets.o build/asan/gen/migrations.o
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/gen/web_assets.o build/fuzz/gen/migrations.o
 UNIT_OBJ := $(patsubst %.c,build/asan/%.o,$(UNIT_SRC))
 
 .PHONY: all test unit system browser fuzz fuzz-short bench run deps clean demo
@@ -31,8 +32,9 @@ all: build/cairn
 # Release build.
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
-build/rel/gen/web_assets.o: $(GEN)
+	@echo '  CC      $<'
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+build/rel/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
 build/cairn: build/rel/src/main.o $(REL_OBJ)
@@ -41,8 +43,9 @@ build/cairn: build/rel/src/main.o $(REL_OBJ)
 # Sanitizer build: the unit tests and the binary the system tests drive.
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
-build/asan/gen/web_assets.o: $(GEN)
+	@echo '  CC-SAN  $<'
+	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
+build/asan/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c $< -o $@
 build/asan/cairn: build/asan/src/main.o $(ASAN_OBJ)
@@ -51,15 +54,19 @@ build/asan/unit: $(UNIT_OBJ) $(ASAN_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcriterion
 
 # Web assets are embedded into the binary at build time.
-$(GEN): scripts/embed-web $(WEB_FILES)
+build/gen/web_assets.c: scripts/embed-files $(WEB_FILES)
 	@mkdir -p $(dir $@)
-	sh scripts/embed-web web > $@.tmp && mv $@.tmp $@
+	sh scripts/embed-files web web_assets > $@.tmp && mv $@.tmp $@
+build/gen/migrations.c: scripts/embed-files $(MIGRATIONS)
+	@mkdir -p $(dir $@)
+	sh scripts/embed-files src/store/migrations migration_files > $@.tmp && mv $@.tmp $@
 
 # libFuzzer build (clang), one binary per parser.
 build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
-build/fuzz/gen/web_assets.o: $(GEN)
+	@echo '  CC-FUZZ $<'
+	@clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+build/fuzz/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) -O1 -g -c $< -o $@
 build/fuzz/bin/%: tests/fuzz/%.c $(FUZZ_OBJ)

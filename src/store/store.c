@@ -1,0 +1,172 @@
+/*
+ * store.c - dispatch from the store.h API to the backend's ops table, and
+ * the choice of backend from the path.
+ */
+#include "store/store_int.h"
+
+#include <string.h>
+
+#include "base/err.h"
+#include "base/banned.h"
+
+int store_open(struct store **out, const char *path, int flags, struct buf *err)
+{
+	*out = NULL;
+	if (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13)) {
+		buf_setf(err, "store: the postgresql backend is not built yet");
+		return CAIRN_EUNSUPPORTED;
+	}
+	return store_sqlite_open(out, path, flags, err);
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+int store_db_version(struct store *st) { return st->ops->db_version(st); }
+int store_backup(struct store *st, const char *dest, struct buf *err) { return st->ops->backup(st, dest, err); }
+int store_check(struct store *st, struct buf *err) { return st->ops->check(st, err); }
+int store_begin(struct store *st, struct buf *err) { return st->ops->begin(st, err); }
+int store_commit(struct store *st, struct buf *err) { return st->ops->commit(st, err); }
+void store_rollback(struct store *st) { st->ops->rollback(st); }
+
+int store_meta_get(struct store *st, const char *key, char **value, struct buf *err)
+{
+	return st->ops->meta_get(st, key, value, err);
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value, struct buf *err)
+{
+	return st->ops->meta_set(st, key, value, err);
+}
+
+int store_user_add(struct store *st, const char *name, const char *password_hash,
+		   bool is_admin, int64_t *id, struct buf *err)
+{
+	return st->ops->user_add(st, name, password_hash, is_admin, id, err);
+}
+
+int store_user_get(struct store *st, const char *name, struct user *out,
+		   char **password_hash, struct buf *err)
+{
+	return st->ops->user_get(st, name, 0, out, password_hash, err);
+}
+
+int store_user_get_id(struct store *st, int64_t id, struct user *out, struct buf *err)
+{
+	return st->ops->user_get(st, NULL, id, out, NULL, err);
+}
+
+int store_user_set_password(struct store *st, int64_t id, const char *password_hash,
+			    struct buf *err)
+{
+	return st->ops->user_set_password(st, id, password_hash, err);
+}
+
+int store_user_list(struct store *st, store_user_cb cb, void *ctx, struct buf *err)
+{
+	return st->ops->user_list(st, cb, ctx, err);
+}
+
+int store_project_create(struct store *st, const char *name, const char *description,
+			 int64_t created_by, const char *schema_json, int64_t *id,
+			 struct buf *err)
+{
+	return st->ops->project_create(st, name, description, created_by, schema_json, id, err);
+}
+
+int store_project_get(struct store *st, const char *name, struct project *out,
+		      struct buf *err)
+{
+	return st->ops->project_get(st, name, 0, out, err);
+}
+
+int store_project_get_id(struct store *st, int64_t id, struct project *out, struct buf *err)
+{
+	return st->ops->project_get(st, NULL, id, out, err);
+}
+
+int store_project_list(struct store *st, store_project_cb cb, void *ctx, struct buf *err)
+{
+	return st->ops->project_list(st, cb, ctx, err);
+}
+
+int store_member_set(struct store *st, int64_t project_id, int64_t user_id, enum role role,
+		     struct buf *err)
+{
+	return st->ops->member_set(st, project_id, user_id, role, err);
+}
+
+int store_member_get(struct store *st, int64_t project_id, int64_t user_id, enum role *role,
+		     struct buf *err)
+{
+	return st->ops->member_get(st, project_id, user_id, role, err);
+}
+
+int store_schema_put(struct store *st, int64_t project_id, const char *schema_json,
+		     int64_t user_id, const char *message, int64_t *version, struct buf *err)
+{
+	return st->ops->schema_put(st, project_id, schema_json, user_id, message, version, err);
+}
+
+int store_schema_get(struct store *st, int64_t project_id, int64_t version,
+		     char **schema_json, int64_t *version_out, struct buf *err)
+{
+	return st->ops->schema_get(st, project_id, version, schema_json, version_out, err);
+}
+
+int store_label_id(struct store *st, int64_t project_id, const char *name, int64_t *label_id,
+		   struct buf *err)
+{
+	return st->ops->label_id(st, project_id, name, label_id, err);
+}
+
+int store_item_add(struct store *st, const struct item *it, int64_t *id, struct buf *err)
+{
+	return st->ops->item_add(st, it, id, err);
+}
+
+int store_item_get(struct store *st, int64_t id, struct item *out, struct buf *err)
+{
+	return st->ops->item_get(st, id, out, err);
+}
+
+int store_item_find_hash(struct store *st, int64_t project_id, const char *hash, int64_t *id,
+			 struct buf *err)
+{
+	return st->ops->item_find_hash(st, project_id, hash, id, err);
+}
+
+int store_item_phashes(struct store *st, int64_t project_id, store_phash_cb cb, void *ctx,
+		       struct buf *err)
+{
+	return st->ops->item_phashes(st, project_id, cb, ctx, err);
+}
+
+int store_item_list(struct store *st, int64_t project_id, int64_t after_id, int64_t limit,
+		    store_item_cb cb, void *ctx, struct buf *err)
+{
+	return st->ops->item_list(st, project_id, after_id, limit, cb, ctx, err);
+}
+
+int store_project_stats(struct store *st, int64_t project_id, struct project_stats *out,
+			struct buf *err)
+{
+	return st->ops->project_stats(st, project_id, out, err);
+}
+
+int store_label_counts(struct store *st, int64_t project_id, store_label_count_cb cb,
+		       void *ctx, struct buf *err)
+{
+	return st->ops->label_counts(st, project_id, cb, ctx, err);
+}
+
+int store_audit(struct store *st, int64_t user_id, int64_t project_id, const char *action,
+		const char *target_type, int64_t target_id, const char *detail_json,
+		struct buf *err)
+{
+	return st->ops->audit(st, user_id, project_id, action, target_type, target_id,
+			      detail_json, err);
+}

@@ -1,0 +1,69 @@
+/*
+ * store_int.h - what a storage backend implements: the ops table behind
+ * store.h. A backend's handle starts with `struct store` so store.c can
+ * dispatch without knowing the backend (SQLite's VFS pattern).
+ */
+#ifndef CAIRN_STORE_INT_H
+#define CAIRN_STORE_INT_H
+
+#include "store/store.h"
+
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *st);
+	int (*db_version)(struct store *st);
+	int (*backup)(struct store *st, const char *dest, struct buf *err);
+	int (*check)(struct store *st, struct buf *err);
+	int (*begin)(struct store *st, struct buf *err);
+	int (*commit)(struct store *st, struct buf *err);
+	void (*rollback)(struct store *st);
+	int (*meta_get)(struct store *st, const char *key, char **value, struct buf *err);
+	int (*meta_set)(struct store *st, const char *key, const char *value, struct buf *err);
+	int (*user_add)(struct store *st, const char *name, const char *password_hash,
+			bool is_admin, int64_t *id, struct buf *err);
+	int (*user_get)(struct store *st, const char *name, int64_t id, struct user *out,
+			char **password_hash, struct buf *err);
+	int (*user_set_password)(struct store *st, int64_t id, const char *password_hash,
+				 struct buf *err);
+	int (*user_list)(struct store *st, store_user_cb cb, void *ctx, struct buf *err);
+	int (*project_create)(struct store *st, const char *name, const char *description,
+			      int64_t created_by, const char *schema_json, int64_t *id,
+			      struct buf *err);
+	int (*project_get)(struct store *st, const char *name, int64_t id, struct project *out,
+			   struct buf *err);
+	int (*project_list)(struct store *st, store_project_cb cb, void *ctx, struct buf *err);
+	int (*member_set)(struct store *st, int64_t project_id, int64_t user_id, enum role role,
+			  struct buf *err);
+	int (*member_get)(struct store *st, int64_t project_id, int64_t user_id, enum role *role,
+			  struct buf *err);
+	int (*schema_put)(struct store *st, int64_t project_id, const char *schema_json,
+			  int64_t user_id, const char *message, int64_t *version, struct buf *err);
+	int (*schema_get)(struct store *st, int64_t project_id, int64_t version,
+			  char **schema_json, int64_t *version_out, struct buf *err);
+	int (*label_id)(struct store *st, int64_t project_id, const char *name,
+			int64_t *label_id, struct buf *err);
+	int (*item_add)(struct store *st, const struct item *it, int64_t *id, struct buf *err);
+	int (*item_get)(struct store *st, int64_t id, struct item *out, struct buf *err);
+	int (*item_find_hash)(struct store *st, int64_t project_id, const char *hash,
+			      int64_t *id, struct buf *err);
+	int (*item_phashes)(struct store *st, int64_t project_id, store_phash_cb cb, void *ctx,
+			    struct buf *err);
+	int (*item_list)(struct store *st, int64_t project_id, int64_t after_id, int64_t limit,
+			 store_item_cb cb, void *ctx, struct buf *err);
+	int (*project_stats)(struct store *st, int64_t project_id, struct project_stats *out,
+			     struct buf *err);
+	int (*label_counts)(struct store *st, int64_t project_id, store_label_count_cb cb,
+			    void *ctx, struct buf *err);
+	int (*audit)(struct store *st, int64_t user_id, int64_t project_id, const char *action,
+		     const char *target_type, int64_t target_id, const char *detail_json,
+		     struct buf *err);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Backends. */
+int store_sqlite_open(struct store **out, const char *path, int flags, struct buf *err);
+
+#endif

@@ -1,0 +1,1165 @@
+/*
+ * store_sqlite.c - the SQLite backend of store.h: WAL mode, prepared
+ * statements only (cached per handle), forward-only numbered migrations
+ * embedded from src/store/migrations/, each in its own transaction.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/asset.h"
+#include "base/err.h"
+#include "base/banned.h"
+
+#define STMT_CACHE 64
+#define BUSY_TIMEOUT_MS 10000
+
+struct sqlite_store {
+	struct store base;
+	sqlite3 *db;
+	char *path;
+	int version;
+	bool in_tx;
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[STMT_CACHE];
+	int ncache;
+};
+
+static const struct store_ops sqlite_ops;
+
+static struct sqlite_store *S(struct store *st)
+{
+	return (struct sqlite_store *)st;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Maps an SQLite result code to ours, with the message in err. */
+static int db_error(struct sqlite_store *s, int rc, const char *what, struct buf *err)
+{
+	int code;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: code = CAIRN_EBUSY; break;
+	case SQLITE_CONSTRAINT: code = CAIRN_EEXIST; break;
+	case SQLITE_NOMEM: code = CAIRN_ENOMEM; break;
+	case SQLITE_FULL: code = CAIRN_EIO; break;
+	case SQLITE_TOOBIG: code = CAIRN_ETOOBIG; break;
+	default: code = CAIRN_EIO;
+	}
+	buf_setf(err, "store: %s: %s", what, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return code;
+}
+
+/*
+ * Returns a reset, cleared prepared statement for sql, which must be a
+ * string literal: the cache is keyed by its address.
+ */
+static sqlite3_stmt *stmt(struct sqlite_store *s, const char *sql, struct buf *err)
+{
+	for (int i = 0; i < s->ncache; i++) {
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].stmt);
+			sqlite3_clear_bindings(s->cache[i].stmt);
+			return s->cache[i].stmt;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		db_error(s, rc, "prepare", err);
+		return NULL;
+	}
+	if (s->ncache < STMT_CACHE) {
+		s->cache[s->ncache].sql = sql;
+		s->cache[s->ncache].stmt = st;
+		s->ncache++;
+	} else {
+		/* Never reached with the fixed set of statements below; keep it
+		 * correct anyway by evicting the oldest entry. */
+		sqlite3_finalize(s->cache[0].stmt);
+		memmove(&s->cache[0], &s->cache[1], sizeof(s->cache[0]) * (STMT_CACHE - 1));
+		s->cache[STMT_CACHE - 1].sql = sql;
+		s->cache[STMT_CACHE - 1].stmt = st;
+	}
+	return st;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static char *col_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+/* Steps a statement that returns no rows. */
+static int step_done(struct sqlite_store *s, sqlite3_stmt *st, const char *what, struct buf *err)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(s, rc, what, err);
+	return 0;
+}
+
+static int exec(struct sqlite_store *s, const char *sql, const char *what, struct buf *err)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, what, err);
+	return 0;
+}
+
+/* Runs fn inside a transaction unless the caller already opened one. */
+#define TX_BEGIN(s, err)                                                     \
+	bool own_tx_ = !(s)->in_tx;                                          \
+	if (own_tx_) {                                                       \
+		int txrc_ = exec((s), "BEGIN IMMEDIATE", "begin", (err));    \
+		if (txrc_)                                                   \
+			return txrc_;                                        \
+	}
+#define TX_END(s, rc, err)                                                   \
+	do {                                                                 \
+		if (own_tx_) {                                               \
+			if (rc)                                              \
+				sqlite3_exec((s)->db, "ROLLBACK", NULL, NULL, NULL); \
+			else                                                 \
+				rc = exec((s), "COMMIT", "commit", (err));   \
+		}                                                            \
+	} while (0)
+
+/* ---- migrations ---- */
+
+static int migration_number(const char *path)
+{
+	/* "/0001_init.sql" -> 1 */
+	const char *p = path + (path[0] == '/');
+	int n = 0, digits = 0;
+	while (*p >= '0' && *p <= '9' && digits < 6) {
+		n = n * 10 + (*p - '0');
+		p++;
+		digits++;
+	}
+	return digits ? n : -1;
+}
+
+int store_schema_version(void)
+{
+	int max = 0;
+	for (const struct asset *a = migration_files; a->path; a++) {
+		int n = migration_number(a->path);
+		if (n > max)
+			max = n;
+	}
+	return max;
+}
+
+static int read_user_version(struct sqlite_store *s, int *v, struct buf *err)
+{
+	sqlite3_stmt *st = stmt(s, "PRAGMA user_version", err);
+	if (!st)
+		return CAIRN_EIO;
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return db_error(s, rc, "read the schema version", err);
+	*v = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int backup_to(struct sqlite_store *s, const char *dest, struct buf *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "VACUUM INTO ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "prepare backup", err);
+	sqlite3_bind_text(st, 1, dest, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "copy the database before migrating", err);
+	return 0;
+}
+
+static int migrate(struct sqlite_store *s, int flags, struct buf *err)
+{
+	int have, want = store_schema_version(), rc;
+	if ((rc = read_user_version(s, &have, err)))
+		return rc;
+	if (have > want) {
+		buf_setf(err, "store: '%s' has schema version %d, newer than this cairn (%d); "
+			 "upgrade cairn to open it", s->path, have, want);
+		return CAIRN_EVERSION;
+	}
+	if (have == want) {
+		s->version = have;
+		return 0;
+	}
+	if (flags & STORE_NO_MIGRATE) {
+		buf_setf(err, "store: '%s' has schema version %d and needs migrating to %d",
+			 s->path, have, want);
+		return CAIRN_EVERSION;
+	}
+	if (have > 0) {
+		char dest[4096];
+		snprintf(dest, sizeof(dest), "%s.v%d-%lld.bak", s->path, have,
+			 (long long)(now_ms() / 1000));
+		if ((rc = backup_to(s, dest, err)))
+			return rc;
+	}
+	for (int v = have + 1; v <= want; v++) {
+		const struct asset *m = NULL;
+		for (const struct asset *a = migration_files; a->path; a++)
+			if (migration_number(a->path) == v)
+				m = a;
+		if (!m) {
+			buf_setf(err, "store: migration %d is missing from this build", v);
+			return CAIRN_EINTERNAL;
+		}
+		if ((rc = exec(s, "BEGIN IMMEDIATE", "begin migration", err)))
+			return rc;
+		/* Another process may have migrated while we waited for the lock. */
+		int now;
+		if ((rc = read_user_version(s, &now, err))) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		if (now >= v) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			continue;
+		}
+		char *msg = NULL;
+		rc = sqlite3_exec(s->db, (const char *)m->data, NULL, NULL, &msg);
+		if (rc == SQLITE_OK) {
+			char pragma[64];
+			snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v);
+			rc = sqlite3_exec(s->db, pragma, NULL, NULL, &msg);
+		}
+		if (rc != SQLITE_OK) {
+			buf_setf(err, "store: migration %s failed: %s", m->path + 1,
+				 msg ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return CAIRN_EIO;
+		}
+		if ((rc = exec(s, "COMMIT", "commit migration", err)))
+			return rc;
+	}
+	s->version = want;
+	return 0;
+}
+
+/* ---- open / close ---- */
+
+static void sqlite_close(struct store *st)
+{
+	struct sqlite_store *s = S(st);
+	for (int i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	if (s->db)
+		sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+int store_sqlite_open(struct store **out, const char *path, int flags, struct buf *err)
+{
+	struct sqlite_store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return CAIRN_ENOMEM;
+	s->base.ops = &sqlite_ops;
+	s->path = strdup(path);
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (flags & STORE_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	int rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		if (!(flags & STORE_CREATE) && access(path, F_OK) != 0)
+			buf_setf(err, "store: no database at '%s' (run 'cairn init' first)", path);
+		else
+			buf_setf(err, "store: cannot open '%s': %s", path, sqlite3_errstr(rc));
+		sqlite_close(&s->base);
+		return rc == SQLITE_CANTOPEN ? CAIRN_ENOTFOUND : CAIRN_EIO;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/*
+	 * WAL lets readers run beside the one writer. synchronous=FULL makes a
+	 * commit durable against power loss as well as a killed process: a 2xx
+	 * means committed, and bulk writers batch into large transactions so
+	 * the fsync per commit is cheap.
+	 */
+	rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+		  "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;", "configure", err);
+	if (!rc)
+		rc = migrate(s, flags, err);
+	if (rc) {
+		sqlite_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return 0;
+}
+
+static int sqlite_db_version(struct store *st)
+{
+	return S(st)->version;
+}
+
+static int sqlite_backup(struct store *st, const char *dest, struct buf *err)
+{
+	return backup_to(S(st), dest, err);
+}
+
+static int sqlite_check(struct store *st, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "integrity check", err);
+	struct buf report = BUF_INIT;
+	bool ok = true;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(q, 0);
+		if (line && strcmp(line, "ok")) {
+			ok = false;
+			buf_addf(&report, "%s%s", report.len ? "; " : "", line);
+		}
+	}
+	sqlite3_finalize(q);
+	if (!ok)
+		buf_setf(err, "store: integrity check failed: %s", report.data);
+	buf_release(&report);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "integrity check", err);
+	return ok ? 0 : CAIRN_EIO;
+}
+
+static int sqlite_begin(struct store *st, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	if (s->in_tx) {
+		buf_setf(err, "store: a transaction is already open");
+		return CAIRN_EINTERNAL;
+	}
+	int rc = exec(s, "BEGIN IMMEDIATE", "begin", err);
+	if (!rc)
+		s->in_tx = true;
+	return rc;
+}
+
+static int sqlite_commit(struct store *st, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	if (!s->in_tx) {
+		buf_setf(err, "store: no transaction to commit");
+		return CAIRN_EINTERNAL;
+	}
+	int rc = exec(s, "COMMIT", "commit", err);
+	if (rc) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	s->in_tx = false;
+	return rc;
+}
+
+static void sqlite_rollback(struct store *st)
+{
+	struct sqlite_store *s = S(st);
+	if (s->in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = false;
+}
+
+/* ---- meta ---- */
+
+static int sqlite_meta_get(struct store *st, const char *key, char **value, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT value FROM meta WHERE key = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	bind_text(q, 1, key);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*value = col_strdup(q, 0);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read setting", err);
+	buf_setf(err, "store: no setting '%s'", key);
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_meta_set(struct store *st, const char *key, const char *value,
+			   struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+			       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", err);
+	if (!q)
+		return CAIRN_EIO;
+	bind_text(q, 1, key);
+	bind_text(q, 2, value);
+	return step_done(s, q, "write setting", err);
+}
+
+/* ---- users ---- */
+
+static int sqlite_user_add(struct store *st, const char *name, const char *password_hash,
+			   bool is_admin, int64_t *id, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "INSERT INTO users(name, password_hash, is_admin, created_at, "
+			       "updated_at) VALUES (?1, ?2, ?3, ?4, ?4)", err);
+	if (!q)
+		return CAIRN_EIO;
+	bind_text(q, 1, name);
+	bind_text(q, 2, password_hash);
+	sqlite3_bind_int(q, 3, is_admin);
+	sqlite3_bind_int64(q, 4, now_ms());
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		buf_setf(err, "user '%s' already exists", name);
+		return CAIRN_EEXIST;
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "add user", err);
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static void user_from_row(sqlite3_stmt *q, struct user *u)
+{
+	u->id = sqlite3_column_int64(q, 0);
+	u->name = col_strdup(q, 1);
+	u->display_name = col_strdup(q, 2);
+	u->is_admin = sqlite3_column_int(q, 3);
+	u->is_active = sqlite3_column_int(q, 4);
+	u->created_at = sqlite3_column_int64(q, 5);
+}
+
+static int sqlite_user_get(struct store *st, const char *name, int64_t id, struct user *out,
+			   char **password_hash, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q;
+	if (name) {
+		q = stmt(s, "SELECT id, name, display_name, is_admin, is_active, created_at, "
+			 "password_hash FROM users WHERE name = ?1", err);
+		if (q)
+			bind_text(q, 1, name);
+	} else {
+		q = stmt(s, "SELECT id, name, display_name, is_admin, is_active, created_at, "
+			 "password_hash FROM users WHERE id = ?1", err);
+		if (q)
+			sqlite3_bind_int64(q, 1, id);
+	}
+	if (!q)
+		return CAIRN_EIO;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		user_from_row(q, out);
+		if (password_hash)
+			*password_hash = col_strdup(q, 6);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read user", err);
+	if (name)
+		buf_setf(err, "no user '%s'", name);
+	else
+		buf_setf(err, "no user with id %lld", (long long)id);
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_user_set_password(struct store *st, int64_t id, const char *password_hash,
+				    struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "UPDATE users SET password_hash = ?2, updated_at = ?3 "
+			       "WHERE id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	bind_text(q, 2, password_hash);
+	sqlite3_bind_int64(q, 3, now_ms());
+	int rc = step_done(s, q, "set password", err);
+	if (!rc && sqlite3_changes(s->db) == 0) {
+		buf_setf(err, "no user with id %lld", (long long)id);
+		return CAIRN_ENOTFOUND;
+	}
+	return rc;
+}
+
+static int sqlite_user_list(struct store *st, store_user_cb cb, void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	/* Not cached: a callback may call back into the store. */
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT id, name, display_name, is_admin, is_active, "
+				    "created_at FROM users ORDER BY id", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list users", err);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct user u = {0};
+		user_from_row(q, &u);
+		cbrc = cb(ctx, &u);
+		user_release(&u);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list users", err);
+	return 0;
+}
+
+/* ---- projects and schemas ---- */
+
+static int schema_put_locked(struct sqlite_store *s, int64_t project_id, const char *json,
+			     int64_t user_id, const char *message, int64_t *version,
+			     struct buf *err);
+
+static int sqlite_project_create(struct store *st, const char *name, const char *description,
+				 int64_t created_by, const char *schema_json, int64_t *id,
+				 struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	int rc;
+	TX_BEGIN(s, err);
+	sqlite3_stmt *q = stmt(s, "INSERT INTO projects(name, description, created_by, "
+			       "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	bind_text(q, 1, name);
+	bind_text(q, 2, description ? description : "");
+	bind_id(q, 3, created_by);
+	sqlite3_bind_int64(q, 4, now_ms());
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		buf_setf(err, "project '%s' already exists", name);
+		rc = CAIRN_EEXIST;
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_error(s, rc, "create project", err);
+		goto out;
+	}
+	rc = 0;
+	int64_t pid = sqlite3_last_insert_rowid(s->db);
+	if (schema_json)
+		rc = schema_put_locked(s, pid, schema_json, created_by, "created", NULL, err);
+	if (!rc && created_by) {
+		q = stmt(s, "INSERT INTO members(project_id, user_id, role, created_at) "
+			 "VALUES (?1, ?2, 'manager', ?3)", err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			goto out;
+		}
+		sqlite3_bind_int64(q, 1, pid);
+		sqlite3_bind_int64(q, 2, created_by);
+		sqlite3_bind_int64(q, 3, now_ms());
+		rc = step_done(s, q, "add the creator as manager", err);
+	}
+	if (!rc && id)
+		*id = pid;
+out:
+	TX_END(s, rc, err);
+	return rc;
+}
+
+static void project_from_row(sqlite3_stmt *q, struct project *p)
+{
+	p->id = sqlite3_column_int64(q, 0);
+	p->name = col_strdup(q, 1);
+	p->description = col_strdup(q, 2);
+	p->schema_version = sqlite3_column_int64(q, 3);
+	p->created_by = sqlite3_column_int64(q, 4);
+	p->created_at = sqlite3_column_int64(q, 5);
+}
+
+static int sqlite_project_get(struct store *st, const char *name, int64_t id,
+			      struct project *out, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q;
+	if (name) {
+		q = stmt(s, "SELECT id, name, description, schema_version, created_by, created_at "
+			 "FROM projects WHERE name = ?1", err);
+		if (q)
+			bind_text(q, 1, name);
+	} else {
+		q = stmt(s, "SELECT id, name, description, schema_version, created_by, created_at "
+			 "FROM projects WHERE id = ?1", err);
+		if (q)
+			sqlite3_bind_int64(q, 1, id);
+	}
+	if (!q)
+		return CAIRN_EIO;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		project_from_row(q, out);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read project", err);
+	if (name)
+		buf_setf(err, "no project '%s'", name);
+	else
+		buf_setf(err, "no project with id %lld", (long long)id);
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_project_list(struct store *st, store_project_cb cb, void *ctx,
+			       struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT id, name, description, schema_version, "
+				    "created_by, created_at FROM projects WHERE archived = 0 "
+				    "ORDER BY name", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list projects", err);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct project p = {0};
+		project_from_row(q, &p);
+		cbrc = cb(ctx, &p);
+		project_release(&p);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list projects", err);
+	return 0;
+}
+
+static int sqlite_member_set(struct store *st, int64_t project_id, int64_t user_id,
+			     enum role role, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "INSERT INTO members(project_id, user_id, role, created_at) "
+			       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(project_id, user_id) "
+			       "DO UPDATE SET role = excluded.role", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, user_id);
+	bind_text(q, 3, role_name(role));
+	sqlite3_bind_int64(q, 4, now_ms());
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		buf_setf(err, "no such project or user");
+		return CAIRN_ENOTFOUND;
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "set member", err);
+	return 0;
+}
+
+static int sqlite_member_get(struct store *st, int64_t project_id, int64_t user_id,
+			     enum role *role, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT role FROM members WHERE project_id = ?1 AND user_id = ?2",
+			       err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, user_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		bool ok = role_parse((const char *)sqlite3_column_text(q, 0), role);
+		sqlite3_reset(q);
+		return ok ? 0 : CAIRN_EINTERNAL;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read member", err);
+	buf_setf(err, "user %lld is not a member of project %lld", (long long)user_id,
+		 (long long)project_id);
+	return CAIRN_ENOTFOUND;
+}
+
+/*
+ * Gives every label named in the schema a stable id in the labels table.
+ * The schema is canonical JSON from core/schema; the names are read with
+ * SQLite's JSON functions so the store needs no JSON parser of its own.
+ */
+static int sync_labels(struct sqlite_store *s, int64_t project_id, const char *json,
+		       int64_t version, struct buf *err)
+{
+	sqlite3_stmt *q = stmt(s,
+		"INSERT INTO labels(project_id, name, color, first_version, last_version) "
+		"SELECT ?1, json_extract(value, '$.name'), json_extract(value, '$.color'), ?3, ?3 "
+		"FROM json_each(?2, '$.labels') WHERE json_extract(value, '$.name') IS NOT NULL "
+		"ON CONFLICT(project_id, name) DO UPDATE SET last_version = excluded.last_version, "
+		"color = excluded.color", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	bind_text(q, 2, json);
+	sqlite3_bind_int64(q, 3, version);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		if ((rc & 0xff) == SQLITE_ERROR) {
+			buf_setf(err, "store: the schema is not valid JSON with a labels array");
+			return CAIRN_EINVAL;
+		}
+		return db_error(s, rc, "record labels", err);
+	}
+	return 0;
+}
+
+static int schema_put_locked(struct sqlite_store *s, int64_t project_id, const char *json,
+			     int64_t user_id, const char *message, int64_t *version,
+			     struct buf *err)
+{
+	sqlite3_stmt *q = stmt(s, "UPDATE projects SET schema_version = schema_version + 1, "
+			       "updated_at = ?2 WHERE id = ?1 RETURNING schema_version", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, now_ms());
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(q);
+		if (rc == SQLITE_DONE) {
+			buf_setf(err, "no project with id %lld", (long long)project_id);
+			return CAIRN_ENOTFOUND;
+		}
+		return db_error(s, rc, "bump schema version", err);
+	}
+	int64_t v = sqlite3_column_int64(q, 0);
+	/* Finish the UPDATE ... RETURNING before the next statement. */
+	while (sqlite3_step(q) == SQLITE_ROW)
+		;
+	sqlite3_reset(q);
+	q = stmt(s, "INSERT INTO schemas(project_id, version, body, message, created_by, "
+		 "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, v);
+	bind_text(q, 3, json);
+	bind_text(q, 4, message);
+	bind_id(q, 5, user_id);
+	sqlite3_bind_int64(q, 6, now_ms());
+	if ((rc = step_done(s, q, "store schema", err)))
+		return rc;
+	if ((rc = sync_labels(s, project_id, json, v, err)))
+		return rc;
+	if (version)
+		*version = v;
+	return 0;
+}
+
+static int sqlite_schema_put(struct store *st, int64_t project_id, const char *json,
+			     int64_t user_id, const char *message, int64_t *version,
+			     struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	int rc;
+	TX_BEGIN(s, err);
+	rc = schema_put_locked(s, project_id, json, user_id, message, version, err);
+	TX_END(s, rc, err);
+	return rc;
+}
+
+static int sqlite_schema_get(struct store *st, int64_t project_id, int64_t version,
+			     char **json, int64_t *version_out, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q;
+	if (version > 0) {
+		q = stmt(s, "SELECT body, version FROM schemas WHERE project_id = ?1 AND version = ?2",
+			 err);
+		if (q)
+			sqlite3_bind_int64(q, 2, version);
+	} else {
+		q = stmt(s, "SELECT s.body, s.version FROM schemas s JOIN projects p "
+			 "ON p.id = s.project_id AND p.schema_version = s.version WHERE p.id = ?1", err);
+	}
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*json = col_strdup(q, 0);
+		if (version_out)
+			*version_out = sqlite3_column_int64(q, 1);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read schema", err);
+	if (version > 0)
+		buf_setf(err, "project %lld has no schema version %lld", (long long)project_id,
+			 (long long)version);
+	else
+		buf_setf(err, "project %lld has no schema yet", (long long)project_id);
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_label_id(struct store *st, int64_t project_id, const char *name,
+			   int64_t *label_id, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT id FROM labels WHERE project_id = ?1 AND name = ?2", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	bind_text(q, 2, name);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*label_id = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read label", err);
+	buf_setf(err, "no label '%s' in project %lld", name, (long long)project_id);
+	return CAIRN_ENOTFOUND;
+}
+
+/* ---- items ---- */
+
+#define ITEM_COLS "id, project_id, kind, name, hash, size, width, height, duration, frames, " \
+	"mime, source_group, link_path, meta, phash, batch_id, split, status, created_at"
+
+static void item_from_row(sqlite3_stmt *q, struct item *it)
+{
+	memset(it, 0, sizeof(*it));
+	it->id = sqlite3_column_int64(q, 0);
+	it->project_id = sqlite3_column_int64(q, 1);
+	item_kind_parse((const char *)sqlite3_column_text(q, 2), &it->kind);
+	it->name = col_strdup(q, 3);
+	const char *h = (const char *)sqlite3_column_text(q, 4);
+	if (h)
+		snprintf(it->hash, sizeof(it->hash), "%s", h);
+	it->size = sqlite3_column_int64(q, 5);
+	it->width = sqlite3_column_int(q, 6);
+	it->height = sqlite3_column_int(q, 7);
+	it->duration = sqlite3_column_double(q, 8);
+	it->frames = sqlite3_column_int64(q, 9);
+	it->mime = col_strdup(q, 10);
+	it->source_group = col_strdup(q, 11);
+	it->link_path = col_strdup(q, 12);
+	it->meta = col_strdup(q, 13);
+	it->has_phash = sqlite3_column_type(q, 14) != SQLITE_NULL;
+	it->phash = (uint64_t)sqlite3_column_int64(q, 14);
+	it->batch_id = sqlite3_column_int64(q, 15);
+	it->split = col_strdup(q, 16);
+	item_status_parse((const char *)sqlite3_column_text(q, 17), &it->status);
+	it->created_at = sqlite3_column_int64(q, 18);
+}
+
+static int sqlite_item_find_hash(struct store *st, int64_t project_id, const char *hash,
+				 int64_t *id, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT id FROM items WHERE project_id = ?1 AND hash = ?2", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	bind_text(q, 2, hash);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (id)
+			*id = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "find item", err);
+	buf_setf(err, "no item with hash %s", hash);
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_item_add(struct store *st, const struct item *it, int64_t *id,
+			   struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "INSERT INTO items(project_id, kind, name, hash, size, width, "
+			       "height, duration, frames, mime, source_group, link_path, meta, phash, "
+			       "batch_id, split, status, created_at, updated_at) VALUES (?1, ?2, ?3, "
+			       "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18) "
+			       "ON CONFLICT(project_id, hash) DO NOTHING", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, it->project_id);
+	bind_text(q, 2, item_kind_name(it->kind));
+	bind_text(q, 3, it->name);
+	bind_text(q, 4, it->hash);
+	sqlite3_bind_int64(q, 5, it->size);
+	sqlite3_bind_int(q, 6, it->width);
+	sqlite3_bind_int(q, 7, it->height);
+	sqlite3_bind_double(q, 8, it->duration);
+	sqlite3_bind_int64(q, 9, it->frames);
+	bind_text(q, 10, it->mime);
+	bind_text(q, 11, it->source_group);
+	bind_text(q, 12, it->link_path);
+	bind_text(q, 13, it->meta);
+	if (it->has_phash)
+		sqlite3_bind_int64(q, 14, (int64_t)it->phash);
+	else
+		sqlite3_bind_null(q, 14);
+	bind_id(q, 15, it->batch_id);
+	bind_text(q, 16, it->split);
+	bind_text(q, 17, item_status_name(it->status));
+	sqlite3_bind_int64(q, 18, it->created_at ? it->created_at : now_ms());
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+			buf_setf(err, "item '%s': %s", it->name ? it->name : "?",
+				 sqlite3_errmsg(s->db));
+			return CAIRN_EINVAL;
+		}
+		return db_error(s, rc, "add item", err);
+	}
+	if (sqlite3_changes(s->db) == 0) {
+		int64_t existing = 0;
+		sqlite_item_find_hash(st, it->project_id, it->hash, &existing, NULL);
+		if (id)
+			*id = existing;
+		buf_setf(err, "item '%s' duplicates item %lld (same content)",
+			 it->name ? it->name : "?", (long long)existing);
+		return CAIRN_EEXIST;
+	}
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int sqlite_item_get(struct store *st, int64_t id, struct item *out, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT " ITEM_COLS " FROM items WHERE id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		item_from_row(q, out);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read item", err);
+	buf_setf(err, "no item with id %lld", (long long)id);
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_item_phashes(struct store *st, int64_t project_id, store_phash_cb cb,
+			       void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT id, phash FROM items WHERE project_id = ?1 "
+				    "AND phash IS NOT NULL", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "read perceptual hashes", err);
+	sqlite3_bind_int64(q, 1, project_id);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		cbrc = cb(ctx, sqlite3_column_int64(q, 0), (uint64_t)sqlite3_column_int64(q, 1));
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read perceptual hashes", err);
+	return 0;
+}
+
+static int sqlite_item_list(struct store *st, int64_t project_id, int64_t after_id,
+			    int64_t limit, store_item_cb cb, void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " ITEM_COLS " FROM items WHERE project_id = ?1 "
+				    "AND id > ?2 ORDER BY id LIMIT ?3", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list items", err);
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, after_id);
+	sqlite3_bind_int64(q, 3, limit > 0 ? limit : -1);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct item it;
+		item_from_row(q, &it);
+		cbrc = cb(ctx, &it);
+		item_release(&it);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list items", err);
+	return 0;
+}
+
+static int sqlite_project_stats(struct store *st, int64_t project_id,
+				struct project_stats *out, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *q = stmt(s, "SELECT key, n FROM project_counts WHERE project_id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(q, 0);
+		int64_t n = sqlite3_column_int64(q, 1);
+		if (!key)
+			continue;
+		if (!strcmp(key, "items"))
+			out->items = n;
+		else if (!strcmp(key, "bytes"))
+			out->bytes = n;
+		else if (!strcmp(key, "annotations"))
+			out->annotations = n;
+		else if (!strcmp(key, "objects"))
+			out->objects = n;
+		else if (!strncmp(key, "kind:", 5)) {
+			enum item_kind k;
+			if (item_kind_parse(key + 5, &k))
+				out->by_kind[k] = n;
+		} else if (!strncmp(key, "status:", 7)) {
+			enum item_status k;
+			if (item_status_parse(key + 7, &k))
+				out->by_status[k] = n;
+		}
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read counts", err);
+	return 0;
+}
+
+static int sqlite_label_counts(struct store *st, int64_t project_id, store_label_count_cb cb,
+			       void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT l.id, l.name, ifnull(c.n, 0) FROM labels l "
+				    "LEFT JOIN label_counts c ON c.project_id = l.project_id "
+				    "AND c.label_id = l.id WHERE l.project_id = ?1 ORDER BY l.id",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "read label counts", err);
+	sqlite3_bind_int64(q, 1, project_id);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		cbrc = cb(ctx, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
+			  sqlite3_column_int64(q, 2));
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read label counts", err);
+	return 0;
+}
+
+static int sqlite_audit(struct store *st, int64_t user_id, int64_t project_id,
+			const char *action, const char *target_type, int64_t target_id,
+			const char *detail_json, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "INSERT INTO audit(at, user_id, project_id, action, target_type, "
+			       "target_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, now_ms());
+	bind_id(q, 2, user_id);
+	bind_id(q, 3, project_id);
+	bind_text(q, 4, action);
+	bind_text(q, 5, target_type);
+	bind_id(q, 6, target_id);
+	bind_text(q, 7, detail_json);
+	return step_done(s, q, "write audit log", err);
+}
+
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sqlite_close,
+	.db_version = sqlite_db_version,
+	.backup = sqlite_backup,
+	.check = sqlite_check,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.meta_get = sqlite_meta_get,
+	.meta_set = sqlite_meta_set,
+	.user_add = sqlite_user_add,
+	.user_get = sqlite_user_get,
+	.user_set_password = sqlite_user_set_password,
+	.user_list = sqlite_user_list,
+	.project_create = sqlite_project_create,
+	.project_get = sqlite_project_get,
+	.project_list = sqlite_project_list,
+	.member_set = sqlite_member_set,
+	.member_get = sqlite_member_get,
+	.schema_put = sqlite_schema_put,
+	.schema_get = sqlite_schema_get,
+	.label_id = sqlite_label_id,
+	.item_add = sqlite_item_add,
+	.item_get = sqlite_item_get,
+	.item_find_hash = sqlite_item_find_hash,
+	.item_phashes = sqlite_item_phashes,
+	.item_list = sqlite_item_list,
+	.project_stats = sqlite_project_stats,
+	.label_counts = sqlite_label_counts,
+	.audit = sqlite_audit,
+};
