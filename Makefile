@@ -36,7 +36,7 @@ build/rel/%.o: %.c
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 build/rel/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
 build/cairn: build/rel/src/main.o $(REL_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -47,7 +47,7 @@ build/asan/%.o: %.c
 	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -MMD -MP -c $< -o $@
 build/asan/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c $< -o $@
+	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c $< -o $@
 build/asan/cairn: build/asan/src/main.o $(ASAN_OBJ)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 build/asan/unit: $(UNIT_OBJ) $(ASAN_OBJ)
@@ -56,10 +56,10 @@ build/asan/unit: $(UNIT_OBJ) $(ASAN_OBJ)
 # Web assets are embedded into the binary at build time.
 build/gen/web_assets.c: scripts/embed-files $(WEB_FILES)
 	@mkdir -p $(dir $@)
-	sh scripts/embed-files web web_assets > $@.tmp && mv $@.tmp $@
+	@sh scripts/embed-files web web_assets > $@.tmp && mv $@.tmp $@
 build/gen/migrations.c: scripts/embed-files $(MIGRATIONS)
 	@mkdir -p $(dir $@)
-	sh scripts/embed-files src/store/migrations migration_files > $@.tmp && mv $@.tmp $@
+	@sh scripts/embed-files src/store/migrations migration_files > $@.tmp && mv $@.tmp $@
 
 # libFuzzer build (clang), one binary per parser.
 build/fuzz/%.o: %.c
@@ -68,7 +68,7 @@ build/fuzz/%.o: %.c
 	@clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
 build/fuzz/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -O1 -g -c $< -o $@
+	@clang $(BASE_CFLAGS) -O1 -g -c $< -o $@
 build/fuzz/bin/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)

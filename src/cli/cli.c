@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "store/store.h"
 
 #include "base/banned.h"
 
@@ -173,4 +176,35 @@ void progress_finish(struct progress *p)
 		return;
 	progress_draw(p);
 	fputc('\n', stderr);
+}
+
+int cli_open_store(const char *cmd, const char *data_dir, struct store **out)
+{
+	struct buf path = BUF_INIT, err = BUF_INIT;
+	struct stat sb;
+	int rc = EXIT_OK;
+	buf_addf(&path, "%s/cairn.db", data_dir);
+	if (stat(path.data, &sb) != 0) {
+		cli_error(cmd, "'%s' is not a cairn data directory (no cairn.db); "
+			  "create it with 'cairn init --data %s'", data_dir, data_dir);
+		rc = EXIT_FAIL;
+	} else if (store_open(out, path.data, 0, &err)) {
+		cli_error(cmd, "%s", err.data);
+		rc = EXIT_FAIL;
+	}
+	buf_release(&path);
+	buf_release(&err);
+	return rc;
+}
+
+int cli_read_password_stdin(const char *cmd, struct buf *out)
+{
+	char line[2048];
+	if (!fgets(line, sizeof(line), stdin)) {
+		cli_error(cmd, "expected a password on standard input");
+		return EXIT_FAIL;
+	}
+	size_t n = strcspn(line, "\r\n");
+	buf_add(out, line, n);
+	return EXIT_OK;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
+
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct cli_cmd {
@@ -69,5 +71,14 @@ void progress_update(struct progress *p, uint64_t done);
 void progress_finish(struct progress *p);
 
 const struct cli_cmd *cli_find(const char *name);
+
+struct store;
+/*
+ * Opens DATA/cairn.db of an initialised data directory, printing a clear
+ * message for the command when it cannot. Returns 0 or EXIT_FAIL.
+ */
+int cli_open_store(const char *cmd, const char *data_dir, struct store **out);
+/* Reads a password from stdin (one line, newline stripped) into out. */
+int cli_read_password_stdin(const char *cmd, struct buf *out);
 
 #endif

@@ -65,5 +65,8 @@ struct store {
 
 /* Backends. */
 int store_sqlite_open(struct store **out, const char *path, int flags, struct buf *err);
+/* For tests of migration: opens and migrates only up to `version`. */
+int store_sqlite_open_at(struct store **out, const char *path, int flags, int version,
+			 struct buf *err);
 
 #endif

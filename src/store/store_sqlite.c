@@ -210,17 +210,17 @@ static int backup_to(struct sqlite_store *s, const char *dest, struct buf *err)
 	return 0;
 }
 
-static int migrate(struct sqlite_store *s, int flags, struct buf *err)
+static int migrate(struct sqlite_store *s, int flags, int want, struct buf *err)
 {
-	int have, want = store_schema_version(), rc;
+	int have, rc;
 	if ((rc = read_user_version(s, &have, err)))
 		return rc;
-	if (have > want) {
+	if (have > store_schema_version()) {
 		buf_setf(err, "store: '%s' has schema version %d, newer than this cairn (%d); "
-			 "upgrade cairn to open it", s->path, have, want);
+			 "upgrade cairn to open it", s->path, have, store_schema_version());
 		return CAIRN_EVERSION;
 	}
-	if (have == want) {
+	if (have >= want) {
 		s->version = have;
 		return 0;
 	}
@@ -293,6 +293,12 @@ static void sqlite_close(struct store *st)
 
 int store_sqlite_open(struct store **out, const char *path, int flags, struct buf *err)
 {
+	return store_sqlite_open_at(out, path, flags, store_schema_version(), err);
+}
+
+int store_sqlite_open_at(struct store **out, const char *path, int flags, int version,
+			 struct buf *err)
+{
 	struct sqlite_store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return CAIRN_ENOMEM;
@@ -321,7 +327,7 @@ int store_sqlite_open(struct store **out, const char *path, int flags, struct bu
 	rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
 		  "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;", "configure", err);
 	if (!rc)
-		rc = migrate(s, flags, err);
+		rc = migrate(s, flags, version, err);
 	if (rc) {
 		sqlite_close(&s->base);
 		return rc;

@@ -1,0 +1,362 @@
+/*
+ * test_store_sqlite.c - the SQLite store: a fresh database, migration of an
+ * older one (with its backup copy), refusal of a newer one, two concurrent
+ * writers, counters kept by triggers, and the query plans of the pages
+ * that must stay O(log n).
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "store/store_int.h"
+#include "base/banned.h"
+
+static char dir[64];
+static char dbpath[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cairn-store-XXXXXX");
+	cr_assert(mkdtemp(dir));
+	snprintf(dbpath, sizeof(dbpath), "%s/cairn.db", dir);
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static struct item make_item(int64_t project, const char *name, const char *hash)
+{
+	struct item it = {0};
+	it.project_id = project;
+	it.kind = ITEM_IMAGE;
+	it.name = (char *)name;
+	snprintf(it.hash, sizeof(it.hash), "%s", hash);
+	it.size = 100;
+	it.width = 64;
+	it.height = 48;
+	return it;
+}
+
+Test(store, fresh_database_has_the_latest_schema)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_open(&st, dbpath, 0, &err), CAIRN_ENOTFOUND, "opened a missing db");
+	cr_assert(strstr(err.data, "cairn init"), "%s", err.data);
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_db_version(st), store_schema_version());
+	cr_assert_geq(store_schema_version(), 2);
+	cr_assert_eq(store_check(st, &err), 0, "%s", err.data);
+	char *v = NULL;
+	cr_assert_eq(store_meta_set(st, "secret", "abc", &err), 0);
+	cr_assert_eq(store_meta_get(st, "secret", &v, &err), 0);
+	cr_assert_str_eq(v, "abc");
+	free(v);
+	cr_assert_eq(store_meta_get(st, "nothing", &v, &err), CAIRN_ENOTFOUND);
+	store_close(st);
+	buf_release(&err);
+}
+
+Test(store, users_projects_members_and_schemas)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t uid, pid, v;
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_user_add(st, "alice", "hash", true, &uid, &err), 0, "%s", err.data);
+	cr_assert_eq(store_user_add(st, "ALICE", "hash", false, NULL, &err), CAIRN_EEXIST,
+		     "user names are case-insensitive");
+	struct user u;
+	char *ph = NULL;
+	cr_assert_eq(store_user_get(st, "alice", &u, &ph, &err), 0);
+	cr_assert_str_eq(ph, "hash");
+	cr_assert(u.is_admin);
+	user_release(&u);
+	free(ph);
+
+	const char *schema = "{\"labels\":[{\"name\":\"car\",\"color\":\"#ff0000\"},{\"name\":\"person\"}]}";
+	cr_assert_eq(store_project_create(st, "p1", "d", uid, schema, &pid, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(st, "p1", "d", uid, schema, NULL, &err), CAIRN_EEXIST);
+	enum role r;
+	cr_assert_eq(store_member_get(st, pid, uid, &r, &err), 0);
+	cr_assert_eq(r, ROLE_MANAGER);
+
+	int64_t car1, car2, bus;
+	cr_assert_eq(store_label_id(st, pid, "car", &car1, &err), 0);
+	const char *schema2 = "{\"labels\":[{\"name\":\"bus\"},{\"name\":\"car\"}]}";
+	cr_assert_eq(store_schema_put(st, pid, schema2, uid, "add bus", &v, &err), 0, "%s", err.data);
+	cr_assert_eq(v, 2);
+	cr_assert_eq(store_label_id(st, pid, "car", &car2, &err), 0);
+	cr_assert_eq(car1, car2, "label ids are stable across schema versions");
+	cr_assert_eq(store_label_id(st, pid, "bus", &bus, &err), 0);
+	cr_assert_neq(bus, car1);
+
+	char *body = NULL;
+	int64_t got;
+	cr_assert_eq(store_schema_get(st, pid, 0, &body, &got, &err), 0);
+	cr_assert_eq(got, 2);
+	cr_assert_str_eq(body, schema2);
+	free(body);
+	cr_assert_eq(store_schema_get(st, pid, 1, &body, &got, &err), 0);
+	cr_assert_str_eq(body, schema);
+	free(body);
+	cr_assert_eq(store_schema_get(st, pid, 7, &body, &got, &err), CAIRN_ENOTFOUND);
+
+	struct project p;
+	cr_assert_eq(store_project_get(st, "p1", &p, &err), 0);
+	cr_assert_eq(p.schema_version, 2);
+	project_release(&p);
+	cr_assert_eq(store_project_get(st, "nope", &p, &err), CAIRN_ENOTFOUND);
+	cr_assert(strstr(err.data, "nope"));
+	store_close(st);
+	buf_release(&err);
+}
+
+Test(store, items_duplicates_and_counters)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t pid, id, id2;
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(st, "p", NULL, 0, NULL, &pid, &err), 0, "%s", err.data);
+	struct item a = make_item(pid, "a.jpg", "aa");
+	struct item b = make_item(pid, "b.jpg", "bb");
+	b.kind = ITEM_VIDEO;
+	cr_assert_eq(store_item_add(st, &a, &id, &err), 0, "%s", err.data);
+	cr_assert_eq(store_item_add(st, &b, NULL, &err), 0, "%s", err.data);
+	struct item dup = make_item(pid, "copy-of-a.jpg", "aa");
+	cr_assert_eq(store_item_add(st, &dup, &id2, &err), CAIRN_EEXIST);
+	cr_assert_eq(id2, id, "a duplicate reports the item it duplicates");
+
+	struct item got;
+	cr_assert_eq(store_item_get(st, id, &got, &err), 0);
+	cr_assert_str_eq(got.name, "a.jpg");
+	cr_assert_str_eq(got.hash, "aa");
+	cr_assert_eq(got.width, 64);
+	cr_assert_eq(got.status, ITEM_NEW);
+	item_release(&got);
+
+	struct project_stats s;
+	cr_assert_eq(store_project_stats(st, pid, &s, &err), 0);
+	cr_assert_eq(s.items, 2);
+	cr_assert_eq(s.bytes, 200);
+	cr_assert_eq(s.by_kind[ITEM_IMAGE], 1);
+	cr_assert_eq(s.by_kind[ITEM_VIDEO], 1);
+	cr_assert_eq(s.by_status[ITEM_NEW], 2);
+	store_close(st);
+	buf_release(&err);
+}
+
+Test(store, transaction_rollback_leaves_nothing)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t pid;
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(st, "p", NULL, 0, NULL, &pid, &err), 0);
+	cr_assert_eq(store_begin(st, &err), 0);
+	cr_assert_eq(store_begin(st, &err), CAIRN_EINTERNAL, "nested begin is refused");
+	struct item a = make_item(pid, "a.jpg", "aa");
+	cr_assert_eq(store_item_add(st, &a, NULL, &err), 0);
+	store_rollback(st);
+	struct project_stats s;
+	cr_assert_eq(store_project_stats(st, pid, &s, &err), 0);
+	cr_assert_eq(s.items, 0);
+	store_close(st);
+	buf_release(&err);
+}
+
+static int count_backups(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d)))
+		if (strstr(e->d_name, ".bak"))
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+Test(store, migrates_an_older_database_after_copying_it)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t pid;
+	cr_assert_eq(store_sqlite_open_at(&st, dbpath, STORE_CREATE, 1, &err), 0, "%s", err.data);
+	cr_assert_eq(store_db_version(st), 1);
+	cr_assert_eq(store_project_create(st, "p", NULL, 0, NULL, &pid, &err), 0);
+	struct item a = make_item(pid, "photos/cat_01.jpg", "aa");
+	cr_assert_eq(store_item_add(st, &a, NULL, &err), 0);
+	store_close(st);
+	cr_assert_eq(count_backups(), 0);
+
+	cr_assert_eq(store_open(&st, dbpath, STORE_NO_MIGRATE, &err), CAIRN_EVERSION);
+	cr_assert(strstr(err.data, "needs migrating"), "%s", err.data);
+	cr_assert_eq(store_open(&st, dbpath, 0, &err), 0, "%s", err.data);
+	cr_assert_eq(store_db_version(st), store_schema_version());
+	cr_assert_eq(count_backups(), 1, "a copy is made before migrating");
+	struct project_stats s;
+	cr_assert_eq(store_project_stats(st, pid, &s, &err), 0);
+	cr_assert_eq(s.items, 1, "data survives the migration");
+	store_close(st);
+
+	/* The item that existed before migration 2 is in its search index. */
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM items_fts WHERE items_fts "
+					"MATCH '\"cat_01.jpg\"'", -1, &q, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(q, 0), 1);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	buf_release(&err);
+}
+
+Test(store, refuses_a_newer_database)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0);
+	store_close(st);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(store_open(&st, dbpath, 0, &err), CAIRN_EVERSION);
+	cr_assert(strstr(err.data, "newer than this cairn"), "%s", err.data);
+	buf_release(&err);
+}
+
+struct writer {
+	int64_t project;
+	int base;
+	int added;
+	int rc;
+};
+
+static void *write_items(void *arg)
+{
+	struct writer *w = arg;
+	struct store *st;
+	struct buf err = BUF_INIT;
+	if ((w->rc = store_open(&st, dbpath, 0, &err)))
+		return NULL;
+	for (int batch = 0; batch < 10 && !w->rc; batch++) {
+		if ((w->rc = store_begin(st, &err)))
+			break;
+		for (int i = 0; i < 50 && !w->rc; i++) {
+			char name[32], hash[32];
+			int n = w->base + batch * 50 + i;
+			snprintf(name, sizeof(name), "%d.jpg", n);
+			snprintf(hash, sizeof(hash), "h%d", n);
+			struct item it = make_item(w->project, name, hash);
+			w->rc = store_item_add(st, &it, NULL, &err);
+			if (!w->rc)
+				w->added++;
+		}
+		if (w->rc)
+			store_rollback(st);
+		else
+			w->rc = store_commit(st, &err);
+	}
+	store_close(st);
+	buf_release(&err);
+	return NULL;
+}
+
+Test(store, two_concurrent_writers_lose_nothing)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t pid;
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0);
+	cr_assert_eq(store_project_create(st, "p", NULL, 0, NULL, &pid, &err), 0);
+	struct writer w[2] = {{pid, 0, 0, 0}, {pid, 100000, 0, 0}};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, write_items, &w[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	cr_assert_eq(w[0].rc, 0);
+	cr_assert_eq(w[1].rc, 0);
+	struct project_stats s;
+	cr_assert_eq(store_project_stats(st, pid, &s, &err), 0);
+	cr_assert_eq(s.items, 1000);
+	cr_assert_eq(store_check(st, &err), 0, "%s", err.data);
+	store_close(st);
+	buf_release(&err);
+}
+
+/* The plan of a query must use an index (SEARCH), never SCAN a big table. */
+static void assert_plan_uses_index(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	char explain[1024];
+	snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
+	cr_assert_eq(sqlite3_prepare_v2(db, explain, -1, &q, NULL), SQLITE_OK, "%s: %s", sql,
+		     sqlite3_errmsg(db));
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(q, 3);
+		cr_assert(!strstr(d, "SCAN items") && !strstr(d, "SCAN objects") &&
+			  !strstr(d, "SCAN annotations") && !strstr(d, "SCAN assignments"),
+			  "query scans a table: %s -> %s", sql, d);
+	}
+	sqlite3_finalize(q);
+}
+
+Test(store, pages_at_a_million_items_use_indexes)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0);
+	store_close(st);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	/* Items by status, page after a cursor. */
+	assert_plan_uses_index(db, "SELECT id FROM items WHERE project_id = 1 AND status = 'new' "
+			       "AND id > 10 ORDER BY id LIMIT 50");
+	/* Next item to label for a user in a batch: open items not yet assigned to them. */
+	assert_plan_uses_index(db, "SELECT i.id FROM items i WHERE i.batch_id = 3 AND i.queue = 1 "
+			       "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id "
+			       "AND a.user_id = 5) ORDER BY i.id LIMIT 1");
+	/* Items by label. */
+	assert_plan_uses_index(db, "SELECT DISTINCT item_id FROM objects WHERE project_id = 1 "
+			       "AND label_id = 2 AND item_id > 0 ORDER BY item_id LIMIT 50");
+	/* Items by annotator. */
+	assert_plan_uses_index(db, "SELECT item_id FROM annotations WHERE project_id = 1 "
+			       "AND user_id = 4 AND status = 'submitted' LIMIT 50");
+	/* Counts per label and per status. */
+	assert_plan_uses_index(db, "SELECT n FROM label_counts WHERE project_id = 1");
+	assert_plan_uses_index(db, "SELECT n FROM project_counts WHERE project_id = 1 AND key = 'items'");
+	/* Objects of one item (the editor), and of one frame. */
+	assert_plan_uses_index(db, "SELECT id FROM objects WHERE annotation_id = 9");
+	assert_plan_uses_index(db, "SELECT id FROM objects WHERE item_id = 9 AND frame = 3");
+	/* An item's annotations. */
+	assert_plan_uses_index(db, "SELECT id FROM annotations WHERE item_id = 9");
+	sqlite3_close(db);
+	buf_release(&err);
+}
