@@ -38,7 +38,8 @@ build/rel/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
 build/cairn: build/rel/src/main.o $(REL_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Sanitizer build: the unit tests and the binary the system tests drive.
 build/asan/%.o: %.c
@@ -49,9 +50,11 @@ build/asan/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	@$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -c $< -o $@
 build/asan/cairn: build/asan/src/main.o $(ASAN_OBJ)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD-SAN  $@"
+	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 build/asan/unit: $(UNIT_OBJ) $(ASAN_OBJ)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcriterion
+	@echo "  LD-SAN  $@"
+	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcriterion
 
 # Web assets are embedded into the binary at build time.
 build/gen/web_assets.c: scripts/embed-files $(WEB_FILES)
