@@ -953,12 +953,18 @@ int synth_obj_json(struct synth_image *im, const struct synth_obj *o,
 		int rc = synth_obj_rle(im, o, &r);
 		if (rc)
 			return rc;
-		buf_addf(out, "{\"size\":[%u,%u],\"counts\":\"", im->h, im->w);
-		rc = rle_to_string(&r, out);
+		/* COCO's counts alphabet includes the backslash: escape. */
+		struct buf cs = BUF_INIT;
+		rc = rle_to_string(&r, &cs);
 		rle_release(&r);
+		if (!rc) {
+			buf_addf(out, "{\"size\":[%u,%u],\"counts\":", im->h, im->w);
+			rc = buf_add_json_strn(out, cs.data, cs.len);
+			buf_addch(out, '}');
+		}
+		buf_release(&cs);
 		if (rc)
 			return rc;
-		buf_adds(out, "\"}");
 		if (o->cat == SYNTH_RECTANGLE || o->cat == SYNTH_POLYGON) {
 			buf_adds(out, ",\"polygon\":");
 			add_pts(out, xy, o->npts);
