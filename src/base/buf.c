@@ -113,13 +113,16 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	va_end(cp);
 	if (n < 0)
 		return CAIRN_EINVAL;
-	if (b->cap && (size_t)n < b->cap - b->len) {
+	if (b->cap && (size_t)n < b->cap - b->len && !(b->max && b->len + (size_t)n > b->max)) {
 		b->len += (size_t)n;
 		return 0;
 	}
 	int rc = buf_grow(b, (size_t)n);
-	if (rc)
+	if (rc) {
+		if (b->cap)
+			b->data[b->len] = 0; /* undo what the first try wrote */
 		return rc;
+	}
 	vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
