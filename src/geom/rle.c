@@ -419,10 +419,10 @@ int rle_from_string(struct rle *out, const char *s, uint32_t h, uint32_t w,
 	return rle_from_stringn(out, s, strlen(s), h, w, err);
 }
 
-/* Walks two RLEs in step. One merge of a and b into r (op: 0 union, 1
- * intersection); the output is canonical. */
+/* Walks two RLEs in step: one merge of a and b into r by op (enum rle_op);
+ * the output is canonical. */
 static void merge2(struct runs *r, const uint32_t *a, size_t na,
-		   const uint32_t *b, size_t nb, int intersect)
+		   const uint32_t *b, size_t nb, int op)
 {
 	size_t ia = 0, ib = 0;
 	uint64_t ra = 0, rb = 0, cur = 0;
@@ -441,7 +441,10 @@ static void merge2(struct runs *r, const uint32_t *a, size_t na,
 		if (ra == 0 || rb == 0)
 			break;
 		uint64_t c = ra < rb ? ra : rb;
-		int nv = intersect ? (va & vb) : (va | vb);
+		int nv = op == RLE_INTERSECT ? (va & vb)
+			 : op == RLE_XOR      ? (va ^ vb)
+			 : op == RLE_SUBTRACT ? (va & !vb)
+					      : (va | vb);
 		if (nv != v) {
 			runs_push(r, (uint32_t)cur);
 			cur = 0;
@@ -479,17 +482,35 @@ int rle_merge(struct rle *out, const struct rle *rles, size_t n, int intersect,
 		return 0;
 	}
 	merge2(&acc, rles[0].counts, rles[0].n, rles[1].counts, rles[1].n,
-	       intersect);
+	       intersect ? RLE_INTERSECT : RLE_UNION);
 	for (i = 2; i < n; i++) {
 		struct runs t;
 		merge2(&tmp, acc.c, acc.n, rles[i].counts, rles[i].n,
-		       intersect);
+		       intersect ? RLE_INTERSECT : RLE_UNION);
 		t = acc;
 		acc = tmp;
 		tmp = t;
 	}
 	free(tmp.c);
 	runs_finish(out, &acc, rles[0].h, rles[0].w);
+	return 0;
+}
+
+int rle_combine(struct rle *out, const struct rle *a, const struct rle *b,
+		enum rle_op op, struct buf *err)
+{
+	struct runs acc = {0};
+
+	memset(out, 0, sizeof(*out));
+	if (a->h != b->h || a->w != b->w) {
+		buf_setf(err, "rle: combining masks of different sizes "
+			 "(%ux%u and %ux%u)", a->h, a->w, b->h, b->w);
+		return CAIRN_EINVAL;
+	}
+	if (rle_check(a, err) || rle_check(b, err))
+		return CAIRN_EINVAL;
+	merge2(&acc, a->counts, a->n, b->counts, b->n, op);
+	runs_finish(out, &acc, a->h, a->w);
 	return 0;
 }
 

@@ -96,6 +96,12 @@ int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
 int rle_merge(struct rle *out, const struct rle *rles, size_t n, int intersect,
 	      struct buf *err);
 
+enum rle_op { RLE_UNION, RLE_INTERSECT, RLE_XOR, RLE_SUBTRACT /* a & ~b */ };
+
+/* One binary operation on two same-size valid masks; canonical output. */
+int rle_combine(struct rle *out, const struct rle *a, const struct rle *b,
+		enum rle_op op, struct buf *err);
+
 /* Intersection and union pixel counts of a and b (same size, both valid).
  * Returns CAIRN_EINVAL when sizes differ. */
 int rle_inter_union(const struct rle *a, const struct rle *b, uint64_t *inter,
