@@ -24,6 +24,14 @@
 
 #include "base/banned.h"
 
+/*
+ * Pixels must not depend on the compiler fusing a*b+c into one rounding:
+ * GCC in ISO C mode does not; clang would on targets with FMA.
+ */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 /* ---- names ---- */
 
 static const char *const cat_names[SYNTH_NCAT + 1] = {
@@ -689,56 +697,68 @@ static void bg_init(struct bg *b, struct rng *R)
 	b->key = (uint32_t)rng_next(R);
 }
 
-/* Value noise on a 16 px lattice, bilinear, in [-namp, namp]. */
-static int coarse_noise(const struct bg *b, uint32_t x, uint32_t y)
-{
-	uint32_t gx = x >> 4, gy = y >> 4;
-	int fx = (int)(x & 15), fy = (int)(y & 15);
-	int v00 = (int)(hash3(gx, gy, b->key) & 255);
-	int v10 = (int)(hash3(gx + 1, gy, b->key) & 255);
-	int v01 = (int)(hash3(gx, gy + 1, b->key) & 255);
-	int v11 = (int)(hash3(gx + 1, gy + 1, b->key) & 255);
-	int top = v00 * (16 - fx) + v10 * fx, bot = v01 * (16 - fx) + v11 * fx;
-	int v = (top * (16 - fy) + bot * fy) >> 8; /* 0..255 */
-	return (v - 128) * b->namp / 128;
-}
-
+/*
+ * The background: a two-colour gradient, stripes, value noise on a 16 px
+ * lattice (bilinear) and per-pixel grain, all in integers. Objects get
+ * their colour with grain and a faint checker, so no fill is flat.
+ */
 static void paint(struct synth_image *im, struct rng *R)
 {
 	struct bg b;
 	bg_init(&b, R);
 	uint32_t w = im->w, h = im->h;
+	size_t ncell = (w >> 4) + 2;
+	int *tx = xrealloc(NULL, (w + 2 * ncell) * sizeof(int));
+	int *top = tx + w, *col = top + ncell;
+	for (uint32_t x = 0; x < w; x++)
+		tx[x] = (int)((uint64_t)x * 256 / w) * b.gx;
+	long period2 = 2L * b.period;
 	for (uint32_t y = 0; y < h; y++) {
 		const uint32_t *row = im->ids + (size_t)y * w;
 		uint8_t *px = im->rgb + (size_t)y * w * 3;
 		int ty = (int)((uint64_t)y * 256 / h) * (256 - b.gx);
-		int cn = 0;
+		uint32_t gy = y >> 4;
+		int fy = (int)(y & 15);
+		for (size_t i = 0; i < ncell; i++) {
+			if (fy == 0 || y == 0)
+				top[i] = (int)(hash3((uint32_t)i, gy, b.key) & 255);
+			int bot = (int)(hash3((uint32_t)i, gy + 1, b.key) & 255);
+			col[i] = top[i] * (16 - fy) + bot * fy;
+		}
+		long sp = ((long)y * b.sdy) % period2;
+		if (sp < 0)
+			sp += period2;
 		for (uint32_t x = 0; x < w; x++, px += 3) {
 			uint32_t id = row[x];
 			uint32_t hz = hash3(x, y, b.key ^ id);
 			int fine = (int)(hz & 15) - 8;
+			/* Stripes advance by sdx per column (|sdx| < period2). */
+			long cur = sp;
+			sp += b.sdx;
+			if (sp >= period2)
+				sp -= period2;
+			else if (sp < 0)
+				sp += period2;
 			if (id) {
 				const uint8_t *c = im->objs[id - 1].rgb;
-				/* A light per-object texture: fine noise plus a
-				 * faint checker so flat fills are not flat. */
 				int chk = (((x >> 2) ^ (y >> 2)) & 1) ? 6 : -6;
 				px[0] = clamp8(c[0] + fine + chk);
 				px[1] = clamp8(c[1] + fine + chk);
 				px[2] = clamp8(c[2] + fine + chk);
 				continue;
 			}
-			if ((x & 3) == 0)
-				cn = coarse_noise(&b, x, y);
-			int t = ((int)((uint64_t)x * 256 / w) * b.gx + ty) >> 8;
-			long sp = ((long)x * b.sdx + (long)y * b.sdy) % (2L * b.period);
-			if (sp < 0)
-				sp += 2L * b.period;
-			int stripe = sp < b.period ? b.amp : -b.amp;
+			uint32_t i = x >> 4;
+			int fx = (int)(x & 15);
+			int v = (col[i] * (16 - fx) + col[i + 1] * fx) >> 8; /* 0..255 */
+			int cn = (v - 128) * b.namp / 128;
+			int t = (tx[x] + ty) >> 8;
+			int stripe = cur < b.period ? b.amp : -b.amp;
+			int add = stripe + cn + fine;
 			for (int k = 0; k < 3; k++)
-				px[k] = clamp8(b.c0[k] + (b.c1[k] - b.c0[k]) * t / 256 +
-					       stripe + cn + fine);
+				px[k] = clamp8(b.c0[k] + (b.c1[k] - b.c0[k]) * t / 256 + add);
 		}
 	}
+	free(tx);
 }
 
 /* ---- one image ---- */
