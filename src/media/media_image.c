@@ -19,6 +19,12 @@
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static int vips_state;   /* 0 not started, 1 running, -1 failed */
 
+/* libvips logs decoder warnings (benign in most real JPEGs) to stderr; a
+ * rejected file is reported with its reason instead. */
+static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+}
+
 static void vips_start(void)
 {
 	if (VIPS_INIT("cairn")) {
@@ -28,6 +34,8 @@ static void vips_start(void)
 	vips_cache_set_max(0);
 	vips_cache_set_max_mem(0);
 	vips_concurrency_set(1);
+	if (!getenv("CAIRN_VIPS_WARNINGS"))
+		g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, quiet, NULL);
 	vips_state = 1;
 }
 
@@ -170,7 +178,10 @@ static void dhash_pixels(const VipsRegion *reg, int w, int h, int bands, VipsBan
 	bool small = w < 9 || h < 8;
 	for (int y = 0; y < h; y++) {
 		const unsigned char *row = (const unsigned char *)VIPS_REGION_ADDR(reg, 0, y);
-		int cy = (int)((int64_t)y * 8 / h);
+		/* Pixel row y covers [y*8/h, (y+1)*8/h) in cell units: at most two cells. */
+		double y0 = (double)y * 8 / h, y1 = (double)(y + 1) * 8 / h;
+		int cy = (int)y0;
+		double wy0 = cy + 1 < y1 ? (cy + 1 - y0) / (y1 - y0) : 1;
 		for (int x = 0; x < w; x++) {
 			double v[3];
 			for (int b = 0; b < 3; b++) {
@@ -185,18 +196,29 @@ static void dhash_pixels(const VipsRegion *reg, int w, int h, int bands, VipsBan
 			}
 			double yv = 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2];
 			if (small) {
-				/* Fewer pixels than cells: every cell that maps onto this pixel. */
+				/* Fewer pixels than cells: every cell whose centre falls on this pixel. */
 				for (int gy = 0; gy < 8; gy++)
 					for (int gx = 0; gx < 9; gx++)
 						if ((gy * h + h / 2) / 8 == y && (gx * w + w / 2) / 9 == x) {
 							sum[gy][gx] += yv;
 							cnt[gy][gx] += 1;
 						}
-			} else {
-				int cx = (int)((int64_t)x * 9 / w);
-				sum[cy][cx] += yv;
-				cnt[cy][cx] += 1;
+				continue;
 			}
+			/* Area-weighted: a pixel split between two cells counts in both. */
+			double x0 = (double)x * 9 / w, x1 = (double)(x + 1) * 9 / w;
+			int cx = (int)x0;
+			double wx0 = cx + 1 < x1 ? (cx + 1 - x0) / (x1 - x0) : 1;
+			double wgt[2][2] = {{wx0 * wy0, (1 - wx0) * wy0},
+					    {wx0 * (1 - wy0), (1 - wx0) * (1 - wy0)}};
+			for (int dy = 0; dy < 2; dy++)
+				for (int dx = 0; dx < 2; dx++) {
+					double wv = wgt[dy][dx];
+					if (wv <= 0 || cy + dy > 7 || cx + dx > 8)
+						continue;
+					sum[cy + dy][cx + dx] += yv * wv;
+					cnt[cy + dy][cx + dx] += wv;
+				}
 		}
 	}
 	uint64_t hsh = 0;

@@ -1,0 +1,190 @@
+/*
+ * test_media_image.c - unit tests for src/media/media_image.c: the dHash
+ * survives re-encoding and resizing, separates different images, and its
+ * decode rejects corrupt data; the near-duplicate index of ingest.c finds
+ * exactly what a brute-force scan finds.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vips/vips.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "media/ingest.h"
+#include "media/media.h"
+#include "media/media_image.h"
+
+#include "base/banned.h"
+
+/* A smooth test picture; `seed` changes its content. */
+static VipsImage *picture(int w, int h, int seed)
+{
+	cr_assert_eq(media_image_init(NULL), 0);
+	unsigned char *px = malloc((size_t)w * h * 3);
+	double f1 = 2.0 + seed % 5, f2 = 3.0 + seed % 3, ph = seed * 1.7;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			unsigned char *p = px + ((size_t)y * w + x) * 3;
+			double u = (double)x / w, v = (double)y / h;
+			double l = 128 + 60 * sin(6.28 * f1 * u + ph) + 50 * cos(6.28 * f2 * v * u + ph * 2);
+			p[0] = (unsigned char)(l);
+			p[1] = (unsigned char)(l * 0.8 + 40 * v);
+			p[2] = (unsigned char)(255 - l * 0.9);
+		}
+	VipsImage *im = vips_image_new_from_memory_copy(px, (size_t)w * h * 3, w, h, 3,
+							VIPS_FORMAT_UCHAR);
+	free(px);
+	return im;
+}
+
+static unsigned char *save(VipsImage *im, const char *suffix, size_t *len)
+{
+	void *out = NULL;
+	cr_assert_eq(vips_image_write_to_buffer(im, suffix, &out, len, NULL), 0, "%s",
+		     vips_error_buffer());
+	unsigned char *c = malloc(*len);
+	memcpy(c, out, *len);
+	g_free(out);
+	return c;
+}
+
+static uint64_t hash_of(const unsigned char *b, size_t n, enum media_type t)
+{
+	uint64_t h = 0;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(media_image_phash(b, n, t, &h, &err), 0, "%s", err.data);
+	buf_release(&err);
+	return h;
+}
+
+Test(image, phash_is_stable_under_reencode_and_resize)
+{
+	VipsImage *a = picture(320, 240, 1);
+	size_t na, nb, nc, np;
+	unsigned char *ja = save(a, ".jpg[Q=90]", &na);
+	unsigned char *pa = save(a, ".png", &np);
+	VipsImage *small = NULL;
+	cr_assert_eq(vips_resize(a, &small, 0.7, NULL), 0);
+	unsigned char *jb = save(small, ".jpg[Q=60]", &nb);
+	VipsImage *other = picture(320, 240, 2);
+	unsigned char *jc = save(other, ".jpg[Q=90]", &nc);
+	uint64_t ha = hash_of(ja, na, MEDIA_JPEG), hb = hash_of(jb, nb, MEDIA_JPEG);
+	uint64_t hp = hash_of(pa, np, MEDIA_PNG), hc = hash_of(jc, nc, MEDIA_JPEG);
+	cr_assert_leq(media_phash_distance(ha, hb), 4, "resized copy: %d bits",
+		      media_phash_distance(ha, hb));
+	cr_assert_leq(media_phash_distance(ha, hp), 4, "png copy: %d bits",
+		      media_phash_distance(ha, hp));
+	cr_assert_gt(media_phash_distance(ha, hc), 10, "different image: only %d bits",
+		     media_phash_distance(ha, hc));
+	cr_assert_eq(hash_of(ja, na, MEDIA_JPEG), ha, "not deterministic");
+	free(ja);
+	free(jb);
+	free(jc);
+	free(pa);
+	g_object_unref(a);
+	g_object_unref(small);
+	g_object_unref(other);
+}
+
+Test(image, phash_of_each_format)
+{
+	VipsImage *a = picture(64, 48, 3);
+	const char *suffixes[] = {".jpg", ".png", ".webp", ".gif", ".tif"};
+	enum media_type types[] = {MEDIA_JPEG, MEDIA_PNG, MEDIA_WEBP, MEDIA_GIF, MEDIA_TIFF};
+	uint64_t first = 0;
+	for (int i = 0; i < 5; i++) {
+		size_t n;
+		unsigned char *b = save(a, suffixes[i], &n);
+		uint64_t h = hash_of(b, n, types[i]);
+		if (i == 0)
+			first = h;
+		cr_assert_leq(media_phash_distance(first, h), 8, "%s differs by %d bits", suffixes[i],
+			      media_phash_distance(first, h));
+		free(b);
+	}
+	/* A tiny image (smaller than the 9x8 grid) still hashes. */
+	VipsImage *tiny = picture(3, 2, 1);
+	size_t n;
+	unsigned char *b = save(tiny, ".png", &n);
+	hash_of(b, n, MEDIA_PNG);
+	free(b);
+	g_object_unref(tiny);
+	g_object_unref(a);
+}
+
+Test(image, corrupt_data_fails_the_decode)
+{
+	VipsImage *a = picture(200, 150, 4);
+	size_t n;
+	unsigned char *b = save(a, ".jpg", &n);
+	/* Spoil the Huffman tables: the header still parses, the decode fails. */
+	size_t cut = 0;
+	for (size_t i = 2; i + 24 < n; i++)
+		if (b[i] == 0xFF && b[i + 1] == 0xC4) {
+			memset(b + i + 5, 0xFF, 16);
+			break;
+		}
+	cut = n - 2;
+	uint64_t h;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(media_image_phash(b, cut + 2, MEDIA_JPEG, &h, &err), CAIRN_EINVAL);
+	cr_assert(strstr(err.data, "corrupt image"), "%s", err.data);
+	buf_release(&err);
+	free(b);
+	cr_assert_eq(media_image_phash("not an image", 12, MEDIA_PNG, &h, NULL), CAIRN_EINVAL);
+	g_object_unref(a);
+}
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd64(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+Test(image, phash_index_matches_brute_force)
+{
+	enum { N = 3000, Q = 300 };
+	static uint64_t hs[N];
+	for (int t = 0; t <= 8; t += 4) {
+		struct phash_index *ix = phash_index_new(t);
+		cr_assert(ix);
+		for (int i = 0; i < N; i++) {
+			/* Clusters: many hashes a few bits from another. */
+			hs[i] = i > 0 && rnd64() % 2 ? hs[rnd64() % i] ^ (1ull << (rnd64() % 64)) ^
+							(1ull << (rnd64() % 64))
+						: rnd64();
+			phash_index_add(ix, i + 1, hs[i]);
+		}
+		cr_assert_eq(phash_index_size(ix), N);
+		for (int q = 0; q < Q; q++) {
+			uint64_t h = hs[rnd64() % N];
+			for (int k = 0; k < (int)(rnd64() % 7); k++)
+				h ^= 1ull << (rnd64() % 64);
+			int best = 65;
+			int64_t best_id = 0;
+			for (int i = 0; i < N; i++) {
+				int d = media_phash_distance(h, hs[i]);
+				if (d < best) {
+					best = d;
+					best_id = i + 1;
+				}
+			}
+			int64_t id;
+			int d;
+			bool found = phash_index_find(ix, h, &id, &d);
+			cr_assert_eq(found, best <= t, "threshold %d: brute %d", t, best);
+			if (found) {
+				cr_assert_eq(d, best);
+				cr_assert_eq(id, best_id);
+			}
+		}
+		phash_index_free(ix);
+	}
+	cr_assert_null(phash_index_new(64));
+}
