@@ -85,6 +85,7 @@ static box box_bbox_(const struct shape *s)
 
 static double *box_outline(const struct shape *s, size_t *n, int segments)
 {
+	(void)segments;
 	const box *b = &s->u.box;
 	double *xy = geom_xmalloc(8 * sizeof(*xy));
 	xy[0] = b->x;        xy[1] = b->y;
@@ -143,6 +144,7 @@ static box rbox_bbox(const struct shape *s)
 
 static double *rbox_outline(const struct shape *s, size_t *n, int segments)
 {
+	(void)segments;
 	double *xy = geom_xmalloc(8 * sizeof(*xy));
 	rbox_corners(&s->u.rbox, xy);
 	*n = 4;
@@ -208,6 +210,7 @@ static box xy_bbox(const struct shape *s)
 
 static double *polygon_outline(const struct shape *s, size_t *n, int segments)
 {
+	(void)segments;
 	/* The first ring stands for the polygon; callers that need holes
 	 * use the rings directly. */
 	size_t m = s->rings && s->nrings ? s->rings[0] : s->n;
@@ -253,6 +256,7 @@ static int keypoints_validate(const struct shape *s, struct buf *err)
 
 static double no_area(const struct shape *s)
 {
+	(void)s;
 	return 0;
 }
 
@@ -331,6 +335,7 @@ static double *convex_hull(const double *xy, size_t n, size_t *nout)
 
 static double *cuboid_outline(const struct shape *s, size_t *n, int segments)
 {
+	(void)segments;
 	return convex_hull(s->xy, s->n, n);
 }
 
