@@ -481,18 +481,43 @@ int rle_merge(struct rle *out, const struct rle *rles, size_t n, int intersect,
 		rle_normalize(out);
 		return 0;
 	}
-	merge2(&acc, rles[0].counts, rles[0].n, rles[1].counts, rles[1].n,
-	       intersect ? RLE_INTERSECT : RLE_UNION);
-	for (i = 2; i < n; i++) {
-		struct runs t;
-		merge2(&tmp, acc.c, acc.n, rles[i].counts, rles[i].n,
-		       intersect ? RLE_INTERSECT : RLE_UNION);
-		t = acc;
-		acc = tmp;
-		tmp = t;
+	/* Merge in a balanced tree: pairs, then pairs of pairs, so each run
+	 * is walked O(log n) times rather than O(n) times. */
+	size_t m = (n + 1) / 2;
+	struct runs *lvl = geom_xcalloc(m, sizeof(*lvl));
+	enum rle_op op = intersect ? RLE_INTERSECT : RLE_UNION;
+	for (i = 0; i < m; i++) {
+		if (2 * i + 1 < n) {
+			merge2(&lvl[i], rles[2 * i].counts, rles[2 * i].n,
+			       rles[2 * i + 1].counts, rles[2 * i + 1].n, op);
+		} else {
+			lvl[i].n = lvl[i].cap = rles[2 * i].n;
+			lvl[i].c = geom_xmalloc((lvl[i].n ? lvl[i].n : 1) *
+						sizeof(uint32_t));
+			memcpy(lvl[i].c, rles[2 * i].counts,
+			       lvl[i].n * sizeof(uint32_t));
+		}
 	}
-	free(tmp.c);
+	while (m > 1) {
+		size_t k = (m + 1) / 2;
+		for (i = 0; i < k; i++) {
+			if (2 * i + 1 < m) {
+				merge2(&tmp, lvl[2 * i].c, lvl[2 * i].n,
+				       lvl[2 * i + 1].c, lvl[2 * i + 1].n, op);
+				free(lvl[2 * i].c);
+				free(lvl[2 * i + 1].c);
+				lvl[i] = tmp;
+				memset(&tmp, 0, sizeof(tmp));
+			} else {
+				lvl[i] = lvl[2 * i];
+			}
+		}
+		m = k;
+	}
+	acc = lvl[0];
+	free(lvl);
 	runs_finish(out, &acc, rles[0].h, rles[0].w);
+	rle_normalize(out);
 	return 0;
 }
 
