@@ -942,11 +942,18 @@ static void assign_colors(struct schema *s)
 		if (next < NELEM(palette)) {
 			memcpy(l->color, palette[next], 8);
 		} else {
-			/* Past the palette: hues a golden angle apart, bounded tries. */
-			for (int tries = 0; tries < 4096; tries++, k++) {
-				double h = fmod(k * 0.6180339887498949, 1.0) * 6.0;
-				double f = h - floor(h), v = 0.9, p = v * 0.35, q = v * (1 - 0.65 * f),
-				       t = v * (1 - 0.65 * (1 - f));
+			/*
+			 * Past the palette: a low-discrepancy walk over hue,
+			 * saturation and value (the R3 sequence), so that
+			 * colours stay spread out and collisions stay rare;
+			 * tries are bounded, after which a repeat is allowed.
+			 */
+			for (int tries = 0; tries < 64; tries++, k++) {
+				double h = fmod(k * 0.8191725133961645, 1.0) * 6.0;
+				double sat = 0.45 + 0.5 * fmod(k * 0.6710436067037893, 1.0);
+				double v = 0.55 + 0.4 * fmod(k * 0.5497004779019703, 1.0);
+				double f = h - floor(h), p = v * (1 - sat), q = v * (1 - sat * f),
+				       t = v * (1 - sat * (1 - f));
 				double rgb[6][3] = {{v, t, p}, {q, v, p}, {p, v, t}, {p, q, v}, {t, p, v}, {v, p, q}};
 				double *x = rgb[(int)h % 6];
 				snprintf(l->color, sizeof l->color, "#%02x%02x%02x", (unsigned)(x[0] * 255 + 0.5),
@@ -986,7 +993,7 @@ static void parse_ends(struct vctx *c, const json_t *o, const char *key, json_t 
 			struct buf m = BUF_INIT;
 			const char **names = xcalloc(s->nlabels, sizeof *names);
 			size_t nn = 0;
-			for (size_t j = 0; j < s->nlabels; j++)
+			for (size_t j = 0; s->nlabels <= SUGGEST_MAX_CANDIDATES && j < s->nlabels; j++)
 				if (s->labels[j].name)
 					names[nn++] = s->labels[j].name;
 			buf_addf(&m, "no label named %s", Q(c, name));
