@@ -247,8 +247,8 @@ static VipsImage *load_small(const void *p, size_t n, enum media_type t)
 			mi.width = mi.height = 0;
 		int w = mi.width, h = mi.height;
 		int shrink = 8;
-		/* Keep at least 4 source pixels per hash cell. */
-		while (shrink > 1 && (w / shrink < 18 || h / shrink < 16))
+		/* Keep about two source pixels per hash cell each way (area-weighted). */
+		while (shrink > 1 && (w / shrink < 16 || h / shrink < 12))
 			shrink /= 2;
 		vips_jpegload_buffer(q, n, &im, "shrink", shrink, "access", VIPS_ACCESS_SEQUENTIAL,
 				     "fail_on", VIPS_FAIL_ON_ERROR, NULL);
