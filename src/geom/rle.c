@@ -457,6 +457,45 @@ static void merge2(struct runs *r, const uint32_t *a, size_t na,
 	runs_push(r, (uint32_t)cur);
 }
 
+/* Balanced-tree merge of n >= 1 inputs into out: each run is walked
+ * O(log n) times. */
+static void tree_merge(struct runs *out, const struct rle *rles, size_t n,
+		       enum rle_op op)
+{
+	size_t m = (n + 1) / 2, i;
+	struct runs *lvl = geom_xcalloc(m, sizeof(*lvl)), tmp = {0};
+
+	for (i = 0; i < m; i++) {
+		if (2 * i + 1 < n) {
+			merge2(&lvl[i], rles[2 * i].counts, rles[2 * i].n,
+			       rles[2 * i + 1].counts, rles[2 * i + 1].n, op);
+		} else {
+			/* Pass the odd one through a merge with itself, which
+			 * also makes it canonical. */
+			merge2(&lvl[i], rles[2 * i].counts, rles[2 * i].n,
+			       rles[2 * i].counts, rles[2 * i].n, RLE_UNION);
+		}
+	}
+	while (m > 1) {
+		size_t k = (m + 1) / 2;
+		for (i = 0; i < k; i++) {
+			if (2 * i + 1 < m) {
+				merge2(&tmp, lvl[2 * i].c, lvl[2 * i].n,
+				       lvl[2 * i + 1].c, lvl[2 * i + 1].n, op);
+				free(lvl[2 * i].c);
+				free(lvl[2 * i + 1].c);
+				lvl[i] = tmp;
+				memset(&tmp, 0, sizeof(tmp));
+			} else {
+				lvl[i] = lvl[2 * i];
+			}
+		}
+		m = k;
+	}
+	*out = lvl[0];
+	free(lvl);
+}
+
 int rle_merge(struct rle *out, const struct rle *rles, size_t n, int intersect,
 	      struct buf *err)
 {
@@ -481,43 +520,38 @@ int rle_merge(struct rle *out, const struct rle *rles, size_t n, int intersect,
 		rle_normalize(out);
 		return 0;
 	}
-	/* Merge in a balanced tree: pairs, then pairs of pairs, so each run
-	 * is walked O(log n) times rather than O(n) times. */
-	size_t m = (n + 1) / 2;
-	struct runs *lvl = geom_xcalloc(m, sizeof(*lvl));
+	/* pycocotools merges one mask at a time into an accumulator, which
+	 * costs the accumulator's size per mask: cheap while the union stays
+	 * simple (overlapping objects), quadratic when it grows (many
+	 * disjoint objects). Do the same, reusing two buffers, and switch to
+	 * a balanced tree for the rest once the accumulator outgrows the
+	 * inputs. */
 	enum rle_op op = intersect ? RLE_INTERSECT : RLE_UNION;
-	for (i = 0; i < m; i++) {
-		if (2 * i + 1 < n) {
-			merge2(&lvl[i], rles[2 * i].counts, rles[2 * i].n,
-			       rles[2 * i + 1].counts, rles[2 * i + 1].n, op);
-		} else {
-			lvl[i].n = lvl[i].cap = rles[2 * i].n;
-			lvl[i].c = geom_xmalloc((lvl[i].n ? lvl[i].n : 1) *
-						sizeof(uint32_t));
-			memcpy(lvl[i].c, rles[2 * i].counts,
-			       lvl[i].n * sizeof(uint32_t));
+	size_t rest = 0;
+	for (i = 2; i < n; i++)
+		rest += rles[i].n;
+	merge2(&acc, rles[0].counts, rles[0].n, rles[1].counts, rles[1].n, op);
+	for (i = 2; i < n; i++) {
+		size_t avg = rest / (n - i) + 1;
+		if (acc.n > 4096 && acc.n > 32 * avg) {
+			struct runs t = {0};
+			tree_merge(&t, rles + i, n - i, op);
+			merge2(&tmp, acc.c, acc.n, t.c, t.n, op);
+			free(t.c);
+			free(acc.c);
+			acc = tmp;
+			memset(&tmp, 0, sizeof(tmp));
+			break;
 		}
+		struct runs sw;
+		merge2(&tmp, acc.c, acc.n, rles[i].counts, rles[i].n, op);
+		rest -= rles[i].n;
+		sw = acc;
+		acc = tmp;
+		tmp = sw;
 	}
-	while (m > 1) {
-		size_t k = (m + 1) / 2;
-		for (i = 0; i < k; i++) {
-			if (2 * i + 1 < m) {
-				merge2(&tmp, lvl[2 * i].c, lvl[2 * i].n,
-				       lvl[2 * i + 1].c, lvl[2 * i + 1].n, op);
-				free(lvl[2 * i].c);
-				free(lvl[2 * i + 1].c);
-				lvl[i] = tmp;
-				memset(&tmp, 0, sizeof(tmp));
-			} else {
-				lvl[i] = lvl[2 * i];
-			}
-		}
-		m = k;
-	}
-	acc = lvl[0];
-	free(lvl);
+	free(tmp.c);
 	runs_finish(out, &acc, rles[0].h, rles[0].w);
-	rle_normalize(out);
 	return 0;
 }
 
