@@ -45,7 +45,7 @@ int cmd_synth(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("synth");
 	const char *images = NULL, *objects = NULL, *seed = NULL, *size = NULL;
-	const char *format = NULL, *quality = NULL;
+	const char *format = NULL, *quality = NULL, *threads = NULL;
 	bool force = false, json = false, done = false;
 	const struct cli_opt opts[] = {
 		{"images", 1, &images, NULL},
@@ -54,6 +54,7 @@ int cmd_synth(int argc, char **argv)
 		{"size", 1, &size, NULL},
 		{"format", 1, &format, NULL},
 		{"quality", 1, &quality, NULL},
+		{"threads", 1, &threads, NULL},
 		{"force", 0, NULL, &force},
 		{"json", 0, NULL, &json},
 		{NULL, 0, NULL, NULL},
@@ -112,6 +113,12 @@ int cmd_synth(int argc, char **argv)
 			return cli_usage_error(cmd, "--quality '%s' is not a number in 1..100",
 					       quality);
 		o.quality = (int)v;
+	}
+	if (threads) {
+		if (!cli_parse_u64(threads, &v) || v < 1 || v > 64)
+			return cli_usage_error(cmd, "--threads '%s' is not a number in 1..64",
+					       threads);
+		o.threads = (uint32_t)v;
 	}
 
 	struct progress p;

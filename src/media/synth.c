@@ -7,6 +7,7 @@
 #include "media/synth.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -1213,6 +1214,161 @@ static int save_image(const struct synth_image *im, const struct synth_opts *o,
 	return 0;
 }
 
+/*
+ * One image in flight: rendered, saved and turned into annotation bodies by
+ * a worker, then written in image order by synth_run's thread, which alone
+ * numbers annotations. The COCO text of an annotation is everything after
+ * `"id":N,`, so workers need not know N.
+ */
+struct slot {
+	struct synth_image im;
+	struct buf json;          /* annotation bodies, back to back */
+	size_t *ends;             /* end offset of each body in json */
+	size_t nends, capends;
+	struct synth_report rep;  /* this image's counts */
+	struct buf err;
+	int rc;
+	uint32_t index;
+	int state;                /* SLOT_FREE, SLOT_BUSY, SLOT_READY */
+};
+
+enum { SLOT_FREE, SLOT_BUSY, SLOT_READY };
+
+static int produce(const struct synth_opts *o, struct slot *s, uint32_t i)
+{
+	struct buf path = BUF_INIT;
+	const char *ext = o->format == SYNTH_PNG ? "png" : "jpg";
+	s->index = i;
+	s->nends = 0;
+	buf_reset(&s->json);
+	memset(&s->rep, 0, sizeof(s->rep));
+	int rc = synth_render(&s->im, o->width, o->height, o->objects, o->seed,
+			      i, &s->err);
+	if (!rc) {
+		buf_addf(&path, "%s/images/%06u.%s", o->out, i, ext);
+		rc = save_image(&s->im, o, path.data, &s->err);
+	}
+	for (size_t k = 0; !rc && k < s->im.nobjs; k++) {
+		const struct synth_obj *ob = &s->im.objs[k];
+		if (!ob->area)
+			continue;
+		if ((rc = synth_obj_json(&s->im, ob, i, &s->json))) {
+			buf_setf(&s->err, "synth: image %u: cannot encode object %u", i, ob->id);
+			break;
+		}
+		if (s->nends == s->capends) {
+			s->capends = s->capends * 2 + 64;
+			s->ends = xrealloc(s->ends, s->capends * sizeof(size_t));
+		}
+		s->ends[s->nends++] = s->json.len;
+		s->rep.objects++;
+		s->rep.per_cat[ob->cat]++;
+		s->rep.occluded += ob->area < ob->drawn;
+		s->rep.truncated += !ob->inside;
+		s->rep.tiny += ob->bbox[2] - ob->bbox[0] <= 8 ||
+			       ob->bbox[3] - ob->bbox[1] <= 8;
+	}
+	buf_release(&path);
+	s->rc = rc;
+	return rc;
+}
+
+struct pool {
+	const struct synth_opts *o;
+	struct slot *slots;
+	uint32_t nslots;
+	uint32_t next;     /* next image index to hand out */
+	bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		if (p->stop || p->next > p->o->images) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		uint32_t i = p->next++;
+		struct slot *s = &p->slots[(i - 1) % p->nslots];
+		while (s->state != SLOT_FREE && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		s->state = SLOT_BUSY;
+		pthread_mutex_unlock(&p->mu);
+		produce(p->o, s, i);
+		pthread_mutex_lock(&p->mu);
+		s->state = SLOT_READY;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+static uint32_t pick_threads(const struct synth_opts *o)
+{
+	if (o->threads)
+		return o->threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	/* Each thread holds a whole image (7 bytes a pixel): stay serial for
+	 * huge ones, and past 8 threads JPEG and the disk are the limit. */
+	if (n < 1 || (uint64_t)o->width * o->height > 16000000u)
+		n = 1;
+	if (n > 8)
+		n = 8;
+	if (n > (long)o->images)
+		n = (long)o->images;
+	return (uint32_t)n;
+}
+
+/* Appends one image's entry and annotations to the two files. */
+static int consume(const struct synth_opts *o, struct slot *s, FILE *jf,
+		   const char *jpath, FILE *af, const char *apath,
+		   uint64_t *ann_id, struct synth_report *rep, struct buf *chunk,
+		   struct buf *err)
+{
+	uint32_t i = s->index;
+	const char *ext = o->format == SYNTH_PNG ? "png" : "jpg";
+	int rc;
+	buf_reset(chunk);
+	buf_addf(chunk, "%s{\"id\":%u,\"file_name\":\"%06u.%s\",\"width\":%u,"
+		 "\"height\":%u,\"license\":1}", i > 1 ? ",\n" : "", i, i, ext,
+		 o->width, o->height);
+	if ((rc = write_all(jf, chunk, jpath, err)))
+		return rc;
+	buf_reset(chunk);
+	size_t start = 0;
+	for (size_t k = 0; k < s->nends; k++) {
+		++*ann_id;
+		buf_addf(chunk, "%s{\"id\":%llu,", *ann_id > 1 ? ",\n" : "",
+			 (unsigned long long)*ann_id);
+		buf_add(chunk, s->json.data + start, s->ends[k] - start);
+		start = s->ends[k];
+		if (chunk->len > (1u << 20)) {
+			if ((rc = write_all(af, chunk, apath, err)))
+				return rc;
+			buf_reset(chunk);
+		}
+	}
+	if ((rc = write_all(af, chunk, apath, err)))
+		return rc;
+	rep->images = i;
+	rep->objects += s->rep.objects;
+	for (int c = 0; c <= SYNTH_NCAT; c++)
+		rep->per_cat[c] += s->rep.per_cat[c];
+	rep->occluded += s->rep.occluded;
+	rep->truncated += s->rep.truncated;
+	rep->tiny += s->rep.tiny;
+	if (o->progress)
+		o->progress(o->progress_ctx, i, o->images);
+	return 0;
+}
+
 int synth_run(const struct synth_opts *o, struct synth_report *rep,
 	      struct buf *err)
 {
@@ -1236,9 +1392,18 @@ int synth_run(const struct synth_opts *o, struct synth_report *rep,
 
 	struct buf path = BUF_INIT, jpath = BUF_INIT, apath = BUF_INIT;
 	struct buf chunk = BUF_INIT, body = BUF_INIT;
-	struct synth_image im = SYNTH_IMAGE_INIT;
 	FILE *jf = NULL, *af = NULL;
-	const char *ext = o->format == SYNTH_PNG ? "png" : "jpg";
+	uint32_t nthreads = pick_threads(o), nstarted = 0;
+	struct pool pool = {o, NULL, nthreads > 1 ? nthreads + 1 : 1, 1, false,
+			    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+	pthread_t *threads = NULL;
+	pool.slots = xrealloc(NULL, pool.nslots * sizeof(struct slot));
+	for (uint32_t k = 0; k < pool.nslots; k++) {
+		struct slot *s = &pool.slots[k];
+		memset(s, 0, sizeof(*s));
+		s->json = (struct buf)BUF_INIT;
+		s->err = (struct buf)BUF_INIT;
+	}
 
 	buf_addf(&path, "%s/images", o->out);
 	if ((rc = mkdir_p(path.data, err)))
@@ -1264,49 +1429,41 @@ int synth_run(const struct synth_opts *o, struct synth_report *rep,
 		goto out;
 
 	uint64_t ann_id = 0;
-	for (uint32_t i = 1; i <= o->images; i++) {
-		if ((rc = synth_render(&im, o->width, o->height, o->objects,
-				       o->seed, i, err)))
+	if (nthreads > 1) {
+		threads = xrealloc(NULL, nthreads * sizeof(pthread_t));
+		for (; nstarted < nthreads; nstarted++)
+			if (pthread_create(&threads[nstarted], NULL, worker, &pool))
+				break;
+		if (!nstarted) {
+			buf_setf(err, "synth: cannot start a thread");
+			rc = CAIRN_EIO;
 			goto out;
-		buf_reset(&path);
-		buf_addf(&path, "%s/images/%06u.%s", o->out, i, ext);
-		if ((rc = save_image(&im, o, path.data, err)))
-			goto out;
-		buf_reset(&chunk);
-		buf_addf(&chunk, "%s{\"id\":%u,\"file_name\":\"%06u.%s\",\"width\":%u,"
-			 "\"height\":%u,\"license\":1}", i > 1 ? ",\n" : "", i, i,
-			 ext, o->width, o->height);
-		if ((rc = write_all(jf, &chunk, jpath.data, err)))
-			goto out;
-		buf_reset(&chunk);
-		for (size_t k = 0; k < im.nobjs; k++) {
-			const struct synth_obj *ob = &im.objs[k];
-			if (!ob->area)
-				continue;
-			ann_id++;
-			buf_addf(&chunk, "%s{\"id\":%llu,", ann_id > 1 ? ",\n" : "",
-				 (unsigned long long)ann_id);
-			if ((rc = synth_obj_json(&im, ob, i, &chunk))) {
-				buf_setf(err, "synth: image %u: cannot encode object %u", i, ob->id);
-				goto out;
-			}
-			rep->objects++;
-			rep->per_cat[ob->cat]++;
-			rep->occluded += ob->area < ob->drawn;
-			rep->truncated += !ob->inside;
-			rep->tiny += ob->bbox[2] - ob->bbox[0] <= 8 ||
-				     ob->bbox[3] - ob->bbox[1] <= 8;
-			if (chunk.len > (1u << 20)) {
-				if ((rc = write_all(af, &chunk, apath.data, err)))
-					goto out;
-				buf_reset(&chunk);
-			}
 		}
-		if ((rc = write_all(af, &chunk, apath.data, err)))
+	}
+	for (uint32_t i = 1; i <= o->images; i++) {
+		struct slot *s = &pool.slots[(i - 1) % pool.nslots];
+		if (nstarted) {
+			pthread_mutex_lock(&pool.mu);
+			while (!(s->state == SLOT_READY && s->index == i))
+				pthread_cond_wait(&pool.cv, &pool.mu);
+			pthread_mutex_unlock(&pool.mu);
+		} else {
+			produce(o, s, i);
+		}
+		if ((rc = s->rc)) {
+			buf_setf(err, "%s", s->err.data);
 			goto out;
-		rep->images = i;
-		if (o->progress)
-			o->progress(o->progress_ctx, i, o->images);
+		}
+		rc = consume(o, s, jf, jpath.data, af, apath.data, &ann_id, rep,
+			     &chunk, err);
+		if (rc)
+			goto out;
+		if (nstarted) {
+			pthread_mutex_lock(&pool.mu);
+			s->state = SLOT_FREE;
+			pthread_cond_broadcast(&pool.cv);
+			pthread_mutex_unlock(&pool.mu);
+		}
 	}
 
 	/* images[] is done: append annotations[] from the side file. */
@@ -1356,6 +1513,24 @@ int synth_run(const struct synth_opts *o, struct synth_report *rep,
 	}
 	rep->seconds = now_s() - t0;
 out:
+	if (nstarted) {
+		pthread_mutex_lock(&pool.mu);
+		pool.stop = true;
+		pthread_cond_broadcast(&pool.cv);
+		pthread_mutex_unlock(&pool.mu);
+		for (uint32_t k = 0; k < nstarted; k++)
+			pthread_join(threads[k], NULL);
+	}
+	free(threads);
+	for (uint32_t k = 0; k < pool.nslots; k++) {
+		synth_image_release(&pool.slots[k].im);
+		buf_release(&pool.slots[k].json);
+		buf_release(&pool.slots[k].err);
+		free(pool.slots[k].ends);
+	}
+	free(pool.slots);
+	pthread_mutex_destroy(&pool.mu);
+	pthread_cond_destroy(&pool.cv);
 	if (jf) {
 		fclose(jf);
 		unlink(jpath.data);
@@ -1364,7 +1539,6 @@ out:
 		fclose(af);
 		unlink(apath.data);
 	}
-	synth_image_release(&im);
 	buf_release(&path);
 	buf_release(&jpath);
 	buf_release(&apath);

@@ -56,6 +56,8 @@ struct synth_opts {
 	enum synth_format format;
 	int quality;             /* JPEG quality 1..100 */
 	bool force;              /* write into a non-empty out */
+	uint32_t threads;        /* 0: one per core (at most 8); output is the
+				    same for any count */
 	/* Called after each image when not NULL (progress bars). */
 	void (*progress)(void *ctx, uint32_t done, uint32_t total);
 	void *progress_ctx;

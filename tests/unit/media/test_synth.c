@@ -77,6 +77,8 @@ static int centre_in_ring(const double *p, size_t n, double xc, double yc)
 	return in;
 }
 
+static uint32_t run_threads; /* 0 = automatic */
+
 static int run_synth(const char *out, uint32_t images, uint32_t objects,
 		     uint64_t seed, uint32_t w, uint32_t h, enum synth_format fmt,
 		     struct synth_report *rep)
@@ -92,6 +94,7 @@ static int run_synth(const char *out, uint32_t images, uint32_t objects,
 	o.height = h;
 	o.format = fmt;
 	o.force = true;
+	o.threads = run_threads;
 	int rc = synth_run(&o, rep, &err);
 	cr_assert_eq(rc, 0, "synth_run: %s", err.data);
 	buf_release(&err);
@@ -235,14 +238,18 @@ Test(synth, deterministic_for_a_seed)
 	make_tmp(b, sizeof(b));
 	make_tmp(c, sizeof(c));
 	struct synth_report ra, rb, rc;
-	run_synth(a, 3, 20, 42, 160, 120, SYNTH_JPEG, &ra);
-	run_synth(b, 3, 20, 42, 160, 120, SYNTH_JPEG, &rb);
-	run_synth(c, 3, 20, 43, 160, 120, SYNTH_JPEG, &rc);
+	/* The same with one thread or three. */
+	run_threads = 1;
+	run_synth(a, 5, 20, 42, 160, 120, SYNTH_JPEG, &ra);
+	run_threads = 3;
+	run_synth(b, 5, 20, 42, 160, 120, SYNTH_JPEG, &rb);
+	run_threads = 0;
+	run_synth(c, 5, 20, 43, 160, 120, SYNTH_JPEG, &rc);
 	cr_assert_eq(ra.objects, rb.objects);
 	snprintf(pa, sizeof(pa), "%s/annotations/instances.json", a);
 	snprintf(pb, sizeof(pb), "%s/annotations/instances.json", b);
 	cr_assert(same_file(pa, pb));
-	for (int i = 1; i <= 3; i++) {
+	for (int i = 1; i <= 5; i++) {
 		snprintf(pa, sizeof(pa), "%s/images/%06d.jpg", a, i);
 		snprintf(pb, sizeof(pb), "%s/images/%06d.jpg", b, i);
 		cr_assert(same_file(pa, pb), "image %d", i);
