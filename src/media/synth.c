@@ -57,6 +57,29 @@ const uint8_t synth_skeleton[19][2] = {
 	{2, 4}, {3, 5}, {4, 6}, {5, 7},
 };
 
+/* The demo schema's "color" attribute values, and the fill of each. */
+static const char *const color_names[SYNTH_NCOLORS] = {
+	"red", "green", "blue", "yellow", "cyan", "magenta", "orange",
+	"purple", "white", "black",
+};
+static const uint8_t color_rgb[SYNTH_NCOLORS][3] = {
+	{215, 40, 40}, {40, 165, 60}, {45, 75, 215}, {235, 215, 45},
+	{45, 205, 215}, {210, 50, 195}, {240, 140, 35}, {125, 60, 175},
+	{240, 240, 240}, {25, 25, 25},
+};
+static const char *const pose_names[] = {"standing", "lying", "other"};
+static const char *const bg_names[] = {"plain", "gradient", "noise", "texture"};
+
+const char *synth_bg_name(int b)
+{
+	return b >= 0 && b < 4 ? bg_names[b] : NULL;
+}
+
+const char *synth_color_name(int c)
+{
+	return c >= 0 && c < SYNTH_NCOLORS ? color_names[c] : NULL;
+}
+
 /* ---- randomness: xoshiro256** seeded by splitmix64, never rand() ---- */
 
 struct rng {
@@ -432,24 +455,12 @@ static void gen_rectangle(struct gen *g, struct synth_obj *o, double cx,
 {
 	struct rng *R = g->rng;
 	double w = s * rng_range(R, 0.5, 1.5), h = s * rng_range(R, 0.5, 1.5);
-	double xy[8];
-	if (w < 6 || h < 6 || rng_unit(R) < 0.7) {
-		/* Axis-aligned on whole pixels: the common case in real data. */
-		double x0 = floor(cx - w / 2 + 0.5), y0 = floor(cy - h / 2 + 0.5);
-		double x1 = x0 + fmax(1, floor(w + 0.5));
-		double y1 = y0 + fmax(1, floor(h + 0.5));
-		double v[8] = {x0, y0, x1, y0, x1, y1, x0, y1};
-		memcpy(xy, v, sizeof(v));
-	} else {
-		double sn, cs;
-		sincos_deg(rng_range(R, -80, 80), &sn, &cs);
-		static const double sx[4] = {-1, 1, 1, -1}, sy[4] = {-1, -1, 1, 1};
-		for (int i = 0; i < 4; i++) {
-			double lx = sx[i] * w / 2, ly = sy[i] * h / 2;
-			xy[2 * i] = q4(cx + lx * cs - ly * sn);
-			xy[2 * i + 1] = q4(cy + lx * sn + ly * cs);
-		}
-	}
+	/* Axis-aligned on whole pixels, as the demo schema's "box" label
+	 * says; rotated quadrilaterals come as polygons. */
+	double x0 = floor(cx - w / 2 + 0.5), y0 = floor(cy - h / 2 + 0.5);
+	double x1 = x0 + fmax(1, floor(w + 0.5));
+	double y1 = y0 + fmax(1, floor(h + 0.5));
+	double xy[8] = {x0, y0, x1, y0, x1, y1, x0, y1};
 	o->pts = pts_add(g->im, xy, 4);
 	o->npts = 4;
 	o->inside = pts_inside(g->im, xy, 4, 0);
@@ -496,7 +507,7 @@ static void gen_polygon(struct gen *g, struct synth_obj *o, double cx,
 	cx = q4(cx);
 	cy = q4(cy);
 	for (int tries = 0; tries < 16 && !n; tries++) {
-		size_t k = 5 + rng_below(R, 8);
+		size_t k = 3 + rng_below(R, 10);
 		if (star_ring(R, cx, cy, k, 0.45 * rad, rad, xy))
 			n = k;
 	}
@@ -505,9 +516,10 @@ static void gen_polygon(struct gen *g, struct synth_obj *o, double cx,
 		memcpy(xy, v, sizeof(v));
 		n = 4;
 	}
-	/* The outer ring holds the disc of radius 0.45 rad cos(gap/2) >=
-	 * 0.24 rad; a hole within 0.18 rad stays strictly inside. */
-	if (rad >= 24 && rng_unit(R) < 0.35) {
+	/* With 5 or more vertices the outer ring holds the disc of radius
+	 * 0.45 rad cos(gap/2) >= 0.24 rad; a hole within 0.18 rad stays
+	 * strictly inside. */
+	if (n >= 5 && rad >= 24 && rng_unit(R) < 0.35) {
 		for (int tries = 0; tries < 16 && !m; tries++) {
 			size_t k = 4 + rng_below(R, 5);
 			if (star_ring(R, cx, cy, k, 0.09 * rad, 0.18 * rad, hxy))
@@ -615,6 +627,8 @@ static void gen_person(struct gen *g, struct synth_obj *o, double cx,
 	KP(6, -0.11 * H, -0.28 * H);
 	KP(11, 0.07 * H, 0);
 	KP(12, -0.07 * H, 0);
+	double bend = 0; /* the most a leg leaves the vertical */
+	bool straight = rng_unit(R) < 0.5;
 	for (int side = 0; side < 2; side++) {
 		double sg = side ? -1 : 1, sn, cs;
 		int sh = 5 + side, el = 7 + side, wr = 9 + side;
@@ -625,7 +639,9 @@ static void gen_person(struct gen *g, struct synth_obj *o, double cx,
 		KP(el, loc[2 * sh] + sg * 0.16 * H * sn, loc[2 * sh + 1] + 0.16 * H * cs);
 		sincos_deg(a2, &sn, &cs);
 		KP(wr, loc[2 * el] + sg * 0.14 * H * sn, loc[2 * el + 1] + 0.14 * H * cs);
-		double l1 = rng_range(R, -10, 45), l2 = l1 + rng_range(R, -60, 10);
+		double l1 = straight ? rng_range(R, -5, 15) : rng_range(R, -10, 45);
+		double l2 = l1 + (straight ? rng_range(R, -10, 5) : rng_range(R, -60, 10));
+		bend = fmax(bend, fmax(fabs(l1), fabs(l2)));
 		sincos_deg(l1, &sn, &cs);
 		KP(kn, loc[2 * hp] + sg * 0.24 * H * sn, loc[2 * hp + 1] + 0.24 * H * cs);
 		sincos_deg(l2, &sn, &cs);
@@ -639,6 +655,8 @@ static void gen_person(struct gen *g, struct synth_obj *o, double cx,
 		rot = rng_range(R, -45, 45);
 	else
 		rot = (rng_unit(R) < 0.5 ? 90 : -90) + rng_range(R, -15, 15);
+	/* Standing: upright with straight legs; lying: tipped past 45. */
+	o->pose = fabs(rot) > 45 ? 1 : fabs(rot) <= 15 && bend <= 20 ? 0 : 2;
 	double sn, cs;
 	sincos_deg(rot, &sn, &cs);
 	/* (cx, cy) is the body's middle: the hips sit a little below it. */
@@ -681,7 +699,7 @@ struct bg {
 	uint32_t key;
 };
 
-static void bg_init(struct bg *b, struct rng *R)
+static void bg_init(struct bg *b, struct rng *R, int kind)
 {
 	for (int i = 0; i < 3; i++) {
 		b->c0[i] = 40 + (int)rng_below(R, 176);
@@ -696,6 +714,15 @@ static void bg_init(struct bg *b, struct rng *R)
 	b->amp = (int)rng_below(R, 24);
 	b->namp = 8 + (int)rng_below(R, 32);
 	b->key = (uint32_t)rng_next(R);
+	/* Every kind keeps its grain; the others drop parts. */
+	if (kind == 0 || kind == 2)
+		memcpy(b->c1, b->c0, sizeof(b->c1));
+	if (kind != 3)
+		b->amp = 0;
+	if (kind == 0 || kind == 1)
+		b->namp = 0;
+	if (kind == 2)
+		b->namp = 40 + (int)rng_below(R, 40);
 }
 
 /*
@@ -706,7 +733,8 @@ static void bg_init(struct bg *b, struct rng *R)
 static void paint(struct synth_image *im, struct rng *R)
 {
 	struct bg b;
-	bg_init(&b, R);
+	im->background = (uint8_t)rng_below(R, 4);
+	bg_init(&b, R, im->background);
 	uint32_t w = im->w, h = im->h;
 	size_t ncell = (w >> 4) + 2;
 	int *tx = xrealloc(NULL, (w + 2 * ncell) * sizeof(int));
@@ -825,8 +853,11 @@ int synth_render(struct synth_image *im, uint32_t w, uint32_t h,
 			cy = rng_range(&R, -s / 4, h + s / 4);
 		}
 		o->cat = (uint8_t)cat;
-		for (int k = 0; k < 3; k++)
-			o->rgb[k] = (uint8_t)rng_below(&R, 256);
+		o->color = (uint8_t)rng_below(&R, SYNTH_NCOLORS);
+		for (int k = 0; k < 3; k++) {
+			int c = color_rgb[o->color][k] + (int)rng_below(&R, 21) - 10;
+			o->rgb[k] = (uint8_t)(c < 0 ? 0 : c > 255 ? 255 : c);
+		}
 		switch (cat) {
 		case SYNTH_RECTANGLE: gen_rectangle(&g, o, cx, cy, s); break;
 		case SYNTH_ELLIPSE: gen_ellipse(&g, o, cx, cy, s); break;
@@ -1032,8 +1063,16 @@ int synth_obj_json(struct synth_image *im, const struct synth_obj *o,
 	default:
 		break;
 	}
-	return buf_addf(out, ",\"attributes\":{\"occluded\":%s,\"truncated\":%s}}",
-			occluded ? "true" : "false", o->inside ? "false" : "true");
+	/* The demo schema's attributes: occluded means more than a quarter
+	 * hidden; truncated, cut by the border. */
+	bool hidden = (o->drawn - o->area) * 4 > o->drawn;
+	buf_addf(out, ",\"attributes\":{\"occluded\":%s,\"truncated\":%s,",
+		 hidden ? "true" : "false", o->inside ? "false" : "true");
+	if (o->cat == SYNTH_PERSON)
+		buf_addf(out, "\"pose\":\"%s\"}}", pose_names[o->pose]);
+	else
+		buf_addf(out, "\"color\":\"%s\"}}", color_names[o->color]);
+	return 0;
 }
 
 /* ---- the whole set ---- */
@@ -1337,8 +1376,9 @@ static int consume(const struct synth_opts *o, struct slot *s, FILE *jf,
 	int rc;
 	buf_reset(chunk);
 	buf_addf(chunk, "%s{\"id\":%u,\"file_name\":\"%06u.%s\",\"width\":%u,"
-		 "\"height\":%u,\"license\":1}", i > 1 ? ",\n" : "", i, i, ext,
-		 o->width, o->height);
+		 "\"height\":%u,\"license\":1,\"attributes\":{\"background\":\"%s\"}}",
+		 i > 1 ? ",\n" : "", i, i, ext, o->width, o->height,
+		 synth_bg_name(s->im.background));
 	if ((rc = write_all(jf, chunk, jpath, err)))
 		return rc;
 	buf_reset(chunk);

@@ -45,6 +45,13 @@ const char *synth_cat_name(int cat);
 extern const char *const synth_kp_names[SYNTH_NKP];
 extern const uint8_t synth_skeleton[19][2];
 
+/* Object colours: the demo schema's "color" values, 0..9 = "red", "green",
+ * "blue", "yellow", "cyan", "magenta", "orange", "purple", "white",
+ * "black". Backgrounds 0..3 = "plain", "gradient", "noise", "texture". */
+#define SYNTH_NCOLORS 10
+const char *synth_color_name(int color);
+const char *synth_bg_name(int background);
+
 enum synth_format { SYNTH_JPEG, SYNTH_PNG };
 
 struct synth_opts {
@@ -106,11 +113,14 @@ struct synth_obj {
 				   clockwise); line: stroke width; person:
 				   height, limb radius, head x, y, radius */
 	uint8_t kv[SYNTH_NKP];  /* person: COCO visibility 0, 1, 2 */
-	uint8_t rgb[3];
+	uint8_t color;          /* 0..SYNTH_NCOLORS-1 (synth_color_name) */
+	uint8_t pose;           /* person: 0 standing, 1 lying, 2 other */
+	uint8_t rgb[3];         /* the fill: the colour, slightly varied */
 };
 
 struct synth_image {
 	uint32_t w, h;
+	uint8_t background;     /* 0..3 (synth_bg_name) */
 	uint8_t *rgb;           /* w*h*3, row-major */
 	uint32_t *ids;          /* w*h, 0 = background, else synth_obj.id */
 	struct synth_obj *objs; /* every generated object, z-order */

@@ -143,6 +143,15 @@ Test(synth, ground_truth_matches_pixels)
 					     o->id, o->cat, (unsigned long long)n,
 					     (unsigned long long)o->drawn);
 			}
+			if (o->cat == SYNTH_RECTANGLE) {
+				/* Axis-aligned on whole pixels: whole ones cover
+				 * exactly their box. */
+				cr_assert_eq(o->npts, 4);
+				cr_assert(xy[0] == xy[6] && xy[1] == xy[3] && xy[2] == xy[4] &&
+					  xy[5] == xy[7] && xy[0] == floor(xy[0]) && xy[1] == floor(xy[1]));
+				if (o->inside)
+					cr_assert_eq(o->drawn, (uint64_t)((xy[2] - xy[0]) * (xy[5] - xy[1])));
+			}
 			if (o->cat == SYNTH_PERSON && o->area) {
 				for (int i = 0; i < SYNTH_NKP; i++) {
 					double x = xy[2 * i], y = xy[2 * i + 1];
@@ -312,6 +321,9 @@ Test(synth, coco_json_describes_the_pixels)
 		cr_assert_str_eq(json_string_value(get(im, "file_name")), fn);
 		cr_assert_eq(json_integer_value(get(im, "width")), W);
 		cr_assert_eq(json_integer_value(get(im, "height")), H);
+		const char *bg = json_string_value(get(get(im, "attributes"), "background"));
+		cr_assert(bg && (!strcmp(bg, "plain") || !strcmp(bg, "gradient") ||
+				 !strcmp(bg, "noise") || !strcmp(bg, "texture")));
 	}
 
 	json_t *anns = get(root, "annotations");
@@ -383,6 +395,21 @@ Test(synth, coco_json_describes_the_pixels)
 		cr_assert_eq(json_integer_value(json_array_get(bb, 1)), y0);
 		cr_assert_eq(json_integer_value(json_array_get(bb, 2)), x1 - x0);
 		cr_assert_eq(json_integer_value(json_array_get(bb, 3)), y1 - y0);
+		/* The demo schema's attributes. */
+		json_t *at = get(a, "attributes");
+		cr_assert(json_is_boolean(get(at, "occluded")));
+		cr_assert(json_is_boolean(get(at, "truncated")));
+		if (cat == SYNTH_PERSON) {
+			const char *pose = json_string_value(get(at, "pose"));
+			cr_assert(pose && (!strcmp(pose, "standing") || !strcmp(pose, "lying") ||
+					   !strcmp(pose, "other")));
+		} else {
+			const char *col = json_string_value(get(at, "color"));
+			int known = 0;
+			for (int c = 0; c < SYNTH_NCOLORS; c++)
+				known |= col && !strcmp(col, synth_color_name(c));
+			cr_assert(known, "ann %zu color %s", i + 1, col ? col : "(none)");
+		}
 		if (cat == SYNTH_LINE) {
 			cr_assert_geq(json_array_size(get(a, "polyline")), 4);
 			json_int_t sw = json_integer_value(get(a, "stroke_width"));
