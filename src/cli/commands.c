@@ -19,6 +19,6 @@ const struct cli_cmd cli_commands[] = {
 	 "ingest --project NAME [--link] [--json] [--near-threshold N] PATH...  [--data DIR]", cmd_ingest},
 	{"stats", "show a project's counts", "stats --project NAME [--json] [--data DIR]", cmd_stats},
 	{"synth", "render synthetic images with exact COCO ground truth",
-	 "synth OUT --images N [--objects K] [--seed S] [--size WxH]", cmd_synth},
+	 "synth OUT --images N [--objects K] [--seed S] [--size WxH] [--format jpeg|png] [--quality Q] [--threads T] [--force] [--json]", cmd_synth},
 	{0, 0, 0, 0},
 };
