@@ -179,7 +179,7 @@ int cmd_project(int argc, char **argv)
 		struct list_ctx c = {json, true};
 		if (json)
 			fputs("[", stdout);
-		rc = store_project_list(st, print_project, &c, &err) ? EXIT_FAIL : EXIT_OK;
+		rc = store_project_list(st, 0, print_project, &c, &err) ? EXIT_FAIL : EXIT_OK;
 		if (json)
 			fputs("]\n", stdout);
 		if (rc)

@@ -10,6 +10,8 @@
 const struct cli_cmd cli_commands[] = {
 	{"help", "show the commands, or one command's usage", "help [COMMAND]", cmd_help},
 	{"version", "print the version", "version", cmd_version},
+	{"serve", "run the web server, the API and the background jobs",
+	 "serve [--data DIR] [--listen HOST:PORT] [--threads N] [--quiet]", cmd_serve},
 	{"init", "create a data directory and its admin account", "init [--data DIR] [--admin NAME] [--json]", cmd_init},
 	{"user", "add, list users or change a password",
 	 "user add NAME [--admin] [--password-stdin] | user list [--json] | user passwd NAME [--password-stdin]  [--data DIR]", cmd_user},

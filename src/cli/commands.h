@@ -13,5 +13,6 @@ int cmd_project(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

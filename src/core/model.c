@@ -100,3 +100,11 @@ void item_release(struct item *it)
 	free(it->split);
 	memset(it, 0, sizeof(*it));
 }
+
+void token_release(struct token *t)
+{
+	free(t->name);
+	free(t->csrf);
+	free(t->user_name);
+	memset(t, 0, sizeof(*t));
+}

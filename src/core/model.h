@@ -84,4 +84,19 @@ struct item {
 };
 void item_release(struct item *it);
 
+/* A session or API token, joined with its user (for authentication). */
+struct token {
+	int64_t id;
+	int64_t user_id;
+	bool is_session;          /* false: an API token */
+	char *name;               /* API tokens: the name the user gave it */
+	char *csrf;               /* sessions: the CSRF token; else NULL */
+	int64_t created_at, expires_at, last_used_at; /* expires_at 0 = never */
+	bool revoked;
+	char *user_name;
+	bool user_is_admin;
+	bool user_is_active;
+};
+void token_release(struct token *t);
+
 #endif

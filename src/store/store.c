@@ -88,9 +88,39 @@ int store_project_get_id(struct store *st, int64_t id, struct project *out, stru
 	return st->ops->project_get(st, NULL, id, out, err);
 }
 
-int store_project_list(struct store *st, store_project_cb cb, void *ctx, struct buf *err)
+int store_project_list(struct store *st, int64_t user_id, store_project_cb cb, void *ctx,
+		       struct buf *err)
 {
-	return st->ops->project_list(st, cb, ctx, err);
+	return st->ops->project_list(st, user_id, cb, ctx, err);
+}
+
+int store_member_remove(struct store *st, int64_t project_id, int64_t user_id, struct buf *err)
+{
+	return st->ops->member_remove(st, project_id, user_id, err);
+}
+
+int store_member_list(struct store *st, int64_t project_id, store_member_cb cb, void *ctx,
+		      struct buf *err)
+{
+	return st->ops->member_list(st, project_id, cb, ctx, err);
+}
+
+int store_user_update(struct store *st, int64_t id, int is_admin, int is_active,
+		      struct buf *err)
+{
+	return st->ops->user_update(st, id, is_admin, is_active, err);
+}
+
+int store_item_query(struct store *st, const struct item_query *q, store_item_cb cb,
+		     void *ctx, struct buf *err)
+{
+	return st->ops->item_query(st, q, cb, ctx, err);
+}
+
+int store_item_count(struct store *st, const struct item_query *q, int64_t *count,
+		     struct buf *err)
+{
+	return st->ops->item_count(st, q, count, err);
 }
 
 int store_member_set(struct store *st, int64_t project_id, int64_t user_id, enum role role,
@@ -169,4 +199,45 @@ int store_audit(struct store *st, int64_t user_id, int64_t project_id, const cha
 {
 	return st->ops->audit(st, user_id, project_id, action, target_type, target_id,
 			      detail_json, err);
+}
+
+int store_token_add(struct store *st, int64_t user_id, bool is_session, const char *name,
+		    const unsigned char hash[32], const char *csrf, int64_t expires_at,
+		    int64_t *id, struct buf *err)
+{
+	return st->ops->token_add(st, user_id, is_session, name, hash, csrf, expires_at, id, err);
+}
+
+int store_token_find(struct store *st, const unsigned char hash[32], struct token *out,
+		     struct buf *err)
+{
+	return st->ops->token_find(st, hash, out, err);
+}
+
+int store_token_touch(struct store *st, int64_t id, int64_t now, int64_t expires_at,
+		      struct buf *err)
+{
+	return st->ops->token_touch(st, id, now, expires_at, err);
+}
+
+int store_token_revoke(struct store *st, int64_t id, int64_t user_id, struct buf *err)
+{
+	return st->ops->token_revoke(st, id, user_id, err);
+}
+
+int store_token_list(struct store *st, int64_t user_id, store_token_cb cb, void *ctx,
+		     struct buf *err)
+{
+	return st->ops->token_list(st, user_id, cb, ctx, err);
+}
+
+int store_item_scope(struct store *st, int64_t item_id, int64_t *project_id, struct buf *err)
+{
+	return st->ops->item_scope(st, item_id, project_id, err);
+}
+
+int store_item_assigned(struct store *st, int64_t item_id, int64_t user_id, bool *out,
+			struct buf *err)
+{
+	return st->ops->item_assigned(st, item_id, user_id, out, err);
 }

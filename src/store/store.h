@@ -82,7 +82,9 @@ int store_project_get(struct store *st, const char *name, struct project *out,
 int store_project_get_id(struct store *st, int64_t id, struct project *out,
 			 struct buf *err);
 typedef int (*store_project_cb)(void *ctx, const struct project *p);
-int store_project_list(struct store *st, store_project_cb cb, void *ctx, struct buf *err);
+/* Projects by name; with user_id != 0 only those the user is a member of. */
+int store_project_list(struct store *st, int64_t user_id, store_project_cb cb, void *ctx,
+		       struct buf *err);
 
 /* Members of a project, with their role. */
 int store_member_set(struct store *st, int64_t project_id, int64_t user_id,
@@ -90,6 +92,15 @@ int store_member_set(struct store *st, int64_t project_id, int64_t user_id,
 /* CAIRN_ENOTFOUND when the user is not a member. */
 int store_member_get(struct store *st, int64_t project_id, int64_t user_id,
 		     enum role *role, struct buf *err);
+
+/* Removes a member; CAIRN_ENOTFOUND if the user was not one. */
+int store_member_remove(struct store *st, int64_t project_id, int64_t user_id, struct buf *err);
+typedef int (*store_member_cb)(void *ctx, int64_t user_id, const char *name, enum role role);
+int store_member_list(struct store *st, int64_t project_id, store_member_cb cb, void *ctx,
+		      struct buf *err);
+/* Changes a user's flags; -1 keeps a flag as it is. */
+int store_user_update(struct store *st, int64_t id, int is_admin, int is_active,
+		      struct buf *err);
 
 /*
  * Label-schema versions. Each put makes a new version (returned) and makes it
@@ -124,6 +135,30 @@ typedef int (*store_item_cb)(void *ctx, const struct item *it);
 int store_item_list(struct store *st, int64_t project_id, int64_t after_id,
 		    int64_t limit, store_item_cb cb, void *ctx, struct buf *err);
 
+/*
+ * A filtered page of a project's items, in id order after `after_id`.
+ * Zero / NULL / -1 fields do not filter. Every combination is answered
+ * from an index.
+ */
+struct item_query {
+	int64_t project_id;
+	int status;              /* enum item_status, or -1 */
+	int kind;                /* enum item_kind, or -1 */
+	int64_t batch_id;
+	const char *split;
+	const char *search;      /* full-text over name and metadata */
+	int64_t label_id;        /* items with an object of this label */
+	int64_t annotator_id;    /* items this user has an annotation on */
+	int64_t visible_to;      /* annotators: only items assigned to this user */
+	int64_t after_id;
+	int64_t limit;           /* 1..1000 */
+};
+int store_item_query(struct store *st, const struct item_query *q, store_item_cb cb,
+		     void *ctx, struct buf *err);
+/* Counts what store_item_query would return without a limit. */
+int store_item_count(struct store *st, const struct item_query *q, int64_t *count,
+		     struct buf *err);
+
 /* Counts kept up to date by the database itself, read in O(log n). */
 struct project_stats {
 	int64_t items;
@@ -140,6 +175,34 @@ typedef int (*store_label_count_cb)(void *ctx, int64_t label_id, const char *nam
 /* Object counts per label of the project (all annotation kinds). */
 int store_label_counts(struct store *st, int64_t project_id, store_label_count_cb cb,
 		       void *ctx, struct buf *err);
+
+/*
+ * Tokens. Only a hash of a token's secret is stored (hash: 32 bytes).
+ * store_token_find fails with CAIRN_ENOTFOUND for an unknown hash.
+ */
+int store_token_add(struct store *st, int64_t user_id, bool is_session, const char *name,
+		    const unsigned char hash[32], const char *csrf, int64_t expires_at,
+		    int64_t *id, struct buf *err);
+int store_token_find(struct store *st, const unsigned char hash[32], struct token *out,
+		     struct buf *err);
+/* Records use; moves a session's expiry (0 = keep). */
+int store_token_touch(struct store *st, int64_t id, int64_t now, int64_t expires_at,
+		      struct buf *err);
+/* Revokes a token; with user_id != 0 only that user's. CAIRN_ENOTFOUND if none. */
+int store_token_revoke(struct store *st, int64_t id, int64_t user_id, struct buf *err);
+typedef int (*store_token_cb)(void *ctx, const struct token *t);
+/* The user's live API tokens (not sessions), newest first. */
+int store_token_list(struct store *st, int64_t user_id, store_token_cb cb, void *ctx,
+		     struct buf *err);
+
+/* The project an item belongs to; CAIRN_ENOTFOUND if no such item. */
+int store_item_scope(struct store *st, int64_t item_id, int64_t *project_id, struct buf *err);
+/*
+ * Whether a user may see an item as an annotator: it is assigned to them,
+ * or it is in a batch they annotate or review.
+ */
+int store_item_assigned(struct store *st, int64_t item_id, int64_t user_id, bool *out,
+			struct buf *err);
 
 /* Appends to the audit log. detail_json may be NULL. */
 int store_audit(struct store *st, int64_t user_id, int64_t project_id, const char *action,

@@ -31,7 +31,17 @@ struct store_ops {
 			      struct buf *err);
 	int (*project_get)(struct store *st, const char *name, int64_t id, struct project *out,
 			   struct buf *err);
-	int (*project_list)(struct store *st, store_project_cb cb, void *ctx, struct buf *err);
+	int (*project_list)(struct store *st, int64_t user_id, store_project_cb cb, void *ctx,
+			    struct buf *err);
+	int (*member_remove)(struct store *st, int64_t project_id, int64_t user_id, struct buf *err);
+	int (*member_list)(struct store *st, int64_t project_id, store_member_cb cb, void *ctx,
+			   struct buf *err);
+	int (*user_update)(struct store *st, int64_t id, int is_admin, int is_active,
+			   struct buf *err);
+	int (*item_query)(struct store *st, const struct item_query *q, store_item_cb cb,
+			  void *ctx, struct buf *err);
+	int (*item_count)(struct store *st, const struct item_query *q, int64_t *count,
+			  struct buf *err);
 	int (*member_set)(struct store *st, int64_t project_id, int64_t user_id, enum role role,
 			  struct buf *err);
 	int (*member_get)(struct store *st, int64_t project_id, int64_t user_id, enum role *role,
@@ -54,6 +64,19 @@ struct store_ops {
 			     struct buf *err);
 	int (*label_counts)(struct store *st, int64_t project_id, store_label_count_cb cb,
 			    void *ctx, struct buf *err);
+	int (*token_add)(struct store *st, int64_t user_id, bool is_session, const char *name,
+			 const unsigned char hash[32], const char *csrf, int64_t expires_at,
+			 int64_t *id, struct buf *err);
+	int (*token_find)(struct store *st, const unsigned char hash[32], struct token *out,
+			  struct buf *err);
+	int (*token_touch)(struct store *st, int64_t id, int64_t now, int64_t expires_at,
+			   struct buf *err);
+	int (*token_revoke)(struct store *st, int64_t id, int64_t user_id, struct buf *err);
+	int (*token_list)(struct store *st, int64_t user_id, store_token_cb cb, void *ctx,
+			  struct buf *err);
+	int (*item_scope)(struct store *st, int64_t item_id, int64_t *project_id, struct buf *err);
+	int (*item_assigned)(struct store *st, int64_t item_id, int64_t user_id, bool *out,
+			     struct buf *err);
 	int (*audit)(struct store *st, int64_t user_id, int64_t project_id, const char *action,
 		     const char *target_type, int64_t target_id, const char *detail_json,
 		     struct buf *err);

@@ -32,6 +32,8 @@ struct sqlite_store {
 		sqlite3_stmt *stmt;
 	} cache[STMT_CACHE];
 	int ncache;
+	/* Item filter statements, one per combination of filters. */
+	sqlite3_stmt *item_q[2][1 << 8];
 };
 
 static const struct store_ops sqlite_ops;
@@ -285,6 +287,10 @@ static void sqlite_close(struct store *st)
 	struct sqlite_store *s = S(st);
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < (1 << 8); i++)
+			if (s->item_q[k][i])
+				sqlite3_finalize(s->item_q[k][i]);
 	if (s->db)
 		sqlite3_close(s->db);
 	free(s->path);
@@ -659,16 +665,19 @@ static int sqlite_project_get(struct store *st, const char *name, int64_t id,
 	return CAIRN_ENOTFOUND;
 }
 
-static int sqlite_project_list(struct store *st, store_project_cb cb, void *ctx,
-			       struct buf *err)
+static int sqlite_project_list(struct store *st, int64_t user_id, store_project_cb cb,
+			       void *ctx, struct buf *err)
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_prepare_v2(s->db, "SELECT id, name, description, schema_version, "
-				    "created_by, created_at FROM projects WHERE archived = 0 "
-				    "ORDER BY name", -1, &q, NULL);
+				    "created_by, created_at FROM projects p WHERE archived = 0 "
+				    "AND (?1 = 0 OR EXISTS (SELECT 1 FROM members m WHERE "
+				    "m.project_id = p.id AND m.user_id = ?1)) ORDER BY name",
+				    -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "list projects", err);
+	sqlite3_bind_int64(q, 1, user_id);
 	int cbrc = 0;
 	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct project p = {0};
@@ -878,6 +887,9 @@ static int sqlite_label_id(struct store *st, int64_t project_id, const char *nam
 
 /* ---- items ---- */
 
+#define ITEM_COLS_I "i.id, i.project_id, i.kind, i.name, i.hash, i.size, i.width, i.height, " \
+	"i.duration, i.frames, i.mime, i.source_group, i.link_path, i.meta, i.phash, i.batch_id, " \
+	"i.split, i.status, i.created_at"
 #define ITEM_COLS "id, project_id, kind, name, hash, size, width, height, duration, frames, " \
 	"mime, source_group, link_path, meta, phash, batch_id, split, status, created_at"
 
@@ -1137,6 +1149,415 @@ static int sqlite_audit(struct store *st, int64_t user_id, int64_t project_id,
 	return step_done(s, q, "write audit log", err);
 }
 
+
+
+static int sqlite_member_remove(struct store *st, int64_t project_id, int64_t user_id,
+				struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "DELETE FROM members WHERE project_id = ?1 AND user_id = ?2", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, user_id);
+	int rc = step_done(s, q, "remove member", err);
+	if (!rc && sqlite3_changes(s->db) == 0) {
+		buf_setf(err, "user %lld is not a member", (long long)user_id);
+		return CAIRN_ENOTFOUND;
+	}
+	return rc;
+}
+
+static int sqlite_member_list(struct store *st, int64_t project_id, store_member_cb cb,
+			      void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT m.user_id, u.name, m.role FROM members m JOIN "
+				    "users u ON u.id = m.user_id WHERE m.project_id = ?1 ORDER BY u.name",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list members", err);
+	sqlite3_bind_int64(q, 1, project_id);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		enum role r = ROLE_VIEWER;
+		role_parse((const char *)sqlite3_column_text(q, 2), &r);
+		cbrc = cb(ctx, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1), r);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list members", err);
+	return 0;
+}
+
+static int sqlite_user_update(struct store *st, int64_t id, int is_admin, int is_active,
+			      struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "UPDATE users SET is_admin = CASE WHEN ?2 < 0 THEN is_admin "
+			       "ELSE ?2 END, is_active = CASE WHEN ?3 < 0 THEN is_active ELSE ?3 END, "
+			       "updated_at = ?4 WHERE id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int(q, 2, is_admin);
+	sqlite3_bind_int(q, 3, is_active);
+	sqlite3_bind_int64(q, 4, now_ms());
+	int rc = step_done(s, q, "update user", err);
+	if (!rc && sqlite3_changes(s->db) == 0) {
+		buf_setf(err, "no user with id %lld", (long long)id);
+		return CAIRN_ENOTFOUND;
+	}
+	return rc;
+}
+
+/* ---- filtered item pages ---- */
+
+enum {
+	IQ_STATUS = 1, IQ_KIND = 2, IQ_BATCH = 4, IQ_SPLIT = 8, IQ_SEARCH = 16,
+	IQ_LABEL = 32, IQ_ANNOTATOR = 64, IQ_VISIBLE = 128,
+};
+
+static const char *const iq_sql[8] = {
+	" AND i.status = :status",
+	" AND i.kind = :kind",
+	" AND i.batch_id = :batch",
+	" AND i.split = :split",
+	" AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH :search)",
+	" AND EXISTS (SELECT 1 FROM objects o WHERE o.project_id = :project AND "
+	"o.label_id = :label AND o.item_id = i.id)",
+	" AND EXISTS (SELECT 1 FROM annotations a WHERE a.user_id = :annotator AND "
+	"a.item_id = i.id)",
+	" AND (EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id AND "
+	"s.user_id = :visible) OR i.batch_id IN (SELECT batch_id FROM batch_members "
+	"WHERE user_id = :visible))",
+};
+
+/* Turns free text into an FTS5 query: every word a quoted prefix. */
+static void fts_query(const char *text, struct buf *out)
+{
+	const char *p = text;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		buf_addf(out, "%s\"", out->len ? " " : "");
+		while (*p && *p != ' ' && *p != '\t') {
+			if (*p == '"')
+				buf_addch(out, '"');
+			buf_addch(out, *p++);
+		}
+		buf_adds(out, "\"*");
+	}
+}
+
+static sqlite3_stmt *item_stmt(struct sqlite_store *s, const struct item_query *q, bool count,
+			       struct buf *err)
+{
+	unsigned mask = 0;
+	if (q->status >= 0) mask |= IQ_STATUS;
+	if (q->kind >= 0) mask |= IQ_KIND;
+	if (q->batch_id) mask |= IQ_BATCH;
+	if (q->split) mask |= IQ_SPLIT;
+	if (q->search && *q->search) mask |= IQ_SEARCH;
+	if (q->label_id) mask |= IQ_LABEL;
+	if (q->annotator_id) mask |= IQ_ANNOTATOR;
+	if (q->visible_to) mask |= IQ_VISIBLE;
+	sqlite3_stmt **slot = &s->item_q[count][mask];
+	if (!*slot) {
+		/* The text is assembled only from the fixed fragments above;
+		 * every value is a bound parameter. */
+		struct buf sql = BUF_INIT;
+		buf_adds(&sql, count ? "SELECT count(*) FROM items i" : "SELECT " ITEM_COLS_I " FROM items i");
+		buf_adds(&sql, " WHERE i.project_id = :project");
+		if (!count)
+			buf_adds(&sql, " AND i.id > :after");
+		for (int b = 0; b < 8; b++)
+			if (mask & (1u << b))
+				buf_adds(&sql, iq_sql[b]);
+		if (!count)
+			buf_adds(&sql, " ORDER BY i.id LIMIT :limit");
+		int rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+		buf_release(&sql);
+		if (rc != SQLITE_OK) {
+			db_error(s, rc, "prepare item query", err);
+			return NULL;
+		}
+	}
+	sqlite3_stmt *st = *slot;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+#define BIND_I(name, v) sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, name), (v))
+#define BIND_T(name, v) sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, name), (v), -1, SQLITE_TRANSIENT)
+	BIND_I(":project", q->project_id);
+	BIND_I(":after", q->after_id);
+	BIND_I(":limit", q->limit > 0 ? q->limit : 100);
+	if (mask & IQ_STATUS) BIND_T(":status", item_status_name(q->status));
+	if (mask & IQ_KIND) BIND_T(":kind", item_kind_name(q->kind));
+	if (mask & IQ_BATCH) BIND_I(":batch", q->batch_id);
+	if (mask & IQ_SPLIT) BIND_T(":split", q->split);
+	if (mask & IQ_SEARCH) {
+		struct buf f = BUF_INIT;
+		fts_query(q->search, &f);
+		BIND_T(":search", f.data);
+		buf_release(&f);
+	}
+	if (mask & IQ_LABEL) BIND_I(":label", q->label_id);
+	if (mask & IQ_ANNOTATOR) BIND_I(":annotator", q->annotator_id);
+	if (mask & IQ_VISIBLE) BIND_I(":visible", q->visible_to);
+#undef BIND_I
+#undef BIND_T
+	return st;
+}
+
+static int sqlite_item_query(struct store *st, const struct item_query *iq, store_item_cb cb,
+			     void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = item_stmt(s, iq, false, err);
+	if (!q)
+		return CAIRN_EIO;
+	int rc, cbrc = 0;
+	/* Read the page first: the callback may use the store. */
+	struct item *page = NULL;
+	size_t n = 0, cap = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			page = realloc(page, cap * sizeof(*page));
+			if (!page)
+				abort();
+		}
+		item_from_row(q, &page[n++]);
+	}
+	sqlite3_reset(q);
+	for (size_t i = 0; i < n; i++) {
+		if (!cbrc && rc == SQLITE_DONE)
+			cbrc = cb(ctx, &page[i]);
+		item_release(&page[i]);
+	}
+	free(page);
+	if (rc != SQLITE_DONE) {
+		if ((rc & 0xff) == SQLITE_ERROR && iq->search) {
+			buf_setf(err, "search: cannot search for '%s'", iq->search);
+			return CAIRN_EINVAL;
+		}
+		return db_error(s, rc, "list items", err);
+	}
+	return cbrc;
+}
+
+static int sqlite_item_count(struct store *st, const struct item_query *iq, int64_t *count,
+			     struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	/* The plain totals are kept by triggers: O(log n). */
+	if (!iq->batch_id && !iq->split && !(iq->search && *iq->search) && !iq->label_id &&
+	    !iq->annotator_id && !iq->visible_to && (iq->status < 0 || iq->kind < 0)) {
+		char key[64];
+		if (iq->status >= 0)
+			snprintf(key, sizeof(key), "status:%s", item_status_name(iq->status));
+		else if (iq->kind >= 0)
+			snprintf(key, sizeof(key), "kind:%s", item_kind_name(iq->kind));
+		else
+			snprintf(key, sizeof(key), "items");
+		sqlite3_stmt *q = stmt(s, "SELECT n FROM project_counts WHERE project_id = ?1 AND key = ?2",
+				       err);
+		if (!q)
+			return CAIRN_EIO;
+		sqlite3_bind_int64(q, 1, iq->project_id);
+		bind_text(q, 2, key);
+		int rc = sqlite3_step(q);
+		*count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_error(s, rc, "count items", err);
+		return 0;
+	}
+	sqlite3_stmt *q = item_stmt(s, iq, true, err);
+	if (!q)
+		return CAIRN_EIO;
+	int rc = sqlite3_step(q);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW) {
+		if ((rc & 0xff) == SQLITE_ERROR && iq->search) {
+			buf_setf(err, "search: cannot search for '%s'", iq->search);
+			return CAIRN_EINVAL;
+		}
+		return db_error(s, rc, "count items", err);
+	}
+	return 0;
+}
+
+/* ---- tokens ---- */
+
+static int sqlite_token_add(struct store *st, int64_t user_id, bool is_session,
+			    const char *name, const unsigned char hash[32], const char *csrf,
+			    int64_t expires_at, int64_t *id, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "INSERT INTO tokens(user_id, kind, name, secret_hash, csrf, "
+			       "created_at, expires_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)",
+			       err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, user_id);
+	bind_text(q, 2, is_session ? "session" : "api");
+	bind_text(q, 3, name);
+	sqlite3_bind_blob(q, 4, hash, 32, SQLITE_TRANSIENT);
+	bind_text(q, 5, csrf);
+	sqlite3_bind_int64(q, 6, now_ms());
+	bind_id(q, 7, expires_at);
+	int rc = step_done(s, q, "add token", err);
+	if (!rc && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int sqlite_token_find(struct store *st, const unsigned char hash[32], struct token *out,
+			     struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT t.id, t.user_id, t.kind, t.name, t.csrf, t.created_at, "
+			       "ifnull(t.expires_at, 0), ifnull(t.last_used_at, 0), t.revoked, u.name, "
+			       "u.is_admin, u.is_active FROM tokens t JOIN users u ON u.id = t.user_id "
+			       "WHERE t.secret_hash = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_blob(q, 1, hash, 32, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_column_int64(q, 0);
+		out->user_id = sqlite3_column_int64(q, 1);
+		out->is_session = !strcmp((const char *)sqlite3_column_text(q, 2), "session");
+		out->name = col_strdup(q, 3);
+		out->csrf = col_strdup(q, 4);
+		out->created_at = sqlite3_column_int64(q, 5);
+		out->expires_at = sqlite3_column_int64(q, 6);
+		out->last_used_at = sqlite3_column_int64(q, 7);
+		out->revoked = sqlite3_column_int(q, 8);
+		out->user_name = col_strdup(q, 9);
+		out->user_is_admin = sqlite3_column_int(q, 10);
+		out->user_is_active = sqlite3_column_int(q, 11);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "find token", err);
+	buf_setf(err, "unknown token");
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_token_touch(struct store *st, int64_t id, int64_t now, int64_t expires_at,
+			      struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "UPDATE tokens SET last_used_at = ?2, expires_at = "
+			       "CASE WHEN ?3 > 0 THEN ?3 ELSE expires_at END WHERE id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int64(q, 3, expires_at);
+	return step_done(s, q, "touch token", err);
+}
+
+static int sqlite_token_revoke(struct store *st, int64_t id, int64_t user_id, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "UPDATE tokens SET revoked = 1 WHERE id = ?1 AND revoked = 0 "
+			       "AND (?2 = 0 OR user_id = ?2)", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, user_id);
+	int rc = step_done(s, q, "revoke token", err);
+	if (!rc && sqlite3_changes(s->db) == 0) {
+		buf_setf(err, "no token %lld", (long long)id);
+		return CAIRN_ENOTFOUND;
+	}
+	return rc;
+}
+
+static int sqlite_token_list(struct store *st, int64_t user_id, store_token_cb cb, void *ctx,
+			     struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT id, name, created_at, ifnull(expires_at, 0), "
+				    "ifnull(last_used_at, 0) FROM tokens WHERE user_id = ?1 AND "
+				    "kind = 'api' AND revoked = 0 ORDER BY id DESC", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list tokens", err);
+	sqlite3_bind_int64(q, 1, user_id);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct token t = {0};
+		t.id = sqlite3_column_int64(q, 0);
+		t.user_id = user_id;
+		t.name = col_strdup(q, 1);
+		t.created_at = sqlite3_column_int64(q, 2);
+		t.expires_at = sqlite3_column_int64(q, 3);
+		t.last_used_at = sqlite3_column_int64(q, 4);
+		cbrc = cb(ctx, &t);
+		token_release(&t);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list tokens", err);
+	return 0;
+}
+
+static int sqlite_item_scope(struct store *st, int64_t item_id, int64_t *project_id,
+			     struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT project_id FROM items WHERE id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, item_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*project_id = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "find item", err);
+	buf_setf(err, "no item %lld", (long long)item_id);
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_item_assigned(struct store *st, int64_t item_id, int64_t user_id, bool *out,
+				struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 "
+			       "AND user_id = ?2) OR EXISTS (SELECT 1 FROM items i JOIN batch_members b "
+			       "ON b.batch_id = i.batch_id WHERE i.id = ?1 AND b.user_id = ?2)", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, item_id);
+	sqlite3_bind_int64(q, 2, user_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW)
+		return db_error(s, rc, "check assignment", err);
+	return 0;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
@@ -1167,5 +1588,17 @@ static const struct store_ops sqlite_ops = {
 	.item_list = sqlite_item_list,
 	.project_stats = sqlite_project_stats,
 	.label_counts = sqlite_label_counts,
+	.token_add = sqlite_token_add,
+	.token_find = sqlite_token_find,
+	.token_touch = sqlite_token_touch,
+	.token_revoke = sqlite_token_revoke,
+	.token_list = sqlite_token_list,
+	.item_scope = sqlite_item_scope,
+	.item_assigned = sqlite_item_assigned,
+	.member_remove = sqlite_member_remove,
+	.member_list = sqlite_member_list,
+	.user_update = sqlite_user_update,
+	.item_query = sqlite_item_query,
+	.item_count = sqlite_item_count,
 	.audit = sqlite_audit,
 };

@@ -1,0 +1,56 @@
+/*
+ * api.h - the REST API's handlers, one file per resource (api_*.c), and
+ * the JSON shapes they share. A handler parses, relies on the central
+ * authorization already done (http_auth.c), calls the store or a service,
+ * and serialises. No SQL and no business rules here.
+ */
+#ifndef CAIRN_API_H
+#define CAIRN_API_H
+
+#include "http/http.h"
+#include "store/store.h"
+
+/* api_auth.c */
+int api_login(struct http_req *req, struct http_resp *resp);
+int api_logout(struct http_req *req, struct http_resp *resp);
+int api_me(struct http_req *req, struct http_resp *resp);
+int api_password(struct http_req *req, struct http_resp *resp);
+int api_tokens_list(struct http_req *req, struct http_resp *resp);
+int api_tokens_create(struct http_req *req, struct http_resp *resp);
+int api_tokens_delete(struct http_req *req, struct http_resp *resp);
+
+/* api_users.c */
+int api_users_list(struct http_req *req, struct http_resp *resp);
+int api_users_create(struct http_req *req, struct http_resp *resp);
+int api_users_update(struct http_req *req, struct http_resp *resp);
+
+/* api_projects.c */
+int api_projects_list(struct http_req *req, struct http_resp *resp);
+int api_projects_create(struct http_req *req, struct http_resp *resp);
+int api_projects_get(struct http_req *req, struct http_resp *resp);
+int api_schema_get(struct http_req *req, struct http_resp *resp);
+int api_schema_put(struct http_req *req, struct http_resp *resp);
+int api_schema_validate(struct http_req *req, struct http_resp *resp);
+int api_members_list(struct http_req *req, struct http_resp *resp);
+int api_members_put(struct http_req *req, struct http_resp *resp);
+int api_members_delete(struct http_req *req, struct http_resp *resp);
+
+/* api_items.c */
+int api_items_list(struct http_req *req, struct http_resp *resp);
+int api_items_count(struct http_req *req, struct http_resp *resp);
+int api_items_get(struct http_req *req, struct http_resp *resp);
+int api_media_original(struct http_req *req, struct http_resp *resp);
+
+/* api_meta.c */
+int api_health(struct http_req *req, struct http_resp *resp);
+int api_openapi(struct http_req *req, struct http_resp *resp);
+
+/* Shared JSON writers (append one object to out). */
+void api_json_user(struct buf *out, const struct user *u);
+void api_json_project(struct buf *out, const struct project *p);
+void api_json_item(struct buf *out, const struct item *it);
+
+/* Maps a store error to the response (status from the error table). */
+int api_store_fail(struct http_resp *resp, int rc, const struct buf *err);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * routes.c - the route table: every endpoint of /api/v1 with the
+ * permission the central check enforces. A row without a permission is
+ * denied (PERM_DENY is zero). The OpenAPI document is generated from this
+ * table, so a route cannot be missing from it.
+ */
+#include <stddef.h>
+
+#include "api/api.h"
+#include "http/http.h"
+#include "base/banned.h"
+
+#define V1 "/api/v1"
+
+const struct route http_routes[] = {
+	{"GET", V1 "/health", api_health, PERM_PUBLIC, 0, "liveness and version"},
+	{"GET", V1 "/openapi.json", api_openapi, PERM_PUBLIC, 0, "this API as OpenAPI 3"},
+
+	{"POST", V1 "/auth/login", api_login, PERM_PUBLIC, 64 << 10, "sign in; sets the session cookie"},
+	{"POST", V1 "/auth/logout", api_logout, PERM_USER, 0, "end this session"},
+	{"GET", V1 "/auth/me", api_me, PERM_USER, 0, "the signed-in user and their projects"},
+	{"POST", V1 "/auth/password", api_password, PERM_USER, 64 << 10, "change my password"},
+	{"GET", V1 "/auth/tokens", api_tokens_list, PERM_USER, 0, "my API tokens"},
+	{"POST", V1 "/auth/tokens", api_tokens_create, PERM_USER, 64 << 10, "create an API token (shown once)"},
+	{"DELETE", V1 "/auth/tokens/{token}", api_tokens_delete, PERM_USER, 0, "revoke one of my API tokens"},
+
+	{"GET", V1 "/users", api_users_list, PERM_ADMIN, 0, "all users"},
+	{"POST", V1 "/users", api_users_create, PERM_ADMIN, 64 << 10, "add a user"},
+	{"PATCH", V1 "/users/{user}", api_users_update, PERM_ADMIN, 64 << 10, "change a user's flags or password"},
+
+	{"GET", V1 "/projects", api_projects_list, PERM_USER, 0, "projects I am a member of (all, for admins)"},
+	{"POST", V1 "/projects", api_projects_create, PERM_ADMIN, 4 << 20, "create a project with its schema"},
+	{"GET", V1 "/projects/{project}", api_projects_get, PERM_VIEW, 0, "a project and its counts"},
+	{"GET", V1 "/projects/{project}/schema", api_schema_get, PERM_VIEW, 0, "the current (or ?version=N) label schema"},
+	{"PUT", V1 "/projects/{project}/schema", api_schema_put, PERM_MANAGE, 4 << 20, "save a new schema version"},
+	{"POST", V1 "/projects/{project}/schema/validate", api_schema_validate, PERM_VIEW, 4 << 20, "check a schema without saving"},
+	{"GET", V1 "/projects/{project}/members", api_members_list, PERM_VIEW, 0, "members and roles"},
+	{"PUT", V1 "/projects/{project}/members/{user}", api_members_put, PERM_MANAGE, 64 << 10, "add a member or change a role"},
+	{"DELETE", V1 "/projects/{project}/members/{user}", api_members_delete, PERM_MANAGE, 0, "remove a member"},
+	{"GET", V1 "/projects/{project}/items", api_items_list, PERM_VIEW, 0, "a page of items, filtered"},
+	{"GET", V1 "/projects/{project}/items/count", api_items_count, PERM_VIEW, 0, "how many items match the filters"},
+
+	{"GET", V1 "/items/{item}", api_items_get, PERM_VIEW, 0, "one item"},
+	{"GET", V1 "/items/{item}/media", api_media_original, PERM_VIEW, 0, "the original file (Range supported)"},
+	{NULL, NULL, NULL, PERM_DENY, 0, NULL},
+};
