@@ -206,55 +206,84 @@ static long smap_get(const struct smap *m, const char *key)
 
 /* ---- numbers ---- */
 
+/* Writes m with k decimals ("-0.05") into out; returns the length. */
+static int put_fixed(char *out, bool neg, uint64_t m, int k)
+{
+	char dig[24];
+	int nd = 0, pos = 0;
+	do {
+		dig[nd++] = (char)('0' + m % 10);
+		m /= 10;
+	} while (m);
+	if (neg)
+		out[pos++] = '-';
+	if (nd <= k) {
+		out[pos++] = '0';
+		out[pos++] = '.';
+		for (int z = 0; z < k - nd; z++)
+			out[pos++] = '0';
+		while (nd)
+			out[pos++] = dig[--nd];
+	} else {
+		while (nd) {
+			if (nd == k)
+				out[pos++] = '.';
+			out[pos++] = dig[--nd];
+		}
+	}
+	return pos;
+}
+
+/*
+ * The fewest decimals k such that the decimal m * 10^-k (m = |v| rounded to
+ * k decimals) reads back as |v|, found exactly in integers: |v| = M * 2^E,
+ * and the decimal reads back when it is within half an ulp of |v| (a
+ * quarter below a power of two, whose lower neighbour is closer; ties are
+ * not taken, so the answer never depends on the reader's tie rule).
+ * Returns the length written to out, or 0 when |v| is out of this path's
+ * range (below 2^-10, at or above 2^53, or needing more than 17 decimals).
+ */
+static int shortest_fixed(double v, char *out)
+{
+	typedef unsigned __int128 u128;
+	uint64_t bits, M;
+	int ex, E;
+	memcpy(&bits, &v, sizeof bits);
+	ex = (int)((bits >> 52) & 0x7ff);
+	if (ex == 0 || ex == 0x7ff)
+		return 0;
+	M = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+	E = ex - 1075;
+	if (E >= 0)
+		return E == 0 ? put_fixed(out, v < 0, M, 0) : 0;
+	if (E < -62)
+		return 0;
+	unsigned sh = (unsigned)-E;
+	u128 p10 = 1;
+	unsigned mul = M == (1ull << 52) ? 4 : 2;
+	for (int k = 0; k <= 17; k++, p10 *= 10) {
+		u128 num = (u128)M * p10;
+		u128 m = (num + ((u128)1 << (sh - 1))) >> sh;
+		if (m >> 63)
+			return 0;
+		u128 md = m << sh;
+		u128 diff = md > num ? md - num : num - md;
+		if (diff * mul < p10)
+			return put_fixed(out, v < 0, (uint64_t)m, k);
+	}
+	return 0;
+}
+
 int json_add_double(struct buf *b, double v)
 {
-	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 	char tmp[48];
+	int n;
 	if (!isfinite(v))
 		return buf_add(b, "null", 4);
 	if (v == 0)
 		return buf_addch(b, '0');
-	double av = fabs(v);
-	/*
-	 * Fast path: the fewest decimals k such that m = round(|v| * 10^k)
-	 * gives back v as m / 10^k. Both are exact doubles, so the division is
-	 * the double nearest to the decimal m * 10^-k, which is what strtod
-	 * returns for the digits we print.
-	 */
-	if (av >= 1e-9 && av < 9007199254740992.0) {
-		for (int k = 0; k < (int)NELEM(p10); k++) {
-			double s = av * p10[k];
-			if (s >= 9007199254740992.0)
-				break;
-			double m = nearbyint(s);
-			if (m / p10[k] != av)
-				continue;
-			uint64_t u = (uint64_t)m;
-			char dig[24];
-			int nd = 0, pos = 0;
-			do {
-				dig[nd++] = (char)('0' + u % 10);
-				u /= 10;
-			} while (u);
-			if (v < 0)
-				tmp[pos++] = '-';
-			if (nd <= k) {
-				tmp[pos++] = '0';
-				tmp[pos++] = '.';
-				for (int z = 0; z < k - nd; z++)
-					tmp[pos++] = '0';
-				while (nd)
-					tmp[pos++] = dig[--nd];
-			} else {
-				while (nd) {
-					if (nd == k)
-						tmp[pos++] = '.';
-					tmp[pos++] = dig[--nd];
-				}
-			}
-			return buf_add(b, tmp, (size_t)pos);
-		}
-	}
+	if ((n = shortest_fixed(v, tmp)))
+		return buf_add(b, tmp, (size_t)n);
 	for (int p = 15; p <= 17; p++) {
 		snprintf(tmp, sizeof tmp, "%.*g", p, v);
 		if (strtod(tmp, NULL) == v)
