@@ -216,6 +216,61 @@ static int edge_cmp(const void *pa, const void *pb)
 	return a->x0 < b->x0 ? -1 : a->x0 > b->x0;
 }
 
+/* Rings wound against ring 0 are holes (as rle_to_contours writes them).
+ * Once no two rings touch, each hole must lie in a ring wound like ring 0
+ * and not in a hole inside it: its innermost enclosing ring (the smallest
+ * one containing its first vertex) must be an outer ring. */
+static int check_holes(const struct rings *r, struct buf *err)
+{
+	size_t k, j, nr = r->nr, off = 0;
+	size_t *start = geom_xmalloc(nr * sizeof(*start));
+	double *area = geom_xmalloc(nr * sizeof(*area));
+	box *bb = geom_xmalloc(nr * sizeof(*bb));
+	int rc = 0;
+
+	for (k = 0; k < nr; k++) {
+		start[k] = off;
+		area[k] = ring_signed_area(r->xy + 2 * off, r->len[k]);
+		bb[k] = points_bbox(r->xy + 2 * off, r->len[k]);
+		off += r->len[k];
+	}
+	for (k = 1; k < nr && !rc; k++) {
+		if ((area[k] > 0) == (area[0] > 0))
+			continue;
+		const double *pt = r->xy + 2 * start[k];
+		size_t best = nr;
+		for (j = 0; j < nr; j++) {
+			if (j == k || pt[0] < bb[j].x || pt[0] > bb[j].x + bb[j].w ||
+			    pt[1] < bb[j].y || pt[1] > bb[j].y + bb[j].h)
+				continue;
+			if (best < nr && fabs(area[j]) >= fabs(area[best]))
+				continue;
+			struct rings one = *r;
+			one.xy = r->xy + 2 * start[j];
+			one.one = r->len[j];
+			one.len = &one.one;
+			one.nr = 1;
+			if (rings_contain(&one, pt[0], pt[1]))
+				best = j;
+		}
+		if (best == nr) {
+			buf_setf(err, "polygon: ring %zu (from vertex %zu) is a "
+				 "hole (wound against ring 0) but lies inside no "
+				 "outer ring", k, start[k]);
+			rc = CAIRN_EINVAL;
+		} else if ((area[best] > 0) != (area[0] > 0)) {
+			buf_setf(err, "polygon: ring %zu (from vertex %zu) is a "
+				 "hole (wound against ring 0) inside ring %zu, "
+				 "which is a hole too", k, start[k], best);
+			rc = CAIRN_EINVAL;
+		}
+	}
+	free(start);
+	free(area);
+	free(bb);
+	return rc;
+}
+
 int polygon_validate(const double *xy, size_t n, const size_t *rings,
 		     size_t nrings, struct buf *err)
 {
@@ -303,7 +358,7 @@ int polygon_validate(const double *xy, size_t n, const size_t *rings,
 		}
 	}
 	free(e);
-	return 0;
+	return r.nr > 1 ? check_holes(&r, err) : 0;
 }
 
 box box_clip(box b, double w, double h)

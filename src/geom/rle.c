@@ -339,64 +339,93 @@ int rle_to_string(const struct rle *r, struct buf *out)
 	return 0;
 }
 
+/* Reports where the counts of a string that passed the character checks
+ * first sum past h*w (the parser checks the total only at the end). */
+static void report_sum(const uint32_t *cnts, size_t m, uint64_t want,
+		       struct buf *err)
+{
+	uint64_t sum = 0;
+	size_t i;
+	for (i = 0; i < m; i++) {
+		sum += cnts[i];
+		if (sum > want) {
+			buf_setf(err, "rle: counts sum past h*w = %llu at count %zu",
+				 (unsigned long long)want, i);
+			return;
+		}
+	}
+	buf_setf(err, "rle: counts sum to %llu, expected h*w = %llu",
+		 (unsigned long long)sum, (unsigned long long)want);
+}
+
 int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
 		     uint32_t w, struct buf *err)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	uint64_t want = (uint64_t)h * w, sum = 0;
 	size_t p = 0, m = 0;
 	uint32_t *cnts;
 
 	memset(out, 0, sizeof(*out));
+	/* Below this the sum of the counts cannot overflow 64 bits. */
+	if (len > UINT32_MAX) {
+		buf_setf(err, "rle: counts string of %zu bytes is too long", len);
+		return CAIRN_EINVAL;
+	}
 	/* Each count takes at least one character. */
 	cnts = geom_xmalloc((len ? len : 1) * sizeof(*cnts));
 	while (p < len) {
-		int64_t x = 0;
-		unsigned k = 0;
 		size_t at = p;
-		int more = 1;
-		while (more) {
+		unsigned c = (unsigned)u[p] - 48;
+		int64_t x;
+		unsigned k;
+
+		if (c > 63)
+			goto bad_char;
+		x = c & 0x1f;
+		k = 1;
+		p++;
+		/* Most counts are one or two characters; longer ones take the
+		 * checked loop. A value has at most 12 characters. */
+		while (c & 0x20) {
 			if (p >= len) {
 				buf_setf(err, "rle: counts string ends inside "
 					 "the value at offset %zu", at);
 				goto fail;
 			}
-			int c = (unsigned char)s[p] - 48;
-			if (c < 0 || c > 63) {
-				buf_setf(err, "rle: bad character at offset %zu "
-					 "of counts string", p);
-				goto fail;
-			}
+			c = (unsigned)u[p] - 48;
+			if (c > 63)
+				goto bad_char;
 			if (k >= 12) {
 				buf_setf(err, "rle: value at offset %zu of "
 					 "counts string is too long", at);
 				goto fail;
 			}
 			x |= (int64_t)(c & 0x1f) << (5 * k);
-			more = c & 0x20;
 			p++;
 			k++;
-			if (!more && (c & 0x10))
-				x -= (int64_t)1 << (5 * k);
 		}
+		if (c & 0x10)
+			x -= (int64_t)1 << (5 * k);
 		if (m > 2)
 			x += (int64_t)cnts[m - 2];
-		if (x < 0 || x > (int64_t)UINT32_MAX) {
+		/* Negative values wrap to huge ones: one comparison. */
+		if ((uint64_t)x > UINT32_MAX) {
 			buf_setf(err, "rle: count %zu (offset %zu) is out of "
 				 "range: %lld", m, at, (long long)x);
 			goto fail;
 		}
+		/* At most len counts below 2^32 each: sum cannot overflow. */
 		sum += (uint64_t)x;
-		if (sum > want) {
-			buf_setf(err, "rle: counts sum past h*w = %llu at "
-				 "count %zu (offset %zu)",
-				 (unsigned long long)want, m, at);
-			goto fail;
-		}
 		cnts[m++] = (uint32_t)x;
+		continue;
+bad_char:
+		buf_setf(err, "rle: bad character at offset %zu of counts "
+			 "string", p);
+		goto fail;
 	}
 	if (sum != want) {
-		buf_setf(err, "rle: counts sum to %llu, expected h*w = %llu",
-			 (unsigned long long)sum, (unsigned long long)want);
+		report_sum(cnts, m, want, err);
 		goto fail;
 	}
 	out->h = h;
@@ -455,6 +484,122 @@ static void merge2(struct runs *r, const uint32_t *a, size_t na,
 		rb -= c;
 	}
 	runs_push(r, (uint32_t)cur);
+}
+
+/* Union or intersection of a canonical a with any valid b, canonical out.
+ * Only b's foreground span [lo, hi) is merged run by run; a's runs before
+ * and after it are found by summing and copied whole (union) or become
+ * one background run (intersection), so merging a small object into a
+ * large accumulator costs a scan of additions and a memcpy, not a merge
+ * step per run. */
+static void merge_span(struct runs *r, const uint32_t *a, size_t na,
+		       const uint32_t *b, size_t nb, int intersect,
+		       uint64_t total)
+{
+	size_t jf = 0, jl = 0, j, ia = 0, ib;
+	uint64_t lo = 0, hi = 0, pos = 0, p = 0, cur, ra = 0, rb;
+	int v, va, vb = 0;
+
+	for (j = 0; j < nb; j++) {
+		if ((j & 1) && b[j]) {
+			if (!jf) {
+				jf = j;
+				lo = p;
+			}
+			jl = j;
+			hi = p + b[j];
+		}
+		p += b[j];
+	}
+	if (r->cap < na + nb + 4) {
+		r->cap = na + nb + 4;
+		r->c = geom_xrealloc(r->c, r->cap * sizeof(*r->c));
+	}
+	r->n = 0;
+	if (!jf) {
+		/* b is empty. */
+		if (intersect) {
+			r->c[r->n++] = (uint32_t)total;
+		} else {
+			memcpy(r->c, a, na * sizeof(*a));
+			r->n = na;
+		}
+		return;
+	}
+	while (ia < na && pos + a[ia] <= lo)
+		pos += a[ia++];
+	if (intersect) {
+		cur = pos;
+		v = 0;
+	} else if (ia == 0) {
+		cur = 0;
+		v = 0;
+	} else {
+		/* a[ia - 1] stays open: the merge may extend it. */
+		memcpy(r->c, a, (ia - 1) * sizeof(*a));
+		r->n = ia - 1;
+		cur = a[ia - 1];
+		v = (int)((ia - 1) & 1);
+	}
+	/* From pos on: a from its run ia, b from the background before its
+	 * first foreground run. */
+	va = !(ia & 1);
+	rb = lo - pos;
+	ib = jf;
+	for (;;) {
+		while (ra == 0 && ia < na) {
+			ra = a[ia++];
+			va ^= 1;
+		}
+		while (rb == 0 && ib <= jl) {
+			rb = b[ib++];
+			vb ^= 1;
+		}
+		if (rb == 0 || ra == 0)
+			break;
+		uint64_t c = ra < rb ? ra : rb;
+		int nv = intersect ? (va & vb) : (va | vb);
+		if (nv != v) {
+			r->c[r->n++] = (uint32_t)cur;
+			cur = 0;
+			v = nv;
+		}
+		cur += c;
+		ra -= c;
+		rb -= c;
+	}
+	/* Past hi, b is background. */
+	if (intersect) {
+		uint64_t rest = total - hi;
+		if (rest) {
+			if (v) {
+				r->c[r->n++] = (uint32_t)cur;
+				cur = 0;
+				v = 0;
+			}
+			cur += rest;
+		}
+		r->c[r->n++] = (uint32_t)cur;
+		return;
+	}
+	if (ra) {
+		if (va != v) {
+			r->c[r->n++] = (uint32_t)cur;
+			cur = 0;
+			v = va;
+		}
+		cur += ra;
+	}
+	if (ia < na) {
+		if ((int)(ia & 1) != v) {
+			r->c[r->n++] = (uint32_t)cur;
+			cur = 0;
+		}
+		cur += a[ia++];
+	}
+	r->c[r->n++] = (uint32_t)cur;
+	memcpy(r->c + r->n, a + ia, (na - ia) * sizeof(*a));
+	r->n += na - ia;
 }
 
 /* Balanced-tree merge of n >= 1 inputs into out: each run is walked
@@ -527,6 +672,7 @@ int rle_merge(struct rle *out, const struct rle *rles, size_t n, int intersect,
 	 * a balanced tree for the rest once the accumulator outgrows the
 	 * inputs. */
 	enum rle_op op = intersect ? RLE_INTERSECT : RLE_UNION;
+	uint64_t total = (uint64_t)rles[0].h * rles[0].w;
 	size_t rest = 0;
 	for (i = 2; i < n; i++)
 		rest += rles[i].n;
@@ -544,7 +690,8 @@ int rle_merge(struct rle *out, const struct rle *rles, size_t n, int intersect,
 			break;
 		}
 		struct runs sw;
-		merge2(&tmp, acc.c, acc.n, rles[i].counts, rles[i].n, op);
+		merge_span(&tmp, acc.c, acc.n, rles[i].counts, rles[i].n,
+			   intersect, total);
 		rest -= rles[i].n;
 		sw = acc;
 		acc = tmp;

@@ -54,6 +54,45 @@ Test(poly, validate_reports_vertex)
 	buf_release(&err);
 }
 
+/* Rings wound against ring 0 are holes and must sit in an outer ring. */
+Test(poly, validate_holes_inside_outer_rings)
+{
+	struct buf err = BUF_INIT;
+	/* Outer clockwise on screen (positive area), hole the other way. */
+	double ok[] = {0, 0, 10, 0, 10, 10, 0, 10, 2, 2, 2, 4, 4, 4, 4, 2};
+	size_t r2[] = {4, 4};
+	cr_assert(ring_signed_area(ok, 4) > 0 && ring_signed_area(ok + 8, 4) < 0);
+	cr_assert_eq(polygon_validate(ok, 8, r2, 2, &err), 0, "%s", err.data);
+	/* The same hole moved outside the outer ring. */
+	double out[] = {0, 0, 10, 0, 10, 10, 0, 10, 12, 2, 12, 4, 14, 4, 14, 2};
+	cr_assert_eq(polygon_validate(out, 8, r2, 2, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "polygon: ring 1 (from vertex 4) is a hole "
+			 "(wound against ring 0) but lies inside no outer ring");
+	/* A second outer ring beside the first holds the hole: fine. */
+	double two[] = {0, 0, 10, 0, 10, 10, 0, 10, 20, 0, 30, 0, 30, 10, 20, 10,
+			22, 2, 22, 4, 24, 4, 24, 2};
+	size_t r3[] = {4, 4, 4};
+	cr_assert_eq(polygon_validate(two, 12, r3, 3, &err), 0, "%s", err.data);
+	/* A hole inside a hole (nothing wound outward between them). */
+	double hh[] = {0, 0, 10, 0, 10, 10, 0, 10, 1, 1, 1, 9, 9, 9, 9, 1,
+		       3, 3, 3, 5, 5, 5, 5, 3};
+	cr_assert_eq(polygon_validate(hh, 12, r3, 3, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "polygon: ring 2 (from vertex 8) is a hole "
+			 "(wound against ring 0) inside ring 1, which is a hole too");
+	/* An island inside the hole, wound outward again: fine. */
+	double isl[] = {0, 0, 10, 0, 10, 10, 0, 10, 1, 1, 1, 9, 9, 9, 9, 1,
+			3, 3, 5, 3, 5, 5, 3, 5};
+	cr_assert_eq(polygon_validate(isl, 12, r3, 3, &err), 0, "%s", err.data);
+	/* A hole given with the outer ring's winding is not judged a hole. */
+	double same[] = {0, 0, 10, 0, 10, 10, 0, 10, 12, 2, 14, 2, 14, 4, 12, 4};
+	cr_assert_eq(polygon_validate(same, 8, r2, 2, &err), 0);
+	/* The same rule through the shape table. */
+	struct shape s = {.kind = SHAPE_POLYGON, .xy = out, .n = 8, .rings = r2, .nrings = 2};
+	cr_assert_eq(shape_validate(&s, &err), CAIRN_EINVAL);
+	cr_assert(strstr(err.data, "ring 1"));
+	buf_release(&err);
+}
+
 Test(poly, clip_to_image)
 {
 	double tri[] = {-10, 5, 20, 5, 5, 20};

@@ -251,3 +251,57 @@ Test(rle, merge_rejects_size_mismatch)
 	rle_release(&r[1]);
 	buf_release(&err);
 }
+
+/* Many-way merges (the accumulator path that copies runs outside each
+ * object's span) against a pixel-by-pixel union and intersection: small
+ * objects, empty masks, full masks and zero-length runs in the inputs. */
+Test(rle, merge_many_matches_pixels)
+{
+	enum { H = 17, W = 29, N = 9 };
+	static uint8_t bm[N][H * W];
+	uint8_t u[H * W], in[H * W];
+	uint64_t s = 12345;
+	for (int it = 0; it < 300; it++) {
+		size_t n = 3 + (size_t)(it % (N - 2));
+		struct rle r[N], got, want;
+		memset(u, 0, sizeof(u));
+		memset(in, 1, sizeof(in));
+		for (size_t k = 0; k < n; k++) {
+			s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+			int kind = (int)(s >> 60) % 4;
+			uint32_t x0 = (uint32_t)(s >> 20) % W, y0 = (uint32_t)(s >> 30) % H;
+			uint32_t bw = 1 + (uint32_t)(s >> 40) % 6, bh = 1 + (uint32_t)(s >> 50) % 6;
+			for (uint32_t x = 0; x < W; x++)
+				for (uint32_t y = 0; y < H; y++)
+					bm[k][x * H + y] = kind == 0 ? 0 : kind == 1 ? 1 :
+						(x >= x0 && x < x0 + bw && y >= y0 && y < y0 + bh &&
+						 (kind == 2 || (x + y) % 3));
+			for (size_t i = 0; i < H * W; i++) {
+				u[i] |= bm[k][i];
+				in[i] &= bm[k][i];
+			}
+			rle_from_bitmap(&r[k], bm[k], H, W);
+			if (k % 2 && r[k].n >= 2) {
+				/* Split a run with a zero-length pair. */
+				uint32_t *c = malloc((r[k].n + 2) * sizeof(*c));
+				c[0] = r[k].counts[0];
+				c[1] = 0;
+				c[2] = 0;
+				memcpy(c + 3, r[k].counts + 1, (r[k].n - 1) * sizeof(*c));
+				free(r[k].counts);
+				r[k].counts = c;
+				r[k].n += 2;
+			}
+		}
+		for (int inter = 0; inter < 2; inter++) {
+			cr_assert_eq(rle_merge(&got, r, n, inter, NULL), 0);
+			rle_from_bitmap(&want, inter ? in : u, H, W);
+			cr_assert_eq(got.n, want.n, "it %d inter %d", it, inter);
+			cr_assert_arr_eq(got.counts, want.counts, want.n * 4);
+			rle_release(&got);
+			rle_release(&want);
+		}
+		for (size_t k = 0; k < n; k++)
+			rle_release(&r[k]);
+	}
+}
