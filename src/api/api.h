@@ -41,6 +41,19 @@ int api_items_count(struct http_req *req, struct http_resp *resp);
 int api_items_get(struct http_req *req, struct http_resp *resp);
 int api_media_original(struct http_req *req, struct http_resp *resp);
 
+/* api_annotations.c */
+int api_ann_list(struct http_req *req, struct http_resp *resp);
+int api_ann_mine_get(struct http_req *req, struct http_resp *resp);
+int api_ann_mine_put(struct http_req *req, struct http_resp *resp);
+int api_ann_gold_get(struct http_req *req, struct http_resp *resp);
+int api_ann_gold_put(struct http_req *req, struct http_resp *resp);
+int api_prediction_get(struct http_req *req, struct http_resp *resp);
+int api_prediction_put(struct http_req *req, struct http_resp *resp);
+int api_ann_get(struct http_req *req, struct http_resp *resp);
+int api_ann_history(struct http_req *req, struct http_resp *resp);
+int api_ann_version(struct http_req *req, struct http_resp *resp);
+int api_ann_diff(struct http_req *req, struct http_resp *resp);
+
 /* api_meta.c */
 int api_health(struct http_req *req, struct http_resp *resp);
 int api_openapi(struct http_req *req, struct http_resp *resp);

@@ -108,3 +108,11 @@ void token_release(struct token *t)
 	free(t->user_name);
 	memset(t, 0, sizeof(*t));
 }
+
+void annotation_release(struct annotation *a)
+{
+	free(a->source);
+	free(a->status);
+	free(a->body);
+	memset(a, 0, sizeof(*a));
+}

@@ -84,6 +84,24 @@ struct item {
 };
 void item_release(struct item *it);
 
+/* One annotation: a person's (or a model's) labels on one item. */
+struct annotation {
+	int64_t id;
+	int64_t project_id;
+	int64_t item_id;
+	int64_t user_id;          /* 0 for predictions, gold and consensus */
+	char *source;             /* predictions: the model's name; else "" */
+	enum annotation_kind kind;
+	char *status;             /* draft, submitted, accepted, rejected */
+	int64_t version;          /* 1 after the first save */
+	int64_t schema_version;   /* the label schema it was made under */
+	int64_t lead_time_ms;     /* time spent on it, summed over saves */
+	int64_t created_at, updated_at;
+	int64_t updated_by;
+	char *body;               /* the canonical document of this version, or NULL */
+};
+void annotation_release(struct annotation *a);
+
 /* A session or API token, joined with its user (for authentication). */
 struct token {
 	int64_t id;

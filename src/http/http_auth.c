@@ -284,6 +284,37 @@ static int not_found(struct http_req *req, struct http_resp *resp)
 	return http_fail(resp, CAIRN_ENOTFOUND, NULL, "nothing at %s", req->path);
 }
 
+/*
+ * A path naming an annotation of an item ({item}/annotations/{annotation}):
+ * it must belong to that item; annotators reach only their own manual
+ * annotations and (to read) predictions; gold is for reviewers and up.
+ */
+static int authorize_annotation(struct http_req *req, struct http_resp *resp, enum role have)
+{
+	if (!strstr(req->route->pattern, "{annotation}") || req->nargs < 2)
+		return 0;
+	int64_t item, user;
+	enum annotation_kind kind;
+	struct buf err = BUF_INIT;
+	int rc = store_annotation_owner(req->st, req->args[1], &item, &kind, &user, &err);
+	buf_release(&err);
+	if (rc == CAIRN_ENOTFOUND || (!rc && item != req->args[0]))
+		return not_found(req, resp);
+	if (rc)
+		return http_fail(resp, rc, NULL, "cannot read the annotation");
+	if (req->is_admin || have >= ROLE_REVIEWER)
+		return 0;
+	bool reading = !is_write(req->method);
+	if (kind == ANN_GOLD || kind == ANN_CONSENSUS)
+		return not_found(req, resp);
+	if (kind == ANN_PREDICTION)
+		return reading ? 0 : http_fail(resp, CAIRN_EPERM, NULL,
+					       "predictions are changed by managers or their model");
+	if (user != req->user_id)
+		return not_found(req, resp);
+	return 0;
+}
+
 int auth_authorize(struct http_req *req, struct http_resp *resp)
 {
 	const struct route *r = req->route;
@@ -343,7 +374,7 @@ int auth_authorize(struct http_req *req, struct http_resp *resp)
 		project_release(&pr);
 		req->role = ROLE_MANAGER;
 		req->has_role = true;
-		return 0;
+		return authorize_annotation(req, resp, ROLE_MANAGER);
 	}
 	enum role have;
 	rc = store_member_get(req->st, project, req->user_id, &have, &err);
@@ -368,12 +399,15 @@ int auth_authorize(struct http_req *req, struct http_resp *resp)
 	if (item && have == ROLE_ANNOTATOR) {
 		bool ok = false;
 		rc = store_item_assigned(req->st, item, req->user_id, &ok, &err);
-		buf_release(&err);
-		if (rc)
+		if (rc) {
+			buf_release(&err);
 			return http_fail(resp, rc, NULL, "cannot check the assignment");
-		if (!ok)
+		}
+		if (!ok) {
+			buf_release(&err);
 			return not_found(req, resp);
+		}
 	}
 	buf_release(&err);
-	return 0;
+	return authorize_annotation(req, resp, have);
 }

@@ -42,5 +42,16 @@ const struct route http_routes[] = {
 
 	{"GET", V1 "/items/{item}", api_items_get, PERM_VIEW, 0, "one item"},
 	{"GET", V1 "/items/{item}/media", api_media_original, PERM_VIEW, 0, "the original file (Range supported)"},
+	{"GET", V1 "/items/{item}/annotations", api_ann_list, PERM_VIEW, 0, "the item's annotations (what the role may see)"},
+	{"GET", V1 "/items/{item}/annotations/mine", api_ann_mine_get, PERM_ANNOTATE, 0, "my annotation of the item (version 0 when none)"},
+	{"PUT", V1 "/items/{item}/annotations/mine", api_ann_mine_put, PERM_ANNOTATE, 64 << 20, "save my annotation (If-Match: version)"},
+	{"GET", V1 "/items/{item}/annotations/gold", api_ann_gold_get, PERM_REVIEW, 0, "the item's ground truth"},
+	{"PUT", V1 "/items/{item}/annotations/gold", api_ann_gold_put, PERM_MANAGE, 64 << 20, "save the ground truth (If-Match: version)"},
+	{"GET", V1 "/items/{item}/predictions/{name}", api_prediction_get, PERM_ANNOTATE, 0, "a model's pre-labels of the item"},
+	{"PUT", V1 "/items/{item}/predictions/{name}", api_prediction_put, PERM_MANAGE, 64 << 20, "save a model's pre-labels (If-Match: version)"},
+	{"GET", V1 "/items/{item}/annotations/{annotation}", api_ann_get, PERM_VIEW, 0, "one annotation"},
+	{"GET", V1 "/items/{item}/annotations/{annotation}/history", api_ann_history, PERM_VIEW, 0, "every saved version"},
+	{"GET", V1 "/items/{item}/annotations/{annotation}/history/{version}", api_ann_version, PERM_VIEW, 0, "one saved version"},
+	{"GET", V1 "/items/{item}/annotations/{annotation}/diff", api_ann_diff, PERM_VIEW, 0, "what changed between ?from and ?to"},
 	{NULL, NULL, NULL, PERM_DENY, 0, NULL},
 };

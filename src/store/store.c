@@ -241,3 +241,44 @@ int store_item_assigned(struct store *st, int64_t item_id, int64_t user_id, bool
 {
 	return st->ops->item_assigned(st, item_id, user_id, out, err);
 }
+
+int store_annotation_find(struct store *st, const struct annotation_key *k,
+			  struct annotation *out, struct buf *err)
+{
+	return st->ops->annotation_find(st, k, 0, out, err);
+}
+
+int store_annotation_get(struct store *st, int64_t id, struct annotation *out, struct buf *err)
+{
+	return st->ops->annotation_find(st, NULL, id, out, err);
+}
+
+int store_annotation_list(struct store *st, int64_t item_id, bool with_gold,
+			  store_annotation_cb cb, void *ctx, struct buf *err)
+{
+	return st->ops->annotation_list(st, item_id, with_gold, cb, ctx, err);
+}
+
+int store_annotation_save(struct store *st, const struct annotation_write *w, int64_t *id,
+			  int64_t *version, struct buf *err)
+{
+	return st->ops->annotation_save(st, w, id, version, err);
+}
+
+int store_history_list(struct store *st, int64_t annotation_id, store_history_cb cb, void *ctx,
+		       struct buf *err)
+{
+	return st->ops->history_list(st, annotation_id, cb, ctx, err);
+}
+
+int store_history_get(struct store *st, int64_t annotation_id, int64_t version, char **body,
+		      int64_t *schema_version, struct buf *err)
+{
+	return st->ops->history_get(st, annotation_id, version, body, schema_version, err);
+}
+
+int store_annotation_owner(struct store *st, int64_t id, int64_t *item_id,
+			   enum annotation_kind *kind, int64_t *user_id, struct buf *err)
+{
+	return st->ops->annotation_owner(st, id, item_id, kind, user_id, err);
+}

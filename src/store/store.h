@@ -204,6 +204,71 @@ int store_item_scope(struct store *st, int64_t item_id, int64_t *project_id, str
 int store_item_assigned(struct store *st, int64_t item_id, int64_t user_id, bool *out,
 			struct buf *err);
 
+/* Which annotation of an item: (kind, user for manual, source for predictions). */
+struct annotation_key {
+	int64_t item_id;
+	enum annotation_kind kind;
+	int64_t user_id;          /* manual: the annotator; else 0 */
+	const char *source;       /* prediction: the model; else "" or NULL */
+};
+
+/* Reads an annotation with the body of its current version. */
+int store_annotation_find(struct store *st, const struct annotation_key *k,
+			  struct annotation *out, struct buf *err);
+int store_annotation_get(struct store *st, int64_t id, struct annotation *out,
+			 struct buf *err);
+/* Who an annotation belongs to, for authorization. CAIRN_ENOTFOUND if none. */
+int store_annotation_owner(struct store *st, int64_t id, int64_t *item_id,
+			   enum annotation_kind *kind, int64_t *user_id, struct buf *err);
+typedef int (*store_annotation_cb)(void *ctx, const struct annotation *a);
+/* The item's annotations without bodies, in id order; gold only if asked. */
+int store_annotation_list(struct store *st, int64_t item_id, bool with_gold,
+			  store_annotation_cb cb, void *ctx, struct buf *err);
+
+struct ann_doc;
+/*
+ * A save: the document (already validated, in canonical JSON `body`) and
+ * its objects, written as the next version in one transaction. label_ids
+ * maps each label index of the document's schema to the project's label id.
+ */
+struct annotation_write {
+	struct annotation_key key;
+	int64_t project_id;
+	int64_t expected_version;  /* the version being replaced; 0: must not exist yet */
+	int64_t schema_version;
+	const char *status;        /* draft or submitted (reviews set the others) */
+	int64_t lead_time_ms;      /* to add */
+	int64_t saved_by;          /* the user saving */
+	const char *body;
+	const char *summary;       /* JSON of what changed, for history */
+	const struct ann_doc *doc;
+	const int64_t *label_ids;
+};
+/*
+ * Saves; *id and *version get the annotation and its new version. When
+ * the annotation is not at expected_version (someone saved first, or it
+ * exists when 0 was expected) fails with CAIRN_ECONFLICT and changes
+ * nothing.
+ */
+int store_annotation_save(struct store *st, const struct annotation_write *w, int64_t *id,
+			  int64_t *version, struct buf *err);
+
+struct history_entry {
+	int64_t version;
+	int64_t user_id;
+	const char *user_name;
+	const char *status;
+	const char *summary;      /* JSON, or NULL */
+	int64_t created_at;
+};
+typedef int (*store_history_cb)(void *ctx, const struct history_entry *h);
+/* Every saved version, newest first. */
+int store_history_list(struct store *st, int64_t annotation_id, store_history_cb cb, void *ctx,
+		       struct buf *err);
+/* The document of one version (owned). CAIRN_ENOTFOUND if none. */
+int store_history_get(struct store *st, int64_t annotation_id, int64_t version, char **body,
+		      int64_t *schema_version, struct buf *err);
+
 /* Appends to the audit log. detail_json may be NULL. */
 int store_audit(struct store *st, int64_t user_id, int64_t project_id, const char *action,
 		const char *target_type, int64_t target_id, const char *detail_json,

@@ -77,6 +77,18 @@ struct store_ops {
 	int (*item_scope)(struct store *st, int64_t item_id, int64_t *project_id, struct buf *err);
 	int (*item_assigned)(struct store *st, int64_t item_id, int64_t user_id, bool *out,
 			     struct buf *err);
+	int (*annotation_find)(struct store *st, const struct annotation_key *k, int64_t id,
+			       struct annotation *out, struct buf *err);
+	int (*annotation_owner)(struct store *st, int64_t id, int64_t *item_id,
+				enum annotation_kind *kind, int64_t *user_id, struct buf *err);
+	int (*annotation_list)(struct store *st, int64_t item_id, bool with_gold,
+			       store_annotation_cb cb, void *ctx, struct buf *err);
+	int (*annotation_save)(struct store *st, const struct annotation_write *w, int64_t *id,
+			       int64_t *version, struct buf *err);
+	int (*history_list)(struct store *st, int64_t annotation_id, store_history_cb cb,
+			    void *ctx, struct buf *err);
+	int (*history_get)(struct store *st, int64_t annotation_id, int64_t version, char **body,
+			   int64_t *schema_version, struct buf *err);
 	int (*audit)(struct store *st, int64_t user_id, int64_t project_id, const char *action,
 		     const char *target_type, int64_t target_id, const char *detail_json,
 		     struct buf *err);

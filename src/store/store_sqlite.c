@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/asset.h"
+#include "core/annotation.h"
 #include "base/err.h"
 #include "base/banned.h"
 
@@ -1394,6 +1395,411 @@ static int sqlite_item_count(struct store *st, const struct item_query *iq, int6
 	return 0;
 }
 
+
+/* ---- annotations ---- */
+
+#define ANN_COLS "a.id, a.project_id, a.item_id, ifnull(a.user_id, 0), a.source, a.kind, " \
+	"a.status, a.version, a.schema_version, a.lead_time_ms, a.created_at, a.updated_at"
+
+static void annotation_from_row(sqlite3_stmt *q, struct annotation *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(q, 0);
+	a->project_id = sqlite3_column_int64(q, 1);
+	a->item_id = sqlite3_column_int64(q, 2);
+	a->user_id = sqlite3_column_int64(q, 3);
+	a->source = col_strdup(q, 4);
+	annotation_kind_parse((const char *)sqlite3_column_text(q, 5), &a->kind);
+	a->status = col_strdup(q, 6);
+	a->version = sqlite3_column_int64(q, 7);
+	a->schema_version = sqlite3_column_int64(q, 8);
+	a->lead_time_ms = sqlite3_column_int64(q, 9);
+	a->created_at = sqlite3_column_int64(q, 10);
+	a->updated_at = sqlite3_column_int64(q, 11);
+}
+
+static int sqlite_annotation_find(struct store *st, const struct annotation_key *k, int64_t id,
+				  struct annotation *out, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q;
+	if (k) {
+		q = stmt(s, "SELECT " ANN_COLS ", h.body, ifnull(h.user_id, 0) FROM annotations a "
+			 "JOIN annotation_history h ON h.annotation_id = a.id AND h.version = a.version "
+			 "WHERE a.item_id = ?1 AND a.kind = ?2 AND ifnull(a.user_id, 0) = ?3 "
+			 "AND a.source = ?4", err);
+		if (q) {
+			sqlite3_bind_int64(q, 1, k->item_id);
+			bind_text(q, 2, annotation_kind_name(k->kind));
+			sqlite3_bind_int64(q, 3, k->user_id);
+			bind_text(q, 4, k->source ? k->source : "");
+		}
+	} else {
+		q = stmt(s, "SELECT " ANN_COLS ", h.body, ifnull(h.user_id, 0) FROM annotations a "
+			 "JOIN annotation_history h ON h.annotation_id = a.id AND h.version = a.version "
+			 "WHERE a.id = ?1", err);
+		if (q)
+			sqlite3_bind_int64(q, 1, id);
+	}
+	if (!q)
+		return CAIRN_EIO;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		annotation_from_row(q, out);
+		out->body = col_strdup(q, 12);
+		out->updated_by = sqlite3_column_int64(q, 13);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read annotation", err);
+	buf_setf(err, "no such annotation");
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_annotation_owner(struct store *st, int64_t id, int64_t *item_id,
+				   enum annotation_kind *kind, int64_t *user_id, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT item_id, kind, ifnull(user_id, 0) FROM annotations "
+			       "WHERE id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*item_id = sqlite3_column_int64(q, 0);
+		annotation_kind_parse((const char *)sqlite3_column_text(q, 1), kind);
+		*user_id = sqlite3_column_int64(q, 2);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read annotation", err);
+	buf_setf(err, "no annotation %lld", (long long)id);
+	return CAIRN_ENOTFOUND;
+}
+
+static int sqlite_annotation_list(struct store *st, int64_t item_id, bool with_gold,
+				  store_annotation_cb cb, void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " ANN_COLS " FROM annotations a WHERE "
+				    "a.item_id = ?1 AND (?2 OR a.kind <> 'gold') ORDER BY a.id",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list annotations", err);
+	sqlite3_bind_int64(q, 1, item_id);
+	sqlite3_bind_int(q, 2, with_gold);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct annotation a;
+		annotation_from_row(q, &a);
+		cbrc = cb(ctx, &a);
+		annotation_release(&a);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list annotations", err);
+	return 0;
+}
+
+static const char *object_type_name(enum shape_kind k)
+{
+	return shape_kind_name(k);
+}
+
+/* Replaces the objects (and relations) of an annotation by the document's. */
+static int write_objects(struct sqlite_store *s, int64_t ann_id, const struct annotation_write *w,
+			 struct buf *err)
+{
+	sqlite3_stmt *q = stmt(s, "DELETE FROM objects WHERE annotation_id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, ann_id);
+	int rc = step_done(s, q, "clear objects", err);
+	if (rc)
+		return rc;
+	const struct ann_doc *d = w->doc;
+	if (!d || !d->nobjects)
+		return 0;
+	int64_t *ids = malloc(d->nobjects * sizeof(*ids));
+	if (!ids)
+		return CAIRN_ENOMEM;
+	q = stmt(s, "INSERT INTO objects(annotation_id, project_id, item_id, label_id, type, geometry, "
+		 "rle, x0, y0, x1, y1, area, score, attributes, text, frame, track_id, keyframe, outside, "
+		 "occluded, z_order, group_id, uid, rings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		 "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)", err);
+	if (!q) {
+		free(ids);
+		return CAIRN_EIO;
+	}
+	struct buf tmp = BUF_INIT;
+	for (size_t i = 0; i < d->nobjects && !rc; i++) {
+		const struct ann_object *o = &d->objects[i];
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		sqlite3_bind_int64(q, 1, ann_id);
+		sqlite3_bind_int64(q, 2, w->project_id);
+		sqlite3_bind_int64(q, 3, w->key.item_id);
+		bind_id(q, 4, w->label_ids ? w->label_ids[o->label] : 0);
+		sqlite3_bind_text(q, 5, object_type_name(o->type), -1, SQLITE_STATIC);
+		if (o->npts)
+			sqlite3_bind_blob(q, 6, o->pts, (int)(o->npts * sizeof(double)), SQLITE_STATIC);
+		if (o->type == SHAPE_MASK) {
+			buf_reset(&tmp);
+			rle_to_string(&o->mask, &tmp);
+			sqlite3_bind_text(q, 7, tmp.data, (int)tmp.len, SQLITE_TRANSIENT);
+		}
+		sqlite3_bind_double(q, 8, o->x0);
+		sqlite3_bind_double(q, 9, o->y0);
+		sqlite3_bind_double(q, 10, o->x1);
+		sqlite3_bind_double(q, 11, o->y1);
+		sqlite3_bind_double(q, 12, o->area);
+		if (o->has_score)
+			sqlite3_bind_double(q, 13, o->score);
+		sqlite3_bind_text(q, 14, o->attrs ? o->attrs : "{}", -1, SQLITE_STATIC);
+		if (o->text)
+			sqlite3_bind_text(q, 15, o->text, -1, SQLITE_STATIC);
+		if (o->has_frame)
+			sqlite3_bind_int64(q, 16, o->frame);
+		if (o->has_track)
+			sqlite3_bind_int64(q, 17, o->track);
+		sqlite3_bind_int(q, 18, o->keyframe || !o->has_track);
+		sqlite3_bind_int(q, 19, o->outside);
+		sqlite3_bind_int(q, 20, o->occluded);
+		sqlite3_bind_int(q, 21, o->z_order);
+		if (o->has_group)
+			sqlite3_bind_int64(q, 22, o->group);
+		sqlite3_bind_text(q, 23, o->uid, -1, SQLITE_STATIC);
+		if (o->rings && o->nrings) {
+			uint32_t *r = malloc(o->nrings * sizeof(*r));
+			if (!r) {
+				rc = CAIRN_ENOMEM;
+				break;
+			}
+			for (size_t k = 0; k < o->nrings; k++)
+				r[k] = (uint32_t)o->rings[k];
+			sqlite3_bind_blob(q, 24, r, (int)(o->nrings * sizeof(*r)), free);
+		}
+		int src = sqlite3_step(q);
+		if (src != SQLITE_DONE)
+			rc = db_error(s, src, "write object", err);
+		ids[i] = sqlite3_last_insert_rowid(s->db);
+	}
+	sqlite3_reset(q);
+	/* Parents and relations refer to objects written above. */
+	for (size_t i = 0; i < d->nobjects && !rc; i++) {
+		const struct ann_object *o = &d->objects[i];
+		if (o->parent_index == SIZE_MAX || o->parent_index >= d->nobjects)
+			continue;
+		sqlite3_stmt *u = stmt(s, "UPDATE objects SET parent_id = ?2 WHERE id = ?1", err);
+		if (!u) {
+			rc = CAIRN_EIO;
+			break;
+		}
+		sqlite3_bind_int64(u, 1, ids[i]);
+		sqlite3_bind_int64(u, 2, ids[o->parent_index]);
+		rc = step_done(s, u, "link parent", err);
+	}
+	for (size_t i = 0; i < d->nrelations && !rc; i++) {
+		const struct ann_relation *r = &d->relations[i];
+		sqlite3_stmt *u = stmt(s, "INSERT INTO relations(annotation_id, type, from_object, "
+				       "to_object) VALUES (?1, ?2, ?3, ?4)", err);
+		if (!u) {
+			rc = CAIRN_EIO;
+			break;
+		}
+		char type[32];
+		snprintf(type, sizeof(type), "%zu", r->type);
+		sqlite3_bind_int64(u, 1, ann_id);
+		bind_text(u, 2, type);
+		sqlite3_bind_int64(u, 3, ids[r->from]);
+		sqlite3_bind_int64(u, 4, ids[r->to]);
+		rc = step_done(s, u, "write relation", err);
+	}
+	buf_release(&tmp);
+	free(ids);
+	return rc;
+}
+
+static int sqlite_annotation_save(struct store *st, const struct annotation_write *w,
+				  int64_t *id_out, int64_t *version_out, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	int rc = 0;
+	int64_t id = 0, version = 0, now = now_ms();
+	TX_BEGIN(s, err);
+	sqlite3_stmt *q = stmt(s, "SELECT id, version FROM annotations WHERE item_id = ?1 AND "
+			       "kind = ?2 AND ifnull(user_id, 0) = ?3 AND source = ?4", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, w->key.item_id);
+	bind_text(q, 2, annotation_kind_name(w->key.kind));
+	sqlite3_bind_int64(q, 3, w->key.user_id);
+	bind_text(q, 4, w->key.source ? w->key.source : "");
+	int step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		id = sqlite3_column_int64(q, 0);
+		version = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		rc = db_error(s, step, "read annotation", err);
+		goto out;
+	}
+	if (version != w->expected_version) {
+		buf_setf(err, "the annotation is at version %lld, not %lld", (long long)version,
+			 (long long)w->expected_version);
+		rc = CAIRN_ECONFLICT;
+		goto out;
+	}
+	if (!id) {
+		q = stmt(s, "INSERT INTO annotations(project_id, item_id, user_id, source, kind, status, "
+			 "version, schema_version, lead_time_ms, created_at, updated_at) VALUES "
+			 "(?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?9)", err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			goto out;
+		}
+		sqlite3_bind_int64(q, 1, w->project_id);
+		sqlite3_bind_int64(q, 2, w->key.item_id);
+		bind_id(q, 3, w->key.user_id);
+		bind_text(q, 4, w->key.source ? w->key.source : "");
+		bind_text(q, 5, annotation_kind_name(w->key.kind));
+		bind_text(q, 6, w->status ? w->status : "draft");
+		sqlite3_bind_int64(q, 7, w->schema_version);
+		sqlite3_bind_int64(q, 8, w->lead_time_ms);
+		sqlite3_bind_int64(q, 9, now);
+		if ((rc = step_done(s, q, "create annotation", err)))
+			goto out;
+		id = sqlite3_last_insert_rowid(s->db);
+		version = 1;
+	} else {
+		q = stmt(s, "UPDATE annotations SET version = version + 1, status = ?3, "
+			 "schema_version = ?4, lead_time_ms = lead_time_ms + ?5, updated_at = ?6 "
+			 "WHERE id = ?1 AND version = ?2", err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			goto out;
+		}
+		sqlite3_bind_int64(q, 1, id);
+		sqlite3_bind_int64(q, 2, version);
+		bind_text(q, 3, w->status ? w->status : "draft");
+		sqlite3_bind_int64(q, 4, w->schema_version);
+		sqlite3_bind_int64(q, 5, w->lead_time_ms);
+		sqlite3_bind_int64(q, 6, now);
+		if ((rc = step_done(s, q, "update annotation", err)))
+			goto out;
+		version++;
+	}
+	q = stmt(s, "INSERT INTO annotation_history(annotation_id, version, user_id, status, body, "
+		 "summary, created_at, schema_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, version);
+	bind_id(q, 3, w->saved_by);
+	bind_text(q, 4, w->status ? w->status : "draft");
+	bind_text(q, 5, w->body);
+	bind_text(q, 6, w->summary);
+	sqlite3_bind_int64(q, 7, now);
+	sqlite3_bind_int64(q, 8, w->schema_version);
+	if ((rc = step_done(s, q, "write history", err)))
+		goto out;
+	if ((rc = write_objects(s, id, w, err)))
+		goto out;
+	/* An item with a first manual annotation is in progress. */
+	if (w->key.kind == ANN_MANUAL) {
+		q = stmt(s, "UPDATE items SET status = CASE WHEN ?2 = 'submitted' THEN 'annotated' "
+			 "ELSE 'in_progress' END, updated_at = ?3 WHERE id = ?1 AND status IN "
+			 "('new', 'in_progress')", err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			goto out;
+		}
+		sqlite3_bind_int64(q, 1, w->key.item_id);
+		bind_text(q, 2, w->status ? w->status : "draft");
+		sqlite3_bind_int64(q, 3, now);
+		if ((rc = step_done(s, q, "update item status", err)))
+			goto out;
+	}
+	if (id_out)
+		*id_out = id;
+	if (version_out)
+		*version_out = version;
+out:
+	TX_END(s, rc, err);
+	return rc;
+}
+
+static int sqlite_history_list(struct store *st, int64_t annotation_id, store_history_cb cb,
+			       void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT h.version, ifnull(h.user_id, 0), u.name, h.status, "
+				    "h.summary, h.created_at FROM annotation_history h LEFT JOIN users u "
+				    "ON u.id = h.user_id WHERE h.annotation_id = ?1 ORDER BY h.version DESC",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list history", err);
+	sqlite3_bind_int64(q, 1, annotation_id);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct history_entry h = {
+			.version = sqlite3_column_int64(q, 0),
+			.user_id = sqlite3_column_int64(q, 1),
+			.user_name = (const char *)sqlite3_column_text(q, 2),
+			.status = (const char *)sqlite3_column_text(q, 3),
+			.summary = (const char *)sqlite3_column_text(q, 4),
+			.created_at = sqlite3_column_int64(q, 5),
+		};
+		cbrc = cb(ctx, &h);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list history", err);
+	return 0;
+}
+
+static int sqlite_history_get(struct store *st, int64_t annotation_id, int64_t version,
+			      char **body, int64_t *schema_version, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT body, schema_version FROM annotation_history WHERE "
+			       "annotation_id = ?1 AND version = ?2", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, annotation_id);
+	sqlite3_bind_int64(q, 2, version);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*body = col_strdup(q, 0);
+		if (schema_version)
+			*schema_version = sqlite3_column_int64(q, 1);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read history", err);
+	buf_setf(err, "annotation %lld has no version %lld", (long long)annotation_id,
+		 (long long)version);
+	return CAIRN_ENOTFOUND;
+}
+
 /* ---- tokens ---- */
 
 static int sqlite_token_add(struct store *st, int64_t user_id, bool is_session,
@@ -1600,5 +2006,11 @@ static const struct store_ops sqlite_ops = {
 	.user_update = sqlite_user_update,
 	.item_query = sqlite_item_query,
 	.item_count = sqlite_item_count,
+	.annotation_find = sqlite_annotation_find,
+	.annotation_owner = sqlite_annotation_owner,
+	.annotation_list = sqlite_annotation_list,
+	.annotation_save = sqlite_annotation_save,
+	.history_list = sqlite_history_list,
+	.history_get = sqlite_history_get,
 	.audit = sqlite_audit,
 };

@@ -1,0 +1,123 @@
+/*
+ * ann_service.c - the annotation save path shared by the API and imports:
+ * parse and validate (core/annotation.c), diff against the version being
+ * replaced for history, and write through the store in one transaction.
+ */
+#include "workflow/ann_service.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "core/annotation.h"
+#include "workflow/schema_cache.h"
+#include "base/banned.h"
+
+void ann_saved_release(struct ann_saved *s)
+{
+	buf_release(&s->body);
+	buf_release(&s->warnings);
+}
+
+/* Parses a stored version with the schema it was made under. */
+static int parse_version(struct store *st, int64_t project_id, int64_t annotation_id,
+			 int64_t version, struct ann_doc *doc, const struct schema_entry **se,
+			 struct buf *err)
+{
+	char *body = NULL;
+	int64_t sv = 0;
+	int rc = store_history_get(st, annotation_id, version, &body, &sv, err);
+	if (rc)
+		return rc;
+	rc = schema_cache_get(st, project_id, sv, se, err);
+	if (!rc)
+		rc = ann_doc_parse(doc, body, strlen(body), &(*se)->schema, 0, 0, err, NULL);
+	free(body);
+	return rc;
+}
+
+int ann_service_save(struct store *st, const struct ann_save *in, struct ann_saved *out,
+		     struct buf *err)
+{
+	const struct schema_entry *se;
+	struct ann_doc doc = {0};
+	struct buf summary = BUF_INIT;
+	out->body = (struct buf)BUF_INIT;
+	out->warnings = (struct buf)BUF_INIT;
+	int rc = schema_cache_get(st, in->project_id, 0, &se, err);
+	if (rc)
+		return rc;
+	int64_t schema_version = se->version;
+	const int64_t *label_ids = se->label_ids;
+	rc = ann_doc_parse(&doc, in->json, in->len, &se->schema, in->width, in->height, err,
+			   &out->warnings);
+	if (rc)
+		goto out;
+	if ((rc = ann_doc_to_json(&doc, &se->schema, &out->body)))
+		goto out;
+	/* What changed since the version being replaced, for history. */
+	if (in->expected_version > 0) {
+		struct annotation cur;
+		struct buf e2 = BUF_INIT;
+		if (store_annotation_find(st, &in->key, &cur, &e2) == 0) {
+			struct ann_doc prev = {0};
+			const struct schema_entry *pse;
+			if (cur.version == in->expected_version &&
+			    parse_version(st, in->project_id, cur.id, cur.version, &prev, &pse, &e2) == 0) {
+				/* pse may have replaced se in the cache: look se up again. */
+				const struct schema_entry *now;
+				if (schema_cache_get(st, in->project_id, schema_version, &now, &e2) == 0)
+					ann_doc_diff(&prev, &pse->schema, &doc, &now->schema, &summary);
+				label_ids = now->label_ids;
+				ann_doc_release(&prev);
+			}
+			annotation_release(&cur);
+		}
+		buf_release(&e2);
+		/* The cache may have moved entries; fetch the entry once more. */
+		if ((rc = schema_cache_get(st, in->project_id, schema_version, &se, err)))
+			goto out;
+		label_ids = se->label_ids;
+	}
+	struct annotation_write w = {
+		.key = in->key,
+		.project_id = in->project_id,
+		.expected_version = in->expected_version,
+		.schema_version = schema_version,
+		.status = in->status,
+		.lead_time_ms = in->lead_time_ms,
+		.saved_by = in->user_id,
+		.body = out->body.data,
+		.summary = summary.len ? summary.data : NULL,
+		.doc = &doc,
+		.label_ids = label_ids,
+	};
+	rc = store_annotation_save(st, &w, &out->id, &out->version, err);
+	out->schema_version = schema_version;
+out:
+	ann_doc_release(&doc);
+	buf_release(&summary);
+	return rc;
+}
+
+int ann_service_diff(struct store *st, int64_t project_id, int64_t annotation_id,
+		     int64_t from, int64_t to, struct buf *out, struct buf *err)
+{
+	struct ann_doc a = {0}, b = {0};
+	const struct schema_entry *sa, *sb;
+	int64_t va = 0;
+	int rc = parse_version(st, project_id, annotation_id, from, &a, &sa, err);
+	if (rc)
+		return rc;
+	va = sa->version;
+	rc = parse_version(st, project_id, annotation_id, to, &b, &sb, err);
+	if (!rc) {
+		/* Both entries must still be in the cache: re-fetch the first. */
+		rc = schema_cache_get(st, project_id, va, &sa, err);
+		if (!rc)
+			rc = ann_doc_diff(&a, &sa->schema, &b, &sb->schema, out);
+	}
+	ann_doc_release(&a);
+	ann_doc_release(&b);
+	return rc;
+}
