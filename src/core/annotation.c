@@ -688,8 +688,11 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 {
 	struct buf o = BUF_INIT;
 	size_t m0 = push_key(c, "attributes");
-	if (v && !is(c, v, "", W_OBJECT))
+	bool bad = false;
+	if (v && !is(c, v, "", W_OBJECT)) {
 		v = NULL;
+		bad = true; /* reported once; no "missing" for each attribute */
+	}
 	if (v && json_object_size(v)) {
 		const char *k;
 		json_t *e;
@@ -725,7 +728,7 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 		if (json_is_null(e))
 			e = NULL;
 		if (!e) {
-			if (a->required && !a->has_default) {
+			if (a->required && !a->has_default && !bad) {
 				struct buf m = BUF_INIT;
 				buf_addf(&m, "missing required attribute %s", Q(c, a->name));
 				if (a->type == ATTR_SELECT) {
@@ -943,7 +946,7 @@ static bool parse_rle(struct vctx *c, const json_t *v, struct ann_object *o)
 		goto out;
 	}
 	for (int i = 0; i < 2; i++) {
-		char sub[16];
+		char sub[32];
 		snprintf(sub, sizeof sub, ".size[%d]", i);
 		if (!get_int(c, json_array_get(size, (size_t)i), sub, 1, ANN_MAX_MASK_SIDE, &hw[i])) {
 			if (json_is_null(json_array_get(size, (size_t)i)))
@@ -1164,7 +1167,7 @@ static bool parse_geometry(struct vctx *c, json_t *const *k, const struct schema
 			goto out;
 		for (int i = 2; i < 4; i++)
 			if (p[i] < 0) {
-				char sub[16];
+				char sub[32];
 				snprintf(sub, sizeof sub, ".points[%d]", i);
 				verr(c, sub, "the %s is negative (%g)",
 				     ell ? (i == 2 ? "x radius" : "y radius") : (i == 2 ? "width" : "height"),
@@ -1402,8 +1405,10 @@ static void parse_object(struct vctx *c, const json_t *v, struct ann_object *o, 
 		o->z_order = (int32_t)x;
 	o->has_group = get_int(c, k[K_GROUP], ".group", 0, INT64_MAX, &o->group);
 	if (k[K_PARENT] && !json_is_null(k[K_PARENT]) &&
-	    check_uid(c, ".parent", k[K_PARENT], o->parent) && !strcmp(o->parent, o->uid))
+	    check_uid(c, ".parent", k[K_PARENT], o->parent) && !strcmp(o->parent, o->uid)) {
 		verr(c, ".parent", "an object cannot be its own parent");
+		o->parent[0] = 0;
+	}
 	o->has_frame = get_int(c, k[K_FRAME], ".frame", 0, INT64_MAX, &o->frame);
 	o->has_track = get_int(c, k[K_TRACK], ".track", 0, INT64_MAX, &o->track);
 	o->keyframe = get_bool(c, k[K_KEYFRAME], ".keyframe", false);
@@ -1459,15 +1464,16 @@ static void link_parents(struct vctx *c, struct ann_doc *d)
 			state[j] = 1;
 			j = d->objects[j].parent_index;
 		}
-		if (j != SIZE_MAX && state[j] == 1) {
-			char sub[48];
-			snprintf(sub, sizeof sub, ".objects[%zu].parent", j);
-			verr(c, sub, "the parent chain of %s loops back to itself",
-			     Q(c, d->objects[j].uid));
-			d->objects[j].parent_index = SIZE_MAX;
-		}
+		size_t loop = j != SIZE_MAX && state[j] == 1 ? j : SIZE_MAX;
 		for (j = i; j != SIZE_MAX && state[j] == 1; j = d->objects[j].parent_index)
 			state[j] = 2;
+		if (loop != SIZE_MAX) {
+			char sub[48];
+			snprintf(sub, sizeof sub, ".objects[%zu].parent", loop);
+			verr(c, sub, "the parent chain of %s loops back to itself",
+			     Q(c, d->objects[loop].uid));
+			d->objects[loop].parent_index = SIZE_MAX;
+		}
 	}
 	free(state);
 }
