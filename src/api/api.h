@@ -54,6 +54,13 @@ int api_ann_history(struct http_req *req, struct http_resp *resp);
 int api_ann_version(struct http_req *req, struct http_resp *resp);
 int api_ann_diff(struct http_req *req, struct http_resp *resp);
 
+/* api_jobs.c */
+int api_exports_create(struct http_req *req, struct http_resp *resp);
+int api_jobs_list(struct http_req *req, struct http_resp *resp);
+int api_jobs_get(struct http_req *req, struct http_resp *resp);
+int api_jobs_cancel(struct http_req *req, struct http_resp *resp);
+int api_jobs_download(struct http_req *req, struct http_resp *resp);
+
 /* api_meta.c */
 int api_health(struct http_req *req, struct http_resp *resp);
 int api_openapi(struct http_req *req, struct http_resp *resp);

@@ -22,6 +22,10 @@ static const char *const status_names[ITEM_STATUS_COUNT_] = {
 	"new", "in_progress", "annotated", "reviewed", "rejected", "done", "skipped",
 };
 
+static const char *const job_state_names[JOB_STATE_COUNT_] = {
+	"queued", "running", "done", "failed", "cancelled",
+};
+
 static bool parse_name(const char *const *names, int n, const char *s, int *out)
 {
 	for (int i = 0; s && i < n; i++) {
@@ -115,4 +119,24 @@ void annotation_release(struct annotation *a)
 	free(a->status);
 	free(a->body);
 	memset(a, 0, sizeof(*a));
+}
+
+const char *job_state_name(enum job_state s) { return NAME_OF(job_state_names, JOB_STATE_COUNT_, s); }
+
+bool job_state_parse(const char *s, enum job_state *out)
+{
+	int v;
+	if (!parse_name(job_state_names, JOB_STATE_COUNT_, s, &v))
+		return false;
+	*out = (enum job_state)v;
+	return true;
+}
+
+void job_release(struct job *j)
+{
+	free(j->kind);
+	free(j->params);
+	free(j->result);
+	free(j->error);
+	memset(j, 0, sizeof(*j));
 }

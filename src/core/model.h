@@ -102,6 +102,27 @@ struct annotation {
 };
 void annotation_release(struct annotation *a);
 
+/* A background job (import, export, pre-labelling ...). */
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_CANCELLED, JOB_STATE_COUNT_ };
+const char *job_state_name(enum job_state s);
+bool job_state_parse(const char *s, enum job_state *out);
+
+struct job {
+	int64_t id;
+	int64_t project_id;
+	int64_t user_id;
+	char *kind;               /* "export", ... */
+	enum job_state state;
+	char *params;             /* JSON object text */
+	int64_t done, total;      /* progress */
+	char *result;             /* JSON object text, or NULL */
+	char *error;              /* why it failed, or NULL */
+	bool cancel_requested;
+	int attempts;             /* starts, counting restarts */
+	int64_t created_at, started_at, finished_at;
+};
+void job_release(struct job *j);
+
 /* A session or API token, joined with its user (for authentication). */
 struct token {
 	int64_t id;

@@ -151,6 +151,9 @@ void http_set_header(struct http_req *req, struct http_resp *resp, const char *n
 /* Sets a JSON body from jansson (compact) with status. */
 int http_json(struct http_resp *resp, int status, json_t *doc);
 
+/* Tells the background job runner that a job was queued. */
+void server_jobs_wake(struct server *srv);
+
 /* The data directory the server was started on. */
 const char *server_data_dir(struct server *srv);
 

@@ -291,6 +291,22 @@ static int not_found(struct http_req *req, struct http_resp *resp)
  */
 static int authorize_annotation(struct http_req *req, struct http_resp *resp, enum role have)
 {
+	if (strstr(req->route->pattern, "{job}") && req->nargs >= 2) {
+		/* A job is reached only through its own project. */
+		struct job j;
+		struct buf e = BUF_INIT;
+		int jrc = store_job_get(req->st, req->args[1], &j, &e);
+		buf_release(&e);
+		if (jrc == CAIRN_ENOTFOUND || (!jrc && j.project_id != req->project_id)) {
+			if (!jrc)
+				job_release(&j);
+			return not_found(req, resp);
+		}
+		if (jrc)
+			return http_fail(resp, jrc, NULL, "cannot read the job");
+		job_release(&j);
+		return 0;
+	}
 	if (!strstr(req->route->pattern, "{annotation}") || req->nargs < 2)
 		return 0;
 	int64_t item, user;

@@ -40,6 +40,12 @@ const struct route http_routes[] = {
 	{"GET", V1 "/projects/{project}/items", api_items_list, PERM_VIEW, 0, "a page of items, filtered"},
 	{"GET", V1 "/projects/{project}/items/count", api_items_count, PERM_VIEW, 0, "how many items match the filters"},
 
+	{"POST", V1 "/projects/{project}/exports", api_exports_create, PERM_MANAGE, 64 << 10, "start an export job"},
+	{"GET", V1 "/projects/{project}/jobs", api_jobs_list, PERM_MANAGE, 0, "the project's background jobs"},
+	{"GET", V1 "/projects/{project}/jobs/{job}", api_jobs_get, PERM_MANAGE, 0, "one job and its progress"},
+	{"POST", V1 "/projects/{project}/jobs/{job}/cancel", api_jobs_cancel, PERM_MANAGE, 0, "cancel a job"},
+	{"GET", V1 "/projects/{project}/jobs/{job}/download", api_jobs_download, PERM_MANAGE, 0, "a finished job's file (Range supported)"},
+
 	{"GET", V1 "/items/{item}", api_items_get, PERM_VIEW, 0, "one item"},
 	{"GET", V1 "/items/{item}/media", api_media_original, PERM_VIEW, 0, "the original file (Range supported)"},
 	{"GET", V1 "/items/{item}/annotations", api_ann_list, PERM_VIEW, 0, "the item's annotations (what the role may see)"},

@@ -26,6 +26,7 @@
 #include "http/http.h"
 #include "http/http_auth.h"
 #include "store/store.h"
+#include "workflow/jobs.h"
 #include "base/banned.h"
 
 #define DEFAULT_MAX_BODY (16u << 20)
@@ -38,6 +39,7 @@ struct server {
 	char *db_path;
 	pthread_key_t store_key;
 	struct auth_throttle *throttle;
+	struct job_runner *jobs;
 };
 
 struct req_state {
@@ -821,6 +823,10 @@ int server_run(const struct server_opts *o, struct buf *err)
 		rc = CAIRN_EIO;
 		goto out;
 	}
+	if ((rc = job_runner_start(&srv.jobs, o->data_dir, err))) {
+		MHD_stop_daemon(srv.d);
+		goto out;
+	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_BIND_PORT);
 	uint16_t port = di ? di->port : o->port;
 	if (o->on_listen)
@@ -833,12 +839,18 @@ int server_run(const struct server_opts *o, struct buf *err)
 			sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	MHD_quiesce_daemon(srv.d);
 	MHD_stop_daemon(srv.d);
+	job_runner_stop(srv.jobs);
 out:
 	/* Worker threads have exited and closed their handles (key destructor). */
 	pthread_key_delete(srv.store_key);
 	auth_throttle_free(srv.throttle);
 	free(srv.db_path);
 	return rc;
+}
+
+void server_jobs_wake(struct server *srv)
+{
+	job_runner_wake(srv->jobs);
 }
 
 struct auth_throttle *auth_server_throttle(struct http_req *req)

@@ -177,10 +177,10 @@ bool phash_index_find(const struct phash_index *ix, uint64_t phash, int64_t *id,
 
 /* --- the job ring and its workers --------------------------------------- */
 
-enum job_state { JOB_FREE, JOB_QUEUED, JOB_TAKEN, JOB_DONE };
+enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_TAKEN, SLOT_DONE };
 
-struct job {
-	enum job_state state;
+struct work_slot {
+	enum slot_state state;
 	/* input */
 	char *path;              /* on-disk path, NULL for archive entries */
 	char *name;              /* item name and report path */
@@ -208,7 +208,7 @@ struct ingest {
 	struct buf *err;
 	int fatal;               /* first fatal error code, 0 if none */
 
-	struct job ring[RING];
+	struct work_slot ring[RING];
 	uint64_t head, tail, take;
 	size_t inflight_bytes;
 	pthread_mutex_t mu;
@@ -240,14 +240,14 @@ struct worker {
 	size_t cap;
 };
 
-static void set_reason_errno(struct job *j, const char *what, int e)
+static void set_reason_errno(struct work_slot *j, const char *what, int e)
 {
 	buf_setf(&j->reason, "%s: %s", what, strerror(e));
 	j->rc = CAIRN_EINVAL;
 }
 
 /* Writes p[0..n) to a fresh temp file under DATA/media/tmp. */
-static int write_tmp(struct ingest *in, struct worker *w, struct job *j, const unsigned char *p,
+static int write_tmp(struct ingest *in, struct worker *w, struct work_slot *j, const unsigned char *p,
 		     size_t n)
 {
 	char final[PATH_MAX];
@@ -298,7 +298,7 @@ static int write_tmp(struct ingest *in, struct worker *w, struct job *j, const u
 }
 
 /* Hash, probe, phash and copy the bytes of one file. */
-static void job_bytes(struct ingest *in, struct worker *w, struct job *j, const unsigned char *p,
+static void job_bytes(struct ingest *in, struct worker *w, struct work_slot *j, const unsigned char *p,
 		      size_t n)
 {
 	j->size = (int64_t)n;
@@ -344,7 +344,7 @@ static void job_bytes(struct ingest *in, struct worker *w, struct job *j, const 
 		j->rc = r;
 }
 
-static void job_run(struct ingest *in, struct worker *w, struct job *j)
+static void job_run(struct ingest *in, struct worker *w, struct work_slot *j)
 {
 	if (!j->path) {
 		job_bytes(in, w, j, j->data, j->len);
@@ -417,12 +417,12 @@ static void *worker_main(void *arg)
 			pthread_mutex_unlock(&in->mu);
 			break;
 		}
-		struct job *j = &in->ring[in->take++ % RING];
-		j->state = JOB_TAKEN;
+		struct work_slot *j = &in->ring[in->take++ % RING];
+		j->state = SLOT_TAKEN;
 		pthread_mutex_unlock(&in->mu);
 		job_run(in, w, j);
 		pthread_mutex_lock(&in->mu);
-		j->state = JOB_DONE;
+		j->state = SLOT_DONE;
 		pthread_cond_broadcast(&in->cv_done);
 		pthread_mutex_unlock(&in->mu);
 	}
@@ -521,7 +521,7 @@ static void describe_item(struct ingest *in, struct buf *b, const char *what, in
 }
 
 /* Handles one finished job in the calling thread. */
-static void job_consume(struct ingest *in, struct job *j)
+static void job_consume(struct ingest *in, struct work_slot *j)
 {
 	struct ingest_report *rep = in->rep;
 	rep->files++;
@@ -621,7 +621,7 @@ static void job_consume(struct ingest *in, struct job *j)
 		batch_flush(in);
 }
 
-static void job_clear(struct ingest *in, struct job *j)
+static void job_clear(struct ingest *in, struct work_slot *j)
 {
 	free(j->path);
 	free(j->name);
@@ -633,15 +633,15 @@ static void job_clear(struct ingest *in, struct job *j)
 	free(j->tmp);
 	free(j->link);
 	memset(j, 0, sizeof *j);
-	j->state = JOB_FREE;
+	j->state = SLOT_FREE;
 }
 
 /* Waits for the oldest job, consumes it and frees its slot. */
 static void consume_one(struct ingest *in)
 {
-	struct job *j = &in->ring[in->head % RING];
+	struct work_slot *j = &in->ring[in->head % RING];
 	pthread_mutex_lock(&in->mu);
-	while (j->state != JOB_DONE)
+	while (j->state != SLOT_DONE)
 		pthread_cond_wait(&in->cv_done, &in->mu);
 	pthread_mutex_unlock(&in->mu);
 	job_consume(in, j);
@@ -658,7 +658,7 @@ static void submit(struct ingest *in, char *path, char *name, char *group, unsig
 	while (in->tail - in->head == RING ||
 	       (data && in->inflight_bytes + len > INFLIGHT_MAX && in->tail != in->head))
 		consume_one(in);
-	struct job *j = &in->ring[in->tail % RING];
+	struct work_slot *j = &in->ring[in->tail % RING];
 	memset(j, 0, sizeof *j);
 	j->path = path;
 	j->name = name;
@@ -669,7 +669,7 @@ static void submit(struct ingest *in, char *path, char *name, char *group, unsig
 	if (data)
 		in->inflight_bytes += len;
 	pthread_mutex_lock(&in->mu);
-	j->state = JOB_QUEUED;
+	j->state = SLOT_QUEUED;
 	in->tail++;
 	pthread_cond_signal(&in->cv_work);
 	pthread_mutex_unlock(&in->mu);

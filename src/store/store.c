@@ -282,3 +282,48 @@ int store_annotation_owner(struct store *st, int64_t id, int64_t *item_id,
 {
 	return st->ops->annotation_owner(st, id, item_id, kind, user_id, err);
 }
+
+int store_job_add(struct store *st, int64_t project_id, int64_t user_id, const char *kind,
+		  const char *params_json, int64_t *id, struct buf *err)
+{
+	return st->ops->job_add(st, project_id, user_id, kind, params_json, id, err);
+}
+
+int store_job_get(struct store *st, int64_t id, struct job *out, struct buf *err)
+{
+	return st->ops->job_get(st, id, out, err);
+}
+
+int store_job_list(struct store *st, int64_t project_id, int64_t limit, store_job_cb cb,
+		   void *ctx, struct buf *err)
+{
+	return st->ops->job_list(st, project_id, limit, cb, ctx, err);
+}
+
+int store_job_claim(struct store *st, struct job *out, struct buf *err)
+{
+	return st->ops->job_claim(st, out, err);
+}
+
+int store_job_progress(struct store *st, int64_t id, int64_t done, int64_t total, bool *cancel,
+		       struct buf *err)
+{
+	return st->ops->job_progress(st, id, done, total, cancel, err);
+}
+
+int store_job_finish(struct store *st, int64_t id, enum job_state state, const char *result_json,
+		     const char *error, struct buf *err)
+{
+	return st->ops->job_finish(st, id, state, result_json, error, err);
+}
+
+int store_job_cancel(struct store *st, int64_t id, struct buf *err)
+{
+	return st->ops->job_cancel(st, id, err);
+}
+
+int store_job_recover(struct store *st, int max_attempts, int64_t *requeued, int64_t *failed,
+		      struct buf *err)
+{
+	return st->ops->job_recover(st, max_attempts, requeued, failed, err);
+}

@@ -269,6 +269,31 @@ int store_history_list(struct store *st, int64_t annotation_id, store_history_cb
 int store_history_get(struct store *st, int64_t annotation_id, int64_t version, char **body,
 		      int64_t *schema_version, struct buf *err);
 
+/* Background jobs. */
+int store_job_add(struct store *st, int64_t project_id, int64_t user_id, const char *kind,
+		  const char *params_json, int64_t *id, struct buf *err);
+int store_job_get(struct store *st, int64_t id, struct job *out, struct buf *err);
+typedef int (*store_job_cb)(void *ctx, const struct job *j);
+/* The project's jobs, newest first, at most limit. */
+int store_job_list(struct store *st, int64_t project_id, int64_t limit, store_job_cb cb,
+		   void *ctx, struct buf *err);
+/* Takes the oldest queued job and marks it running; CAIRN_ENOTFOUND if none. */
+int store_job_claim(struct store *st, struct job *out, struct buf *err);
+/* Records progress; *cancel tells whether a cancel was asked for. */
+int store_job_progress(struct store *st, int64_t id, int64_t done, int64_t total, bool *cancel,
+		       struct buf *err);
+/* Ends a running job: done (result), failed (error) or cancelled. */
+int store_job_finish(struct store *st, int64_t id, enum job_state state, const char *result_json,
+		     const char *error, struct buf *err);
+/* Cancels a queued job at once, or asks a running one to stop. CAIRN_EINVAL if it has ended. */
+int store_job_cancel(struct store *st, int64_t id, struct buf *err);
+/*
+ * After a restart: running jobs with fewer than max_attempts starts go back
+ * to the queue, the others fail with the reason. *requeued, *failed count them.
+ */
+int store_job_recover(struct store *st, int max_attempts, int64_t *requeued, int64_t *failed,
+		      struct buf *err);
+
 /* Appends to the audit log. detail_json may be NULL. */
 int store_audit(struct store *st, int64_t user_id, int64_t project_id, const char *action,
 		const char *target_type, int64_t target_id, const char *detail_json,

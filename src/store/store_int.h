@@ -89,6 +89,19 @@ struct store_ops {
 			    void *ctx, struct buf *err);
 	int (*history_get)(struct store *st, int64_t annotation_id, int64_t version, char **body,
 			   int64_t *schema_version, struct buf *err);
+	int (*job_add)(struct store *st, int64_t project_id, int64_t user_id, const char *kind,
+		       const char *params_json, int64_t *id, struct buf *err);
+	int (*job_get)(struct store *st, int64_t id, struct job *out, struct buf *err);
+	int (*job_list)(struct store *st, int64_t project_id, int64_t limit, store_job_cb cb,
+			void *ctx, struct buf *err);
+	int (*job_claim)(struct store *st, struct job *out, struct buf *err);
+	int (*job_progress)(struct store *st, int64_t id, int64_t done, int64_t total,
+			    bool *cancel, struct buf *err);
+	int (*job_finish)(struct store *st, int64_t id, enum job_state state,
+			  const char *result_json, const char *error, struct buf *err);
+	int (*job_cancel)(struct store *st, int64_t id, struct buf *err);
+	int (*job_recover)(struct store *st, int max_attempts, int64_t *requeued, int64_t *failed,
+			   struct buf *err);
 	int (*audit)(struct store *st, int64_t user_id, int64_t project_id, const char *action,
 		     const char *target_type, int64_t target_id, const char *detail_json,
 		     struct buf *err);
