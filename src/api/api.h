@@ -61,6 +61,13 @@ int api_jobs_get(struct http_req *req, struct http_resp *resp);
 int api_jobs_cancel(struct http_req *req, struct http_resp *resp);
 int api_jobs_download(struct http_req *req, struct http_resp *resp);
 
+/* api_comments.c */
+int api_comments_list(struct http_req *req, struct http_resp *resp);
+int api_comments_create(struct http_req *req, struct http_resp *resp);
+int api_comments_resolve(struct http_req *req, struct http_resp *resp);
+int api_audit_all(struct http_req *req, struct http_resp *resp);
+int api_audit_project(struct http_req *req, struct http_resp *resp);
+
 /* api_meta.c */
 int api_health(struct http_req *req, struct http_resp *resp);
 int api_openapi(struct http_req *req, struct http_resp *resp);

@@ -140,3 +140,11 @@ void job_release(struct job *j)
 	free(j->error);
 	memset(j, 0, sizeof(*j));
 }
+
+void comment_release(struct comment *c)
+{
+	free(c->object_uid);
+	free(c->user_name);
+	free(c->body);
+	memset(c, 0, sizeof(*c));
+}

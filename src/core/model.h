@@ -102,6 +102,38 @@ struct annotation {
 };
 void annotation_release(struct annotation *a);
 
+/* A comment pinned to an item, one of its objects, or a point on it. */
+struct comment {
+	int64_t id;
+	int64_t project_id;
+	int64_t item_id;
+	int64_t annotation_id;    /* 0 = none */
+	char *object_uid;         /* NULL = not pinned to an object */
+	int64_t parent_id;        /* a reply to; 0 = none */
+	int64_t user_id;
+	char *user_name;
+	char *body;
+	bool has_point;
+	double x, y;
+	int64_t frame;            /* -1 = none */
+	bool resolved;
+	int64_t created_at, updated_at;
+};
+void comment_release(struct comment *c);
+
+/* One line of the audit log. */
+struct audit_entry {
+	int64_t id;
+	int64_t at;
+	int64_t user_id;
+	const char *user_name;
+	int64_t project_id;
+	const char *action;
+	const char *target_type;
+	int64_t target_id;
+	const char *detail;       /* JSON, or NULL */
+};
+
 /* A background job (import, export, pre-labelling ...). */
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_CANCELLED, JOB_STATE_COUNT_ };
 const char *job_state_name(enum job_state s);

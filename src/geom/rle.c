@@ -358,6 +358,38 @@ static void report_sum(const uint32_t *cnts, size_t m, uint64_t want,
 		 (unsigned long long)sum, (unsigned long long)want);
 }
 
+/* The checked decoder of one value that may end near the end of the
+ * string: *pp at its first character (already known valid, c). Returns 0,
+ * or -1 for a truncated value, -2 for a bad character (at *pp), -3 for a
+ * value longer than 12 characters. */
+static int parse_tail(const unsigned char *u, size_t len, size_t *pp,
+		      unsigned c, int64_t *out)
+{
+	size_t p = *pp + 1;
+	int64_t x = c & 0x1f;
+	unsigned k = 1;
+
+	while (c & 0x20) {
+		if (p >= len)
+			return -1;
+		c = (unsigned)u[p] - 48;
+		if (c > 63) {
+			*pp = p;
+			return -2;
+		}
+		if (k >= 12)
+			return -3;
+		x |= (int64_t)(c & 0x1f) << (5 * k);
+		p++;
+		k++;
+	}
+	if (c & 0x10)
+		x -= (int64_t)1 << (5 * k);
+	*pp = p;
+	*out = x;
+	return 0;
+}
+
 int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
 		     uint32_t w, struct buf *err)
 {
@@ -378,35 +410,39 @@ int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
 		size_t at = p;
 		unsigned c = (unsigned)u[p] - 48;
 		int64_t x;
-		unsigned k;
 
 		if (c > 63)
 			goto bad_char;
-		x = c & 0x1f;
-		k = 1;
-		p++;
-		/* Most counts are one or two characters; longer ones take the
-		 * checked loop. A value has at most 12 characters. */
-		while (c & 0x20) {
-			if (p >= len) {
+		if (len - p >= 12) {
+			/* A whole value (12 characters at most) fits before
+			 * the end: no end check per character. */
+			unsigned sh = 5;
+			x = c & 0x1f;
+			p++;
+			while (c & 0x20) {
+				c = (unsigned)u[p] - 48;
+				if (c > 63)
+					goto bad_char;
+				if (sh >= 60)
+					goto too_long;
+				x |= (int64_t)(c & 0x1f) << sh;
+				sh += 5;
+				p++;
+			}
+			if (c & 0x10)
+				x -= (int64_t)1 << sh;
+		} else {
+			int rc = parse_tail(u, len, &p, c, &x);
+			if (rc == -1) {
 				buf_setf(err, "rle: counts string ends inside "
 					 "the value at offset %zu", at);
 				goto fail;
 			}
-			c = (unsigned)u[p] - 48;
-			if (c > 63)
+			if (rc == -2)
 				goto bad_char;
-			if (k >= 12) {
-				buf_setf(err, "rle: value at offset %zu of "
-					 "counts string is too long", at);
-				goto fail;
-			}
-			x |= (int64_t)(c & 0x1f) << (5 * k);
-			p++;
-			k++;
+			if (rc == -3)
+				goto too_long;
 		}
-		if (c & 0x10)
-			x -= (int64_t)1 << (5 * k);
 		if (m > 2)
 			x += (int64_t)cnts[m - 2];
 		/* Negative values wrap to huge ones: one comparison. */
@@ -419,6 +455,10 @@ int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
 		sum += (uint64_t)x;
 		cnts[m++] = (uint32_t)x;
 		continue;
+too_long:
+		buf_setf(err, "rle: value at offset %zu of counts string is "
+			 "too long", at);
+		goto fail;
 bad_char:
 		buf_setf(err, "rle: bad character at offset %zu of counts "
 			 "string", p);

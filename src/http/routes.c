@@ -59,5 +59,11 @@ const struct route http_routes[] = {
 	{"GET", V1 "/items/{item}/annotations/{annotation}/history", api_ann_history, PERM_VIEW, 0, "every saved version"},
 	{"GET", V1 "/items/{item}/annotations/{annotation}/history/{version}", api_ann_version, PERM_VIEW, 0, "one saved version"},
 	{"GET", V1 "/items/{item}/annotations/{annotation}/diff", api_ann_diff, PERM_VIEW, 0, "what changed between ?from and ?to"},
+	{"GET", V1 "/items/{item}/comments", api_comments_list, PERM_VIEW, 0, "comments on the item"},
+	{"POST", V1 "/items/{item}/comments", api_comments_create, PERM_ANNOTATE, 64 << 10, "comment on the item, an object or a point"},
+	{"POST", V1 "/items/{item}/comments/{comment}/resolve", api_comments_resolve, PERM_ANNOTATE, 4 << 10, "mark a comment resolved (or not)"},
+
+	{"GET", V1 "/audit", api_audit_all, PERM_ADMIN, 0, "the audit log of the installation"},
+	{"GET", V1 "/projects/{project}/audit", api_audit_project, PERM_MANAGE, 0, "the project's audit log"},
 	{NULL, NULL, NULL, PERM_DENY, 0, NULL},
 };

@@ -327,3 +327,30 @@ int store_job_recover(struct store *st, int max_attempts, int64_t *requeued, int
 {
 	return st->ops->job_recover(st, max_attempts, requeued, failed, err);
 }
+
+int store_comment_add(struct store *st, const struct comment *c, int64_t *id, struct buf *err)
+{
+	return st->ops->comment_add(st, c, id, err);
+}
+
+int store_comment_get(struct store *st, int64_t id, struct comment *out, struct buf *err)
+{
+	return st->ops->comment_get(st, id, out, err);
+}
+
+int store_comment_list(struct store *st, int64_t item_id, store_comment_cb cb, void *ctx,
+		       struct buf *err)
+{
+	return st->ops->comment_list(st, item_id, cb, ctx, err);
+}
+
+int store_comment_resolve(struct store *st, int64_t id, bool resolved, struct buf *err)
+{
+	return st->ops->comment_resolve(st, id, resolved, err);
+}
+
+int store_audit_list(struct store *st, int64_t project_id, int64_t before_id, int64_t limit,
+		     store_audit_cb cb, void *ctx, struct buf *err)
+{
+	return st->ops->audit_list(st, project_id, before_id, limit, cb, ctx, err);
+}

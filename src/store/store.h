@@ -294,6 +294,22 @@ int store_job_cancel(struct store *st, int64_t id, struct buf *err);
 int store_job_recover(struct store *st, int max_attempts, int64_t *requeued, int64_t *failed,
 		      struct buf *err);
 
+/* Comments. store_comment_add reads project, item, annotation, object, parent,
+ * user, body, point and frame from c. */
+int store_comment_add(struct store *st, const struct comment *c, int64_t *id, struct buf *err);
+int store_comment_get(struct store *st, int64_t id, struct comment *out, struct buf *err);
+typedef int (*store_comment_cb)(void *ctx, const struct comment *c);
+/* An item's comments in order. */
+int store_comment_list(struct store *st, int64_t item_id, store_comment_cb cb, void *ctx,
+		       struct buf *err);
+int store_comment_resolve(struct store *st, int64_t id, bool resolved, struct buf *err);
+
+typedef int (*store_audit_cb)(void *ctx, const struct audit_entry *e);
+/* The audit log, newest first, before `before_id` (0 = from the newest);
+ * project_id 0 = every project. */
+int store_audit_list(struct store *st, int64_t project_id, int64_t before_id, int64_t limit,
+		     store_audit_cb cb, void *ctx, struct buf *err);
+
 /* Appends to the audit log. detail_json may be NULL. */
 int store_audit(struct store *st, int64_t user_id, int64_t project_id, const char *action,
 		const char *target_type, int64_t target_id, const char *detail_json,

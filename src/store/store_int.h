@@ -102,6 +102,13 @@ struct store_ops {
 	int (*job_cancel)(struct store *st, int64_t id, struct buf *err);
 	int (*job_recover)(struct store *st, int max_attempts, int64_t *requeued, int64_t *failed,
 			   struct buf *err);
+	int (*comment_add)(struct store *st, const struct comment *c, int64_t *id, struct buf *err);
+	int (*comment_get)(struct store *st, int64_t id, struct comment *out, struct buf *err);
+	int (*comment_list)(struct store *st, int64_t item_id, store_comment_cb cb, void *ctx,
+			    struct buf *err);
+	int (*comment_resolve)(struct store *st, int64_t id, bool resolved, struct buf *err);
+	int (*audit_list)(struct store *st, int64_t project_id, int64_t before_id, int64_t limit,
+			  store_audit_cb cb, void *ctx, struct buf *err);
 	int (*audit)(struct store *st, int64_t user_id, int64_t project_id, const char *action,
 		     const char *target_type, int64_t target_id, const char *detail_json,
 		     struct buf *err);
