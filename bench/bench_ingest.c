@@ -98,6 +98,8 @@ static int init(const char *data)
 struct parts {
 	double read, sha, probe, phash;
 	long n;
+	double phash_t[MEDIA_TYPE_COUNT_];
+	long n_t[MEDIA_TYPE_COUNT_];
 };
 
 static void part_file(const char *path, struct parts *pt)
@@ -125,6 +127,8 @@ static void part_file(const char *path, struct parts *pt)
 	pt->probe += t3 - t2;
 	pt->phash += t4 - t3;
 	pt->n++;
+	pt->phash_t[mi.type] += t4 - t3;
+	pt->n_t[mi.type]++;
 }
 
 static void walk(const char *dir, struct parts *pt)
@@ -157,6 +161,10 @@ static int parts(const char *dir)
 	printf("per image, one thread (%ld images): read %.1f us, sha256 %.1f us, probe %.1f us, "
 	       "dhash decode %.1f us\n", pt.n, pt.read / pt.n * 1e6, pt.sha / pt.n * 1e6,
 	       pt.probe / pt.n * 1e6, pt.phash / pt.n * 1e6);
+	for (int t = 0; t < MEDIA_TYPE_COUNT_; t++)
+		if (pt.n_t[t])
+			printf("  dhash decode of %ld %s images: %.1f us each\n", pt.n_t[t],
+			       media_type_name((enum media_type)t), pt.phash_t[t] / pt.n_t[t] * 1e6);
 	media_image_shutdown();
 	return 0;
 }

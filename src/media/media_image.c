@@ -1,12 +1,19 @@
 /*
- * media_image.c - libvips glue for images: header-only dimensions and the
- * dHash perceptual hash. libvips is started once; its operation cache is
- * off so memory stays flat over millions of files.
+ * media_image.c - images: header-only dimensions (libvips) and the dHash
+ * perceptual hash. JPEGs are hashed straight from libjpeg at 1/8 scale
+ * (DCT scaling) and PNGs row by row with libpng, because a libvips
+ * pipeline costs more than the decode of a small image; WebP, GIF, TIFF
+ * and CMYK JPEGs go through libvips with its operation cache off.
  */
 #include "media/media_image.h"
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdbool.h>
+#include <stdio.h>
+
+#include <jpeglib.h>
+#include <png.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +73,316 @@ static void vips_reason(struct buf *err, const char *prefix)
 	else
 		buf_setf(err, "%s", prefix);
 	g_free(msg);
+}
+
+/* --- the hash: area averages of luminance on a 9x8 grid ----------------- */
+
+/*
+ * The image is cut into 9 columns and 8 rows of cells of equal area
+ * (pixels are unit squares; a pixel on a cell border counts in both cells
+ * in proportion to its area in each). Every cell has the same area, so
+ * comparing the sums compares the averages. In integer units a pixel x
+ * spans [9x, 9x+9) and a cell c spans [cw, (c+1)w); rows likewise with 8.
+ * Images under 9 pixels wide or 8 high take, for each cell, the pixel
+ * under the cell's centre instead.
+ */
+struct dh {
+	int w, h;
+	bool small;
+	uint32_t *xc;        /* per column: its first cell */
+	uint8_t *xw;         /* per column: its weight (of 9) in that cell */
+	double *lum;         /* one row of luminance, filled by the caller */
+	double cell[9][10];  /* [8] and [9] absorb zero-weight spill-over */
+};
+
+static int dh_init(struct dh *d, int w, int h)
+{
+	memset(d, 0, sizeof *d);
+	if (w <= 0 || h <= 0)
+		return CAIRN_EINVAL;
+	d->w = w;
+	d->h = h;
+	d->small = w < 9 || h < 8;
+	d->xc = malloc((size_t)w * sizeof *d->xc);
+	d->xw = malloc((size_t)w);
+	d->lum = malloc((size_t)w * sizeof *d->lum);
+	if (!d->xc || !d->xw || !d->lum)
+		return CAIRN_ENOMEM;
+	for (int x = 0; x < w && !d->small; x++) {
+		int64_t a = 9 * (int64_t)x;
+		int64_t c = a / w;
+		int64_t end = (c + 1) * w;
+		d->xc[x] = (uint32_t)c;
+		d->xw[x] = (uint8_t)(end < a + 9 ? end - a : 9);
+	}
+	return 0;
+}
+
+static void dh_release(struct dh *d)
+{
+	free(d->xc);
+	free(d->xw);
+	free(d->lum);
+	d->xc = NULL;
+	d->xw = NULL;
+	d->lum = NULL;
+}
+
+/* Adds row y, whose luminance the caller put in d->lum[0..w). */
+static void dh_row(struct dh *d, int y)
+{
+	int w = d->w, h = d->h;
+	if (d->small) {
+		for (int gy = 0; gy < 8; gy++) {
+			if ((gy * h + h / 2) / 8 != y)
+				continue;
+			for (int gx = 0; gx < 9; gx++)
+				d->cell[gy][gx] = d->lum[(gx * w + w / 2) / 9];
+		}
+		return;
+	}
+	double rs[10] = {0};
+	for (int x = 0; x < w; x++) {
+		double v = d->lum[x];
+		uint32_t c = d->xc[x];
+		double a = d->xw[x];
+		rs[c] += v * a;
+		rs[c + 1] += v * (9 - a);
+	}
+	int64_t a = 8 * (int64_t)y;
+	int cy = (int)(a / h);
+	int64_t end = (int64_t)(cy + 1) * h;
+	double wy = (double)(end < a + 8 ? end - a : 8);
+	for (int c = 0; c < 9; c++) {
+		d->cell[cy][c] += rs[c] * wy;
+		d->cell[cy + 1][c] += rs[c] * (8 - wy);
+	}
+}
+
+/* One bit per horizontally adjacent pair, left brighter than right, row-major, MSB first. */
+static uint64_t dh_bits(const struct dh *d)
+{
+	uint64_t hsh = 0;
+	for (int y = 0; y < 8; y++)
+		for (int x = 0; x < 8; x++)
+			hsh = hsh << 1 | (d->cell[y][x] > d->cell[y][x + 1]);
+	return hsh;
+}
+
+/* Luminance weights, scaled by 1000 (the averages are only compared). */
+#define LUM(r, g, b) (299.0 * (r) + 587.0 * (g) + 114.0 * (b))
+
+/* The JPEG scale for the hash: 1/8 when that leaves about two pixels per cell each way. */
+static int jpeg_shrink(int64_t w, int64_t h)
+{
+	int shrink = 8;
+	while (shrink > 1 && (w / shrink < 16 || h / shrink < 12))
+		shrink /= 2;
+	return shrink;
+}
+
+/* --- JPEG: libjpeg at 1/8 scale, grey out ------------------------------- */
+
+/* Error state; it and everything the error path frees live in the caller of
+ * the function holding the setjmp, so nothing depends on locals surviving a
+ * longjmp. */
+struct jpeg_ctx {
+	struct jpeg_error_mgr pub;
+	jmp_buf jb;
+	char msg[JMSG_LENGTH_MAX];
+	struct jpeg_decompress_struct ci;
+	struct dh d;
+};
+
+static void jpeg_on_error(j_common_ptr c)
+{
+	struct jpeg_ctx *x = (struct jpeg_ctx *)c->err;
+	c->err->format_message(c, x->msg);
+	longjmp(x->jb, 1);
+}
+
+/* Warnings (extraneous bytes, a bad Huffman code in one block) are not
+ * fatal, as with libvips' fail_on=error; errors are. */
+static void jpeg_on_message(j_common_ptr c, int level)
+{
+}
+
+static void jpeg_on_output(j_common_ptr c)
+{
+}
+
+/* The hash of a YCbCr, RGB or grey JPEG. CAIRN_EUNSUPPORTED for other colour
+ * spaces (CMYK, YCCK), which libvips converts. */
+static int jpeg_dhash(struct jpeg_ctx *x, const unsigned char *p, size_t n, uint64_t *phash,
+		      struct buf *err)
+{
+	x->ci.err = jpeg_std_error(&x->pub);
+	x->pub.error_exit = jpeg_on_error;
+	x->pub.emit_message = jpeg_on_message;
+	x->pub.output_message = jpeg_on_output;
+	if (setjmp(x->jb)) {
+		jpeg_destroy_decompress(&x->ci);
+		dh_release(&x->d);
+		buf_setf(err, "corrupt image: %s", x->msg);
+		return CAIRN_EINVAL;
+	}
+	jpeg_create_decompress(&x->ci);
+	jpeg_mem_src(&x->ci, p, (unsigned long)n);
+	if (jpeg_read_header(&x->ci, TRUE) != JPEG_HEADER_OK) {
+		jpeg_destroy_decompress(&x->ci);
+		buf_setf(err, "corrupt image: jpeg has tables but no image");
+		return CAIRN_EINVAL;
+	}
+	J_COLOR_SPACE cs = x->ci.jpeg_color_space;
+	if (cs != JCS_YCbCr && cs != JCS_GRAYSCALE && cs != JCS_RGB) {
+		jpeg_destroy_decompress(&x->ci);
+		return CAIRN_EUNSUPPORTED;
+	}
+	x->ci.out_color_space = JCS_GRAYSCALE;
+	x->ci.scale_num = 1;
+	x->ci.scale_denom = (unsigned)jpeg_shrink(x->ci.image_width, x->ci.image_height);
+	x->ci.dct_method = JDCT_IFAST;
+	x->ci.do_fancy_upsampling = FALSE;
+	x->ci.do_block_smoothing = FALSE;
+	jpeg_start_decompress(&x->ci);
+	int w = (int)x->ci.output_width, h = (int)x->ci.output_height;
+	int r = dh_init(&x->d, w, h);
+	if (r) {
+		jpeg_destroy_decompress(&x->ci);
+		dh_release(&x->d);
+		buf_setf(err, "image: out of memory for a %dx%d jpeg", w, h);
+		return r;
+	}
+	JSAMPARRAY row = (*x->ci.mem->alloc_sarray)((j_common_ptr)&x->ci, JPOOL_IMAGE,
+						   (JDIMENSION)w, 1);
+	while (x->ci.output_scanline < x->ci.output_height) {
+		int y = (int)x->ci.output_scanline;
+		if (jpeg_read_scanlines(&x->ci, row, 1) != 1)
+			break;
+		for (int i = 0; i < w; i++)
+			x->d.lum[i] = row[0][i];
+		dh_row(&x->d, y);
+	}
+	jpeg_finish_decompress(&x->ci);
+	jpeg_destroy_decompress(&x->ci);
+	*phash = dh_bits(&x->d);
+	dh_release(&x->d);
+	return 0;
+}
+
+/* --- PNG: libpng, one row at a time ------------------------------------- */
+
+struct png_ctx {
+	const unsigned char *p;
+	size_t n, pos;
+	char msg[200];
+	png_structp png;
+	png_infop info;
+	unsigned char *row;
+	struct dh d;
+};
+
+static void png_on_error(png_structp png, png_const_charp msg)
+{
+	struct png_ctx *x = png_get_error_ptr(png);
+	snprintf(x->msg, sizeof x->msg, "%s", msg ? msg : "error");
+	png_longjmp(png, 1);
+}
+
+static void png_on_warning(png_structp png, png_const_charp msg)
+{
+}
+
+static void png_on_read(png_structp png, png_bytep dst, size_t n)
+{
+	struct png_ctx *x = png_get_io_ptr(png);
+	if (n > x->n - x->pos)
+		png_error(png, "truncated data");
+	memcpy(dst, x->p + x->pos, n);
+	x->pos += n;
+}
+
+static void png_ctx_release(struct png_ctx *x)
+{
+	png_destroy_read_struct(&x->png, x->info ? &x->info : NULL, NULL);
+	free(x->row);
+	x->row = NULL;
+	dh_release(&x->d);
+}
+
+/* The hash of a non-interlaced PNG; CAIRN_EUNSUPPORTED for an interlaced one. */
+static int png_dhash(struct png_ctx *x, const unsigned char *p, size_t n, uint64_t *phash,
+		     struct buf *err)
+{
+	x->p = p;
+	x->n = n;
+	if (n < 8 || png_sig_cmp(p, 0, 8)) {
+		buf_setf(err, "corrupt image: not a png");
+		return CAIRN_EINVAL;
+	}
+	x->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, x, png_on_error, png_on_warning);
+	if (!x->png) {
+		buf_setf(err, "image: cannot start libpng");
+		return CAIRN_EINTERNAL;
+	}
+	x->info = png_create_info_struct(x->png);
+	if (!x->info) {
+		png_ctx_release(x);
+		buf_setf(err, "image: cannot start libpng");
+		return CAIRN_EINTERNAL;
+	}
+	if (setjmp(png_jmpbuf(x->png))) {
+		png_ctx_release(x);
+		buf_setf(err, "corrupt image: %s", x->msg);
+		return CAIRN_EINVAL;
+	}
+	png_set_read_fn(x->png, x, png_on_read);
+	png_read_info(x->png, x->info);
+	int ct = png_get_color_type(x->png, x->info);
+	int depth = png_get_bit_depth(x->png, x->info);
+	if (png_get_interlace_type(x->png, x->info) != PNG_INTERLACE_NONE) {
+		png_ctx_release(x);
+		return CAIRN_EUNSUPPORTED;
+	}
+	if (ct == PNG_COLOR_TYPE_PALETTE)
+		png_set_palette_to_rgb(x->png);
+	if (ct == PNG_COLOR_TYPE_GRAY && depth < 8)
+		png_set_expand_gray_1_2_4_to_8(x->png);
+	png_read_update_info(x->png, x->info);
+	int w = (int)png_get_image_width(x->png, x->info);
+	int h = (int)png_get_image_height(x->png, x->info);
+	int ch = png_get_channels(x->png, x->info);
+	bool wide = png_get_bit_depth(x->png, x->info) == 16;
+	int r = dh_init(&x->d, w, h);
+	x->row = malloc(png_get_rowbytes(x->png, x->info));
+	if (r || !x->row) {
+		png_ctx_release(x);
+		buf_setf(err, "image: out of memory for a %dx%d png", w, h);
+		return CAIRN_ENOMEM;
+	}
+	/* Alpha is ignored: grey + alpha reads the grey, RGBA the RGB. */
+	for (int y = 0; y < h; y++) {
+		png_read_row(x->png, x->row, NULL);
+		const unsigned char *s = x->row;
+		double *l = x->d.lum;
+		if (!wide && ch >= 3)
+			for (int i = 0; i < w; i++, s += ch)
+				l[i] = LUM(s[0], s[1], s[2]);
+		else if (!wide)
+			for (int i = 0; i < w; i++, s += ch)
+				l[i] = s[0];
+		else if (ch >= 3)
+			for (int i = 0; i < w; i++, s += 2 * ch)
+				l[i] = LUM(s[0] << 8 | s[1], s[2] << 8 | s[3], s[4] << 8 | s[5]);
+		else
+			for (int i = 0; i < w; i++, s += 2 * ch)
+				l[i] = s[0] << 8 | s[1];
+		dh_row(&x->d, y);
+	}
+	png_read_end(x->png, NULL);
+	*phash = dh_bits(&x->d);
+	png_ctx_release(x);
+	return 0;
 }
 
 /* --- BMP: libvips here has no BMP loader, so decode the simple cases. --- */
@@ -164,74 +481,9 @@ int media_image_probe(const void *p, size_t n, enum media_type t,
 	return 0;
 }
 
-/*
- * The hash from decoded pixels: area-average to 9x8 luminance cells, then
- * one bit per horizontal neighbour pair. Done in C rather than with
- * vips_thumbnail, whose per-call pipeline setup costs more than the decode
- * of a small image.
- */
-static void dhash_pixels(const VipsRegion *reg, int w, int h, int bands, VipsBandFormat fmt,
-			 uint64_t *phash)
-{
-	double sum[8][9] = {{0}};
-	double cnt[8][9] = {{0}};
-	bool small = w < 9 || h < 8;
-	for (int y = 0; y < h; y++) {
-		const unsigned char *row = (const unsigned char *)VIPS_REGION_ADDR(reg, 0, y);
-		/* Pixel row y covers [y*8/h, (y+1)*8/h) in cell units: at most two cells. */
-		double y0 = (double)y * 8 / h, y1 = (double)(y + 1) * 8 / h;
-		int cy = (int)y0;
-		double wy0 = cy + 1 < y1 ? (cy + 1 - y0) / (y1 - y0) : 1;
-		for (int x = 0; x < w; x++) {
-			double v[3];
-			for (int b = 0; b < 3; b++) {
-				int bb = bands >= 3 ? b : 0;
-				size_t i = (size_t)x * (size_t)bands + (size_t)bb;
-				switch (fmt) {
-				case VIPS_FORMAT_UCHAR: v[b] = row[i]; break;
-				case VIPS_FORMAT_USHORT: v[b] = ((const uint16_t *)row)[i]; break;
-				case VIPS_FORMAT_FLOAT: v[b] = ((const float *)row)[i]; break;
-				default: v[b] = ((const double *)row)[i]; break;
-				}
-			}
-			double yv = 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2];
-			if (small) {
-				/* Fewer pixels than cells: every cell whose centre falls on this pixel. */
-				for (int gy = 0; gy < 8; gy++)
-					for (int gx = 0; gx < 9; gx++)
-						if ((gy * h + h / 2) / 8 == y && (gx * w + w / 2) / 9 == x) {
-							sum[gy][gx] += yv;
-							cnt[gy][gx] += 1;
-						}
-				continue;
-			}
-			/* Area-weighted: a pixel split between two cells counts in both. */
-			double x0 = (double)x * 9 / w, x1 = (double)(x + 1) * 9 / w;
-			int cx = (int)x0;
-			double wx0 = cx + 1 < x1 ? (cx + 1 - x0) / (x1 - x0) : 1;
-			double wgt[2][2] = {{wx0 * wy0, (1 - wx0) * wy0},
-					    {wx0 * (1 - wy0), (1 - wx0) * (1 - wy0)}};
-			for (int dy = 0; dy < 2; dy++)
-				for (int dx = 0; dx < 2; dx++) {
-					double wv = wgt[dy][dx];
-					if (wv <= 0 || cy + dy > 7 || cx + dx > 8)
-						continue;
-					sum[cy + dy][cx + dx] += yv * wv;
-					cnt[cy + dy][cx + dx] += wv;
-				}
-		}
-	}
-	uint64_t hsh = 0;
-	for (int y = 0; y < 8; y++)
-		for (int x = 0; x < 8; x++) {
-			double l = cnt[y][x] ? sum[y][x] / cnt[y][x] : 0;
-			double r = cnt[y][x + 1] ? sum[y][x + 1] / cnt[y][x + 1] : 0;
-			hsh = hsh << 1 | (l > r);
-		}
-	*phash = hsh;
-}
+/* --- other formats: libvips ------------------------------------------- */
 
-/* Above this many pixels a non-JPEG is shrunk by libvips, not decoded whole. */
+/* Above this many pixels an image is shrunk by libvips, not decoded whole. */
 #define PHASH_DIRECT_PIXELS (4 * 1024 * 1024)
 
 /* Loads p as type t, shrinking on load where the format allows. */
@@ -241,17 +493,13 @@ static VipsImage *load_small(const void *p, size_t n, enum media_type t)
 	void *q = (void *)p;
 	switch (t) {
 	case MEDIA_JPEG: {
-		/* The size from our own header parse: a second libvips header read costs more. */
+		/* The CMYK ones: the size from our own header parse. */
 		struct media_info mi;
 		if (media_probe(p, n, NULL, &mi, NULL) || mi.type != MEDIA_JPEG)
 			mi.width = mi.height = 0;
-		int w = mi.width, h = mi.height;
-		int shrink = 8;
-		/* Keep about two source pixels per hash cell each way (area-weighted). */
-		while (shrink > 1 && (w / shrink < 16 || h / shrink < 12))
-			shrink /= 2;
-		vips_jpegload_buffer(q, n, &im, "shrink", shrink, "access", VIPS_ACCESS_SEQUENTIAL,
-				     "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+		vips_jpegload_buffer(q, n, &im, "shrink", jpeg_shrink(mi.width, mi.height),
+				     "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
+				     NULL);
 		break;
 	}
 	case MEDIA_PNG:
@@ -276,7 +524,7 @@ static VipsImage *load_small(const void *p, size_t n, enum media_type t)
 		break;
 	}
 	if (im && (int64_t)vips_image_get_width(im) * vips_image_get_height(im) > PHASH_DIRECT_PIXELS) {
-		/* A big PNG or TIFF: let libvips shrink it in strips. */
+		/* A big image: let libvips shrink it in strips. */
 		VipsImage *th = NULL;
 		int r = vips_thumbnail_image(im, &th, 256, "height", 256, "size", VIPS_SIZE_DOWN, NULL);
 		g_object_unref(im);
@@ -286,7 +534,7 @@ static VipsImage *load_small(const void *p, size_t n, enum media_type t)
 }
 
 /* Decodes `im` into memory in this thread and hashes it. Does not unref im. */
-static int dhash_of(VipsImage *im, uint64_t *phash, struct buf *err)
+static int vips_dhash(VipsImage *im, uint64_t *phash, struct buf *err)
 {
 	VipsImage *conv = NULL;
 	VipsBandFormat fmt = vips_image_get_format(im);
@@ -300,52 +548,103 @@ static int dhash_of(VipsImage *im, uint64_t *phash, struct buf *err)
 		fmt = VIPS_FORMAT_FLOAT;
 	}
 	int w = vips_image_get_width(im), h = vips_image_get_height(im);
+	int bands = vips_image_get_bands(im);
+	struct dh d;
+	int r = dh_init(&d, w, h);
+	if (r) {
+		dh_release(&d);
+		if (conv)
+			g_object_unref(conv);
+		buf_setf(err, "image: out of memory for a %dx%d image", w, h);
+		return r;
+	}
 	/* Preparing one region in the calling thread avoids the thread pool. */
 	VipsRegion *reg = vips_region_new(im);
 	VipsRect all = {0, 0, w, h};
-	int r = 0;
 	if (vips_region_prepare(reg, &all)) {
 		vips_reason(err, "corrupt image");
 		r = CAIRN_EINVAL;
 	} else {
-		dhash_pixels(reg, w, h, vips_image_get_bands(im), fmt, phash);
+		for (int y = 0; y < h; y++) {
+			const unsigned char *row = (const unsigned char *)VIPS_REGION_ADDR(reg, 0, y);
+			for (int x = 0; x < w; x++) {
+				double v[3];
+				for (int b = 0; b < 3; b++) {
+					size_t i = (size_t)x * (size_t)bands + (size_t)(bands >= 3 ? b : 0);
+					switch (fmt) {
+					case VIPS_FORMAT_UCHAR: v[b] = row[i]; break;
+					case VIPS_FORMAT_USHORT: v[b] = ((const uint16_t *)row)[i]; break;
+					case VIPS_FORMAT_FLOAT: v[b] = ((const float *)row)[i]; break;
+					default: v[b] = ((const double *)row)[i]; break;
+					}
+				}
+				d.lum[x] = bands >= 3 ? LUM(v[0], v[1], v[2]) : v[0];
+			}
+			dh_row(&d, y);
+		}
+		*phash = dh_bits(&d);
 	}
 	g_object_unref(reg);
 	if (conv)
 		g_object_unref(conv);
+	dh_release(&d);
+	return r;
+}
+
+/* The hash of a BMP's grey pixels (see bmp_grey). */
+static int bmp_dhash(const unsigned char *p, size_t n, uint64_t *phash, struct buf *err)
+{
+	unsigned char *g = NULL;
+	int w = 0, h = 0;
+	int r = bmp_grey(p, n, &g, &w, &h, err);
+	if (r)
+		return r;
+	struct dh d;
+	r = dh_init(&d, w, h);
+	if (!r) {
+		for (int y = 0; y < h; y++) {
+			for (int x = 0; x < w; x++)
+				d.lum[x] = g[(size_t)y * (size_t)w + (size_t)x];
+			dh_row(&d, y);
+		}
+		*phash = dh_bits(&d);
+	} else {
+		buf_setf(err, "image: out of memory for a %dx%d bmp", w, h);
+	}
+	dh_release(&d);
+	free(g);
 	return r;
 }
 
 int media_image_phash(const void *p, size_t n, enum media_type t, uint64_t *phash,
 		      struct buf *err)
 {
-	int r = media_image_init(err);
+	int r;
+	if (t == MEDIA_BMP)
+		return bmp_dhash(p, n, phash, err);
+	if (t == MEDIA_JPEG) {
+		struct jpeg_ctx x;
+		memset(&x, 0, sizeof x);
+		r = jpeg_dhash(&x, p, n, phash, err);
+		if (r != CAIRN_EUNSUPPORTED)
+			return r;
+	}
+	if (t == MEDIA_PNG) {
+		struct png_ctx x;
+		memset(&x, 0, sizeof x);
+		r = png_dhash(&x, p, n, phash, err);
+		if (r != CAIRN_EUNSUPPORTED)
+			return r;
+	}
+	r = media_image_init(err);
 	if (r)
 		return r;
-	if (t == MEDIA_BMP) {
-		unsigned char *g = NULL;
-		int w = 0, h = 0;
-		r = bmp_grey(p, n, &g, &w, &h, err);
-		if (r)
-			return r;
-		VipsImage *im = vips_image_new_from_memory(g, (size_t)w * (size_t)h, w, h, 1,
-							   VIPS_FORMAT_UCHAR);
-		if (!im) {
-			free(g);
-			vips_reason(err, "image: bmp");
-			return CAIRN_EINTERNAL;
-		}
-		r = dhash_of(im, phash, err);
-		g_object_unref(im);
-		free(g);
-		return r ? CAIRN_EINVAL : 0;
-	}
 	VipsImage *im = load_small(p, n, t);
 	if (!im) {
 		vips_reason(err, "corrupt image");
 		return CAIRN_EINVAL;
 	}
-	r = dhash_of(im, phash, err);
+	r = vips_dhash(im, phash, err);
 	g_object_unref(im);
 	return r;
 }
