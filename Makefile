@@ -104,4 +104,6 @@ run: deps build/cairn
 clean:
 	rm -rf build
 
+.SECONDARY:
+
 -include $(shell find build -name '*.d' 2>/dev/null)
