@@ -326,7 +326,9 @@ static int authorize_annotation(struct http_req *req, struct http_resp *resp, en
 	if (kind == ANN_PREDICTION)
 		return reading ? 0 : http_fail(resp, CAIRN_EPERM, NULL,
 					       "predictions are changed by managers or their model");
-	if (user != req->user_id)
+	/* Viewers read everyone's manual work (the item's list shows it to
+	 * them); annotators reach only their own. */
+	if (user != req->user_id && !(reading && have == ROLE_VIEWER))
 		return not_found(req, resp);
 	return 0;
 }
