@@ -337,8 +337,10 @@ static enum scope scope_of(const char *name, size_t n)
 }
 
 /*
- * Matches path against pattern; fills numeric args ({x} must be a positive
- * integer unless it is {name}, which takes text). Returns true on a match.
+ * Matches path against pattern; fills numeric args ({x} takes digits
+ * unless it is {name}, which takes text). The first parameter names the
+ * object the route is scoped to, an id, so it must be positive; later ones
+ * may be 0 (a tile's level, column or row). Returns true on a match.
  */
 static bool match(const char *pattern, const char *path, struct http_req *req,
 		  enum scope *scope)
@@ -365,7 +367,7 @@ static bool match(const char *pattern, const char *path, struct http_req *req,
 						return false;
 					v = v * 10 + (s[i] - '0');
 				}
-				if (v <= 0)
+				if (v <= 0 && nargs == 0)
 					return false;
 			}
 			if (nargs == 0)
