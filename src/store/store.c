@@ -354,3 +354,9 @@ int store_audit_list(struct store *st, int64_t project_id, int64_t before_id, in
 {
 	return st->ops->audit_list(st, project_id, before_id, limit, cb, ctx, err);
 }
+
+int store_item_set_meta(struct store *st, int64_t id, const char *meta_json, const char *split,
+			struct buf *err)
+{
+	return st->ops->item_set_meta(st, id, meta_json, split, err);
+}

@@ -130,6 +130,13 @@ typedef int (*store_phash_cb)(void *ctx, int64_t item_id, uint64_t phash);
 /* Streams (id, phash) of the project's images that have a perceptual hash. */
 int store_item_phashes(struct store *st, int64_t project_id, store_phash_cb cb,
 		       void *ctx, struct buf *err);
+/*
+ * Replaces an item's metadata JSON (meta_json NULL: keep it) and split
+ * (split NULL: keep it; "": none; else train, val or test). Importers keep
+ * a dataset's own ids there ({"coco_id": 40}). CAIRN_ENOTFOUND if no item.
+ */
+int store_item_set_meta(struct store *st, int64_t id, const char *meta_json, const char *split,
+			struct buf *err);
 typedef int (*store_item_cb)(void *ctx, const struct item *it);
 /* Streams items in id order after `after_id`, at most `limit` (0 = all). */
 int store_item_list(struct store *st, int64_t project_id, int64_t after_id,

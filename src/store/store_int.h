@@ -112,6 +112,8 @@ struct store_ops {
 	int (*audit)(struct store *st, int64_t user_id, int64_t project_id, const char *action,
 		     const char *target_type, int64_t target_id, const char *detail_json,
 		     struct buf *err);
+	int (*item_set_meta)(struct store *st, int64_t id, const char *meta_json,
+			     const char *split, struct buf *err);
 };
 
 struct store {

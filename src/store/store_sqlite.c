@@ -2341,6 +2341,31 @@ static int sqlite_item_assigned(struct store *st, int64_t item_id, int64_t user_
 	return 0;
 }
 
+static int sqlite_item_set_meta(struct store *st, int64_t id, const char *meta_json,
+				const char *split, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "UPDATE items SET meta = CASE WHEN ?2 THEN ?3 ELSE meta END, "
+			       "split = CASE WHEN ?4 THEN NULLIF(?5, '') ELSE split END, "
+			       "updated_at = ?6 WHERE id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int(q, 2, meta_json != NULL);
+	bind_text(q, 3, meta_json);
+	sqlite3_bind_int(q, 4, split != NULL);
+	bind_text(q, 5, split);
+	sqlite3_bind_int64(q, 6, now_ms());
+	int rc = step_done(s, q, "update item", err);
+	if (rc)
+		return rc;
+	if (sqlite3_changes(s->db) == 0) {
+		buf_setf(err, "no item with id %lld", (long long)id);
+		return CAIRN_ENOTFOUND;
+	}
+	return 0;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
@@ -2403,4 +2428,5 @@ static const struct store_ops sqlite_ops = {
 	.comment_resolve = sqlite_comment_resolve,
 	.audit_list = sqlite_audit_list,
 	.audit = sqlite_audit,
+	.item_set_meta = sqlite_item_set_meta,
 };
