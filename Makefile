@@ -74,12 +74,14 @@ build/fuzz/gen/%.o: build/gen/%.c
 	@clang $(BASE_CFLAGS) -O1 -g -c $< -o $@
 build/fuzz/bin/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	@echo '  LD-FUZZ $@'
+	@clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 # Benchmarks are optimised builds.
 build/bench/%: bench/%.c $(REL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo '  LD-BENCH $@'
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 deps:
 	@sh scripts/install-deps
