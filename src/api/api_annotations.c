@@ -207,10 +207,11 @@ static int put_by_key(struct http_req *req, struct http_resp *resp, enum annotat
 		buf_adds(&resp->body, "]}");
 		set_version_etag(req, resp, out.version);
 		resp->status = expect == 0 ? 201 : 200;
-		ann_saved_release(&out);
 		store_audit(req->st, req->user_id, req->project_id, "annotation.save", "annotation",
 			    out.id, NULL, NULL);
 	}
+	/* Failed saves (409, 400) may hold the canonical body and warnings too. */
+	ann_saved_release(&out);
 	buf_release(&err);
 	return rc;
 }
