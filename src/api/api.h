@@ -68,6 +68,12 @@ int api_comments_resolve(struct http_req *req, struct http_resp *resp);
 int api_audit_all(struct http_req *req, struct http_resp *resp);
 int api_audit_project(struct http_req *req, struct http_resp *resp);
 
+/* api_media.c */
+int api_media_thumbnail(struct http_req *req, struct http_resp *resp);
+int api_media_tiles(struct http_req *req, struct http_resp *resp);
+int api_media_tile(struct http_req *req, struct http_resp *resp);
+int api_media_upload(struct http_req *req, struct http_resp *resp);
+
 /* api_meta.c */
 int api_health(struct http_req *req, struct http_resp *resp);
 int api_openapi(struct http_req *req, struct http_resp *resp);

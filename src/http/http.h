@@ -51,6 +51,9 @@ struct http_req {
 	void *conn;                  /* the server's connection, opaque */
 	const char *body;            /* NUL-terminated; "" when none */
 	size_t body_len;
+	/* Routes with stream_body: the body as a temporary file (body is ""),
+	 * removed by the server after the response; NULL otherwise. */
+	const char *body_file;
 	int64_t args[HTTP_MAX_ARGS]; /* numeric path parameters, in order */
 	const char *sargs[HTTP_MAX_ARGS]; /* the same as text (for {name} parameters) */
 	int nargs;
@@ -103,6 +106,10 @@ struct route {
 	enum perm perm;
 	size_t max_body;             /* 0 = the default JSON limit */
 	const char *summary;         /* for the OpenAPI document */
+	/* Uploads: the body goes to a file under DATA/tmp/ as it arrives
+	 * (req->body_file), capped by max_body, after authorization passed on
+	 * the headers alone, so no unauthorised byte reaches the disk. */
+	bool stream_body;
 };
 
 /* The route table (http/routes.c), ending with a NULL method. */

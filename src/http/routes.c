@@ -12,6 +12,10 @@
 
 #define V1 "/api/v1"
 
+/* Rows name the fields they need in order; the trailing ones they leave
+ * out (stream_body) are zero, as C guarantees. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 const struct route http_routes[] = {
 	{"GET", V1 "/health", api_health, PERM_PUBLIC, 0, "liveness and version"},
 	{"GET", V1 "/openapi.json", api_openapi, PERM_PUBLIC, 0, "this API as OpenAPI 3"},
@@ -39,6 +43,7 @@ const struct route http_routes[] = {
 	{"DELETE", V1 "/projects/{project}/members/{user}", api_members_delete, PERM_MANAGE, 0, "remove a member"},
 	{"GET", V1 "/projects/{project}/items", api_items_list, PERM_VIEW, 0, "a page of items, filtered"},
 	{"GET", V1 "/projects/{project}/items/count", api_items_count, PERM_VIEW, 0, "how many items match the filters"},
+	{"POST", V1 "/projects/{project}/media", api_media_upload, PERM_MANAGE, 4ull << 30, "upload one file (or a zip) as the raw body, ?name=file name; type-checked by content", true},
 
 	{"POST", V1 "/projects/{project}/exports", api_exports_create, PERM_MANAGE, 64 << 10, "start an export job"},
 	{"GET", V1 "/projects/{project}/jobs", api_jobs_list, PERM_MANAGE, 0, "the project's background jobs"},
@@ -48,6 +53,9 @@ const struct route http_routes[] = {
 
 	{"GET", V1 "/items/{item}", api_items_get, PERM_VIEW, 0, "one item"},
 	{"GET", V1 "/items/{item}/media", api_media_original, PERM_VIEW, 0, "the original file (Range supported)"},
+	{"GET", V1 "/items/{item}/thumbnail", api_media_thumbnail, PERM_VIEW, 0, "a thumbnail, ?size=128|256|512 on the longer side (JPEG, PNG with alpha)"},
+	{"GET", V1 "/items/{item}/tiles", api_media_tiles, PERM_VIEW, 0, "Deep Zoom metadata of an image: size, tile size, levels"},
+	{"GET", V1 "/items/{item}/tiles/{level}/{col}/{row}", api_media_tile, PERM_VIEW, 0, "one 512-pixel JPEG tile of the Deep Zoom pyramid (level 0 is 1x1)"},
 	{"GET", V1 "/items/{item}/annotations", api_ann_list, PERM_VIEW, 0, "the item's annotations (what the role may see)"},
 	{"GET", V1 "/items/{item}/annotations/mine", api_ann_mine_get, PERM_ANNOTATE, 0, "my annotation of the item (version 0 when none)"},
 	{"PUT", V1 "/items/{item}/annotations/mine", api_ann_mine_put, PERM_ANNOTATE, 64 << 20, "save my annotation (If-Match: version)"},

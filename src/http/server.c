@@ -7,8 +7,10 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -40,6 +42,7 @@ struct server {
 	pthread_key_t store_key;
 	struct auth_throttle *throttle;
 	struct job_runner *jobs;
+	uint64_t max_upload;         /* $CAIRN_MAX_UPLOAD: a lower cap for uploads; 0 = none */
 };
 
 struct req_state {
@@ -49,6 +52,12 @@ struct req_state {
 	const struct route *route;
 	bool too_big;
 	bool responded;
+	bool authed;                 /* authentication and authorization done */
+	/* stream_body routes: the temporary file the body goes to. */
+	int body_fd;                 /* -1 = none */
+	char *body_path;             /* owned; unlinked when the request ends */
+	uint64_t body_bytes;
+	int body_errno;              /* a failed write, else 0 */
 	struct timespec start;
 };
 
@@ -663,14 +672,110 @@ static bool serve_asset(struct http_req *req, struct http_resp *resp)
 
 /* ---- the request handler ---- */
 
+/* Opens the thread's store and runs the central checks; 0, or the answer
+ * is in resp. */
+static int authorize(struct server *srv, struct req_state *rs)
+{
+	struct http_req *req = &rs->req;
+	struct buf err = BUF_INIT;
+	req->st = thread_store(srv, &err);
+	if (!req->st) {
+		http_fail(&rs->resp, CAIRN_EIO, NULL, "the database is unavailable: %s", err.data);
+		buf_release(&err);
+		return -1;
+	}
+	buf_release(&err);
+	req->route = rs->route;
+	if (auth_authenticate(req, &rs->resp, srv->throttle) || auth_authorize(req, &rs->resp))
+		return -1;
+	rs->authed = true;
+	return 0;
+}
+
+/* Creates DATA/tmp/upload-XXXXXX for a streamed body; 0 or the answer is in resp. */
+static int body_file_open(struct server *srv, struct req_state *rs)
+{
+	struct buf p = BUF_INIT;
+	buf_addf(&p, "%s/tmp", srv->o->data_dir);
+	if (mkdir(p.data, 0700) && errno != EEXIST) {
+		http_fail(&rs->resp, CAIRN_EIO, NULL, "cannot create '%s': %s", p.data, strerror(errno));
+		buf_release(&p);
+		return -1;
+	}
+	buf_adds(&p, "/upload-XXXXXX");
+	rs->body_fd = mkostemp(p.data, O_CLOEXEC);
+	if (rs->body_fd < 0) {
+		http_fail(&rs->resp, CAIRN_EIO, NULL, "cannot create a file for the upload: %s",
+			  strerror(errno));
+		buf_release(&p);
+		return -1;
+	}
+	rs->body_path = buf_detach(&p, NULL);
+	return 0;
+}
+
+/* Appends a chunk of a streamed body; past the cap the file goes at once. */
+static void body_file_write(struct req_state *rs, const char *data, size_t n)
+{
+	if (rs->too_big || rs->body_errno || rs->body_fd < 0)
+		return;
+	if (rs->body_bytes + n > rs->body.max) {
+		rs->too_big = true;
+		close(rs->body_fd);
+		rs->body_fd = -1;
+		unlink(rs->body_path);
+		return;
+	}
+	size_t off = 0;
+	while (off < n) {
+		ssize_t k = write(rs->body_fd, data + off, n - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			rs->body_errno = k < 0 ? errno : EIO;
+			close(rs->body_fd);
+			rs->body_fd = -1;
+			unlink(rs->body_path);
+			return;
+		}
+		off += (size_t)k;
+	}
+	rs->body_bytes += n;
+}
+
+/* Removes upload files a killed process left in DATA/tmp/. */
+static int sweep_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+static void sweep_uploads(const char *data_dir)
+{
+	struct buf p = BUF_INIT;
+	buf_addf(&p, "%s/tmp", data_dir);
+	DIR *d = opendir(p.data);
+	size_t base = p.len;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "upload-", 7))
+			continue;
+		buf_setlen(&p, base);
+		buf_addf(&p, "/%s", e->d_name);
+		nftw(p.data, sweep_entry, 8, FTW_DEPTH | FTW_PHYS);
+	}
+	if (d)
+		closedir(d);
+	buf_release(&p);
+}
+
 static void dispatch(struct server *srv, struct req_state *rs)
 {
 	struct http_req *req = &rs->req;
 	struct http_resp *resp = &rs->resp;
-	struct buf err = BUF_INIT;
 	if (rs->too_big) {
 		http_fail(resp, CAIRN_ETOOBIG, "body", "the request body is larger than %zu bytes",
-			  rs->route && rs->route->max_body ? rs->route->max_body : DEFAULT_MAX_BODY);
+			  rs->body.max);
 		goto out;
 	}
 	if (!rs->route) {
@@ -681,21 +786,28 @@ static void dispatch(struct server *srv, struct req_state *rs)
 			http_fail(resp, CAIRN_ENOTFOUND, NULL, "nothing at %s", req->path);
 		goto out;
 	}
-	req->st = thread_store(srv, &err);
-	if (!req->st) {
-		http_fail(resp, CAIRN_EIO, NULL, "the database is unavailable: %s", err.data);
+	if (!rs->authed && authorize(srv, rs))
 		goto out;
+	if (rs->route->stream_body) {
+		if (rs->body_errno || rs->body_fd < 0 || close(rs->body_fd)) {
+			int e = rs->body_errno ? rs->body_errno : errno;
+			rs->body_fd = -1;
+			http_fail(resp, CAIRN_EIO, "body", "cannot store the upload: %s", strerror(e));
+			goto out;
+		}
+		rs->body_fd = -1;
+		req->body = "";
+		req->body_len = 0;
+		req->body_file = rs->body_path;
+	} else {
+		req->body = rs->body.data;
+		req->body_len = rs->body.len;
 	}
-	req->body = rs->body.data;
-	req->body_len = rs->body.len;
-	req->route = rs->route;
-	if (auth_authenticate(req, resp, srv->throttle) || auth_authorize(req, resp))
-		goto out;
 	int rc = rs->route->fn(req, resp);
 	if (rc && resp->status < 400)
 		http_fail(resp, rc, NULL, "%s", cairn_strerror(rc));
 out:
-	buf_release(&err);
+	return;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -712,6 +824,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rs->body = (struct buf)BUF_INIT;
 		rs->resp.body = (struct buf)BUF_INIT;
 		rs->resp.fd = -1;
+		rs->body_fd = -1;
 		rs->req.method = method;
 		rs->req.path = url;
 		rs->req.conn = c;
@@ -732,7 +845,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		enum scope scope;
 		rs->route = route_find(&rs->req, &rs->resp, &scope);
 		size_t max = rs->route && rs->route->max_body ? rs->route->max_body : DEFAULT_MAX_BODY;
+		bool stream = rs->route && rs->route->stream_body;
+		if (stream && srv->max_upload && srv->max_upload < max)
+			max = srv->max_upload;
 		rs->body.max = max;
+		/* An upload is authorised on its headers, before any byte is stored. */
+		if (stream && authorize(srv, rs))
+			return send_response(c, rs);
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > max) {
 			/* Answer at once; MHD closes the connection without reading on. */
@@ -740,10 +859,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			dispatch(srv, rs);
 			return send_response(c, rs);
 		}
+		if (stream && body_file_open(srv, rs))
+			return send_response(c, rs);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!rs->too_big && buf_add(&rs->body, upload_data, *upload_size))
+		if (rs->responded)
+			; /* answered early (refused): the rest is discarded */
+		else if (rs->body_path)
+			body_file_write(rs, upload_data, *upload_size);
+		else if (!rs->too_big && buf_add(&rs->body, upload_data, *upload_size))
 			rs->too_big = true;
 		*upload_size = 0;
 		return MHD_YES;
@@ -762,6 +887,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (rs->resp.fd >= 0)
 		close(rs->resp.fd);
+	if (rs->body_fd >= 0)
+		close(rs->body_fd);
+	if (rs->body_path) {
+		unlink(rs->body_path);
+		free(rs->body_path);
+	}
 	buf_release(&rs->body);
 	buf_release(&rs->resp.body);
 	arena_release(&rs->req.arena);
@@ -786,6 +917,19 @@ int server_run(const struct server_opts *o, struct buf *err)
 		return rc;
 	}
 	store_close(st);
+	sweep_uploads(o->data_dir);
+	const char *mu = getenv("CAIRN_MAX_UPLOAD");
+	if (mu && *mu) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(mu, &end, 10);
+		if (errno || *end || v == 0) {
+			buf_setf(err, "serve: CAIRN_MAX_UPLOAD must be a number of bytes, not '%s'", mu);
+			free(srv.db_path);
+			return CAIRN_EINVAL;
+		}
+		srv.max_upload = v;
+	}
 	srv.throttle = auth_throttle_new();
 
 	sigset_t set;
