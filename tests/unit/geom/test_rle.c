@@ -146,6 +146,28 @@ Test(rle, string_rejects_bad_input)
 	cr_assert_eq(rle_from_string(&r, "5P", 4, 4, &err), CAIRN_EINVAL);
 	cr_assert(strstr(err.data, "ends inside"));
 	cr_assert_eq(rle_from_string(&r, "oooooooooooooooo1", 4, 4, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "rle: value at offset 0 of counts string is too long");
+	/* The same errors near the end of a string (the checked tail) and far
+	 * from it (the fast path). */
+	cr_assert_eq(rle_from_string(&r, "oooooooooooo1", 4, 4, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "rle: value at offset 0 of counts string is too long");
+	cr_assert_eq(rle_from_string(&r, "0000000000000000oooooooooooo1", 4, 4, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "rle: value at offset 16 of counts string is too long");
+	cr_assert_eq(rle_from_string(&r, "1\1770000000000000000", 4, 4, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "rle: bad character at offset 1 of counts string");
+	cr_assert_eq(rle_from_string(&r, "1P\177000000000000000", 4, 4, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "rle: bad character at offset 2 of counts string");
+	cr_assert_eq(rle_from_string(&r, "100000000000000000P", 4, 4, &err), CAIRN_EINVAL);
+	cr_assert(strstr(err.data, "ends inside the value at offset 18"), "%s", err.data);
+	/* Sum errors name the count where the total passes h*w. */
+	cr_assert_eq(rle_from_string(&r, "4404", 3, 4, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "rle: counts sum past h*w = 12 at count 3");
+	cr_assert_eq(rle_from_string(&r, "44", 3, 4, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "rle: counts sum to 8, expected h*w = 12");
+	/* A value of 12 characters in the fast path parses. */
+	cr_assert_eq(rle_from_string(&r, "00000000000000", 0, 0, &err), 0);
+	cr_assert_eq(r.n, 14);
+	rle_release(&r);
 	/* A negative first count. */
 	cr_assert_eq(rle_from_string(&r, "_", 4, 4, &err), CAIRN_EINVAL);
 	cr_assert_eq(r.counts, NULL);
