@@ -218,10 +218,23 @@ int api_schema_get(struct http_req *req, struct http_resp *resp)
 	return 0;
 }
 
+/* The schema endpoints read the raw body: refuse non-JSON content types
+ * the way http_json_body does for the others (415). */
+static int json_content_type(struct http_req *req, struct http_resp *resp)
+{
+	const char *ct = http_header(req, "Content-Type");
+	if (ct && strncmp(ct, "application/json", 16))
+		return http_fail_status(resp, 415, "unsupported_media_type", "Content-Type",
+					"the body must be application/json, not '%s'", ct);
+	return 0;
+}
+
 int api_schema_put(struct http_req *req, struct http_resp *resp)
 {
 	struct buf canon = BUF_INIT, err = BUF_INIT;
-	int rc = parse_schema(resp, req->body, req->body_len, "body", &canon);
+	int rc = json_content_type(req, resp);
+	if (!rc)
+		rc = parse_schema(resp, req->body, req->body_len, "body", &canon);
 	if (rc)
 		goto out;
 	/* Optimistic concurrency: If-Match names the version being replaced. */
@@ -264,7 +277,10 @@ int api_schema_validate(struct http_req *req, struct http_resp *resp)
 {
 	struct buf all = BUF_INIT;
 	int n = 0;
-	int rc = schema_validate_all(req->body, req->body_len, &all, &n);
+	int rc = json_content_type(req, resp);
+	if (rc)
+		return rc;
+	rc = schema_validate_all(req->body, req->body_len, &all, &n);
 	buf_addf(&resp->body, "{\"valid\":%s,\"count\":%d,\"errors\":[", rc ? "false" : "true", n);
 	const char *p = all.data;
 	bool first = true;
