@@ -58,11 +58,14 @@ static int key_of(struct http_req *req, struct http_resp *resp, enum annotation_
 	if (kind == ANN_PREDICTION) {
 		const char *name = req->sargs[1];
 		size_t n = strlen(name);
-		if (n == 0 || n > MAX_SOURCE || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-						      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+		/* No leading '.': ".." and "." are never names (they may become
+		 * file names in exports). */
+		if (n == 0 || n > MAX_SOURCE || name[0] == '.' ||
+		    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
 			return http_fail(resp, CAIRN_EINVAL, "name",
-					 "a model name is 1-%d characters of letters, digits, '.', '_', '-'",
-					 MAX_SOURCE);
+					 "a model name is 1-%d characters of letters, digits, '.', '_', '-', "
+					 "not starting with '.'", MAX_SOURCE);
 		k->source = name;
 	}
 	return 0;
