@@ -420,11 +420,13 @@ int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
 			x = c & 0x1f;
 			p++;
 			while (c & 0x20) {
+				/* Check the length before reading: twelve
+				 * characters are all the window holds. */
+				if (sh >= 60)
+					goto too_long;
 				c = (unsigned)u[p] - 48;
 				if (c > 63)
 					goto bad_char;
-				if (sh >= 60)
-					goto too_long;
 				x |= (int64_t)(c & 0x1f) << sh;
 				sh += 5;
 				p++;
