@@ -29,9 +29,6 @@
 
 /* Levels up to this size are made from one shrink-on-load decode. */
 #define SMALL_LEVEL_MAX 2048
-/* Sources up to this many pixels may be decoded whole for the small levels
- * even without shrink-on-load (PNG, GIF). */
-#define SMALL_SOURCE_PIXELS (16ll << 20)
 #define TILE_QUALITY 80
 #define THUMB_QUALITY 80
 
@@ -385,20 +382,6 @@ int media_tiles_info(const struct media_src *src, struct dz_pyramid *p, struct b
 	return 0;
 }
 
-/* Whether the small levels may come from vips_thumbnail: the loader can
- * shrink on load, or the source is small enough to decode. */
-static bool small_levels_direct(const struct media_src *src, const struct dz_pyramid *p)
-{
-	if ((int64_t)p->width * p->height <= SMALL_SOURCE_PIXELS)
-		return true;
-	const char *loader = vips_foreign_find_load(src->path);
-	if (!loader) {
-		vips_error_clear();
-		return false;
-	}
-	return strstr(loader, "Jpeg") || strstr(loader, "Webp") || strstr(loader, "Tiff");
-}
-
 /* The highest level that is at most SMALL_LEVEL_MAX on its longer side. */
 static int small_top(const struct dz_pyramid *p)
 {
@@ -587,16 +570,18 @@ int media_tile_open(const struct media_src *src, int64_t level, int64_t col, int
 	int lk = -1;
 	if ((r = cache_dir(src, &dir, err)))
 		goto out;
-	buf_addf(&dz, "%s/dz_files/%d/%d_%d.jpeg", dir.data, (int)level, (int)col, (int)row);
-	buf_addf(&t, "%s/t/%d/%d_%d.jpg", dir.data, (int)level, (int)col, (int)row);
-	if (open_cached(dz.data, fd, fsize) || open_cached(t.data, fd, fsize))
-		goto out;
-	if ((r = source_check(src, err)))
-		goto out;
+	/* Each level has one source, so that a tile's bytes (and its immutable
+	 * ETag) never depend on which render happened first. */
 	int32_t lw, lh;
 	dz_level_size(&p, (int)level, &lw, &lh);
 	bool small = lw <= SMALL_LEVEL_MAX && lh <= SMALL_LEVEL_MAX;
-	if (small && small_levels_direct(src, &p)) {
+	buf_addf(&dz, "%s/dz_files/%d/%d_%d.jpeg", dir.data, (int)level, (int)col, (int)row);
+	buf_addf(&t, "%s/t/%d/%d_%d.jpg", dir.data, (int)level, (int)col, (int)row);
+	if (open_cached(small ? t.data : dz.data, fd, fsize))
+		goto out;
+	if ((r = source_check(src, err)))
+		goto out;
+	if (small) {
 		if ((lk = lock_take(dir.data, ".lock-small", err)) < 0) {
 			r = CAIRN_EIO;
 			goto out;

@@ -84,12 +84,14 @@ int media_tiles_info(const struct media_src *src, struct dz_pyramid *p, struct b
 /*
  * Opens one JPEG tile of the pyramid, making it on first use. Levels up to
  * 2048 pixels on their longer side are rendered together with one
- * shrink-on-load decode; the larger levels of a big image come from one
- * vips_dzsave of the whole pyramid into the cache, made by the first request
- * that needs it while others wait on the lock. Memory stays bounded by
- * libvips' strip buffers whatever the image size. Alpha is flattened onto
- * white. Errors as media_thumb_open, and CAIRN_ENOTFOUND for a tile outside
- * the pyramid.
+ * shrink-on-load decode (JPEG, WebP, pyramidal TIFF; other formats decode
+ * the whole image once, streaming); the larger levels of a big image come
+ * from one vips_dzsave of the whole pyramid into the cache, made by the
+ * first request that needs it while others wait on the lock. Each level has
+ * exactly one of these sources, so a tile's bytes never change. Memory
+ * stays bounded by libvips' strip buffers whatever the image size. Alpha is
+ * flattened onto white. Errors as media_thumb_open, and CAIRN_ENOTFOUND for
+ * a tile outside the pyramid.
  */
 int media_tile_open(const struct media_src *src, int64_t level, int64_t col, int64_t row,
 		    int *fd, uint64_t *fsize, struct buf *err);
