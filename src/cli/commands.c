@@ -22,5 +22,12 @@ const struct cli_cmd cli_commands[] = {
 	{"stats", "show a project's counts", "stats --project NAME [--json] [--data DIR]", cmd_stats},
 	{"synth", "render synthetic images with exact COCO ground truth",
 	 "synth OUT --images N [--objects K] [--seed S] [--size WxH] [--format jpeg|png] [--quality Q] [--threads T] [--force] [--json]", cmd_synth},
+	{"import", "import a dataset (COCO ...) into a project: items, labels, annotations",
+	 "import --project NAME [--format auto|coco] [--media DIR] [--no-media] [--skip-invalid] [--as manual|gold|prediction] [--user NAME] [--report FILE] [--json] PATH  [--data DIR]", cmd_import},
+	{"export", "write a project as a dataset (COCO ...) with a loss report",
+	 "export --project NAME --format coco [--split train=70,val=15,test=15] [--seed N] [--segm keep|polygon|rle] [--from manual|gold|prediction|consensus] [--include-media] [--json] OUT  [--data DIR]", cmd_export},
+	{"convert", "convert a dataset between formats through a temporary store",
+	 "convert [--from auto|coco] --to FORMAT [--media DIR] [--segm keep|polygon|rle] [--split ...] [--skip-invalid] [--json] IN OUT", cmd_convert},
+	{"formats", "list the dataset formats and what each can carry", "formats [--json]", cmd_formats},
 	{0, 0, 0, 0},
 };

@@ -14,5 +14,9 @@ int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_formats(int argc, char **argv);
 
 #endif

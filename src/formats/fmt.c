@@ -1,0 +1,1758 @@
+/*
+ * fmt.c - the format table, the reader sink and the import driver (spool to
+ * a temporary SQLite file, check references, make or map the schema, ingest
+ * media, write annotations in one transaction), and what writers share.
+ * The format-specific code is in fmt_<name>.c.
+ */
+#include "formats/fmt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "core/schema.h"
+#include "media/ingest.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+/* Rows of the table live in their own files. */
+int fmt_coco_probe(const char *path);
+int fmt_coco_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_coco_write(struct store *st, int64_t project_id, const char *out,
+		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+
+const struct fmt_ops fmt_table[] = {
+	{"coco", "COCO object detection JSON (instances, person keypoints)",
+	 "boxes, polygons, RLE masks (compressed and uncompressed), iscrowd, keypoints with "
+	 "skeleton and visibility, scores, custom attributes; image, annotation and category ids",
+	 fmt_coco_probe, fmt_coco_read, fmt_coco_write},
+	{NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+const struct fmt_ops *fmt_find(const char *name)
+{
+	for (const struct fmt_ops *f = fmt_table; f->name; f++)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
+}
+
+const struct fmt_ops *fmt_probe(const char *path, struct buf *err)
+{
+	const struct fmt_ops *best = NULL;
+	int bc = 0;
+	for (const struct fmt_ops *f = fmt_table; f->name; f++) {
+		int c = f->probe ? f->probe(path) : 0;
+		if (c > bc) {
+			bc = c;
+			best = f;
+		}
+	}
+	if (!best)
+		buf_setf(err, "%s: no format recognises it (give --format)", path);
+	return best;
+}
+
+/* ---- loss report ---- */
+
+void fmt_loss_add(struct fmt_loss *l, const char *what, int64_t n)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].what, what)) {
+			l->v[i].n += n;
+			return;
+		}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
+			abort();
+	}
+	l->v[l->n].what = strdup(what);
+	if (!l->v[l->n].what)
+		abort();
+	l->v[l->n++].n = n;
+}
+
+void fmt_loss_release(struct fmt_loss *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].what);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void fmt_loss_json(const struct fmt_loss *l, struct buf *out)
+{
+	buf_addch(out, '{');
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			buf_addch(out, ',');
+		buf_add_json_str(out, l->v[i].what);
+		buf_addf(out, ":%lld", (long long)l->v[i].n);
+	}
+	buf_addch(out, '}');
+}
+
+/* ---- splits ---- */
+
+int fmt_split_parse(struct fmt_split *sp, const char *spec, struct buf *err)
+{
+	memset(sp, 0, sizeof(*sp));
+	const char *p = spec;
+	double total = 0;
+	while (*p) {
+		const char *eq = strchr(p, '=');
+		if (!eq || eq == p || (size_t)(eq - p) >= sizeof(sp->name[0])) {
+			buf_setf(err, "--split: expected NAME=WEIGHT[,NAME=WEIGHT...], got '%s'", spec);
+			return CAIRN_EINVAL;
+		}
+		if (sp->n == 8) {
+			buf_setf(err, "--split: at most 8 parts");
+			return CAIRN_EINVAL;
+		}
+		memcpy(sp->name[sp->n], p, (size_t)(eq - p));
+		sp->name[sp->n][eq - p] = 0;
+		if (strcmp(sp->name[sp->n], "train") && strcmp(sp->name[sp->n], "val") &&
+		    strcmp(sp->name[sp->n], "test")) {
+			buf_setf(err, "--split: '%s' is not a split (train, val, test)", sp->name[sp->n]);
+			return CAIRN_EINVAL;
+		}
+		char *end;
+		errno = 0;
+		double w = strtod(eq + 1, &end);
+		if (end == eq + 1 || errno || !isfinite(w) || w < 0 || (*end && *end != ',')) {
+			buf_setf(err, "--split: weight of '%s' is not a number >= 0", sp->name[sp->n]);
+			return CAIRN_EINVAL;
+		}
+		sp->weight[sp->n++] = w;
+		total += w;
+		p = *end ? end + 1 : end;
+	}
+	if (sp->n == 0 || total <= 0) {
+		buf_setf(err, "--split: the weights must add up to more than 0");
+		return CAIRN_EINVAL;
+	}
+	for (size_t i = 0; i < sp->n; i++)
+		sp->weight[i] /= total;
+	return 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+const char *fmt_split_of(const struct fmt_split *sp, const struct item *it)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ mix64(sp->seed + 1);
+	if (it->source_group && *it->source_group)
+		h = fnv1a(fnv1a(h, "g:"), it->source_group);
+	else
+		h = fnv1a(fnv1a(h, "n:"), it->name ? it->name : "");
+	double u = (double)(mix64(h) >> 11) / 9007199254740992.0;
+	double acc = 0;
+	for (size_t i = 0; i < sp->n; i++) {
+		acc += sp->weight[i];
+		if (u < acc)
+			return sp->name[i];
+	}
+	return sp->name[sp->n - 1];
+}
+
+/* ---- the sink ---- */
+
+enum { AT_BOOL, AT_NUM, AT_STR };
+
+struct attr_info {
+	char *name;
+	int type;
+	double min, max;
+	char *where;               /* first value, for errors */
+};
+
+struct cat_info {
+	int64_t id;
+	char *name;                /* NULL until declared */
+	char *super;
+	char **points;
+	size_t npoints;
+	uint32_t (*edges)[2];
+	size_t nedges;
+	size_t max_kpts;           /* most keypoint triples seen */
+	bool crowd;
+	struct attr_info *attrs;
+	size_t nattrs;
+	char *where;               /* the declaration, or the first use */
+	long label;                /* index into the project's schema, -1 none */
+};
+
+struct fmt_sink {
+	bool null;
+	bool skip_invalid;
+	sqlite3 *db;
+	sqlite3_stmt *ins_img, *ins_obj;
+	struct cat_info *cats;
+	size_t ncats, capcats;
+	size_t *slots;             /* open addressing over cats by id: index + 1 */
+	size_t nslots;
+	int64_t seq;
+	struct buf *err;
+	struct fmt_import_report *rep;
+	char *media_dir;
+	char *split;               /* of the file being read: images and objects are keyed by (split, id) */
+	struct buf frag;
+	int64_t max_object_id, max_image_id;
+};
+
+static char *xstrdup(const char *s)
+{
+	char *r = strdup(s ? s : "");
+	if (!r)
+		abort();
+	return r;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static size_t slot_of(const struct fmt_sink *s, int64_t id)
+{
+	return (size_t)(mix64((uint64_t)id) & (s->nslots - 1));
+}
+
+static struct cat_info *cat_get(struct fmt_sink *s, int64_t id, bool create)
+{
+	if (s->nslots) {
+		for (size_t i = slot_of(s, id);; i = (i + 1) & (s->nslots - 1)) {
+			if (!s->slots[i])
+				break;
+			if (s->cats[s->slots[i] - 1].id == id)
+				return &s->cats[s->slots[i] - 1];
+		}
+	}
+	if (!create)
+		return NULL;
+	if (s->ncats == s->capcats) {
+		s->capcats = s->capcats ? 2 * s->capcats : 16;
+		s->cats = xrealloc(s->cats, s->capcats * sizeof(*s->cats));
+	}
+	struct cat_info *c = &s->cats[s->ncats++];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->label = -1;
+	if (s->ncats * 2 > s->nslots) {
+		free(s->slots);
+		s->nslots = s->nslots ? 2 * s->nslots : 64;
+		while (s->ncats * 2 > s->nslots)
+			s->nslots *= 2;
+		s->slots = calloc(s->nslots, sizeof(size_t));
+		if (!s->slots)
+			abort();
+		for (size_t k = 0; k < s->ncats; k++) {
+			size_t i = slot_of(s, s->cats[k].id);
+			while (s->slots[i])
+				i = (i + 1) & (s->nslots - 1);
+			s->slots[i] = k + 1;
+		}
+	} else {
+		size_t i = slot_of(s, id);
+		while (s->slots[i])
+			i = (i + 1) & (s->nslots - 1);
+		s->slots[i] = s->ncats;
+	}
+	return c;
+}
+
+int fmt_sink_invalid(struct fmt_sink *s, const char *where, const char *fmt, ...)
+{
+	struct buf m = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	int rc = 0;
+	if (s->skip_invalid) {
+		if (s->rep) {
+			s->rep->skipped++;
+			buf_addf(&s->rep->skipped_text, "%s: %s\n", where, m.data);
+		}
+	} else {
+		buf_setf(s->err, "%s: %s", where, m.data);
+		rc = CAIRN_EINVAL;
+	}
+	buf_release(&m);
+	return rc;
+}
+
+void fmt_sink_note(struct fmt_sink *s, const char *what)
+{
+	if (s->rep)
+		fmt_loss_add(&s->rep->notes, what, 1);
+}
+
+void fmt_sink_split(struct fmt_sink *s, const char *split)
+{
+	free(s->split);
+	s->split = split ? xstrdup(split) : NULL;
+}
+
+void fmt_sink_media_dir(struct fmt_sink *s, const char *dir)
+{
+	free(s->media_dir);
+	s->media_dir = dir ? xstrdup(dir) : NULL;
+}
+
+static int valid_name(const char *n)
+{
+	size_t l = strlen(n);
+	if (!l || l > SCHEMA_MAX_NAME || n[0] == ' ' || n[l - 1] == ' ')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)n; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+int fmt_sink_category(struct fmt_sink *s, const struct fmt_category *c)
+{
+	if (!valid_name(c->name))
+		return fmt_sink_invalid(s, c->where, "category name '%s' is not a usable label name "
+					"(1 to 128 bytes, no control characters, no leading or "
+					"trailing spaces)", c->name);
+	for (size_t i = 0; i < s->ncats; i++)
+		if (s->cats[i].name && !strcasecmp(s->cats[i].name, c->name) && s->cats[i].id != c->id)
+			return fmt_sink_invalid(s, c->where, "category name '%s' is used twice (also "
+						"at %s)", c->name, s->cats[i].where);
+	struct cat_info *ci = cat_get(s, c->id, true);
+	if (ci->name && !strcmp(ci->name, c->name))
+		return 0; /* the same category in another file of the dataset */
+	if (ci->name)
+		return fmt_sink_invalid(s, c->where, "duplicate category id %lld (also at %s)",
+					(long long)c->id, ci->where);
+	if (s->rep)
+		s->rep->categories++;
+	ci->name = xstrdup(c->name);
+	ci->super = c->supercategory ? xstrdup(c->supercategory) : NULL;
+	free(ci->where);
+	ci->where = xstrdup(c->where);
+	ci->points = xrealloc(NULL, (c->npoints + 1) * sizeof(char *));
+	for (size_t i = 0; i < c->npoints; i++)
+		ci->points[i] = xstrdup(c->points[i]);
+	ci->npoints = c->npoints;
+	ci->edges = xrealloc(NULL, (c->nedges + 1) * sizeof(*ci->edges));
+	if (c->nedges)
+		memcpy(ci->edges, c->edges, c->nedges * sizeof(*ci->edges));
+	ci->nedges = c->nedges;
+	return 0;
+}
+
+int fmt_sink_image(struct fmt_sink *s, const struct fmt_image *im)
+{
+	if (s->null)
+		return 0;
+	if (!im->file_name || !*im->file_name)
+		return fmt_sink_invalid(s, im->where, "image %lld has no file_name", (long long)im->id);
+	sqlite3_stmt *q = s->ins_img;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, im->id);
+	sqlite3_bind_int64(q, 2, ++s->seq);
+	sqlite3_bind_text(q, 3, im->file_name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(q, 4, im->width);
+	sqlite3_bind_int(q, 5, im->height);
+	const char *split = im->split ? im->split : s->split;
+	sqlite3_bind_text(q, 6, split ? split : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 7, im->where, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		/* The same image in two files of one split (instances and keypoints) is one. */
+		sqlite3_stmt *c = NULL;
+		sqlite3_prepare_v2(s->db, "SELECT file_name = ?3, where_ FROM img WHERE split = ?1 AND "
+				   "id = ?2", -1, &c, NULL);
+		sqlite3_bind_text(c, 1, split ? split : "", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(c, 2, im->id);
+		sqlite3_bind_text(c, 3, im->file_name, -1, SQLITE_TRANSIENT);
+		bool same = sqlite3_step(c) == SQLITE_ROW && sqlite3_column_int(c, 0);
+		struct buf w = BUF_INIT;
+		buf_adds(&w, (const char *)sqlite3_column_text(c, 1) ? (const char *)sqlite3_column_text(c, 1) : "?");
+		sqlite3_finalize(c);
+		rc = same ? 0 : fmt_sink_invalid(s, im->where, "duplicate image id %lld (also at %s)",
+						 (long long)im->id, w.data);
+		buf_release(&w);
+		return rc;
+	}
+	if (rc != SQLITE_DONE) {
+		buf_setf(s->err, "import: cannot spool: %s", sqlite3_errmsg(s->db));
+		return CAIRN_EIO;
+	}
+	if (im->id > s->max_image_id)
+		s->max_image_id = im->id;
+	if (s->rep)
+		s->rep->images++;
+	return 0;
+}
+
+static void add_nums(struct buf *b, const double *v, size_t n)
+{
+	buf_addch(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addch(b, ',');
+		json_add_double(b, v[i]);
+	}
+	buf_addch(b, ']');
+}
+
+static int spool_obj(struct fmt_sink *s, const struct fmt_object *o)
+{
+	sqlite3_stmt *q = s->ins_obj;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, o->image_id);
+	sqlite3_bind_int64(q, 2, ++s->seq);
+	sqlite3_bind_int64(q, 3, o->category_id);
+	sqlite3_bind_text(q, 4, s->frag.data, (int)s->frag.len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 5, o->where, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 6, s->split ? s->split : "", -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		buf_setf(s->err, "import: cannot spool: %s", sqlite3_errmsg(s->db));
+		return CAIRN_EIO;
+	}
+	return 0;
+}
+
+static int note_attrs(struct fmt_sink *s, struct cat_info *ci, const struct fmt_object *o)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)o->attrs, k, v) {
+		int t;
+		if (json_is_boolean(v))
+			t = AT_BOOL;
+		else if (json_is_number(v))
+			t = AT_NUM;
+		else if (json_is_string(v))
+			t = AT_STR;
+		else if (json_is_null(v))
+			continue;
+		else
+			return fmt_sink_invalid(s, o->where, "attributes.%s: only strings, numbers and "
+						"booleans can be kept, got %s", k,
+						json_is_array(v) ? "an array" : "an object");
+		if (!valid_name(k))
+			return fmt_sink_invalid(s, o->where, "attributes: '%s' is not a usable "
+						"attribute name", k);
+		if (t == AT_STR && json_string_length(v) > SCHEMA_MAX_TEXT)
+			return fmt_sink_invalid(s, o->where, "attributes.%s: text longer than %d bytes",
+						k, SCHEMA_MAX_TEXT);
+		struct attr_info *a = NULL;
+		for (size_t i = 0; i < ci->nattrs; i++)
+			if (!strcmp(ci->attrs[i].name, k))
+				a = &ci->attrs[i];
+		double x = t == AT_NUM ? json_number_value(v) : 0;
+		if (!a) {
+			ci->attrs = xrealloc(ci->attrs, (ci->nattrs + 1) * sizeof(*ci->attrs));
+			a = &ci->attrs[ci->nattrs++];
+			a->name = xstrdup(k);
+			a->type = t;
+			a->min = a->max = x;
+			a->where = xstrdup(o->where);
+		} else if (a->type != t) {
+			static const char *const tn[] = {"a boolean", "a number", "a string"};
+			return fmt_sink_invalid(s, o->where, "attributes.%s: %s here but %s at %s", k,
+						tn[t], tn[a->type], a->where);
+		}
+		if (t == AT_NUM) {
+			if (x < a->min)
+				a->min = x;
+			if (x > a->max)
+				a->max = x;
+		}
+	}
+	return 0;
+}
+
+/* The members after "label" of one object, into s->frag. */
+static void frag_begin(struct fmt_sink *s, const char *uid, const char *type)
+{
+	buf_reset(&s->frag);
+	buf_adds(&s->frag, "\"id\":");
+	buf_add_json_str(&s->frag, uid);
+	buf_addf(&s->frag, ",\"type\":\"%s\"", type);
+}
+
+static void frag_common(struct fmt_sink *s, const struct fmt_object *o, bool attrs)
+{
+	if (attrs && (o->attrs || o->iscrowd)) {
+		json_t *a = o->attrs ? json_deep_copy(o->attrs) : json_object();
+		if (o->iscrowd)
+			json_object_set_new(a, "iscrowd", json_true());
+		char *t = json_dumps(a, JSON_COMPACT | JSON_ENSURE_ASCII);
+		buf_adds(&s->frag, ",\"attributes\":");
+		buf_adds(&s->frag, t ? t : "{}");
+		free(t);
+		json_decref(a);
+	}
+	if (o->has_score) {
+		buf_adds(&s->frag, ",\"score\":");
+		json_add_double(&s->frag, o->score);
+	}
+}
+
+int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
+{
+	if (s->null)
+		return 0;
+	struct cat_info *ci = cat_get(s, o->category_id, true);
+	if (!ci->where)
+		ci->where = xstrdup(o->where);
+	int rc;
+	if (o->attrs && (rc = note_attrs(s, ci, o)))
+		return rc;
+	if (o->iscrowd)
+		ci->crowd = true;
+	if (o->nkpts / 3 > ci->max_kpts)
+		ci->max_kpts = o->nkpts / 3;
+	char uid[40];
+	if (o->has_id)
+		snprintf(uid, sizeof(uid), "%lld", (long long)o->id);
+	else
+		snprintf(uid, sizeof(uid), "o%lld", (long long)(s->seq + 1));
+	if (o->has_id && o->id > s->max_object_id)
+		s->max_object_id = o->id;
+	bool kp_self = o->type == SHAPE_KEYPOINTS;
+	if (!kp_self) {
+		frag_begin(s, uid, shape_kind_name(o->type));
+		if (o->type == SHAPE_MASK) {
+			struct buf t = BUF_INIT;
+			rle_to_string(o->mask, &t);
+			buf_addf(&s->frag, ",\"rle\":{\"size\":[%u,%u],\"counts\":", o->mask->h,
+				 o->mask->w);
+			buf_add_json_str(&s->frag, t.data);
+			buf_addch(&s->frag, '}');
+			buf_release(&t);
+		} else if (o->type == SHAPE_POLYGON && o->nparts > 1) {
+			buf_adds(&s->frag, ",\"points\":");
+			add_nums(&s->frag, o->pts, o->parts[0]);
+		} else if (o->type != SHAPE_TAG) {
+			buf_adds(&s->frag, ",\"points\":");
+			add_nums(&s->frag, o->pts, o->npts);
+		}
+		frag_common(s, o, true);
+		if ((rc = spool_obj(s, o)))
+			return rc;
+		if (o->type == SHAPE_POLYGON && o->nparts > 1) {
+			size_t off = o->parts[0];
+			for (size_t i = 1; i < o->nparts; i++) {
+				char puid[72];
+				snprintf(puid, sizeof(puid), "%s-%zu", uid, i + 1);
+				frag_begin(s, puid, "polygon");
+				buf_adds(&s->frag, ",\"points\":");
+				add_nums(&s->frag, o->pts + off, o->parts[i]);
+				off += o->parts[i];
+				frag_common(s, o, true);
+				if ((rc = spool_obj(s, o)))
+					return rc;
+			}
+		}
+	}
+	if (o->nkpts) {
+		char kuid[72];
+		snprintf(kuid, sizeof(kuid), kp_self ? "%s" : "%s-kp", uid);
+		frag_begin(s, kuid, "keypoints");
+		buf_adds(&s->frag, ",\"points\":");
+		add_nums(&s->frag, o->kpts, o->nkpts);
+		if (!kp_self) {
+			buf_adds(&s->frag, ",\"parent\":");
+			buf_add_json_str(&s->frag, uid);
+		}
+		frag_common(s, o, kp_self);
+		if ((rc = spool_obj(s, o)))
+			return rc;
+	}
+	if (s->rep)
+		s->rep->objects++;
+	return 0;
+}
+
+/* ---- the spool ---- */
+
+static int spool_open(struct fmt_sink *s, char *dir, size_t dirlen, struct buf *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, dirlen, "%s/cairn-import-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		buf_setf(err, "import: cannot make a temporary folder: %s", strerror(errno));
+		dir[0] = 0;
+		return CAIRN_EIO;
+	}
+	struct buf p = BUF_INIT;
+	buf_addf(&p, "%s/spool.db", dir);
+	int rc = sqlite3_open(p.data, &s->db);
+	buf_release(&p);
+	if (rc != SQLITE_OK) {
+		buf_setf(err, "import: cannot open the spool: %s", sqlite3_errmsg(s->db));
+		return CAIRN_EIO;
+	}
+	char *e = NULL;
+	if (sqlite3_exec(s->db,
+			 "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-32000;"
+			 "PRAGMA temp_store=FILE;"
+			 "CREATE TABLE img(id INTEGER, seq INTEGER, file_name TEXT, "
+			 " width INTEGER, height INTEGER, split TEXT, where_ TEXT, item_id INTEGER, "
+			 " PRIMARY KEY (split, id));"
+			 "CREATE TABLE obj(image_id INTEGER, seq INTEGER, cat INTEGER, frag TEXT, "
+			 " where_ TEXT, split TEXT);"
+			 "BEGIN;",
+			 NULL, NULL, &e) != SQLITE_OK) {
+		buf_setf(err, "import: cannot make the spool: %s", e ? e : "?");
+		sqlite3_free(e);
+		return CAIRN_EIO;
+	}
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO img(id, seq, file_name, width, height, split, "
+			       "where_) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &s->ins_img,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT INTO obj(image_id, seq, cat, frag, where_, split) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &s->ins_obj, NULL) != SQLITE_OK) {
+		buf_setf(err, "import: cannot prepare the spool: %s", sqlite3_errmsg(s->db));
+		return CAIRN_EIO;
+	}
+	return 0;
+}
+
+static void rm_rf(const char *dir)
+{
+	if (!dir || !*dir)
+		return;
+	static const char *const files[] = {"spool.db", "spool.db-journal", "spool.db-wal",
+					    "spool.db-shm"};
+	struct buf p = BUF_INIT;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		buf_reset(&p);
+		buf_addf(&p, "%s/%s", dir, files[i]);
+		unlink(p.data);
+	}
+	buf_release(&p);
+	rmdir(dir);
+}
+
+static void sink_release(struct fmt_sink *s)
+{
+	sqlite3_finalize(s->ins_img);
+	sqlite3_finalize(s->ins_obj);
+	if (s->db)
+		sqlite3_close(s->db);
+	for (size_t i = 0; i < s->ncats; i++) {
+		struct cat_info *c = &s->cats[i];
+		free(c->name);
+		free(c->super);
+		for (size_t k = 0; k < c->npoints; k++)
+			free(c->points[k]);
+		free(c->points);
+		free(c->edges);
+		for (size_t k = 0; k < c->nattrs; k++) {
+			free(c->attrs[k].name);
+			free(c->attrs[k].where);
+		}
+		free(c->attrs);
+		free(c->where);
+	}
+	free(s->cats);
+	free(s->slots);
+	free(s->media_dir);
+	free(s->split);
+	buf_release(&s->frag);
+	memset(s, 0, sizeof(*s));
+}
+
+struct fmt_sink *fmt_null_sink_new(void)
+{
+	struct fmt_sink *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	s->null = true;
+	s->frag = (struct buf)BUF_INIT;
+	return s;
+}
+
+void fmt_null_sink_free(struct fmt_sink *s)
+{
+	if (!s)
+		return;
+	sink_release(s);
+	free(s);
+}
+
+int fmt_read_null(const struct fmt_ops *f, const char *path, struct buf *err)
+{
+	struct fmt_sink *s = fmt_null_sink_new();
+	s->err = err;
+	int rc = f->read(path, s, err);
+	fmt_null_sink_free(s);
+	return rc;
+}
+
+void fmt_import_report_release(struct fmt_import_report *r)
+{
+	buf_release(&r->skipped_text);
+	fmt_loss_release(&r->notes);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- the driver ---- */
+
+struct imp {
+	struct store *st;
+	int64_t project_id;
+	const struct fmt_ops *f;
+	const struct fmt_import_opts *o;
+	struct fmt_import_report *rep;
+	struct fmt_sink s;
+	struct buf *err;
+	struct schema sc;
+	bool have_sc;
+	int64_t schema_version;
+	int64_t *label_ids;
+	char *schema_json;         /* a schema to create, or NULL */
+};
+
+static void progress(struct imp *m, const char *phase, int64_t done, int64_t total)
+{
+	if (m->o->progress)
+		m->o->progress(m->o->progress_ctx, phase, done, total);
+}
+
+static const char *tn_attr[] = {"checkbox", "number", "text"};
+
+/* A schema from the categories (the project has none). */
+static int make_schema(struct imp *m)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "{\"cairn_schema\":1,\"labels\":[");
+	size_t nl = 0;
+	for (size_t i = 0; i < m->s.ncats; i++) {
+		struct cat_info *c = &m->s.cats[i];
+		if (!c->name)
+			continue;
+		if (nl++)
+			buf_addch(&b, ',');
+		buf_adds(&b, "{\"name\":");
+		buf_add_json_str(&b, c->name);
+		if (c->id >= 1 && c->id <= 2147483647)
+			buf_addf(&b, ",\"id\":%lld", (long long)c->id);
+		size_t np = c->npoints ? c->npoints : c->max_kpts;
+		buf_addf(&b, ",\"shapes\":[\"box\",\"polygon\",\"mask\"%s]",
+			 np ? ",\"keypoints\"" : "");
+		if (c->super && *c->super) {
+			buf_adds(&b, ",\"description\":");
+			buf_add_json_str(&b, c->super);
+		}
+		buf_adds(&b, ",\"attributes\":[");
+		size_t na = 0;
+		bool crowd_done = false;
+		for (size_t k = 0; k < c->nattrs; k++) {
+			struct attr_info *a = &c->attrs[k];
+			if (na++)
+				buf_addch(&b, ',');
+			buf_adds(&b, "{\"name\":");
+			buf_add_json_str(&b, a->name);
+			buf_addf(&b, ",\"type\":\"%s\"", tn_attr[a->type]);
+			if (a->type == AT_NUM) {
+				buf_adds(&b, ",\"min\":");
+				json_add_double(&b, a->min);
+				buf_adds(&b, ",\"max\":");
+				json_add_double(&b, a->max);
+			}
+			buf_addch(&b, '}');
+			if (!strcmp(a->name, "iscrowd"))
+				crowd_done = true;
+		}
+		if (c->crowd && !crowd_done)
+			buf_addf(&b, "%s{\"name\":\"iscrowd\",\"type\":\"checkbox\"}", na ? "," : "");
+		buf_addch(&b, ']');
+		if (np) {
+			buf_adds(&b, ",\"skeleton\":{\"points\":[");
+			for (size_t k = 0; k < np; k++) {
+				if (k)
+					buf_addch(&b, ',');
+				if (k < c->npoints && valid_name(c->points[k]))
+					buf_add_json_str(&b, c->points[k]);
+				else
+					buf_addf(&b, "\"%zu\"", k + 1);
+			}
+			buf_adds(&b, "],\"edges\":[");
+			size_t ne = 0;
+			for (size_t k = 0; k < c->nedges; k++) {
+				uint32_t a = c->edges[k][0], z = c->edges[k][1];
+				if (a >= np || z >= np || a == z)
+					continue;
+				bool dup = false;
+				for (size_t q = 0; q < k; q++)
+					if ((c->edges[q][0] == a && c->edges[q][1] == z) ||
+					    (c->edges[q][0] == z && c->edges[q][1] == a))
+						dup = true;
+				if (dup)
+					continue;
+				buf_addf(&b, "%s[", ne++ ? "," : "");
+				if (a < c->npoints && valid_name(c->points[a]))
+					buf_add_json_str(&b, c->points[a]);
+				else
+					buf_addf(&b, "\"%u\"", a + 1);
+				buf_addch(&b, ',');
+				if (z < c->npoints && valid_name(c->points[z]))
+					buf_add_json_str(&b, c->points[z]);
+				else
+					buf_addf(&b, "\"%u\"", z + 1);
+				buf_addch(&b, ']');
+			}
+			buf_adds(&b, "]}");
+		}
+		buf_addch(&b, '}');
+		c->label = (long)(nl - 1);
+	}
+	buf_adds(&b, "]}");
+	if (!nl) {
+		buf_setf(m->err, "import: the dataset has no categories to make labels from");
+		buf_release(&b);
+		return CAIRN_EINVAL;
+	}
+	struct buf e = BUF_INIT;
+	int rc = schema_parse(&m->sc, b.data, b.len, &e);
+	if (rc) {
+		buf_setf(m->err, "import: cannot make a label schema from the categories: %s", e.data);
+		buf_release(&e);
+		buf_release(&b);
+		return rc;
+	}
+	buf_release(&e);
+	m->have_sc = true;
+	struct buf canon = BUF_INIT;
+	schema_to_json(&m->sc, &canon);
+	m->schema_json = buf_detach(&canon, NULL);
+	buf_release(&b);
+	m->rep->schema_created = true;
+	return 0;
+}
+
+static int map_schema(struct imp *m)
+{
+	for (size_t i = 0; i < m->s.ncats; i++) {
+		struct cat_info *c = &m->s.cats[i];
+		if (!c->name)
+			continue;
+		c->label = schema_label_index(&m->sc, c->name);
+	}
+	return 0;
+}
+
+/* Checks that every object names a declared category and a known image. */
+static int check_refs(struct imp *m)
+{
+	for (size_t i = 0; i < m->s.ncats; i++) {
+		struct cat_info *c = &m->s.cats[i];
+		if (c->name)
+			continue;
+		if (!m->o->skip_invalid) {
+			buf_setf(m->err, "%s: unknown category id %lld (not in categories)", c->where,
+				 (long long)c->id);
+			return CAIRN_EINVAL;
+		}
+	}
+	sqlite3_stmt *q = NULL;
+	int rc = 0;
+	sqlite3_prepare_v2(m->s.db, "SELECT o.image_id, o.where_ FROM obj o LEFT JOIN img i ON "
+			   "i.split = o.split AND i.id = o.image_id WHERE i.id IS NULL ORDER BY o.seq", -1, &q, NULL);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *w = (const char *)sqlite3_column_text(q, 1);
+		if ((rc = fmt_sink_invalid(&m->s, w ? w : "?", "image_id %lld: no such image",
+					   (long long)sqlite3_column_int64(q, 0))))
+			break;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int file_sha256(const char *path, char hex[HASH_HEX_LEN + 1])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return CAIRN_EIO;
+	crypto_hash_sha256_state h;
+	crypto_hash_sha256_init(&h);
+	unsigned char bufr[65536];
+	ssize_t n;
+	while ((n = read(fd, bufr, sizeof(bufr))) > 0)
+		crypto_hash_sha256_update(&h, bufr, (unsigned long long)n);
+	close(fd);
+	if (n < 0)
+		return CAIRN_EIO;
+	unsigned char d[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&h, d);
+	sodium_bin2hex(hex, HASH_HEX_LEN + 1, d, sizeof(d));
+	return 0;
+}
+
+static bool is_file(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Finds each image's file, ingests them, records item ids (outside the transaction). */
+static int media_phase(struct imp *m)
+{
+	const char *dir = m->o->media_dir ? m->o->media_dir : m->s.media_dir;
+	sqlite3_stmt *q = NULL, *up = NULL;
+	sqlite3_prepare_v2(m->s.db, "SELECT rowid, file_name, split, where_ FROM img ORDER BY seq", -1,
+			   &q, NULL);
+	sqlite3_prepare_v2(m->s.db, "UPDATE img SET item_id = ?2 WHERE rowid = ?1", -1, &up, NULL);
+	char **paths = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	struct buf p = BUF_INIT;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *fn = (const char *)sqlite3_column_text(q, 1);
+		const char *split = (const char *)sqlite3_column_text(q, 2);
+		const char *w = (const char *)sqlite3_column_text(q, 3);
+		bool found = false;
+		if (dir && split && *split) {
+			buf_reset(&p);
+			buf_addf(&p, "%s/%s/%s", dir, split, fn);
+			found = is_file(p.data);
+		}
+		if (dir && !found) {
+			buf_reset(&p);
+			buf_addf(&p, "%s/%s", dir, fn);
+			found = is_file(p.data);
+		}
+		if (!found) {
+			if (!m->o->skip_invalid) {
+				buf_setf(m->err, "%s: media file '%s' not found in %s (give --media DIR, "
+					 "or --no-media to import without images)", w, fn,
+					 dir ? dir : "(no images folder)");
+				rc = CAIRN_ENOTFOUND;
+				break;
+			}
+			fmt_sink_invalid(&m->s, w, "media file '%s' not found", fn);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			paths = xrealloc(paths, cap * sizeof(*paths));
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		paths[n] = xstrdup(p.data);
+		ids[n++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	if (!rc && n) {
+		sqlite3_exec(m->s.db, "COMMIT", NULL, NULL, NULL);
+		struct ingest_opts io = INGEST_OPTS_INIT;
+		io.near_threshold = -1;
+		struct ingest_report ir;
+		progress(m, "media", 0, (int64_t)n);
+		rc = ingest_run(m->st, m->project_id, m->o->data_dir, paths, n, &io, &ir, m->err);
+		if (!rc)
+			m->rep->items_added += ir.added;
+		sqlite3_exec(m->s.db, "BEGIN", NULL, NULL, NULL);
+		for (size_t i = 0; !rc && i < n; i++) {
+			char hex[HASH_HEX_LEN + 1];
+			int64_t item = 0;
+			if (file_sha256(paths[i], hex) ||
+			    store_item_find_hash(m->st, m->project_id, hex, &item, NULL)) {
+				const char *why = "not an image Cairn can read";
+				const char *base = strrchr(paths[i], '/');
+				base = base ? base + 1 : paths[i];
+				for (size_t k = 0; k < ir.rejects.n; k++)
+					if (!strcmp(ir.rejects.v[k].path, base))
+						why = ir.rejects.v[k].reason;
+				buf_setf(m->err, "media file '%s' could not be added: %s", paths[i], why);
+				if (m->o->skip_invalid) {
+					fmt_sink_invalid(&m->s, paths[i], "could not be added: %s", why);
+					continue;
+				}
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			sqlite3_reset(up);
+			sqlite3_bind_int64(up, 1, ids[i]);
+			sqlite3_bind_int64(up, 2, item);
+			sqlite3_step(up);
+		}
+		ingest_report_release(&ir);
+	}
+	sqlite3_finalize(up);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(ids);
+	buf_release(&p);
+	return rc;
+}
+
+static int64_t now_unix(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static const char *mime_of(const char *fn)
+{
+	const char *dot = strrchr(fn, '.');
+	if (!dot)
+		return "application/octet-stream";
+	if (!strcasecmp(dot, ".png"))
+		return "image/png";
+	if (!strcasecmp(dot, ".webp"))
+		return "image/webp";
+	return "image/jpeg";
+}
+
+/* Items without media: from the file's names and sizes (inside the transaction). */
+static int nomedia_item(struct imp *m, int64_t image_id, const char *fn, const char *split,
+			int32_t w, int32_t h, const char *where, int64_t *item_id)
+{
+	if (w <= 0 || h <= 0)
+	{
+		int r = fmt_sink_invalid(&m->s, where, "image %lld has no width and height, which "
+					 "--no-media needs", (long long)image_id);
+		return r ? r : 1;
+	}
+	crypto_hash_sha256_state hs;
+	crypto_hash_sha256_init(&hs);
+	crypto_hash_sha256_update(&hs, (const unsigned char *)"cairn:no-media:", 15);
+	crypto_hash_sha256_update(&hs, (const unsigned char *)(split ? split : ""),
+				  split ? strlen(split) : 0);
+	crypto_hash_sha256_update(&hs, (const unsigned char *)"/", 1);
+	crypto_hash_sha256_update(&hs, (const unsigned char *)fn, strlen(fn));
+	unsigned char d[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&hs, d);
+	struct item it;
+	memset(&it, 0, sizeof(it));
+	sodium_bin2hex(it.hash, sizeof(it.hash), d, sizeof(d));
+	it.project_id = m->project_id;
+	it.kind = ITEM_IMAGE;
+	it.name = (char *)fn;
+	it.width = w;
+	it.height = h;
+	it.mime = (char *)mime_of(fn);
+	char *slash = strrchr(fn, '/');
+	struct buf g = BUF_INIT;
+	if (slash)
+		buf_add(&g, fn, (size_t)(slash - fn));
+	it.source_group = slash ? g.data : NULL;
+	it.status = ITEM_NEW;
+	it.created_at = now_unix();
+	int rc = store_item_add(m->st, &it, item_id, m->err);
+	buf_release(&g);
+	if (rc == CAIRN_EEXIST)
+		rc = 0;
+	else if (!rc)
+		m->rep->items_added++;
+	return rc;
+}
+
+static int set_item_meta(struct imp *m, int64_t item_id, int64_t image_id, const char *fn,
+			 const char *split, int32_t w, int32_t h, const char *where)
+{
+	struct item it;
+	int rc = store_item_get(m->st, item_id, &it, m->err);
+	if (rc)
+		return rc;
+	if (w && h && it.width && it.height && (it.width != w || it.height != h)) {
+		rc = fmt_sink_invalid(&m->s, where, "image %lld '%s' is %dx%d in the file but the "
+				      "media is %dx%d", (long long)image_id, fn, w, h, it.width,
+				      it.height);
+		item_release(&it);
+		return rc ? rc : 1;
+	}
+	json_t *meta = it.meta ? json_loads(it.meta, 0, NULL) : NULL;
+	if (!json_is_object(meta)) {
+		json_decref(meta);
+		meta = json_object();
+	}
+	char key[64];
+	snprintf(key, sizeof(key), "%s_id", m->f->name);
+	json_object_set_new(meta, key, json_integer(image_id));
+	if (strcmp(fn, it.name ? it.name : ""))
+		json_object_set_new(meta, "file_name", json_string(fn));
+	char *t = json_dumps(meta, JSON_COMPACT);
+	json_decref(meta);
+	rc = store_item_set_meta(m->st, item_id, t, split, m->err);
+	free(t);
+	item_release(&it);
+	return rc;
+}
+
+/* Index of the object named by "$.objects[N]" in an error, or -1. */
+static long failing_object(const char *msg)
+{
+	const char *p = strstr(msg, "$.objects[");
+	if (!p)
+		return -1;
+	char *end;
+	long v = strtol(p + 10, &end, 10);
+	return *end == ']' ? v : -1;
+}
+
+struct obj_row {
+	char *frag;
+	char *where;
+	long label;
+};
+
+static int write_image(struct imp *m, sqlite3_stmt *oq, int64_t image_id, const char *split,
+		       int64_t item_id, int32_t w, int32_t h)
+{
+	struct obj_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	sqlite3_reset(oq);
+	sqlite3_bind_int64(oq, 1, image_id);
+	if (split)
+		sqlite3_bind_text(oq, 2, split, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(oq) == SQLITE_ROW) {
+		int64_t cat = sqlite3_column_int64(oq, 0);
+		const char *w0 = (const char *)sqlite3_column_text(oq, 2);
+		struct cat_info *ci = cat_get(&m->s, cat, false);
+		if (!ci || ci->label < 0) {
+			/* Unknown category (skip_invalid), or not a label of the project. */
+			if (ci && ci->name && !m->o->skip_invalid) {
+				buf_setf(m->err, "%s: category '%s' (id %lld) is not a label of the "
+					 "project", w0, ci->name, (long long)cat);
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			if ((rc = fmt_sink_invalid(&m->s, w0, "category id %lld: %s", (long long)cat,
+						   ci && ci->name ? "not a label of the project"
+								  : "unknown category")))
+				break;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			rows = xrealloc(rows, cap * sizeof(*rows));
+		}
+		rows[n].frag = xstrdup((const char *)sqlite3_column_text(oq, 1));
+		rows[n].where = xstrdup(w0);
+		rows[n++].label = ci->label;
+	}
+	struct buf doc = BUF_INIT, e = BUF_INIT, canon = BUF_INIT;
+	struct ann_doc d;
+	memset(&d, 0, sizeof(d));
+	while (!rc) {
+		buf_reset(&doc);
+		buf_adds(&doc, "{\"format\":1,\"objects\":[");
+		for (size_t i = 0; i < n; i++) {
+			buf_adds(&doc, i ? ",{\"label\":" : "{\"label\":");
+			buf_add_json_str(&doc, m->sc.labels[rows[i].label].name);
+			buf_addch(&doc, ',');
+			buf_adds(&doc, rows[i].frag);
+			buf_addch(&doc, '}');
+		}
+		buf_adds(&doc, "]}");
+		buf_reset(&e);
+		int prc = ann_doc_parse(&d, doc.data, doc.len, &m->sc, w, h, &e, NULL);
+		if (!prc)
+			break;
+		long bad = failing_object(e.data);
+		if (bad < 0 || (size_t)bad >= n) {
+			buf_setf(m->err, "image %lld: %s", (long long)image_id, e.data);
+			rc = prc;
+			break;
+		}
+		if ((rc = fmt_sink_invalid(&m->s, rows[bad].where, "%s", e.data)))
+			break;
+		free(rows[bad].frag);
+		free(rows[bad].where);
+		memmove(&rows[bad], &rows[bad + 1], (n - (size_t)bad - 1) * sizeof(*rows));
+		n--;
+	}
+	if (!rc && n) {
+		ann_doc_to_json(&d, &m->sc, &canon);
+		struct annotation_write aw;
+		memset(&aw, 0, sizeof(aw));
+		aw.key.item_id = item_id;
+		aw.key.kind = m->o->kind;
+		aw.key.user_id = m->o->kind == ANN_MANUAL ? m->o->user_id : 0;
+		aw.key.source = m->o->kind == ANN_PREDICTION ? (m->o->source ? m->o->source : m->f->name)
+							      : "";
+		struct annotation old;
+		if (store_annotation_find(m->st, &aw.key, &old, NULL) == 0) {
+			aw.expected_version = old.version;
+			annotation_release(&old);
+		}
+		aw.project_id = m->project_id;
+		aw.schema_version = m->schema_version;
+		aw.status = "submitted";
+		aw.saved_by = m->o->user_id;
+		aw.body = canon.data;
+		char sum[64];
+		snprintf(sum, sizeof(sum), "{\"import\":\"%s\"}", m->f->name);
+		aw.summary = sum;
+		aw.doc = &d;
+		aw.label_ids = m->label_ids;
+		int64_t aid, ver;
+		rc = store_annotation_save(m->st, &aw, &aid, &ver, m->err);
+		if (!rc)
+			m->rep->annotations++;
+	}
+	ann_doc_release(&d);
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].frag);
+		free(rows[i].where);
+	}
+	free(rows);
+	buf_release(&doc);
+	buf_release(&e);
+	buf_release(&canon);
+	return rc;
+}
+
+/* Keeps the dataset's category ids and highest ids in the installation meta. */
+static int save_project_meta(struct imp *m)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "formats.project.%lld", (long long)m->project_id);
+	char *old = NULL;
+	json_t *root = NULL;
+	if (store_meta_get(m->st, key, &old, NULL) == 0 && old)
+		root = json_loads(old, 0, NULL);
+	free(old);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		root = json_object();
+	}
+	json_t *f = json_object_get(root, m->f->name);
+	if (!json_is_object(f)) {
+		f = json_object();
+		json_object_set_new(root, m->f->name, f);
+	}
+	json_t *cats = json_object_get(f, "categories");
+	if (!json_is_object(cats)) {
+		cats = json_object();
+		json_object_set_new(f, "categories", cats);
+	}
+	for (size_t i = 0; i < m->s.ncats; i++) {
+		struct cat_info *c = &m->s.cats[i];
+		if (!c->name || c->label < 0)
+			continue;
+		json_t *e = json_object();
+		json_object_set_new(e, "id", json_integer(c->id));
+		if (c->super)
+			json_object_set_new(e, "supercategory", json_string(c->super));
+		json_object_set_new(cats, m->sc.labels[c->label].name, e);
+	}
+	json_t *mo = json_object_get(f, "max_object_id");
+	if (!json_is_integer(mo) || json_integer_value(mo) < m->s.max_object_id)
+		json_object_set_new(f, "max_object_id", json_integer(m->s.max_object_id));
+	json_t *mi = json_object_get(f, "max_image_id");
+	if (!json_is_integer(mi) || json_integer_value(mi) < m->s.max_image_id)
+		json_object_set_new(f, "max_image_id", json_integer(m->s.max_image_id));
+	char *t = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	int rc = store_meta_set(m->st, key, t, m->err);
+	free(t);
+	return rc;
+}
+
+static int write_phase(struct imp *m)
+{
+	int rc;
+	if (m->schema_json) {
+		if ((rc = store_schema_put(m->st, m->project_id, m->schema_json, m->o->user_id,
+					   "made from the categories of an import", &m->schema_version,
+					   m->err)))
+			return rc;
+	}
+	m->label_ids = xrealloc(NULL, (m->sc.nlabels + 1) * sizeof(int64_t));
+	for (size_t i = 0; i < m->sc.nlabels; i++)
+		if ((rc = store_label_id(m->st, m->project_id, m->sc.labels[i].name,
+					 &m->label_ids[i], m->err)))
+			return rc;
+	int64_t total = 0;
+	sqlite3_stmt *cq = NULL, *q = NULL, *oq = NULL;
+	sqlite3_prepare_v2(m->s.db, "SELECT count(*) FROM img", -1, &cq, NULL);
+	if (sqlite3_step(cq) == SQLITE_ROW)
+		total = sqlite3_column_int64(cq, 0);
+	sqlite3_finalize(cq);
+	sqlite3_prepare_v2(m->s.db, "SELECT id, file_name, NULLIF(split, ''), width, height, where_, "
+			   "item_id FROM img ORDER BY seq", -1, &q, NULL);
+	sqlite3_prepare_v2(m->s.db, "SELECT cat, frag, where_ FROM obj WHERE split = IFNULL(?2, '') "
+			   "AND image_id = ?1 ORDER BY seq", -1, &oq, NULL);
+	int64_t done = 0;
+	rc = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		const char *fn = (const char *)sqlite3_column_text(q, 1);
+		const char *split = (const char *)sqlite3_column_text(q, 2);
+		int32_t w = sqlite3_column_int(q, 3), h = sqlite3_column_int(q, 4);
+		const char *where = (const char *)sqlite3_column_text(q, 5);
+		int64_t item = sqlite3_column_int64(q, 6);
+		if (m->o->no_media) {
+			rc = nomedia_item(m, id, fn, split, w, h, where, &item);
+			if (rc == 1) {
+				rc = 0;
+				continue;
+			}
+			if (rc)
+				break;
+		} else if (!item) {
+			continue; /* skipped in the media phase */
+		}
+		rc = set_item_meta(m, item, id, fn, split, w, h, where);
+		if (rc == 1) {
+			rc = 0;
+			continue;
+		}
+		if (rc)
+			break;
+		if (!w || !h) {
+			struct item it;
+			if (store_item_get(m->st, item, &it, NULL) == 0) {
+				w = it.width;
+				h = it.height;
+				item_release(&it);
+			}
+		}
+		if ((rc = write_image(m, oq, id, split, item, w, h)))
+			break;
+		if ((++done & 1023) == 0)
+			progress(m, "annotations", done, total);
+	}
+	progress(m, "annotations", done, total);
+	sqlite3_finalize(q);
+	sqlite3_finalize(oq);
+	if (!rc)
+		rc = save_project_meta(m);
+	return rc;
+}
+
+int fmt_import(struct store *st, int64_t project_id, const struct fmt_ops *f, const char *path,
+	       const struct fmt_import_opts *o, struct fmt_import_report *rep, struct buf *err)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->skipped_text = (struct buf)BUF_INIT;
+	struct imp m;
+	memset(&m, 0, sizeof(m));
+	m.st = st;
+	m.project_id = project_id;
+	m.f = f;
+	m.o = o;
+	m.rep = rep;
+	m.err = err;
+	m.s.skip_invalid = o->skip_invalid;
+	m.s.err = err;
+	m.s.rep = rep;
+	m.s.frag = (struct buf)BUF_INIT;
+	char dir[4096] = "";
+	int rc;
+	bool in_tx = false;
+	if ((rc = spool_open(&m.s, dir, sizeof(dir), err)))
+		goto out;
+	progress(&m, "read", 0, 0);
+	if ((rc = f->read(path, &m.s, err)))
+		goto out;
+	sqlite3_exec(m.s.db, "CREATE INDEX obj_img ON obj(split, image_id, seq)", NULL, NULL, NULL);
+	if ((rc = check_refs(&m)))
+		goto out;
+	/* The schema: the project's, or one made from the categories. */
+	struct project p;
+	if ((rc = store_project_get_id(st, project_id, &p, err)))
+		goto out;
+	int64_t sv = p.schema_version;
+	project_release(&p);
+	if (sv) {
+		char *js = NULL;
+		if ((rc = store_schema_get(st, project_id, 0, &js, &m.schema_version, err)))
+			goto out;
+		rc = schema_parse(&m.sc, js, strlen(js), err);
+		free(js);
+		if (rc)
+			goto out;
+		m.have_sc = true;
+		map_schema(&m);
+	} else if ((rc = make_schema(&m))) {
+		goto out;
+	}
+	for (size_t i = 0; i < m.s.ncats; i++) {
+		struct cat_info *c = &m.s.cats[i];
+		if (c->name && c->label < 0 && !o->skip_invalid) {
+			/* Only an error when the category is used or the schema is the project's. */
+			buf_setf(err, "%s: category '%s' is not a label of the project", c->where,
+				 c->name);
+			rc = CAIRN_EINVAL;
+			goto out;
+		}
+	}
+	if (!o->no_media && (rc = media_phase(&m)))
+		goto out;
+	if ((rc = store_begin(st, err)))
+		goto out;
+	in_tx = true;
+	if ((rc = write_phase(&m)))
+		goto out;
+	rc = store_commit(st, err);
+	in_tx = false;
+out:
+	if (in_tx)
+		store_rollback(st);
+	if (m.have_sc)
+		schema_release(&m.sc);
+	free(m.schema_json);
+	free(m.label_ids);
+	sink_release(&m.s);
+	rm_rf(dir);
+	return rc;
+}
+
+/* ---- for writers ---- */
+
+int fmt_labels_load(struct fmt_labels *l, struct store *st, int64_t project_id,
+		    const char *fmt_name, struct buf *err)
+{
+	memset(l, 0, sizeof(*l));
+	char *js = NULL;
+	int64_t v = 0;
+	int rc = store_schema_get(st, project_id, 0, &js, &v, err);
+	if (rc)
+		return rc;
+	rc = schema_parse(&l->sc, js, strlen(js), err);
+	free(js);
+	if (rc)
+		return rc;
+	l->ids = xrealloc(NULL, (l->sc.nlabels + 1) * sizeof(int64_t));
+	l->super = calloc(l->sc.nlabels + 1, sizeof(char *));
+	if (!l->super)
+		abort();
+	char key[64];
+	snprintf(key, sizeof(key), "formats.project.%lld", (long long)project_id);
+	char *meta = NULL;
+	json_t *root = NULL;
+	if (store_meta_get(st, key, &meta, NULL) == 0 && meta)
+		root = json_loads(meta, 0, NULL);
+	free(meta);
+	json_t *f = json_object_get(root, fmt_name);
+	json_t *cats = json_object_get(f, "categories");
+	l->max_object_id = json_integer_value(json_object_get(f, "max_object_id"));
+	l->max_image_id = json_integer_value(json_object_get(f, "max_image_id"));
+	bool *set = calloc(l->sc.nlabels + 1, 1);
+	if (!set)
+		abort();
+	int64_t maxid = 0;
+	for (size_t i = 0; i < l->sc.nlabels; i++) {
+		json_t *e = json_object_get(cats, l->sc.labels[i].name);
+		json_t *id = json_object_get(e, "id");
+		if (json_is_integer(id)) {
+			l->ids[i] = json_integer_value(id);
+			set[i] = true;
+			const char *su = json_string_value(json_object_get(e, "supercategory"));
+			if (su)
+				l->super[i] = xstrdup(su);
+		} else if (l->sc.labels[i].id > 0) {
+			l->ids[i] = l->sc.labels[i].id;
+			set[i] = true;
+		}
+		if (set[i] && l->ids[i] > maxid)
+			maxid = l->ids[i];
+	}
+	for (size_t i = 0; i < l->sc.nlabels; i++) {
+		bool clash = false;
+		for (size_t k = 0; set[i] && k < i; k++)
+			if (set[k] && l->ids[k] == l->ids[i])
+				clash = true;
+		if (!set[i] || clash)
+			l->ids[i] = ++maxid;
+	}
+	free(set);
+	json_decref(root);
+	return 0;
+}
+
+void fmt_labels_release(struct fmt_labels *l)
+{
+	for (size_t i = 0; l->super && i < l->sc.nlabels; i++)
+		free(l->super[i]);
+	free(l->super);
+	free(l->ids);
+	schema_release(&l->sc);
+	memset(l, 0, sizeof(*l));
+}
+
+#define SC_CACHE 8
+
+struct fmt_doc_cache {
+	struct store *st;
+	int64_t project_id;
+	const struct fmt_labels *l;
+	struct {
+		int64_t version;
+		struct schema sc;
+		long *map;             /* label index -> current label index, -1 gone */
+	} v[SC_CACHE];
+	size_t n;
+	struct annotation picked;
+	bool have;
+	int rank;
+	unsigned kinds;
+};
+
+struct fmt_doc_cache *fmt_doc_cache_new(struct store *st, int64_t project_id,
+					const struct fmt_labels *l)
+{
+	struct fmt_doc_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
+	c->st = st;
+	c->project_id = project_id;
+	c->l = l;
+	return c;
+}
+
+void fmt_doc_cache_free(struct fmt_doc_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		schema_release(&c->v[i].sc);
+		free(c->v[i].map);
+	}
+	free(c);
+}
+
+static int rank_of(const struct annotation *a)
+{
+	switch (a->kind) {
+	case ANN_CONSENSUS: return 4;
+	case ANN_GOLD: return 3;
+	case ANN_MANUAL: return 2;
+	default: return 1;
+	}
+}
+
+static int pick_ann(void *ctx, const struct annotation *a)
+{
+	struct fmt_doc_cache *c = ctx;
+	if (c->kinds && !(c->kinds & (1u << a->kind)))
+		return 0;
+	int r = rank_of(a);
+	if (c->have && (r < c->rank || (r == c->rank && a->updated_at <= c->picked.updated_at)))
+		return 0;
+	c->have = true;
+	c->rank = r;
+	c->picked.id = a->id;
+	c->picked.updated_at = a->updated_at;
+	return 0;
+}
+
+static int schema_for(struct fmt_doc_cache *c, int64_t version, size_t *slot, struct buf *err)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].version == version) {
+			*slot = i;
+			return 0;
+		}
+	if (c->n == SC_CACHE) {
+		schema_release(&c->v[0].sc);
+		free(c->v[0].map);
+		memmove(&c->v[0], &c->v[1], sizeof(c->v[0]) * (SC_CACHE - 1));
+		c->n--;
+	}
+	char *js = NULL;
+	int64_t got = 0;
+	int rc = store_schema_get(c->st, c->project_id, version, &js, &got, err);
+	if (rc)
+		return rc;
+	size_t i = c->n;
+	rc = schema_parse(&c->v[i].sc, js, strlen(js), err);
+	free(js);
+	if (rc)
+		return rc;
+	c->v[i].version = version;
+	c->v[i].map = xrealloc(NULL, (c->v[i].sc.nlabels + 1) * sizeof(long));
+	for (size_t k = 0; k < c->v[i].sc.nlabels; k++)
+		c->v[i].map[k] = schema_label_index(&c->l->sc, c->v[i].sc.labels[k].name);
+	c->n++;
+	*slot = i;
+	return 0;
+}
+
+int fmt_item_doc(struct fmt_doc_cache *c, const struct item *it, unsigned kinds,
+		 struct ann_doc *doc, bool *found, struct fmt_loss *loss, struct buf *err)
+{
+	memset(doc, 0, sizeof(*doc));
+	*found = false;
+	c->have = false;
+	c->kinds = kinds;
+	int rc = store_annotation_list(c->st, it->id, true, pick_ann, c, err);
+	if (rc || !c->have)
+		return rc;
+	struct annotation a;
+	if ((rc = store_annotation_get(c->st, c->picked.id, &a, err)))
+		return rc;
+	size_t slot;
+	if ((rc = schema_for(c, a.schema_version, &slot, err)))
+		goto out;
+	const char *body = a.body ? a.body : "{\"format\":1}";
+	struct buf e = BUF_INIT;
+	rc = ann_doc_parse(doc, body, strlen(body), &c->v[slot].sc, 0, 0, &e, NULL);
+	if (rc) {
+		buf_setf(err, "item %lld: stored annotation %lld does not parse: %s",
+			 (long long)it->id, (long long)a.id, e.data);
+		buf_release(&e);
+		goto out;
+	}
+	buf_release(&e);
+	/* Map labels to the current schema; drop objects whose label is gone. */
+	size_t k = 0;
+	for (size_t i = 0; i < doc->nobjects; i++) {
+		struct ann_object *o = &doc->objects[i];
+		long to = c->v[slot].map[o->label];
+		if (to < 0) {
+			fmt_loss_add(loss, "object whose label is no longer in the schema", 1);
+			free(o->pts);
+			free(o->rings);
+			rle_release(&o->mask);
+			free(o->attrs);
+			free(o->text);
+			continue;
+		}
+		o->label = (size_t)to;
+		doc->objects[k++] = *o;
+	}
+	doc->nobjects = k;
+	*found = true;
+out:
+	annotation_release(&a);
+	return rc;
+}
+
+bool fmt_meta_id(const struct item *it, const char *key, int64_t *id)
+{
+	if (!it->meta)
+		return false;
+	json_t *m = json_loads(it->meta, 0, NULL);
+	json_t *v = json_object_get(m, key);
+	bool ok = json_is_integer(v);
+	if (ok)
+		*id = json_integer_value(v);
+	json_decref(m);
+	return ok;
+}
+
+const char *fmt_item_file_name(const struct item *it, char **tmp)
+{
+	*tmp = NULL;
+	if (it->meta && strstr(it->meta, "\"file_name\"")) {
+		json_t *m = json_loads(it->meta, 0, NULL);
+		const char *s = json_string_value(json_object_get(m, "file_name"));
+		if (s)
+			*tmp = xstrdup(s);
+		json_decref(m);
+		if (*tmp)
+			return *tmp;
+	}
+	return it->name ? it->name : "";
+}
+
+int fmt_mkdirs(const char *path, struct buf *err)
+{
+	struct buf p = BUF_INIT;
+	buf_adds(&p, path);
+	for (size_t i = 1; i <= p.len; i++) {
+		if (i < p.len && p.data[i] != '/')
+			continue;
+		char c = p.data[i];
+		p.data[i] = 0;
+		if (mkdir(p.data, 0777) && errno != EEXIST) {
+			buf_setf(err, "cannot create '%s': %s", p.data, strerror(errno));
+			buf_release(&p);
+			return CAIRN_EIO;
+		}
+		p.data[i] = c;
+	}
+	buf_release(&p);
+	return 0;
+}
+
+int fmt_copy_media(const char *data_dir, const struct item *it, const char *path,
+		   struct buf *err)
+{
+	struct buf src = BUF_INIT, dir = BUF_INIT;
+	int rc = 0;
+	if (it->link_path)
+		buf_adds(&src, it->link_path);
+	else
+		buf_addf(&src, "%s/media/%.2s/%s", data_dir, it->hash, it->hash);
+	const char *slash = strrchr(path, '/');
+	if (slash) {
+		buf_add(&dir, path, (size_t)(slash - path));
+		if ((rc = fmt_mkdirs(dir.data, err)))
+			goto out;
+	}
+	unlink(path);
+	if (link(src.data, path) == 0)
+		goto out;
+	int in = open(src.data, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		buf_setf(err, "item %lld: no media file (%s): %s", (long long)it->id, src.data,
+			 strerror(errno));
+		rc = CAIRN_ENOTFOUND;
+		goto out;
+	}
+	int outfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (outfd < 0) {
+		buf_setf(err, "cannot create '%s': %s", path, strerror(errno));
+		close(in);
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	char b[65536];
+	ssize_t n;
+	while ((n = read(in, b, sizeof(b))) > 0)
+		if (write(outfd, b, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (n < 0) {
+		buf_setf(err, "cannot copy to '%s': %s", path, strerror(errno));
+		rc = CAIRN_EIO;
+	}
+	close(in);
+	close(outfd);
+out:
+	buf_release(&src);
+	buf_release(&dir);
+	return rc;
+}
