@@ -195,6 +195,10 @@ int auth_authenticate(struct http_req *req, struct http_resp *resp, struct auth_
 	const char *secret = NULL;
 	bool cookie = false;
 	(void)t;
+	/* Public routes ignore credentials: a browser still holding an
+	 * expired or revoked session cookie must be able to sign in again. */
+	if (req->route && req->route->perm == PERM_PUBLIC)
+		return 0;
 	if (authz) {
 		if (strncmp(authz, "Bearer ", 7))
 			return http_fail(resp, CAIRN_EAUTH, "Authorization",
