@@ -6,10 +6,8 @@
 // the table below; the test fails when routes.c has a route with no row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  Server, root, synthImages, ingest, makeUsers, createProject, itemIds, demoSchema, doc,
+  Server, routesOfTable, synthImages, ingest, makeUsers, createProject, itemIds, demoSchema, doc,
 } from './server.lib.mjs';
 
 const ROLES = ['anon', 'admin', 'manager', 'reviewer', 'annotator', 'viewer', 'outsider'];
@@ -180,14 +178,6 @@ function matrix(ctx) {
       },
     })),
   ];
-}
-
-// "GET /api/v1/x/{y}" for each row of routes.c.
-export function routesOfTable() {
-  const src = readFileSync(join(root, 'src/http/routes.c'), 'utf8');
-  const out = [];
-  for (const m of src.matchAll(/\{\s*"([A-Z]+)"\s*,\s*V1\s*"([^"]*)"/g)) out.push(`${m[1]} ${m[2]}`);
-  return out;
 }
 
 test('authorization matrix: every endpoint x every role x own / other project', async (t) => {

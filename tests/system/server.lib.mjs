@@ -301,3 +301,11 @@ export async function itemIds(client, projectId) {
   assert.equal(r.status, 200, r.text);
   return r.json.items.map((i) => i.id);
 }
+
+// "GET /api/v1/x/{y}" for each row of routes.c.
+export function routesOfTable() {
+  const src = readFileSync(join(root, 'src/http/routes.c'), 'utf8');
+  const out = [];
+  for (const m of src.matchAll(/\{\s*"([A-Z]+)"\s*,\s*V1\s*"([^"]*)"/g)) out.push(`${m[1]} ${m[2]}`);
+  return out;
+}
