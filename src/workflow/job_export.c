@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "formats/fmt.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -34,16 +35,18 @@ int job_export_check(const char *params_json, struct buf *err)
 	const char *k;
 	json_t *v;
 	json_object_foreach(p, k, v) {
-		if (strcmp(k, "format") && strcmp(k, "include")) {
-			buf_setf(err, "export: unknown parameter '%s' (expected format, include)", k);
+		if (strcmp(k, "format") && strcmp(k, "include") && strcmp(k, "segm") &&
+		    strcmp(k, "split")) {
+			buf_setf(err, "export: unknown parameter '%s' (expected format, include, segm, "
+				 "split)", k);
 			rc = CAIRN_EINVAL;
 			goto out;
 		}
 	}
 	json_t *f = json_object_get(p, "format");
-	if (f && (!json_is_string(f) || strcmp(json_string_value(f), "cairn"))) {
-		buf_setf(err, "export: format must be \"cairn\" (the dataset formats come with the "
-			 "formats module)");
+	if (f && (!json_is_string(f) || (strcmp(json_string_value(f), "cairn") &&
+					  !fmt_find(json_string_value(f))))) {
+		buf_setf(err, "export: format must be \"cairn\" or a dataset format (cairn formats)");
 		rc = CAIRN_EINVAL;
 		goto out;
 	}
@@ -139,6 +142,47 @@ static int add_item(void *vctx, const struct item *it)
 	return 0;
 }
 
+static void fmt_progress(void *ctx, int64_t done, int64_t total)
+{
+	job_progress(ctx, done, total);
+}
+
+/* A dataset format: written to DATA/exports/<job>.<format>/ by the format's writer. */
+static int export_dataset(struct job_ctx *c, const struct fmt_ops *f, json_t *p)
+{
+	const struct job *j = c->job;
+	struct fmt_write_opts o = {0};
+	struct fmt_split sp;
+	const char *segm = json_string_value(json_object_get(p, "segm"));
+	const char *split = json_string_value(json_object_get(p, "split"));
+	o.segm = segm && !strcmp(segm, "polygon") ? FMT_SEGM_POLYGON
+		 : segm && !strcmp(segm, "rle") ? FMT_SEGM_RLE : FMT_SEGM_KEEP;
+	if (split) {
+		if (fmt_split_parse(&sp, split, &c->error))
+			return CAIRN_EINVAL;
+		o.split = &sp;
+	}
+	o.data_dir = c->data_dir;
+	o.progress = fmt_progress;
+	o.progress_ctx = c;
+	struct buf name = BUF_INIT, out = BUF_INIT;
+	buf_addf(&name, "%lld.%s", (long long)j->id, f->name);
+	buf_addf(&out, "%s/exports/%s", c->data_dir, name.data);
+	struct fmt_loss loss = {0};
+	int rc = f->write(c->st, j->project_id, out.data, &o, &loss, &c->error);
+	if (!rc) {
+		buf_adds(&c->result, "{\"folder\":");
+		buf_add_json_str(&c->result, name.data);
+		buf_addf(&c->result, ",\"format\":\"%s\",\"loss\":", f->name);
+		fmt_loss_json(&loss, &c->result);
+		buf_addch(&c->result, '}');
+	}
+	fmt_loss_release(&loss);
+	buf_release(&name);
+	buf_release(&out);
+	return rc;
+}
+
 int job_export_run(struct job_ctx *c)
 {
 	const struct job *j = c->job;
@@ -146,6 +190,13 @@ int job_export_run(struct job_ctx *c)
 	struct buf tmp = BUF_INIT, final = BUF_INIT, name = BUF_INIT;
 	int rc = 0;
 	json_t *p = json_loads(j->params ? j->params : "{}", 0, NULL);
+	const char *fname = json_string_value(json_object_get(p, "format"));
+	const struct fmt_ops *fo = fname && strcmp(fname, "cairn") ? fmt_find(fname) : NULL;
+	if (fo) {
+		rc = export_dataset(c, fo, p);
+		json_decref(p);
+		return rc;
+	}
 	json_t *inc = json_object_get(p, "include");
 	if (inc) {
 		size_t i;

@@ -17,6 +17,7 @@
 
 const struct job_kind job_kinds[] = {
 	{"export", job_export_run, job_export_check},
+	{"import", job_import_run, job_import_check},
 	{NULL, NULL, NULL},
 };
 

@@ -56,5 +56,8 @@ void job_runner_stop(struct job_runner *r);
 /* Job kinds (workflow/job_export.c). */
 int job_export_run(struct job_ctx *c);
 int job_export_check(const char *params_json, struct buf *err);
+/* workflow/job_import.c: {"format", "path", "media", "no_media", "skip_invalid", "as"}. */
+int job_import_run(struct job_ctx *c);
+int job_import_check(const char *params_json, struct buf *err);
 
 #endif
