@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "core/suggest.h"
 #include "base/banned.h"
 
 static const char *const shape_names[SHAPE_KIND_COUNT_] = {
@@ -34,9 +35,6 @@ static const char *const attr_names[ATTR_TYPE_COUNT_] = {
  * suggests ours. Entries whose target is not a candidate are skipped, so one
  * table serves every object's keys.
  */
-struct alias {
-	const char *from, *to;
-};
 
 static const struct alias shape_aliases[] = {
 	{"rectangle", "box"}, {"rect", "box"}, {"bbox", "box"}, {"bounding_box", "box"},
@@ -95,8 +93,6 @@ static const char *const palette[] = {
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-/* Suggestions are looked for among at most this many candidates. */
-#define SUGGEST_MAX_CANDIDATES 2000
 
 const char *shape_kind_name(enum shape_kind k)
 {
@@ -221,66 +217,6 @@ static void pop(struct vctx *c, size_t mark)
 }
 
 /* ---- suggestions ---- */
-
-/* Case-insensitive edit distance, or a large number for long strings. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[65][65];
-	if (la > 64 || lb > 64)
-		return 1000;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	/* Optimal string alignment: a swap of two neighbours counts as one. */
-	for (size_t i = 1; i <= la; i++) {
-		int ca = tolower((unsigned char)a[i - 1]);
-		for (size_t j = 1; j <= lb; j++) {
-			int cb = tolower((unsigned char)b[j - 1]);
-			size_t best = d[i - 1][j - 1] + (ca != cb);
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	}
-	return d[la][lb];
-}
-
-/*
- * Returns the candidate s most likely meant (an alias first, then the
- * nearest by edit distance within a third of its length), or NULL.
- */
-static const char *suggest(const char *s, const char *const *cands, size_t n,
-			   const struct alias *aliases)
-{
-	const char *best = NULL;
-	size_t bestd = (size_t)-1;
-	for (const struct alias *a = aliases; a && a->from; a++) {
-		if (strcasecmp(s, a->from))
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(cands[i], a->to))
-				return cands[i];
-	}
-	if (n > SUGGEST_MAX_CANDIDATES)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		size_t d = edit_distance(s, cands[i]);
-		size_t len = strlen(cands[i]);
-		size_t limit = len < 3 ? 1 : (len + 2) / 3;
-		if (d <= limit && d < bestd && d < len) {
-			best = cands[i];
-			bestd = d;
-		}
-	}
-	return best;
-}
 
 /* Appends " (did you mean 'x'?)" or "; expected one of a, b, c". */
 static void hint(struct vctx *c, struct buf *b, const char *s, const char *const *cands,
