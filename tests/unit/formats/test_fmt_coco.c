@@ -1,0 +1,161 @@
+/*
+ * test_fmt_coco.c - the COCO reader and writer through the import driver:
+ * a store in a temporary folder, the Datumaro facts, errors with paths.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "formats/fmt.h"
+#include "store/store.h"
+
+static char dir[64];
+static struct store *st;
+static int64_t pid;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cairn-fmt-XXXXXX");
+	cr_assert(mkdtemp(dir));
+	char db[128];
+	snprintf(db, sizeof(db), "%s/cairn.db", dir);
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
+	buf_release(&err);
+}
+
+static void teardown(void)
+{
+	store_close(st);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static int import_text(const char *json, bool skip, struct fmt_import_report *rep, struct buf *err)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/in.json", dir);
+	FILE *f = fopen(path, "w");
+	fputs(json, f);
+	fclose(f);
+	struct fmt_import_opts o = {0};
+	o.data_dir = dir;
+	o.no_media = true;
+	o.skip_invalid = skip;
+	o.kind = ANN_GOLD;
+	return fmt_import(st, pid, fmt_find("coco"), path, &o, rep, err);
+}
+
+TestSuite(fmt_coco, .init = setup, .fini = teardown);
+
+Test(fmt_coco, datumaro_instances_val)
+{
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	struct fmt_import_opts o = {0};
+	o.data_dir = dir;
+	o.no_media = true;
+	o.kind = ANN_GOLD;
+	int rc = fmt_import(st, pid, fmt_find("coco"),
+			    "../shared/fixtures/datumaro/coco_dataset/coco_instances/annotations/"
+			    "instances_val.json", &o, &rep, &err);
+	cr_assert_eq(rc, 0, "%s", err.data);
+	cr_assert_eq(rep.images, 1);
+	cr_assert_eq(rep.objects, 2);
+	cr_assert_eq(rep.categories, 3);
+	fmt_import_report_release(&rep);
+	char out[128];
+	snprintf(out, sizeof(out), "%s/out", dir);
+	struct fmt_loss loss = {0};
+	struct fmt_write_opts wo = {0};
+	cr_assert_eq(fmt_find("coco")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	char file[160];
+	snprintf(file, sizeof(file), "%s/annotations/instances_val.json", out);
+	FILE *f = fopen(file, "r");
+	cr_assert(f);
+	char b[4096];
+	size_t n = fread(b, 1, sizeof(b) - 1, f);
+	b[n] = 0;
+	fclose(f);
+	cr_assert(strstr(b, "{\"id\":40,\"file_name\":\"b.jpg\",\"width\":5,\"height\":10}"), "%s", b);
+	cr_assert(strstr(b, "\"segmentation\":[[0,0,1,0,1,2,0,2]],\"area\":2,\"bbox\":[0,0,1,2]"), "%s", b);
+	cr_assert(strstr(b, "{\"size\":[10,5],\"counts\":[0,20,30]},\"area\":20,\"bbox\":[0,0,2,10],"
+			    "\"iscrowd\":1"), "%s", b);
+	cr_assert(strstr(b, "{\"id\":4,\"name\":\"c\""), "%s", b);
+	fmt_loss_release(&loss);
+	buf_release(&err);
+}
+
+Test(fmt_coco, errors_name_the_path)
+{
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	int rc = import_text("{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":4,\"height\":3}],"
+			     "\"categories\":[{\"id\":1,\"name\":\"a\"}],\"annotations\":["
+			     "{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,1]}]}",
+			     false, &rep, &err);
+	cr_assert_eq(rc, CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "in.json: $.annotations[0].bbox: expected 4 numbers [x, y, width, "
+				   "height], got 3");
+	fmt_import_report_release(&rep);
+	buf_release(&err);
+}
+
+Test(fmt_coco, skip_invalid_keeps_the_rest)
+{
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	int rc = import_text("{\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,1]},"
+			     "{\"id\":2,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,1,1]}],"
+			     "\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":4,\"height\":3}],"
+			     "\"categories\":[{\"id\":1,\"name\":\"a\"}]}",
+			     true, &rep, &err);
+	cr_assert_eq(rc, 0, "%s", err.data);
+	cr_assert_eq(rep.skipped, 1);
+	cr_assert_eq(rep.objects, 1);
+	cr_assert_eq(rep.annotations, 1);
+	cr_assert(strstr(rep.skipped_text.data, "$.annotations[0].bbox"));
+	fmt_import_report_release(&rep);
+	buf_release(&err);
+}
+
+Test(fmt_coco, truncated_json)
+{
+	struct buf err = BUF_INIT;
+	struct fmt_sink *s = fmt_null_sink_new();
+	const char *t = "{\"images\":[{\"id\":1,";
+	cr_assert_eq(fmt_coco_read_mem(t, strlen(t), "t.json", s, &err), CAIRN_EINVAL);
+	cr_assert(strstr(err.data, "t.json:1: invalid JSON"), "%s", err.data);
+	fmt_null_sink_free(s);
+	buf_release(&err);
+}
+
+Test(fmt_coco, split_is_deterministic_by_group)
+{
+	struct fmt_split sp;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(fmt_split_parse(&sp, "train=70,val=15,test=15", &err), 0);
+	struct item a = {0}, b = {0};
+	a.source_group = "seq1";
+	a.name = "x.jpg";
+	b.source_group = "seq1";
+	b.name = "y.jpg";
+	cr_assert_str_eq(fmt_split_of(&sp, &a), fmt_split_of(&sp, &b));
+	int counts[3] = {0};
+	char g[32];
+	for (int i = 0; i < 10000; i++) {
+		snprintf(g, sizeof(g), "g%d", i);
+		a.source_group = g;
+		const char *s = fmt_split_of(&sp, &a);
+		counts[!strcmp(s, "train") ? 0 : !strcmp(s, "val") ? 1 : 2]++;
+	}
+	cr_assert(counts[0] > 6700 && counts[0] < 7300, "%d", counts[0]);
+	cr_assert(counts[1] > 1300 && counts[1] < 1700, "%d", counts[1]);
+	cr_assert_eq(fmt_split_parse(&sp, "train=x", &err), CAIRN_EINVAL);
+	buf_release(&err);
+}
