@@ -56,6 +56,7 @@ static int image_source(struct http_req *req, struct http_resp *resp, struct ite
 /* Answers a derive error: 415 for an original libvips cannot read. */
 static int derive_fail(struct http_resp *resp, int rc, const struct buf *err)
 {
+	resp->cache_immutable = false; /* a failure may pass; never cache it */
 	if (rc == CAIRN_EUNSUPPORTED)
 		return http_fail_status(resp, 415, "unsupported_media_type", NULL, "%s", err->data);
 	return http_fail(resp, rc, NULL, "%s", err->len ? err->data : cairn_strerror(rc));
