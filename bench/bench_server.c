@@ -12,6 +12,10 @@
  *                                      BYTES-byte row plus OBJS small rows and a
  *                                      COMMIT, WAL with synchronous=SYNC; prints
  *                                      commits per second
+ *   bench_server saves DATA PROJECT N  save the 100-object document N times as
+ *                                      new versions of one annotation through
+ *                                      ann_service_save (the server's save path
+ *                                      without HTTP), one thread; prints saves/s
  *   bench_server start RUNS PORT -- CMD...
  *                                      RUNS times: start CMD and time until
  *                                      GET /api/v1/health on 127.0.0.1:PORT
@@ -72,12 +76,12 @@ static unsigned rnd(unsigned n)
 static const char *const colors[] = {"red", "green", "blue", "yellow", "cyan",
 				     "magenta", "orange", "purple", "white", "black"};
 
-/* One object of the demo schema, i-th of the document. */
-static void add_object(struct buf *b, int i)
+/* One object of the demo schema; i picks its kind and names it. */
+static void add_object(struct buf *b, int i, bool first)
 {
 	double x = 10 + rnd(500), y = 10 + rnd(360), w = 20 + rnd(100), h = 20 + rnd(100);
 	const char *color = colors[rnd(10)];
-	buf_addf(b, "%s{\"id\":\"o%d\",", i ? "," : "", i);
+	buf_addf(b, "%s{\"id\":\"o%d\",", first ? "" : ",", i);
 	switch (i % 10) {
 	case 0: case 1: case 2: case 3:
 		buf_addf(b, "\"label\":\"rectangle\",\"type\":\"box\",\"points\":[%.1f,%.1f,%.1f,%.1f],"
@@ -115,7 +119,7 @@ static void make_doc(struct buf *b, int n)
 {
 	buf_adds(b, "{\"format\":1,\"objects\":[");
 	for (int i = 0; i < n; i++)
-		add_object(b, i);
+		add_object(b, i, i == 0);
 	buf_adds(b, "]}");
 }
 
@@ -208,7 +212,7 @@ static int cmd_items(int argc, char **argv)
 			buf_adds(&doc, "{\"format\":1,\"objects\":[");
 			int nobj = 1 + (int)(i / every) % 3;
 			for (int k = 0; k < nobj; k++)
-				add_object(&doc, (int)((i / every + (long)k * 3) % 10) + (k ? 10 : 0));
+				add_object(&doc, (int)((i / every + (long)k * 3) % 10) + k * 10, k == 0);
 			buf_adds(&doc, "]}");
 			struct ann_save in = {
 				.project_id = pr.id, .item_id = id, .width = 640, .height = 480,
@@ -243,6 +247,73 @@ static int cmd_items(int argc, char **argv)
 	buf_release(&err);
 	buf_release(&name);
 	buf_release(&meta);
+	buf_release(&doc);
+	return rc ? 1 : 0;
+}
+
+static int cmd_saves(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: bench_server saves DATA PROJECT N\n");
+		return 2;
+	}
+	long n = arg_long(argv[2], "N");
+	struct buf path = BUF_INIT, err = BUF_INIT, doc = BUF_INIT;
+	buf_addf(&path, "%s/cairn.db", argv[0]);
+	struct store *st;
+	struct project pr;
+	struct user admin;
+	char *pw = NULL;
+	int rc = store_open(&st, path.data, 0, &err);
+	if (rc || (rc = store_project_get(st, argv[1], &pr, &err)) ||
+	    (rc = store_user_get(st, "admin", &admin, &pw, &err))) {
+		fprintf(stderr, "bench_server: %s\n", err.data);
+		return 1;
+	}
+	free(pw);
+	struct item it;
+	memset(&it, 0, sizeof(it));
+	it.project_id = pr.id;
+	it.kind = ITEM_IMAGE;
+	it.name = "saves.jpg";
+	snprintf(it.hash, sizeof(it.hash), "%064d", 5);
+	it.width = 640;
+	it.height = 480;
+	int64_t id;
+	rc = store_item_add(st, &it, &id, &err);
+	if (rc && rc != CAIRN_EEXIST) {
+		fprintf(stderr, "bench_server: %s\n", err.data);
+		return 1;
+	}
+	rc = 0;
+	make_doc(&doc, 100);
+	struct ann_save in = {
+		.project_id = pr.id, .item_id = id, .width = 640, .height = 480,
+		.key = {.item_id = id, .kind = ANN_MANUAL, .user_id = admin.id, .source = ""},
+		.json = doc.data, .len = doc.len, .status = "draft", .user_id = admin.id,
+	};
+	struct annotation cur;
+	if (store_annotation_find(st, &in.key, &cur, NULL) == 0) {
+		in.expected_version = cur.version;
+		annotation_release(&cur);
+	}
+	double t0 = now_ms();
+	for (long i = 0; i < n && !rc; i++) {
+		struct ann_saved out;
+		rc = ann_service_save(st, &in, &out, &err);
+		in.expected_version = out.version;
+		ann_saved_release(&out);
+	}
+	double ms = now_ms() - t0;
+	if (rc)
+		fprintf(stderr, "bench_server: %s\n", err.data);
+	else
+		printf("%.0f\n", (double)n / (ms / 1e3));
+	project_release(&pr);
+	user_release(&admin);
+	store_close(st);
+	buf_release(&path);
+	buf_release(&err);
 	buf_release(&doc);
 	return rc ? 1 : 0;
 }
@@ -452,6 +523,8 @@ int main(int argc, char **argv)
 		return cmd_items(argc - 2, argv + 2);
 	if (!strcmp(c, "ceiling"))
 		return cmd_ceiling(argc - 2, argv + 2);
+	if (!strcmp(c, "saves"))
+		return cmd_saves(argc - 2, argv + 2);
 	if (!strcmp(c, "start"))
 		return cmd_start(argc - 2, argv + 2, true);
 	if (!strcmp(c, "port"))
