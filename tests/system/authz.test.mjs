@@ -6,6 +6,8 @@
 // the table below; the test fails when routes.c has a route with no row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   Server, routesOfTable, synthImages, ingest, makeUsers, createProject, itemIds, demoSchema, doc,
 } from './server.lib.mjs';
@@ -131,6 +133,16 @@ function matrix(ctx) {
       run: (col, c) => c.get(`${P}/items/${col === 'own' ? a[0] : b[0]}`) },
     { route: 'GET /items/{item}/media', cols: { own: I_VIEW, other: OTHER },
       run: (col, c) => c.get(`${P}/items/${col === 'own' ? a[0] : b[0]}/media`) },
+    { route: 'GET /items/{item}/thumbnail', cols: { own: I_VIEW, other: OTHER },
+      run: (col, c) => c.get(`${P}/items/${col === 'own' ? a[0] : b[0]}/thumbnail?size=128`) },
+    { route: 'GET /items/{item}/tiles', cols: { own: I_VIEW, other: OTHER },
+      run: (col, c) => c.get(`${P}/items/${col === 'own' ? a[0] : b[0]}/tiles`) },
+    { route: 'GET /items/{item}/tiles/{level}/{col}/{row}', cols: { own: I_VIEW, other: OTHER },
+      run: (col, c) => c.get(`${P}/items/${col === 'own' ? a[0] : b[0]}/tiles/0/0/0`) },
+    // A new file (201) or, for the second caller, the same one again.
+    { route: 'POST /projects/{project}/media',
+      cols: { own: P_MANAGE.map((s) => (s === 200 ? [200, 201, 409] : s)), other: OTHER.map((s) => (s === 200 ? [200, 201, 409] : s)) },
+      run: byProject((p, col, c) => c.post(`${P}/projects/${p}/media?name=up.png`, ctx.png, { headers: { 'Content-Type': 'application/octet-stream' } })) },
     { route: 'GET /items/{item}/annotations', cols: { own: I_VIEW, other: OTHER },
       run: (col, c) => c.get(`${P}/items/${col === 'own' ? a[0] : b[0]}/annotations`) },
     { route: 'GET /items/{item}/annotations/mine', cols: { own: I_ANNOT, other: OTHER },
@@ -236,6 +248,7 @@ test('authorization matrix: every endpoint x every role x own / other project', 
   ctx.commentA = ca.json.comment?.id ?? ca.json.id;
   ctx.commentB = cb.json.comment?.id ?? cb.json.id;
 
+  ctx.png = readFileSync(join(images, '000001.jpg'));
   const rows = matrix(ctx);
 
   const failures = [];
