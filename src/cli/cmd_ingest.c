@@ -134,6 +134,10 @@ int cmd_ingest(int argc, char **argv)
 		json_notes(&out, "duplicate_files", &rep.dups, 1);
 		json_notes(&out, "near_duplicate_files", &rep.nears, 2);
 		json_notes(&out, "rejected_files", &rep.rejects, 0);
+		const struct ingest_times *t = &rep.time;
+		buf_addf(&out, ",\"seconds\":{\"total\":%.3f,\"writer_waiting\":%.3f,\"store\":%.3f,"
+			 "\"flush\":%.3f,\"workers_idle\":%.3f},\"threads\":%d", t->total,
+			 t->writer_waiting, t->store, t->flush, t->workers_idle, t->threads);
 		buf_adds(&out, "}\n");
 	} else {
 		text_notes(&out, "duplicates (skipped)", &rep.dups);

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -29,11 +30,18 @@
 
 #include "base/banned.h"
 
-#define RING 64                              /* jobs in flight */
+#define RING 512                             /* files in flight */
 #define READ_MAX (8u << 20)                  /* files up to this are read(), larger mmap()ed */
 #define ENTRY_MAX ((size_t)256 << 20)        /* largest zip entry held in memory */
 #define INFLIGHT_MAX ((size_t)512 << 20)     /* archive bytes held by queued jobs */
 #define MAX_THREADS 16
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 /* --- reports ------------------------------------------------------------ */
 
@@ -81,14 +89,37 @@ struct ph_entry {
 	int64_t id;
 };
 
+/*
+ * Entries live in blocks of PH_BLOCK, allocated as needed and never moved:
+ * memory is 16 + 4 * nchunks bytes per image (36 at the default threshold
+ * 4), in steps of one block, with no doubling slack or realloc copies.
+ */
+#define PH_BLOCK_BITS 12
+#define PH_BLOCK (1u << PH_BLOCK_BITS)
+
+struct ph_block {
+	struct ph_entry ent[PH_BLOCK];
+	uint32_t next[];                /* nchunks per entry: entry index + 1, 0 = end */
+};
+
 struct phash_index {
 	int threshold, nchunks;
 	int lo[PH_MAX_CHUNKS], bits[PH_MAX_CHUNKS];
 	uint32_t *head[PH_MAX_CHUNKS];  /* 1 << bits[c] slots; entry index + 1, 0 = empty */
-	uint32_t *next;                 /* nchunks per entry, same encoding */
-	struct ph_entry *ent;
-	size_t n, cap;
+	struct ph_block **blocks;
+	size_t n, nblocks, capblocks;
 };
+
+static struct ph_entry *ph_ent(const struct phash_index *ix, size_t i)
+{
+	return &ix->blocks[i >> PH_BLOCK_BITS]->ent[i & (PH_BLOCK - 1)];
+}
+
+static uint32_t *ph_next(const struct phash_index *ix, size_t i, int c)
+{
+	return &ix->blocks[i >> PH_BLOCK_BITS]->next[(i & (PH_BLOCK - 1)) * (size_t)ix->nchunks +
+						      (size_t)c];
+}
 
 static uint32_t ph_chunk(const struct phash_index *ix, int c, uint64_t h)
 {
@@ -120,8 +151,9 @@ void phash_index_free(struct phash_index *ix)
 		return;
 	for (int c = 0; c < ix->nchunks; c++)
 		free(ix->head[c]);
-	free(ix->next);
-	free(ix->ent);
+	for (size_t b = 0; b < ix->nblocks; b++)
+		free(ix->blocks[b]);
+	free(ix->blocks);
 	free(ix);
 }
 
@@ -134,19 +166,24 @@ void phash_index_add(struct phash_index *ix, int64_t id, uint64_t phash)
 {
 	if (ix->n == UINT32_MAX - 1)
 		return;
-	if (ix->n == ix->cap) {
-		ix->cap = ix->cap ? ix->cap * 2 : 1024;
-		ix->ent = realloc(ix->ent, ix->cap * sizeof *ix->ent);
-		ix->next = realloc(ix->next, ix->cap * (size_t)ix->nchunks * sizeof *ix->next);
-		if (!ix->ent || !ix->next)
+	if (ix->n == ix->nblocks * PH_BLOCK) {
+		if (ix->nblocks == ix->capblocks) {
+			ix->capblocks = ix->capblocks ? ix->capblocks * 2 : 16;
+			ix->blocks = realloc(ix->blocks, ix->capblocks * sizeof *ix->blocks);
+			if (!ix->blocks)
+				abort();
+		}
+		struct ph_block *b = malloc(sizeof *b + PH_BLOCK * (size_t)ix->nchunks * sizeof(uint32_t));
+		if (!b)
 			abort();
+		ix->blocks[ix->nblocks++] = b;
 	}
 	size_t i = ix->n++;
-	ix->ent[i].phash = phash;
-	ix->ent[i].id = id;
+	ph_ent(ix, i)->phash = phash;
+	ph_ent(ix, i)->id = id;
 	for (int c = 0; c < ix->nchunks; c++) {
 		uint32_t k = ph_chunk(ix, c, phash);
-		ix->next[i * (size_t)ix->nchunks + (size_t)c] = ix->head[c][k];
+		*ph_next(ix, i, c) = ix->head[c][k];
 		ix->head[c][k] = (uint32_t)i + 1;
 	}
 }
@@ -159,13 +196,14 @@ bool phash_index_find(const struct phash_index *ix, uint64_t phash, int64_t *id,
 		uint32_t e = ix->head[c][ph_chunk(ix, c, phash)];
 		while (e) {
 			size_t i = e - 1;
-			int d = media_phash_distance(phash, ix->ent[i].phash);
+			const struct ph_entry *en = ph_ent(ix, i);
+			int d = media_phash_distance(phash, en->phash);
 			/* Ties go to the oldest entry, which sits deepest in the chain. */
-			if (d < best || (d == best && d <= ix->threshold && ix->ent[i].id < best_id)) {
+			if (d < best || (d == best && d <= ix->threshold && en->id < best_id)) {
 				best = d;
-				best_id = ix->ent[i].id;
+				best_id = en->id;
 			}
-			e = ix->next[i * (size_t)ix->nchunks + (size_t)c];
+			e = *ph_next(ix, i, c);
 		}
 	}
 	if (best > ix->threshold)
@@ -214,9 +252,13 @@ struct ingest {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work, cv_done;
 	bool stop;
+	int idle;                /* workers waiting for work */
+	bool waiting;            /* the writer waits for the oldest slot */
 	pthread_t threads[MAX_THREADS];
+	struct worker *workers[MAX_THREADS];
 	int nthreads;
-	unsigned tmp_counter;
+	long pid;
+	double t0;               /* start, for the report's total time */
 
 	/* the current transaction */
 	struct pending { char *tmp; char hash[HASH_HEX_LEN + 1]; } *pend;
@@ -236,6 +278,8 @@ struct ingest {
 struct worker {
 	struct ingest *in;
 	int no;
+	unsigned tmp_counter;
+	double idle;             /* seconds spent waiting for work */
 	unsigned char *buf;      /* read buffer, reused */
 	size_t cap;
 };
@@ -250,15 +294,11 @@ static void set_reason_errno(struct work_slot *j, const char *what, int e)
 static int write_tmp(struct ingest *in, struct worker *w, struct work_slot *j, const unsigned char *p,
 		     size_t n)
 {
-	char final[PATH_MAX];
-	snprintf(final, sizeof final, "%s/media/%.2s/%s", in->data_dir, j->hash, j->hash);
-	if (!access(final, F_OK))
-		return 0;     /* content-addressed: already there */
-	pthread_mutex_lock(&in->mu);
-	unsigned c = in->tmp_counter++;
-	pthread_mutex_unlock(&in->mu);
+	/* Whether the content is stored already is settled by the rename
+	 * (RENAME_NOREPLACE): one system call fewer per new file. */
 	struct buf path = BUF_INIT;
-	buf_addf(&path, "%s/media/tmp/%s.%ld.%u", in->data_dir, j->hash, (long)getpid(), c);
+	buf_addf(&path, "%s/media/tmp/%.16s.%ld.%d.%u", in->data_dir, j->hash, in->pid, w->no,
+		 w->tmp_counter++);
 	int fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		buf_setf(&j->reason, "cannot create '%s': %s", path.data, strerror(errno));
@@ -411,8 +451,14 @@ static void *worker_main(void *arg)
 	struct ingest *in = w->in;
 	for (;;) {
 		pthread_mutex_lock(&in->mu);
-		while (!in->stop && in->take == in->tail)
-			pthread_cond_wait(&in->cv_work, &in->mu);
+		if (!in->stop && in->take == in->tail) {
+			double t = now_s();
+			in->idle++;
+			while (!in->stop && in->take == in->tail)
+				pthread_cond_wait(&in->cv_work, &in->mu);
+			in->idle--;
+			w->idle += now_s() - t;
+		}
 		if (in->take == in->tail) {
 			pthread_mutex_unlock(&in->mu);
 			break;
@@ -423,11 +469,12 @@ static void *worker_main(void *arg)
 		job_run(in, w, j);
 		pthread_mutex_lock(&in->mu);
 		j->state = SLOT_DONE;
-		pthread_cond_broadcast(&in->cv_done);
+		/* Only the writer waits on cv_done, and only for the oldest slot. */
+		if (in->waiting && j == &in->ring[in->head % RING])
+			pthread_cond_signal(&in->cv_done);
 		pthread_mutex_unlock(&in->mu);
 	}
 	free(w->buf);
-	free(w);
 	return NULL;
 }
 
@@ -451,7 +498,7 @@ static int fail(struct ingest *in, int code)
 }
 
 /* Makes the batch's media durable under their final names, then commits. */
-static int batch_flush(struct ingest *in)
+static int batch_flush_(struct ingest *in)
 {
 	if (!in->in_tx)
 		return 0;
@@ -472,7 +519,27 @@ static int batch_flush(struct ingest *in)
 			in->dir_made[d / 8] |= (unsigned char)(1u << (d % 8));
 		}
 		snprintf(final, sizeof final, "%s/%s", dir, pd->hash);
-		if (rename(pd->tmp, final)) {
+		/* Content-addressed: bytes already stored (by another project) stay. */
+		if (!renameat2(AT_FDCWD, pd->tmp, AT_FDCWD, final, RENAME_NOREPLACE)) {
+			free(pd->tmp);
+			pd->tmp = NULL;
+			continue;
+		}
+		if (errno == EEXIST) {
+			unlink(pd->tmp);
+			free(pd->tmp);
+			pd->tmp = NULL;
+			continue;
+		}
+		if (errno != EINVAL && errno != ENOSYS) {
+			buf_setf(in->err, "ingest: cannot move media to '%s': %s", final,
+				 strerror(errno));
+			return fail(in, CAIRN_EIO);
+		}
+		/* A file system without RENAME_NOREPLACE. */
+		if (!access(final, F_OK)) {
+			unlink(pd->tmp);
+		} else if (rename(pd->tmp, final)) {
 			buf_setf(in->err, "ingest: cannot move media to '%s': %s", final,
 				 strerror(errno));
 			return fail(in, CAIRN_EIO);
@@ -492,6 +559,14 @@ static int batch_flush(struct ingest *in)
 	if (r)
 		return fail(in, r);
 	return 0;
+}
+
+static int batch_flush(struct ingest *in)
+{
+	double t = now_s();
+	int r = batch_flush_(in);
+	in->rep->time.flush += now_s() - t;
+	return r;
 }
 
 static int batch_begin(struct ingest *in)
@@ -602,7 +677,8 @@ static void job_consume(struct ingest *in, struct work_slot *j)
 	if (j->has_phash && in->ix) {
 		int64_t other;
 		int d;
-		if (phash_index_find(in->ix, j->phash, &other, &d)) {
+		bool found = phash_index_find(in->ix, j->phash, &other, &d);
+		if (found) {
 			rep->near_duplicates++;
 			struct buf why = BUF_INIT;
 			describe_item(in, &why, "looks like", other, d);
@@ -613,7 +689,7 @@ static void job_consume(struct ingest *in, struct work_slot *j)
 			buf_release(&why);
 		}
 		/* An identical hash adds nothing a lookup could need. */
-		if (!(phash_index_find(in->ix, j->phash, &other, &d) && d == 0))
+		if (!(found && d == 0))
 			phash_index_add(in->ix, id, j->phash);
 	}
 	int batch = in->o->batch > 0 ? in->o->batch : 1000;
@@ -641,10 +717,18 @@ static void consume_one(struct ingest *in)
 {
 	struct work_slot *j = &in->ring[in->head % RING];
 	pthread_mutex_lock(&in->mu);
-	while (j->state != SLOT_DONE)
-		pthread_cond_wait(&in->cv_done, &in->mu);
+	if (j->state != SLOT_DONE) {
+		double t = now_s();
+		in->waiting = true;
+		while (j->state != SLOT_DONE)
+			pthread_cond_wait(&in->cv_done, &in->mu);
+		in->waiting = false;
+		in->rep->time.writer_waiting += now_s() - t;
+	}
 	pthread_mutex_unlock(&in->mu);
+	double f0 = in->rep->time.flush, t0 = now_s();
 	job_consume(in, j);
+	in->rep->time.store += now_s() - t0 - (in->rep->time.flush - f0);
 	job_clear(in, j);
 	in->head++;
 	if (in->o->progress)
@@ -671,7 +755,8 @@ static void submit(struct ingest *in, char *path, char *name, char *group, unsig
 	pthread_mutex_lock(&in->mu);
 	j->state = SLOT_QUEUED;
 	in->tail++;
-	pthread_cond_signal(&in->cv_work);
+	if (in->idle)
+		pthread_cond_signal(&in->cv_work);
 	pthread_mutex_unlock(&in->mu);
 }
 
@@ -722,10 +807,11 @@ static bool seen_add(struct ingest *in, const struct stat *sb)
 	return true;
 }
 
+static bool named_zip(const char *name);
+
 static bool is_zip(const char *path, const char *name)
 {
-	size_t l = strlen(name);
-	if (l < 4 || strcasecmp(name + l - 4, ".zip"))
+	if (!named_zip(name))
 		return false;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -863,9 +949,20 @@ static void walk_zip(struct ingest *in, const char *path, const char *name, cons
 	archive_read_free(a);
 }
 
-static int cmp_str(const void *a, const void *b)
+struct dent {
+	char *name;
+	unsigned char type;      /* d_type: DT_REG, DT_DIR, DT_UNKNOWN ... */
+};
+
+static int cmp_dent(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct dent *)a)->name, ((const struct dent *)b)->name);
+}
+
+static bool named_zip(const char *name)
+{
+	size_t l = strlen(name);
+	return l >= 4 && !strcasecmp(name + l - 4, ".zip");
 }
 
 static void walk_path(struct ingest *in, const char *path, const char *name, const char *group,
@@ -882,7 +979,7 @@ static void walk_dir(struct ingest *in, const char *path, const char *name, cons
 		return;
 	}
 	/* Sorted, so the first of two duplicates is the same on every run. */
-	char **names = NULL;
+	struct dent *ents = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -890,26 +987,32 @@ static void walk_dir(struct ingest *in, const char *path, const char *name, cons
 			continue;    /* ".", "..", and hidden files such as .DS_Store */
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			names = realloc(names, cap * sizeof *names);
-			if (!names)
+			ents = realloc(ents, cap * sizeof *ents);
+			if (!ents)
 				abort();
 		}
-		names[n++] = xstrdup(de->d_name);
+		ents[n].name = xstrdup(de->d_name);
+		ents[n++].type = de->d_type;
 	}
 	closedir(d);
 	if (n)
-		qsort(names, n, sizeof *names, cmp_str);
+		qsort(ents, n, sizeof *ents, cmp_dent);
 	for (size_t i = 0; i < n; i++) {
 		if (!in->fatal) {
-			char *p = join(path, names[i]);
-			char *nm = join(name, names[i]);
-			walk_path(in, p, nm, group, false);
-			free(p);
-			free(nm);
+			char *p = join(path, ents[i].name);
+			char *nm = join(name, ents[i].name);
+			if (ents[i].type == DT_REG && !named_zip(ents[i].name)) {
+				/* A plain file: the worker's open and fstat check it, no stat here. */
+				submit(in, p, nm, xstrdup(group), NULL, 0);
+			} else {
+				walk_path(in, p, nm, group, false);
+				free(p);
+				free(nm);
+			}
 		}
-		free(names[i]);
+		free(ents[i].name);
 	}
-	free(names);
+	free(ents);
 }
 
 /*
@@ -1040,6 +1143,8 @@ int ingest_run(struct store *st, int64_t project_id, const char *data_dir,
 	in->rep = rep;
 	in->err = err;
 	in->tmp_fd = tmp_fd;
+	in->pid = (long)getpid();
+	in->t0 = now_s();
 	pthread_mutex_init(&in->mu, NULL);
 	pthread_cond_init(&in->cv_work, NULL);
 	pthread_cond_init(&in->cv_done, NULL);
@@ -1049,7 +1154,8 @@ int ingest_run(struct store *st, int64_t project_id, const char *data_dir,
 		if (r)
 			goto out;
 	}
-	int nt = o->threads > 0 ? o->threads : 2;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int nt = o->threads > 0 ? o->threads : ncpu > 2 ? (int)ncpu : 2;
 	if (nt > MAX_THREADS)
 		nt = MAX_THREADS;
 	for (int i = 0; i < nt; i++) {
@@ -1062,7 +1168,7 @@ int ingest_run(struct store *st, int64_t project_id, const char *data_dir,
 			free(w);
 			break;
 		}
-		in->nthreads++;
+		in->workers[in->nthreads++] = w;
 	}
 	if (!in->nthreads) {
 		buf_setf(err, "ingest: cannot start worker threads");
@@ -1090,8 +1196,13 @@ out:
 	in->stop = true;
 	pthread_cond_broadcast(&in->cv_work);
 	pthread_mutex_unlock(&in->mu);
-	for (int i = 0; i < in->nthreads; i++)
+	for (int i = 0; i < in->nthreads; i++) {
 		pthread_join(in->threads[i], NULL);
+		rep->time.workers_idle += in->workers[i]->idle;
+		free(in->workers[i]);
+	}
+	rep->time.threads = in->nthreads;
+	rep->time.total = now_s() - in->t0;
 	unlink_pending(in);
 	free(in->pend);
 	free(in->seen);

@@ -28,7 +28,7 @@ enum ingest_sync {
 struct ingest_opts {
 	bool link;             /* reference files in place (item.link_path) instead of copying */
 	int near_threshold;    /* max Hamming distance of a near-duplicate; < 0 turns it off */
-	int threads;           /* worker threads; 0 = 2 */
+	int threads;           /* worker threads; 0 = one per online CPU (at least 2) */
 	int batch;             /* files per transaction; 0 = 1000 */
 	enum ingest_sync sync;
 	/* Called from the calling thread after each file; may be NULL. */
@@ -51,6 +51,16 @@ struct ingest_notes {
 	size_t n, cap;
 };
 
+/* Where the time went, in seconds (for benchmarks and --json). */
+struct ingest_times {
+	double total;
+	double writer_waiting;   /* the writer waiting for the oldest file in flight */
+	double store;            /* adding items (SQL) and near-duplicate lookups */
+	double flush;            /* per batch: syncs, renames into media/, commit */
+	double workers_idle;     /* summed over workers: waiting for files to work on */
+	int threads;
+};
+
 struct ingest_report {
 	int64_t added;
 	int64_t duplicates;
@@ -59,6 +69,7 @@ struct ingest_report {
 	int64_t bytes_added;
 	int64_t files;                /* files looked at */
 	struct ingest_notes dups, nears, rejects;
+	struct ingest_times time;
 };
 void ingest_report_release(struct ingest_report *r);
 
