@@ -20,38 +20,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 
-/*
- * geom.h and schema.h both declare an `enum shape_kind` with SHAPE_BOX,
- * SHAPE_POLYGON, ...; geom's is renamed here so that both fit in one file.
- * The enum is only a tag and an int, so nothing changes at link time.
- */
-#define shape_kind geom_shape_kind
-#define SHAPE_BOX GEOM_BOX
-#define SHAPE_RBOX GEOM_RBOX
-#define SHAPE_ELLIPSE GEOM_ELLIPSE
-#define SHAPE_POLYGON GEOM_POLYGON
-#define SHAPE_POLYLINE GEOM_POLYLINE
-#define SHAPE_POINTS GEOM_POINTS
-#define SHAPE_KEYPOINTS GEOM_KEYPOINTS
-#define SHAPE_CUBOID GEOM_CUBOID
-#define SHAPE_MASK GEOM_MASK
-#define SHAPE_BOX3D GEOM_BOX3D
-#define SHAPE_INTERVAL GEOM_INTERVAL
-#define SHAPE_KIND_COUNT GEOM_KIND_COUNT
 #include "geom/geom.h"
-#undef shape_kind
-#undef SHAPE_BOX
-#undef SHAPE_RBOX
-#undef SHAPE_ELLIPSE
-#undef SHAPE_POLYGON
-#undef SHAPE_POLYLINE
-#undef SHAPE_POINTS
-#undef SHAPE_KEYPOINTS
-#undef SHAPE_CUBOID
-#undef SHAPE_MASK
-#undef SHAPE_BOX3D
-#undef SHAPE_INTERVAL
-#undef SHAPE_KIND_COUNT
 
 #include "core/suggest.h"
 #include "base/banned.h"
@@ -1881,11 +1850,17 @@ static int put_object(struct buf *o, const struct ann_object *ob, const struct s
 	buf_adds(o, shape_kind_name(ob->type));
 	buf_addch(o, '"');
 	if (ob->type == SHAPE_MASK) {
-		buf_addf(o, ",\"rle\":{\"size\":[%" PRIu32 ",%" PRIu32 "],\"counts\":\"",
+		/* The counts alphabet includes '\\', so the string is escaped. */
+		struct buf counts = BUF_INIT;
+		buf_addf(o, ",\"rle\":{\"size\":[%" PRIu32 ",%" PRIu32 "],\"counts\":",
 			 ob->mask.h, ob->mask.w);
-		if (rle_to_string(&ob->mask, o))
+		if (rle_to_string(&ob->mask, &counts)) {
+			buf_release(&counts);
 			return CAIRN_EINVAL;
-		buf_adds(o, "\"}");
+		}
+		buf_add_json_strn(o, counts.data, counts.len);
+		buf_release(&counts);
+		buf_adds(o, "}");
 	} else if (ob->type == SHAPE_POLYGON && ob->rings && ob->nrings > 1) {
 		size_t off = 0;
 		buf_adds(o, ",\"rings\":[");
