@@ -47,42 +47,42 @@ typedef struct interval {
 	double start, end;
 } interval;
 
-enum shape_kind {
-	SHAPE_BOX,
-	SHAPE_RBOX,
-	SHAPE_ELLIPSE,
-	SHAPE_POLYGON,   /* one or more rings, even-odd fill (holes are rings) */
-	SHAPE_POLYLINE,
-	SHAPE_POINTS,
-	SHAPE_KEYPOINTS, /* points with visibility 0/1/2 (COCO) */
-	SHAPE_CUBOID,    /* 2-D cuboid: eight projected vertices */
-	SHAPE_MASK,
-	SHAPE_BOX3D,
-	SHAPE_INTERVAL,
-	SHAPE_KIND_COUNT
+enum geom_kind {
+	GEOM_BOX,
+	GEOM_RBOX,
+	GEOM_ELLIPSE,
+	GEOM_POLYGON,   /* one or more rings, even-odd fill (holes are rings) */
+	GEOM_POLYLINE,
+	GEOM_POINTS,
+	GEOM_KEYPOINTS, /* points with visibility 0/1/2 (COCO) */
+	GEOM_CUBOID,    /* 2-D cuboid: eight projected vertices */
+	GEOM_MASK,
+	GEOM_BOX3D,
+	GEOM_INTERVAL,
+	GEOM_KIND_COUNT
 };
 
 /* A borrowed view of one shape. Only the fields of its kind are read. */
 struct shape {
-	enum shape_kind kind;
+	enum geom_kind kind;
 	union {
-		box box;         /* SHAPE_BOX */
-		rbox rbox;       /* SHAPE_RBOX, SHAPE_ELLIPSE */
-		box3d box3d;     /* SHAPE_BOX3D */
-		interval iv;     /* SHAPE_INTERVAL */
+		box box;         /* GEOM_BOX */
+		rbox rbox;       /* GEOM_RBOX, GEOM_ELLIPSE */
+		box3d box3d;     /* GEOM_BOX3D */
+		interval iv;     /* GEOM_INTERVAL */
 	} u;
 	const double *xy;    /* polygon, polyline, points, keypoints, cuboid */
 	size_t n;            /* number of points in xy (cuboid: 8) */
 	const size_t *rings; /* polygon: points per ring; NULL = one ring of n */
 	size_t nrings;
 	const uint8_t *vis;  /* keypoints: visibility per point; NULL = all 2 */
-	const struct rle *mask; /* SHAPE_MASK */
+	const struct rle *mask; /* GEOM_MASK */
 };
 
 /* One row per kind (STYLE.md: families are tables). */
 struct shape_ops {
 	const char *name;        /* "box", "rbox", "ellipse", "polygon", ... */
-	enum shape_kind kind;
+	enum geom_kind kind;
 	int dims;                /* 1 (interval), 2, or 3 (box3d) */
 	int has_area;            /* 0 for polyline, points, keypoints */
 	/* 0 or CAIRN_EINVAL with "<name>: ..." naming the offending vertex. */
@@ -99,7 +99,7 @@ struct shape_ops {
 };
 
 /* Returns the row for kind, or NULL when out of range. */
-const struct shape_ops *shape_ops_of(enum shape_kind kind);
+const struct shape_ops *shape_ops_of(enum geom_kind kind);
 /* Returns the row named name ("polygon"), or NULL. */
 const struct shape_ops *shape_ops_find(const char *name);
 

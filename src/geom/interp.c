@@ -339,7 +339,7 @@ double *interp_curve(const double *a, size_t na, const double *b, size_t nb,
 
 /* ---- any shape ------------------------------------------------------------ */
 
-static const char *kind_name(enum shape_kind k)
+static const char *kind_name(enum geom_kind k)
 {
 	const struct shape_ops *ops = shape_ops_of(k);
 	return ops ? ops->name : "unknown shape";
@@ -385,7 +385,7 @@ static void interp_polygon(struct interp_shape *out, const struct shape *a,
 			k = la;
 		} else {
 			c = interp_curve(a->xy + 2 * oa, la, b->xy + 2 * ob, lb,
-					 a->kind == SHAPE_POLYGON, t, &k);
+					 a->kind == GEOM_POLYGON, t, &k);
 		}
 		if (m + k > cap) {
 			cap = (m + k) * 2;
@@ -402,7 +402,7 @@ static void interp_polygon(struct interp_shape *out, const struct shape *a,
 	if (!xy)
 		xy = geom_xmalloc(sizeof(*xy));
 	set_points(out, a, xy, m);
-	if (a->kind == SHAPE_POLYGON && nr > 1) {
+	if (a->kind == GEOM_POLYGON && nr > 1) {
 		out->rings = rings;
 		out->s.rings = rings;
 		out->s.nrings = nr;
@@ -429,32 +429,32 @@ int interp_shape(struct interp_shape *out, const struct shape *a,
 		return 0;
 	}
 	switch (a->kind) {
-	case SHAPE_BOX:
+	case GEOM_BOX:
 		out->s = *a;
 		out->s.u.box = interp_box(a->u.box, b->u.box, t);
 		return 0;
-	case SHAPE_RBOX:
-	case SHAPE_ELLIPSE:
+	case GEOM_RBOX:
+	case GEOM_ELLIPSE:
 		out->s = *a;
 		out->s.u.rbox = interp_rbox(a->u.rbox, b->u.rbox, t);
 		return 0;
-	case SHAPE_BOX3D:
+	case GEOM_BOX3D:
 		out->s = *a;
 		out->s.u.box3d = interp_box3d(a->u.box3d, b->u.box3d, t);
 		return 0;
-	case SHAPE_INTERVAL:
+	case GEOM_INTERVAL:
 		out->s = *a;
 		out->s.u.iv = interp_interval(a->u.iv, b->u.iv, t);
 		return 0;
-	case SHAPE_CUBOID:
-	case SHAPE_POINTS:
+	case GEOM_CUBOID:
+	case GEOM_POINTS:
 		if (a->n != b->n || !a->n)
 			break;
 		set_points(out, a, geom_xmalloc(2 * a->n * sizeof(double)),
 			   a->n);
 		interp_points(a->xy, b->xy, a->n, t, out->xy);
 		return 0;
-	case SHAPE_KEYPOINTS:
+	case GEOM_KEYPOINTS:
 		if (a->n != b->n || !a->n)
 			break;
 		set_points(out, a, geom_xmalloc(2 * a->n * sizeof(double)),
@@ -464,14 +464,14 @@ int interp_shape(struct interp_shape *out, const struct shape *a,
 		interp_keypoints(a->xy, a->vis, b->xy, b->vis, a->n, t,
 				 out->xy, out->vis);
 		return 0;
-	case SHAPE_POLYGON:
-	case SHAPE_POLYLINE:
+	case GEOM_POLYGON:
+	case GEOM_POLYLINE:
 		if (!same_rings(a, b) || !a->n || !b->n)
 			break;
 		interp_polygon(out, a, b, t);
 		return 0;
-	case SHAPE_MASK:
-	case SHAPE_KIND_COUNT:
+	case GEOM_MASK:
+	case GEOM_KIND_COUNT:
 		break;
 	}
 	/* Nothing to match: hold the first keyframe, as CVAT does. */

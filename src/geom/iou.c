@@ -127,7 +127,7 @@ static const double *region(const struct shape *s, size_t *n,
 	*owned = 0;
 	*rings = NULL;
 	*nrings = 0;
-	if (s->kind == SHAPE_POLYGON) {
+	if (s->kind == GEOM_POLYGON) {
 		*n = s->n;
 		*rings = s->rings;
 		*nrings = s->nrings;
@@ -141,15 +141,15 @@ static const double *region(const struct shape *s, size_t *n,
 static int rasterise(const struct shape *s, uint32_t h, uint32_t w,
 		     struct rle *out, struct buf *err)
 {
-	if (s->kind == SHAPE_MASK) {
+	if (s->kind == GEOM_MASK) {
 		rle_copy(out, s->mask);
 		return 0;
 	}
-	if (s->kind == SHAPE_BOX) {
+	if (s->kind == GEOM_BOX) {
 		double bb[4] = {s->u.box.x, s->u.box.y, s->u.box.w, s->u.box.h};
 		return rle_from_bbox(out, bb, h, w, err);
 	}
-	if (s->kind == SHAPE_POLYGON && s->rings && s->nrings > 1) {
+	if (s->kind == GEOM_POLYGON && s->rings && s->nrings > 1) {
 		/* Even-odd: rings are XORed, so holes stay holes. */
 		size_t k, off = 0;
 		int rc = 0;
@@ -200,29 +200,29 @@ int shape_iou(const struct shape *dt, const struct shape *gt, int gt_crowd,
 			 og->name);
 		return CAIRN_EINVAL;
 	}
-	if (dt->kind == SHAPE_INTERVAL) {
+	if (dt->kind == GEOM_INTERVAL) {
 		double i = fmin(dt->u.iv.end, gt->u.iv.end) -
 			   fmax(dt->u.iv.start, gt->u.iv.start);
 		*out = ratio(i, dt->u.iv.end - dt->u.iv.start,
 			     gt->u.iv.end - gt->u.iv.start, gt_crowd);
 		return 0;
 	}
-	if (dt->kind == SHAPE_BOX3D) {
+	if (dt->kind == GEOM_BOX3D) {
 		*out = box3d_iou(dt->u.box3d, gt->u.box3d);
 		return 0;
 	}
-	if (dt->kind == SHAPE_BOX && gt->kind == SHAPE_BOX) {
+	if (dt->kind == GEOM_BOX && gt->kind == GEOM_BOX) {
 		*out = box_iou(dt->u.box, gt->u.box, gt_crowd);
 		return 0;
 	}
-	if (dt->kind == SHAPE_RBOX && gt->kind == SHAPE_RBOX) {
+	if (dt->kind == GEOM_RBOX && gt->kind == GEOM_RBOX) {
 		*out = rbox_iou(dt->u.rbox, gt->u.rbox, gt_crowd);
 		return 0;
 	}
-	if (dt->kind == SHAPE_MASK || gt->kind == SHAPE_MASK) {
+	if (dt->kind == GEOM_MASK || gt->kind == GEOM_MASK) {
 		struct rle a, b;
 		int rc;
-		if (dt->kind == SHAPE_MASK && gt->kind == SHAPE_MASK) {
+		if (dt->kind == GEOM_MASK && gt->kind == GEOM_MASK) {
 			if (dt->mask->h != gt->mask->h ||
 			    dt->mask->w != gt->mask->w) {
 				buf_setf(err, "iou: masks of different sizes "
@@ -233,7 +233,7 @@ int shape_iou(const struct shape *dt, const struct shape *gt, int gt_crowd,
 			*out = rle_iou(dt->mask, gt->mask, gt_crowd);
 			return 0;
 		}
-		const struct rle *m = dt->kind == SHAPE_MASK ? dt->mask : gt->mask;
+		const struct rle *m = dt->kind == GEOM_MASK ? dt->mask : gt->mask;
 		rc = rasterise(dt, m->h, m->w, &a, err);
 		if (rc)
 			return rc;

@@ -429,35 +429,35 @@ static box interval_bbox(const struct shape *s)
 	return b;
 }
 
-static const struct shape_ops ops_table[SHAPE_KIND_COUNT] = {
-	[SHAPE_BOX] = {"box", SHAPE_BOX, 2, 1, box_validate, box_area_,
+static const struct shape_ops ops_table[GEOM_KIND_COUNT] = {
+	[GEOM_BOX] = {"box", GEOM_BOX, 2, 1, box_validate, box_area_,
 		       box_bbox_, box_outline},
-	[SHAPE_RBOX] = {"rbox", SHAPE_RBOX, 2, 1, rbox_validate, rbox_area,
+	[GEOM_RBOX] = {"rbox", GEOM_RBOX, 2, 1, rbox_validate, rbox_area,
 			rbox_bbox, rbox_outline},
-	[SHAPE_ELLIPSE] = {"ellipse", SHAPE_ELLIPSE, 2, 1, ellipse_validate,
+	[GEOM_ELLIPSE] = {"ellipse", GEOM_ELLIPSE, 2, 1, ellipse_validate,
 			   ellipse_area, ellipse_bbox, ellipse_outline},
-	[SHAPE_POLYGON] = {"polygon", SHAPE_POLYGON, 2, 1, polygon_validate_,
+	[GEOM_POLYGON] = {"polygon", GEOM_POLYGON, 2, 1, polygon_validate_,
 			   polygon_area_, xy_bbox, polygon_outline},
-	[SHAPE_POLYLINE] = {"polyline", SHAPE_POLYLINE, 2, 0,
+	[GEOM_POLYLINE] = {"polyline", GEOM_POLYLINE, 2, 0,
 			    polyline_validate, no_area, xy_bbox, NULL},
-	[SHAPE_POINTS] = {"points", SHAPE_POINTS, 2, 0, points_validate,
+	[GEOM_POINTS] = {"points", GEOM_POINTS, 2, 0, points_validate,
 			  no_area, xy_bbox, NULL},
-	[SHAPE_KEYPOINTS] = {"keypoints", SHAPE_KEYPOINTS, 2, 0,
+	[GEOM_KEYPOINTS] = {"keypoints", GEOM_KEYPOINTS, 2, 0,
 			     keypoints_validate, no_area, keypoints_bbox, NULL},
-	[SHAPE_CUBOID] = {"cuboid", SHAPE_CUBOID, 2, 1, cuboid_validate,
+	[GEOM_CUBOID] = {"cuboid", GEOM_CUBOID, 2, 1, cuboid_validate,
 			  cuboid_area, xy_bbox, cuboid_outline},
-	[SHAPE_MASK] = {"mask", SHAPE_MASK, 2, 1, mask_validate, mask_area,
+	[GEOM_MASK] = {"mask", GEOM_MASK, 2, 1, mask_validate, mask_area,
 			mask_bbox, NULL},
-	[SHAPE_BOX3D] = {"box3d", SHAPE_BOX3D, 3, 1, box3d_validate,
+	[GEOM_BOX3D] = {"box3d", GEOM_BOX3D, 3, 1, box3d_validate,
 			 box3d_volume, box3d_bbox, NULL},
-	[SHAPE_INTERVAL] = {"interval", SHAPE_INTERVAL, 1, 1,
+	[GEOM_INTERVAL] = {"interval", GEOM_INTERVAL, 1, 1,
 			    interval_validate, interval_len, interval_bbox,
 			    NULL},
 };
 
-const struct shape_ops *shape_ops_of(enum shape_kind kind)
+const struct shape_ops *shape_ops_of(enum geom_kind kind)
 {
-	if ((unsigned)kind >= SHAPE_KIND_COUNT)
+	if ((unsigned)kind >= GEOM_KIND_COUNT)
 		return NULL;
 	return &ops_table[kind];
 }
@@ -465,7 +465,7 @@ const struct shape_ops *shape_ops_of(enum shape_kind kind)
 const struct shape_ops *shape_ops_find(const char *name)
 {
 	int i;
-	for (i = 0; i < SHAPE_KIND_COUNT; i++)
+	for (i = 0; i < GEOM_KIND_COUNT; i++)
 		if (!strcmp(ops_table[i].name, name))
 			return &ops_table[i];
 	return NULL;

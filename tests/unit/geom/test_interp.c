@@ -92,10 +92,10 @@ Test(interp, shape_dispatch)
 {
 	struct buf err = BUF_INIT;
 	struct interp_shape o = INTERP_SHAPE_INIT;
-	struct shape e0 = {.kind = SHAPE_ELLIPSE, .u.rbox = {0, 0, 10, 4, 340}};
-	struct shape e1 = {.kind = SHAPE_ELLIPSE, .u.rbox = {10, 0, 20, 8, 20}};
+	struct shape e0 = {.kind = GEOM_ELLIPSE, .u.rbox = {0, 0, 10, 4, 340}};
+	struct shape e1 = {.kind = GEOM_ELLIPSE, .u.rbox = {10, 0, 20, 8, 20}};
 	cr_assert_eq(interp_shape(&o, &e0, &e1, 0.5, &err), 0);
-	cr_assert_eq(o.s.kind, SHAPE_ELLIPSE);
+	cr_assert_eq(o.s.kind, GEOM_ELLIPSE);
 	cr_assert_eq(o.s.u.rbox.cx, 5);
 	cr_assert_eq(o.s.u.rbox.w, 15);
 	cr_assert_eq(o.s.u.rbox.angle, 0);
@@ -105,8 +105,8 @@ Test(interp, shape_dispatch)
 		c0[i] = i;
 		c1[i] = 2 * i + 4;
 	}
-	struct shape cu0 = {.kind = SHAPE_CUBOID, .xy = c0, .n = 8};
-	struct shape cu1 = {.kind = SHAPE_CUBOID, .xy = c1, .n = 8};
+	struct shape cu0 = {.kind = GEOM_CUBOID, .xy = c0, .n = 8};
+	struct shape cu1 = {.kind = GEOM_CUBOID, .xy = c1, .n = 8};
 	cr_assert_eq(interp_shape(&o, &cu0, &cu1, 0.5, &err), 0);
 	cr_assert_eq(o.s.n, 8);
 	for (int i = 0; i < 16; i++)
@@ -114,8 +114,8 @@ Test(interp, shape_dispatch)
 
 	/* Points with different counts: a is held. */
 	double p0[] = {1, 1, 2, 2}, p1[] = {5, 5};
-	struct shape pt0 = {.kind = SHAPE_POINTS, .xy = p0, .n = 2};
-	struct shape pt1 = {.kind = SHAPE_POINTS, .xy = p1, .n = 1};
+	struct shape pt0 = {.kind = GEOM_POINTS, .xy = p0, .n = 2};
+	struct shape pt1 = {.kind = GEOM_POINTS, .xy = p1, .n = 1};
 	cr_assert_eq(interp_shape(&o, &pt0, &pt1, 0.5, &err), 0);
 	cr_assert_eq(o.s.n, 2);
 	cr_assert_eq(o.s.xy[3], 2);
@@ -124,14 +124,14 @@ Test(interp, shape_dispatch)
 	uint32_t cnt[] = {3, 2, 4};
 	struct rle m = RLE_INIT;
 	rle_from_counts(&m, cnt, 3, 3, 3);
-	struct shape mk = {.kind = SHAPE_MASK, .mask = &m};
+	struct shape mk = {.kind = GEOM_MASK, .mask = &m};
 	cr_assert_eq(interp_shape(&o, &mk, &mk, 0.5, &err), 0);
 	cr_assert(o.s.mask && o.s.mask != &m);
 	cr_assert(rle_equal(o.s.mask, &m));
 	rle_release(&m);
 
 	/* Mixed kinds and a NaN fraction are errors. */
-	struct shape bx = {.kind = SHAPE_BOX, .u.box = {0, 0, 1, 1}};
+	struct shape bx = {.kind = GEOM_BOX, .u.box = {0, 0, 1, 1}};
 	cr_assert_eq(interp_shape(&o, &bx, &pt0, 0.5, &err), CAIRN_EINVAL);
 	cr_assert_str_eq(err.data, "interp: cannot interpolate a box into a points");
 	cr_assert_eq(interp_shape(&o, &bx, &bx, NAN, &err), CAIRN_EINVAL);
@@ -288,8 +288,8 @@ Test(interp, polygon_rings_through_shape)
 	double a[] = {0, 0, 10, 0, 10, 10, 0, 10, 2, 2, 4, 2, 4, 4};
 	double b[] = {10, 0, 20, 0, 20, 10, 10, 10, 12, 2, 14, 2, 14, 4};
 	size_t rings[] = {4, 3};
-	struct shape sa = {.kind = SHAPE_POLYGON, .xy = a, .n = 7, .rings = rings, .nrings = 2};
-	struct shape sb = {.kind = SHAPE_POLYGON, .xy = b, .n = 7, .rings = rings, .nrings = 2};
+	struct shape sa = {.kind = GEOM_POLYGON, .xy = a, .n = 7, .rings = rings, .nrings = 2};
+	struct shape sb = {.kind = GEOM_POLYGON, .xy = b, .n = 7, .rings = rings, .nrings = 2};
 	struct interp_shape o = INTERP_SHAPE_INIT;
 	cr_assert_eq(interp_shape(&o, &sa, &sb, 0.5, NULL), 0);
 	cr_assert_eq(o.s.nrings, 2);
@@ -301,7 +301,7 @@ Test(interp, polygon_rings_through_shape)
 	cr_assert_float_eq(polygon_area(o.s.xy, o.s.n, o.s.rings, o.s.nrings),
 			   98, 1e-9);
 	/* A different ring count holds a. */
-	struct shape sc = {.kind = SHAPE_POLYGON, .xy = b, .n = 4};
+	struct shape sc = {.kind = GEOM_POLYGON, .xy = b, .n = 4};
 	cr_assert_eq(interp_shape(&o, &sa, &sc, 0.5, NULL), 0);
 	cr_assert_eq(o.s.n, 7);
 	cr_assert_eq(o.s.xy[0], 0);
@@ -310,10 +310,10 @@ Test(interp, polygon_rings_through_shape)
 
 Test(interp, track_rules)
 {
-	struct shape b0 = {.kind = SHAPE_BOX, .u.box = {0, 0, 10, 10}};
-	struct shape b1 = {.kind = SHAPE_BOX, .u.box = {10, 0, 10, 10}};
-	struct shape b2 = {.kind = SHAPE_BOX, .u.box = {50, 50, 10, 10}};
-	struct shape b3 = {.kind = SHAPE_BOX, .u.box = {70, 50, 10, 10}};
+	struct shape b0 = {.kind = GEOM_BOX, .u.box = {0, 0, 10, 10}};
+	struct shape b1 = {.kind = GEOM_BOX, .u.box = {10, 0, 10, 10}};
+	struct shape b2 = {.kind = GEOM_BOX, .u.box = {50, 50, 10, 10}};
+	struct shape b3 = {.kind = GEOM_BOX, .u.box = {70, 50, 10, 10}};
 	struct interp_key keys[] = {
 		{10, 0, b0}, {20, 0, b1}, {30, 1, b1}, {40, 0, b2}, {44, 0, b3},
 	};
@@ -353,8 +353,8 @@ Test(interp, track_rules)
 	double p0[] = {0, 0, 10, 0, 10, 10, 0, 10};
 	double p1[] = {5, 5, 25, 5, 25, 25, 15, 30, 5, 25};
 	struct interp_key pk[] = {
-		{0, 0, {.kind = SHAPE_POLYGON, .xy = p0, .n = 4}},
-		{7, 0, {.kind = SHAPE_POLYGON, .xy = p1, .n = 5}},
+		{0, 0, {.kind = GEOM_POLYGON, .xy = p0, .n = 4}},
+		{7, 0, {.kind = GEOM_POLYGON, .xy = p1, .n = 5}},
 	};
 	for (int f = 0; f <= 7; f++) {
 		cr_assert_eq(interp_track_at(pk, 2, f, &o, NULL, &err), 1);

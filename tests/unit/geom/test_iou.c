@@ -80,9 +80,9 @@ Test(iou, shape_mixed_pairs)
 {
 	struct buf err = BUF_INIT;
 	double out;
-	struct shape b = {.kind = SHAPE_BOX, .u.box = {0, 0, 10, 10}};
+	struct shape b = {.kind = GEOM_BOX, .u.box = {0, 0, 10, 10}};
 	double sq[] = {5, 0, 15, 0, 15, 10, 5, 10};
-	struct shape p = {.kind = SHAPE_POLYGON, .xy = sq, .n = 4};
+	struct shape p = {.kind = GEOM_POLYGON, .xy = sq, .n = 4};
 	cr_assert_eq(shape_iou(&b, &p, 0, 0, 0, &out, &err), 0);
 	cr_assert_float_eq(out, 1.0 / 3, 1e-15);
 	/* Box against a mask of the same pixels: rasterised, exact. */
@@ -92,18 +92,18 @@ Test(iou, shape_mixed_pairs)
 			bm[x * 20 + y] = 1;
 	struct rle m;
 	rle_from_bitmap(&m, bm, 20, 20);
-	struct shape ms = {.kind = SHAPE_MASK, .mask = &m};
+	struct shape ms = {.kind = GEOM_MASK, .mask = &m};
 	cr_assert_eq(shape_iou(&b, &ms, 0, 0, 0, &out, &err), 0);
 	cr_assert_float_eq(out, 1.0 / 3, 1e-15);
 	cr_assert_eq(shape_iou(&ms, &ms, 0, 0, 0, &out, &err), 0);
 	cr_assert_eq(out, 1);
 	/* Ellipse vs itself and vs a circle-ish polygon. */
-	struct shape e = {.kind = SHAPE_ELLIPSE, .u.rbox = {10, 10, 8, 4, 30}};
+	struct shape e = {.kind = GEOM_ELLIPSE, .u.rbox = {10, 10, 8, 4, 30}};
 	cr_assert_eq(shape_iou(&e, &e, 0, 0, 0, &out, &err), 0);
 	cr_assert_float_eq(out, 1, 1e-12);
 	/* No IoU between a box and points. */
 	double pts[] = {1, 1};
-	struct shape pt = {.kind = SHAPE_POINTS, .xy = pts, .n = 1};
+	struct shape pt = {.kind = GEOM_POINTS, .xy = pts, .n = 1};
 	cr_assert_eq(shape_iou(&b, &pt, 0, 0, 0, &out, &err), CAIRN_EINVAL);
 	cr_assert(strstr(err.data, "box and points"), "%s", err.data);
 	rle_release(&m);
@@ -119,11 +119,11 @@ Test(iou, matrices_match_pairs)
 	double m1[N * M], m2[N * M];
 	for (int i = 0; i < N; i++) {
 		d[i] = (box){urand() * 100, urand() * 100, urand() * 20, urand() * 20};
-		sd[i] = (struct shape){.kind = SHAPE_BOX, .u.box = d[i]};
+		sd[i] = (struct shape){.kind = GEOM_BOX, .u.box = d[i]};
 	}
 	for (int j = 0; j < M; j++) {
 		g[j] = (box){urand() * 100, urand() * 100, urand() * 20, urand() * 20};
-		sg[j] = (struct shape){.kind = SHAPE_BOX, .u.box = g[j]};
+		sg[j] = (struct shape){.kind = GEOM_BOX, .u.box = g[j]};
 		crowd[j] = urand() < 0.3;
 	}
 	box_iou_matrix(d, N, g, M, crowd, m1);

@@ -87,7 +87,7 @@ Test(poly, validate_holes_inside_outer_rings)
 	double same[] = {0, 0, 10, 0, 10, 10, 0, 10, 12, 2, 14, 2, 14, 4, 12, 4};
 	cr_assert_eq(polygon_validate(same, 8, r2, 2, &err), 0);
 	/* The same rule through the shape table. */
-	struct shape s = {.kind = SHAPE_POLYGON, .xy = out, .n = 8, .rings = r2, .nrings = 2};
+	struct shape s = {.kind = GEOM_POLYGON, .xy = out, .n = 8, .rings = r2, .nrings = 2};
 	cr_assert_eq(shape_validate(&s, &err), CAIRN_EINVAL);
 	cr_assert(strstr(err.data, "ring 1"));
 	buf_release(&err);
