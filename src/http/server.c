@@ -900,6 +900,40 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * Decodes %XX in URLs and query values like libmicrohttpd does, except
+ * %00, which stays as the three characters: a NUL would silently cut the
+ * path or a value short ("/items/1%00junk" read as "/items/1"). Left
+ * as text, such a request meets the ordinary checks and gets a 4xx.
+ */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		int hi, lo;
+		if (r[0] == '%' && r[1] && r[2] && (hi = hexval(r[1])) >= 0 &&
+		    (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 2;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = 0;
+	return (size_t)(w - s);
+}
+
 int server_run(const struct server_opts *o, struct buf *err)
 {
 	struct server srv = {0};
@@ -962,6 +996,7 @@ int server_run(const struct server_opts *o, struct buf *err)
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_SIGPIPE_HANDLED_BY_APP, (unsigned)1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, &srv,
 		MHD_OPTION_END);
 	if (!srv.d) {
 		buf_setf(err, "serve: cannot listen on %s:%u: %s", o->host, (unsigned)o->port,
