@@ -45,18 +45,53 @@ static int gen(const char *dir, long n)
 			snprintf(d, sizeof d, "%s/d%03ld", dir, i / 1000);
 			mkdir(d, 0755);
 		}
-		s = s * 6364136223846793005ull + 1442695040888963407ull;
-		/* Smooth pictures (like photos, unlike noise) that differ from each other. */
-		double f1 = 1 + (double)(s >> 60), f2 = 1 + (double)((s >> 56) & 15);
-		double ph = (double)((s >> 40) & 0xffff) / 1000, ph2 = (double)((s >> 24) & 0xffff) / 1000;
-		double cx = (double)((s >> 8) & 0xff) / 255, cy = (double)((s >> 16) & 0xff) / 255;
+		/*
+		 * Smooth pictures (like photos, unlike noise) that differ from each
+		 * other in two dimensions, as photos do: three plane waves in random
+		 * directions and two soft blobs. (Waves along one axis only would
+		 * give every row the same dHash bits and make most images
+		 * near-duplicates of each other.)
+		 */
+		double r[16];
+		for (int k = 0; k < 16; k++) {
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			r[k] = (double)(s >> 11) / 9007199254740992.0;
+		}
+		/* Every term is separable in x and y: tables per column and row. */
+		static double cx[3][2][W], cy[3][2][H], bx[2][W], by[2][H];
+		for (int k = 0; k < 3; k++) {
+			double a = 6.28 * r[k], f = 6.28 * (1 + 3 * r[k + 3]);
+			for (int x = 0; x < W; x++) {
+				double t = f * cos(a) * x / W + 6.28 * r[k + 6];
+				cx[k][0][x] = sin(t);
+				cx[k][1][x] = cos(t);
+			}
+			for (int y = 0; y < H; y++) {
+				double t = f * sin(a) * y / H;
+				cy[k][0][y] = cos(t);
+				cy[k][1][y] = sin(t);
+			}
+		}
+		for (int k = 0; k < 2; k++) {
+			double sc = 0.02 + 0.05 * r[13 + k];
+			for (int x = 0; x < W; x++) {
+				double d = (double)x / W - r[9 + 2 * k];
+				bx[k][x] = exp(-d * d / sc);
+			}
+			for (int y = 0; y < H; y++) {
+				double d = (double)y / H - r[10 + 2 * k];
+				by[k][y] = exp(-d * d / sc);
+			}
+		}
 		for (int y = 0; y < H; y++)
 			for (int x = 0; x < W; x++) {
 				unsigned char *p = px + ((size_t)y * W + x) * 3;
-				double u = (double)x / W, v = (double)y / H;
-				double r2 = (u - cx) * (u - cx) + (v - cy) * (v - cy);
-				double l = 128 + 45 * sin(6.28 * f1 * u + ph) + 35 * cos(6.28 * f2 * v + ph2) +
-					   40 * cos(20 * r2 + ph);
+				double v = (double)y / H;
+				double l = 128;
+				for (int k = 0; k < 3; k++)   /* sin(tx + ty) */
+					l += 30 * (cx[k][0][x] * cy[k][0][y] + cx[k][1][x] * cy[k][1][y]);
+				l += 60 * bx[0][x] * by[0][y] - 60 * bx[1][x] * by[1][y];
+				l = l < 0 ? 0 : l > 255 ? 255 : l;
 				p[0] = (unsigned char)l;
 				p[1] = (unsigned char)(l * 0.7 + 60 * v);
 				p[2] = (unsigned char)(255 - l * 0.8);

@@ -138,6 +138,119 @@ Test(image, corrupt_data_fails_the_decode)
 	g_object_unref(a);
 }
 
+/* The documented definition, brute force: each of the 9x8 cells averages
+ * the luminance 0.299 R + 0.587 G + 0.114 B of the pixels under it,
+ * weighted by the area of each pixel inside the cell; bit = left > right. */
+static uint64_t reference_dhash(const unsigned char *rgb, int w, int h)
+{
+	double cell[8][9] = {{0}};
+	for (int gy = 0; gy < 8; gy++)
+		for (int gx = 0; gx < 9; gx++)
+			for (int y = 0; y < h; y++) {
+				/* overlap of [8y, 8y+8) with [gy h, (gy+1) h), in 1/8 pixel units */
+				int64_t oy = (int64_t)fmin(8.0 * y + 8, (gy + 1.0) * h) -
+					     (int64_t)fmax(8.0 * y, (double)gy * h);
+				if (oy <= 0)
+					continue;
+				for (int x = 0; x < w; x++) {
+					int64_t ox = (int64_t)fmin(9.0 * x + 9, (gx + 1.0) * w) -
+						     (int64_t)fmax(9.0 * x, (double)gx * w);
+					if (ox <= 0)
+						continue;
+					const unsigned char *p = rgb + ((size_t)y * w + x) * 3;
+					cell[gy][gx] += (299.0 * p[0] + 587.0 * p[1] + 114.0 * p[2]) *
+							(double)(ox * oy);
+				}
+			}
+	uint64_t hsh = 0;
+	for (int y = 0; y < 8; y++)
+		for (int x = 0; x < 8; x++)
+			hsh = hsh << 1 | (cell[y][x] > cell[y][x + 1]);
+	return hsh;
+}
+
+Test(image, phash_of_a_png_is_the_documented_definition)
+{
+	/* Sizes that are and are not multiples of the grid. */
+	const int sizes[][2] = {{200, 150}, {97, 61}, {9, 8}, {160, 120}};
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		int w = sizes[k][0], h = sizes[k][1];
+		VipsImage *a = picture(w, h, 7 + (int)k);
+		size_t n, plen;
+		unsigned char *png = save(a, ".png", &n);
+		unsigned char *px = vips_image_write_to_memory(a, &plen);
+		cr_assert_eq(plen, (size_t)w * h * 3);
+		uint64_t want = reference_dhash(px, w, h);
+		cr_assert_eq(hash_of(png, n, MEDIA_PNG), want, "%dx%d: %016llx, want %016llx", w, h,
+			     (unsigned long long)hash_of(png, n, MEDIA_PNG), (unsigned long long)want);
+		/* The same pixels through libvips (interlaced PNGs take that path). */
+		unsigned char *il = save(a, ".png[interlace]", &n);
+		cr_assert_eq(hash_of(il, n, MEDIA_PNG), want, "interlaced %dx%d", w, h);
+		g_free(px);
+		free(png);
+		free(il);
+		g_object_unref(a);
+	}
+}
+
+Test(image, phash_of_png_and_jpeg_variants_agree)
+{
+	VipsImage *a = picture(240, 180, 5);
+	size_t n;
+	unsigned char *b = save(a, ".png", &n);
+	uint64_t ref = hash_of(b, n, MEDIA_PNG);
+	free(b);
+	VipsImage *grey = NULL, *alpha = NULL, *wide = NULL, *tmp = NULL;
+	cr_assert_eq(vips_colourspace(a, &grey, VIPS_INTERPRETATION_B_W, NULL), 0);
+	cr_assert_eq(vips_bandjoin_const1(a, &alpha, 255, NULL), 0);
+	cr_assert_eq(vips_colourspace(a, &wide, VIPS_INTERPRETATION_RGB16, NULL), 0);
+	struct { VipsImage *im; const char *suffix; enum media_type t; } v[] = {
+		{grey, ".png", MEDIA_PNG}, {alpha, ".png", MEDIA_PNG}, {wide, ".png", MEDIA_PNG},
+		{a, ".png[palette]", MEDIA_PNG}, {a, ".jpg[Q=90]", MEDIA_JPEG},
+		{a, ".jpg[Q=90,interlace]", MEDIA_JPEG}, {grey, ".jpg", MEDIA_JPEG},
+		{a, ".jpg[Q=90,no_subsample]", MEDIA_JPEG},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		b = save(v[i].im, v[i].suffix, &n);
+		uint64_t h = hash_of(b, n, v[i].t);
+		cr_assert_leq(media_phash_distance(ref, h), 4, "variant %zu (%s): %d bits", i,
+			      v[i].suffix, media_phash_distance(ref, h));
+		free(b);
+	}
+	/* A JPEG too small for 1/8 scale is decoded at a larger scale and still hashes. */
+	cr_assert_eq(vips_resize(a, &tmp, 0.05, NULL), 0);
+	b = save(tmp, ".jpg", &n);
+	hash_of(b, n, MEDIA_JPEG);
+	free(b);
+	g_object_unref(tmp);
+	g_object_unref(grey);
+	g_object_unref(alpha);
+	g_object_unref(wide);
+	g_object_unref(a);
+}
+
+Test(image, corrupt_png_fails_the_decode)
+{
+	VipsImage *a = picture(120, 90, 6);
+	size_t n;
+	unsigned char *b = save(a, ".png", &n);
+	unsigned char *idat = memmem(b, n, "IDAT", 4);
+	cr_assert(idat);
+	/* Damage the compressed data: zlib or the chunk CRC must notice. */
+	for (int i = 8; i < 40; i++)
+		idat[i] ^= 0x5A;
+	uint64_t h;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(media_image_phash(b, n, MEDIA_PNG, &h, &err), CAIRN_EINVAL);
+	cr_assert(strstr(err.data, "corrupt image"), "%s", err.data);
+	/* Cut short inside the pixel data. */
+	cr_assert_eq(media_image_phash(b, (size_t)(idat - b) + 60, MEDIA_PNG, &h, &err),
+		     CAIRN_EINVAL);
+	buf_release(&err);
+	free(b);
+	g_object_unref(a);
+}
+
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd64(void)
 {
