@@ -1132,6 +1132,87 @@ struct obj_row {
 	long label;
 };
 
+/*
+ * A label that allows boxes but not the object's polygon or mask (COCO
+ * gives every object a segmentation, also for classes a schema keeps as
+ * boxes): the object becomes its bounding box, and the change is noted in
+ * the report. Returns a new fragment (owned) or NULL to keep it as it is.
+ */
+static char *as_box_if_needed(struct imp *m, const char *frag, long label)
+{
+	uint32_t allowed = m->sc.labels[label].shapes;
+	struct buf text = BUF_INIT;
+	buf_addch(&text, '{');
+	buf_adds(&text, frag);
+	buf_addch(&text, '}');
+	json_t *o = json_loads(text.data, 0, NULL);
+	buf_release(&text);
+	const char *type = json_string_value(json_object_get(o, "type"));
+	enum shape_kind k;
+	char *out = NULL;
+	if (!type || !shape_kind_parse(type, &k) || (allowed & SHAPE_BIT(k)) ||
+	    !(allowed & SHAPE_BIT(SHAPE_BOX)) || (k != SHAPE_POLYGON && k != SHAPE_MASK))
+		goto done;
+	double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+	if (k == SHAPE_POLYGON) {
+		json_t *pts = json_object_get(o, "points");
+		json_t *rings = json_object_get(o, "rings");
+		size_t i, n = 0;
+		json_t *v;
+		json_t *all = json_array();
+		if (json_is_array(pts))
+			json_array_extend(all, pts);
+		json_array_foreach(rings, i, v) json_array_extend(all, v);
+		json_array_foreach(all, i, v) {
+			double c = json_number_value(v);
+			if (i % 2 == 0) {
+				x0 = n ? fmin(x0, c) : c;
+				x1 = n ? fmax(x1, c) : c;
+			} else {
+				y0 = n ? fmin(y0, c) : c;
+				y1 = n ? fmax(y1, c) : c;
+				n++;
+			}
+		}
+		json_decref(all);
+		if (!n)
+			goto done;
+	} else {
+		json_t *r = json_object_get(o, "rle");
+		json_t *size = json_object_get(r, "size");
+		struct rle mask;
+		if (!json_is_string(json_object_get(r, "counts")) ||
+		    rle_from_string(&mask, json_string_value(json_object_get(r, "counts")),
+				    (uint32_t)json_integer_value(json_array_get(size, 0)),
+				    (uint32_t)json_integer_value(json_array_get(size, 1)), NULL))
+			goto done;
+		double bb[4];
+		rle_bbox(&mask, bb);
+		rle_release(&mask);
+		x0 = bb[0];
+		y0 = bb[1];
+		x1 = bb[0] + bb[2];
+		y1 = bb[1] + bb[3];
+	}
+	json_object_set_new(o, "type", json_string("box"));
+	json_object_del(o, "rings");
+	json_object_del(o, "rle");
+	json_object_set_new(o, "points", json_pack("[ffff]", x0, y0, x1, y1));
+	char *t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (t && strlen(t) >= 2) {
+		out = xstrdup(t + 1);
+		out[strlen(out) - 1] = 0;
+		char note[160];
+		snprintf(note, sizeof(note), "%s of label '%s', which allows none (its box is kept)",
+			 shape_kind_name(k), m->sc.labels[label].name);
+		fmt_sink_note(&m->s, note);
+	}
+	free(t);
+done:
+	json_decref(o);
+	return out;
+}
+
 static int write_image(struct imp *m, sqlite3_stmt *oq, int64_t image_id, const char *split,
 		       int64_t item_id, int32_t w, int32_t h)
 {
@@ -1164,7 +1245,9 @@ static int write_image(struct imp *m, sqlite3_stmt *oq, int64_t image_id, const 
 			cap = cap ? 2 * cap : 16;
 			rows = xrealloc(rows, cap * sizeof(*rows));
 		}
-		rows[n].frag = xstrdup((const char *)sqlite3_column_text(oq, 1));
+		const char *frag = (const char *)sqlite3_column_text(oq, 1);
+		char *boxed = as_box_if_needed(m, frag, ci->label);
+		rows[n].frag = boxed ? boxed : xstrdup(frag);
 		rows[n].where = xstrdup(w0);
 		rows[n++].label = ci->label;
 	}

@@ -59,5 +59,13 @@ PY
 		python3 tests/formats/compare_coco.py --keypoints "$FIX/coco_dataset/coco_person_keypoints/annotations/person_keypoints_val.json" "$d/kp/annotations/instances_val.json" && ok || bad "datumaro person_keypoints round trip"
 	else bad "datumaro coco_person_keypoints import/export"; fi
 fi
+# cairn synth output (exact ground truth with masks, holes, keypoints) round-trips.
+d=$T/synth
+$CAIRN init --data "$d" --admin admin </dev/null >/dev/null 2>&1
+if $CAIRN synth "$d/in" --images 12 --objects 10 --seed 4 --size 200x150 >/dev/null 2>&1 &&
+   $CAIRN import --data "$d" --project syn "$d/in" >/dev/null 2>&1 &&
+   $CAIRN export --data "$d" --project syn --format coco "$d/out" >/dev/null 2>&1; then
+	python3 tests/formats/compare_coco.py "$d/in/annotations/instances.json" "$d/out/annotations/instances.json" && ok || bad "synth round trip"
+else bad "synth import/export"; fi
 echo "formats: $pass passed, $fail failed"
 [ $fail -eq 0 ]
