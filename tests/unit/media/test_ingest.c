@@ -425,3 +425,33 @@ Test(ingest, a_single_file_argument_and_a_missing_path)
 	free(p);
 	buf_release(&err);
 }
+
+Test(ingest, same_content_in_a_second_project_is_stored_once)
+{
+	for (int i = 0; i < 5; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "img%d.jpg", i);
+		VipsImage *a = picture(64, 48, 20 + i);
+		save_image(a, name, ".jpg");
+		g_object_unref(a);
+	}
+	struct ingest_report rep;
+	run(false, &rep);
+	cr_assert_eq(rep.added, 5);
+	cr_assert_eq(rep.time.threads >= 2, true);
+	cr_assert(rep.time.total > 0);
+	ingest_report_release(&rep);
+	struct buf media = BUF_INIT;
+	buf_addf(&media, "%s/media", data);
+	cr_assert_eq(count_files(media.data), 5);
+	/* Another project: new items, the same five stored files, no temp left behind. */
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_project_create(st, "q", NULL, 0, NULL, &pid, &err), 0, "%s", err.data);
+	buf_release(&err);
+	run(false, &rep);
+	cr_assert_eq(rep.added, 5);
+	cr_assert_eq(rep.duplicates, 0);
+	ingest_report_release(&rep);
+	cr_assert_eq(count_files(media.data), 5);
+	buf_release(&media);
+}
