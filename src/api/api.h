@@ -56,6 +56,7 @@ int api_ann_diff(struct http_req *req, struct http_resp *resp);
 
 /* api_jobs.c */
 int api_exports_create(struct http_req *req, struct http_resp *resp);
+int api_imports_create(struct http_req *req, struct http_resp *resp);
 int api_jobs_list(struct http_req *req, struct http_resp *resp);
 int api_jobs_get(struct http_req *req, struct http_resp *resp);
 int api_jobs_cancel(struct http_req *req, struct http_resp *resp);

@@ -100,7 +100,7 @@ int cmd_import(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (created && !json)
-		fprintf(stderr, "cairn import: created project '%s'\n", project);
+		fprintf(stderr, "cairn import: creating project '%s'\n", project);
 	struct fmt_import_opts o = {0};
 	o.data_dir = dir;
 	o.media_dir = media;
@@ -132,6 +132,12 @@ int cmd_import(int argc, char **argv)
 	struct fmt_import_report rep;
 	int e = fmt_import(st, p.id, f, argv[0], &o, &rep, &err);
 	progress_finish(&pr);
+	if (e && created) {
+		/* Nothing half-made stays: the project this import made goes too. */
+		struct buf e2 = BUF_INIT;
+		store_project_delete(st, p.id, &e2);
+		buf_release(&e2);
+	}
 	/* The report of what was skipped or kept in part, beside the data. */
 	struct buf rj = BUF_INIT;
 	buf_addf(&rj, "{\"project\":");

@@ -556,21 +556,39 @@ static bool building(struct rd *r)
 	return r->nstack > 0 || (r->depth == 2 && r->sect != SECT_OTHER && r->sect != SECT_NONE);
 }
 
+/* A section ("images", "annotations", "categories") must be an array. */
+static int section_scalar(struct rd *r, const char *what)
+{
+	if (r->depth != 1 || r->sect == SECT_OTHER || r->sect == SECT_NONE)
+		return 1;
+	r->rc = fmt_sink_invalid(r->s, r->name, "$.%s: expected an array, got %s",
+				 sect_name(r->sect), what);
+	if (!r->rc)
+		r->rc = CAIRN_EINVAL;
+	return 0;
+}
+
 static int y_null(void *c)
 {
 	struct rd *r = c;
+	if (!section_scalar(r, "null"))
+		return 0;
 	return building(r) ? put(r, json_null()) : 1;
 }
 
 static int y_bool(void *c, int b)
 {
 	struct rd *r = c;
+	if (!section_scalar(r, "a boolean"))
+		return 0;
 	return building(r) ? put(r, json_boolean(b)) : 1;
 }
 
 static int y_number(void *c, const char *s, size_t n)
 {
 	struct rd *r = c;
+	if (!section_scalar(r, "a number"))
+		return 0;
 	if (!building(r))
 		return 1;
 	char tmp[64];
@@ -593,6 +611,8 @@ static int y_number(void *c, const char *s, size_t n)
 static int y_string(void *c, const unsigned char *s, size_t n)
 {
 	struct rd *r = c;
+	if (!section_scalar(r, "a string"))
+		return 0;
 	return building(r) ? put(r, json_stringn_nocheck((const char *)s, n)) : 1;
 }
 

@@ -46,6 +46,7 @@ const struct route http_routes[] = {
 	{"POST", V1 "/projects/{project}/media", api_media_upload, PERM_MANAGE, 4ull << 30, "upload one file (or a zip) as the raw body, ?name=file name; type-checked by content", true},
 
 	{"POST", V1 "/projects/{project}/exports", api_exports_create, PERM_MANAGE, 64 << 10, "start an export job"},
+	{"POST", V1 "/projects/{project}/imports", api_imports_create, PERM_MANAGE, 16ull << 30, "import a dataset (an archive of its folder, or one annotation file) as a background job", true},
 	{"GET", V1 "/projects/{project}/jobs", api_jobs_list, PERM_MANAGE, 0, "the project's background jobs"},
 	{"GET", V1 "/projects/{project}/jobs/{job}", api_jobs_get, PERM_MANAGE, 0, "one job and its progress"},
 	{"POST", V1 "/projects/{project}/jobs/{job}/cancel", api_jobs_cancel, PERM_MANAGE, 0, "cancel a job"},

@@ -360,3 +360,8 @@ int store_item_set_meta(struct store *st, int64_t id, const char *meta_json, con
 {
 	return st->ops->item_set_meta(st, id, meta_json, split, err);
 }
+
+int store_project_delete(struct store *st, int64_t id, struct buf *err)
+{
+	return st->ops->project_delete(st, id, err);
+}

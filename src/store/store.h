@@ -86,6 +86,9 @@ typedef int (*store_project_cb)(void *ctx, const struct project *p);
 int store_project_list(struct store *st, int64_t user_id, store_project_cb cb, void *ctx,
 		       struct buf *err);
 
+/* Deletes a project and everything in it (items, annotations, jobs ...). */
+int store_project_delete(struct store *st, int64_t id, struct buf *err);
+
 /* Members of a project, with their role. */
 int store_member_set(struct store *st, int64_t project_id, int64_t user_id,
 		     enum role role, struct buf *err);

@@ -42,6 +42,7 @@ struct store_ops {
 			  void *ctx, struct buf *err);
 	int (*item_count)(struct store *st, const struct item_query *q, int64_t *count,
 			  struct buf *err);
+	int (*project_delete)(struct store *st, int64_t id, struct buf *err);
 	int (*member_set)(struct store *st, int64_t project_id, int64_t user_id, enum role role,
 			  struct buf *err);
 	int (*member_get)(struct store *st, int64_t project_id, int64_t user_id, enum role *role,

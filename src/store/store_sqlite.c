@@ -694,6 +694,31 @@ static int sqlite_project_list(struct store *st, int64_t user_id, store_project_
 	return 0;
 }
 
+static int sqlite_project_delete(struct store *st, int64_t id, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	int rc;
+	TX_BEGIN(s, err);
+	/* Counters are per project and not covered by foreign keys. */
+	static const char *const sql[] = {
+		"DELETE FROM project_counts WHERE project_id = ?1",
+		"DELETE FROM label_counts WHERE project_id = ?1",
+		"DELETE FROM projects WHERE id = ?1",
+	};
+	rc = 0;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && !rc; i++) {
+		sqlite3_stmt *q = stmt(s, sql[i], err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			break;
+		}
+		sqlite3_bind_int64(q, 1, id);
+		rc = step_done(s, q, "delete project", err);
+	}
+	TX_END(s, rc, err);
+	return rc;
+}
+
 static int sqlite_member_set(struct store *st, int64_t project_id, int64_t user_id,
 			     enum role role, struct buf *err)
 {
@@ -2384,6 +2409,7 @@ static const struct store_ops sqlite_ops = {
 	.project_create = sqlite_project_create,
 	.project_get = sqlite_project_get,
 	.project_list = sqlite_project_list,
+	.project_delete = sqlite_project_delete,
 	.member_set = sqlite_member_set,
 	.member_get = sqlite_member_get,
 	.schema_put = sqlite_schema_put,

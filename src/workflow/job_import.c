@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "formats/fmt.h"
+#include "media/archive.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -27,7 +28,8 @@ int job_import_check(const char *params_json, struct buf *err)
 	}
 	json_object_foreach(p, k, v) {
 		if (strcmp(k, "format") && strcmp(k, "path") && strcmp(k, "media") &&
-		    strcmp(k, "no_media") && strcmp(k, "skip_invalid") && strcmp(k, "as")) {
+		    strcmp(k, "no_media") && strcmp(k, "skip_invalid") && strcmp(k, "as") &&
+		    strcmp(k, "cleanup")) {
 			buf_setf(err, "import: unknown parameter '%s' (expected format, path, media, "
 				 "no_media, skip_invalid, as)", k);
 			rc = CAIRN_EINVAL;
@@ -98,6 +100,9 @@ int job_import_run(struct job_ctx *c)
 	}
 	fmt_import_report_release(&rep);
 out:
+	/* An uploaded dataset lives in a folder of its own: gone when the job ends. */
+	if (path && json_is_true(json_object_get(p, "cleanup")) && !*c->stopping)
+		archive_remove_tree(path);
 	json_decref(p);
 	return rc;
 }

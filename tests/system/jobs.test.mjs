@@ -1,0 +1,121 @@
+// Background jobs over HTTP: a dataset uploaded as an archive (or as one
+// annotation file) is imported by a job; an export job's file downloads
+// with Range; bad uploads are refused and leave nothing behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Server, createProject, assertError, assertHealthy, tool } from './server.lib.mjs';
+
+const octet = { headers: { 'Content-Type': 'application/octet-stream' } };
+
+function synthDataset(n = 4) {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-jobs-'));
+  tool(['synth', join(dir, 'ds'), '--images', String(n), '--seed', '9', '--size', '160x120']);
+  execFileSync('python3', ['-c', `
+import os, sys, zipfile
+root, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, 'w') as z:
+    for d, _, fs in os.walk(root):
+        for f in fs:
+            p = os.path.join(d, f)
+            z.write(p, os.path.relpath(p, root))
+`, join(dir, 'ds'), join(dir, 'ds.zip')]);
+  return dir;
+}
+
+async function waitJob(client, project, id) {
+  for (let i = 0; i < 200; i++) {
+    const r = await client.get(`/api/v1/projects/${project}/jobs/${id}`);
+    assert.equal(r.status, 200, r.text);
+    if (['done', 'failed', 'cancelled'].includes(r.json.job.state)) return r.json.job;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`job ${id} did not finish`);
+}
+
+test('an uploaded dataset archive is imported by a job, then exported and downloaded', async (t) => {
+  const server = await Server.create(t);
+  const admin = await server.admin();
+  const project = await createProject(admin, 'jobs');
+  const dir = synthDataset(4);
+  const zip = readFileSync(join(dir, 'ds.zip'));
+  const r = await admin.post(`/api/v1/projects/${project.id}/imports?format=coco&as=gold`, zip, octet);
+  assert.equal(r.status, 202, r.text);
+  assert.equal(r.json.job.kind, 'import');
+  assert.equal(r.json.job.params.path, undefined, 'the server folder is not shown');
+  const job = await waitJob(admin, project.id, r.json.job.id);
+  assert.equal(job.state, 'done', JSON.stringify(job));
+  assert.equal(job.result.images, 4);
+  assert.ok(job.result.objects > 0);
+  const imports = join(server.data, 'imports');
+  assert.deepEqual(existsSync(imports) ? readdirSync(imports) : [], [], 'the upload folder is removed');
+  const items = (await admin.get(`/api/v1/projects/${project.id}/items`)).json.items;
+  assert.equal(items.length, 4);
+  const gold = await admin.get(`/api/v1/items/${items[0].id}/annotations/gold`);
+  assert.equal(gold.status, 200);
+  assert.ok(gold.json.document.objects.length > 0);
+
+  const ex = await admin.post(`/api/v1/projects/${project.id}/exports`, { format: 'cairn' });
+  assert.equal(ex.status, 202, ex.text);
+  const done = await waitJob(admin, project.id, ex.json.job.id);
+  assert.equal(done.state, 'done', JSON.stringify(done));
+  const file = await admin.get(`/api/v1/projects/${project.id}/jobs/${done.id}/download`);
+  assert.equal(file.status, 200);
+  const lines = file.text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 4);
+  const part = await admin.get(`/api/v1/projects/${project.id}/jobs/${done.id}/download`,
+    { headers: { Range: 'bytes=10-' } });
+  assert.equal(part.status, 206);
+  assert.equal(part.text, file.text.slice(10), 'a broken download resumes');
+  await assertHealthy(server);
+});
+
+test('one annotation file uploaded alone is imported without media', async (t) => {
+  const server = await Server.create(t);
+  const admin = await server.admin();
+  const project = await createProject(admin, 'jobs');
+  const dir = synthDataset(3);
+  const json = readFileSync(join(dir, 'ds/annotations/instances.json'));
+  const r = await admin.post(`/api/v1/projects/${project.id}/imports?format=coco&as=prediction`, json, octet);
+  assert.equal(r.status, 202, r.text);
+  const job = await waitJob(admin, project.id, r.json.job.id);
+  assert.equal(job.state, 'done', JSON.stringify(job));
+  assert.equal(job.result.items_added, 3);
+});
+
+test('bad dataset uploads are refused and leave nothing behind', async (t) => {
+  const server = await Server.create(t);
+  const admin = await server.admin();
+  const project = await createProject(admin, 'jobs');
+  const base = `/api/v1/projects/${project.id}/imports`;
+  assertError(await admin.post(`${base}?format=coco`, Buffer.alloc(0), octet), 400);
+  assertError(await admin.post(`${base}?format=nope`, Buffer.from('{}'), octet), 400);
+  assertError(await admin.post(`${base}?as=consensus`, Buffer.from('{}'), octet), 400);
+  assertError(await admin.post(`${base}?skip_invalid=maybe`, Buffer.from('{}'), octet), 400);
+  // An archive whose entry climbs out of its folder.
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-jobs-'));
+  execFileSync('python3', ['-c', `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr('annotations/instances.json', '{}')
+    z.writestr('../../evil.txt', 'x')
+`, join(dir, 'evil.zip')]);
+  const evil = await admin.post(`${base}?format=coco`, readFileSync(join(dir, 'evil.zip')), octet);
+  assertError(evil, 400);
+  assert.match(evil.json.error.message, /evil\.txt.*leave/);
+  assert.ok(!existsSync(join(server.data, '..', 'evil.txt')));
+  // A JSON that is not a dataset: the job fails with the reason.
+  const r = await admin.post(`${base}?format=coco`, Buffer.from('{"images": 3}'), octet);
+  assert.equal(r.status, 202, r.text);
+  const job = await waitJob(admin, project.id, r.json.job.id);
+  assert.equal(job.state, 'failed');
+  assert.match(job.error, /images/);
+  const imports = join(server.data, 'imports');
+  assert.deepEqual(existsSync(imports) ? readdirSync(imports) : [], []);
+  // Only managers start imports.
+  assertError(await server.anon().post(`${base}?format=coco`, Buffer.from('{}'), octet), 401);
+  await assertHealthy(server);
+});
