@@ -143,6 +143,10 @@ function matrix(ctx) {
     { route: 'POST /projects/{project}/media',
       cols: { own: P_MANAGE.map((s) => (s === 200 ? [200, 201, 409] : s)), other: OTHER.map((s) => (s === 200 ? [200, 201, 409] : s)) },
       run: byProject((p, col, c) => c.post(`${P}/projects/${p}/media?name=up.png`, ctx.png, { headers: { 'Content-Type': 'application/octet-stream' } })) },
+    // A dataset upload queues an import job (202); a JSON with no sections fails in the job.
+    { route: 'POST /projects/{project}/imports',
+      cols: { own: P_MANAGE.map((s) => (s === 200 ? 202 : s)), other: OTHER.map((s) => (s === 200 ? 202 : s)) },
+      run: byProject((p, col, c) => c.post(`${P}/projects/${p}/imports?format=coco`, Buffer.from('{"images": []}'), { headers: { 'Content-Type': 'application/octet-stream' } })) },
     { route: 'GET /items/{item}/annotations', cols: { own: I_VIEW, other: OTHER },
       run: (col, c) => c.get(`${P}/items/${col === 'own' ? a[0] : b[0]}/annotations`) },
     { route: 'GET /items/{item}/annotations/mine', cols: { own: I_ANNOT, other: OTHER },
