@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -449,6 +450,11 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct ingest *in = w->in;
+	/* The writer is the one serial stage: when CPUs are short, it runs first. */
+	errno = 0;
+	int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (!errno)
+		setpriority(PRIO_PROCESS, (id_t)gettid(), nice_now + 3);
 	for (;;) {
 		pthread_mutex_lock(&in->mu);
 		if (!in->stop && in->take == in->tail) {
