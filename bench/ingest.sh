@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 sizes=${BENCH_INGEST_SIZES:-"10000 100000"}
 B=${CAIRN_BIN:-build/cairn}   # CAIRN_BIN: another binary to compare
 H=build/bench/bench_ingest
-[ -x "$B" ] || make -s "$B"
+[ -x "$B" ] || make -s build/cairn
 [ -x "$H" ] || make -s "$H"
 if [ ! -x /usr/bin/time ]; then
 	echo "ingest: /usr/bin/time is missing (apt-get install time); skipped"
