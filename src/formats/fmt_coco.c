@@ -592,19 +592,28 @@ static int y_number(void *c, const char *s, size_t n)
 	if (!building(r))
 		return 1;
 	char tmp[64];
-	if (n >= sizeof(tmp))
-		n = sizeof(tmp) - 1;
-	memcpy(tmp, s, n);
-	tmp[n] = 0;
-	bool real = strpbrk(tmp, ".eE") != NULL;
+	double d = 0;
 	char *end;
-	errno = 0;
-	if (!real) {
-		long long v = strtoll(tmp, &end, 10);
-		if (!errno)
-			return put(r, json_integer(v));
+	if (n < sizeof(tmp)) {
+		memcpy(tmp, s, n);
+		tmp[n] = 0;
+		bool real = strpbrk(tmp, ".eE") != NULL;
+		errno = 0;
+		if (!real) {
+			long long v = strtoll(tmp, &end, 10);
+			if (!errno)
+				return put(r, json_integer(v));
+		}
+		d = strtod(tmp, &end);
 	}
-	double d = strtod(tmp, &end);
+	if (n >= sizeof(tmp) || !isfinite(d)) {
+		/* JSON cannot carry infinities; no coordinate or id is this big. */
+		r->rc = fmt_sink_invalid(r->s, where_(r, NULL), "the number '%.*s%s' is out of range",
+					 (int)(n < 40 ? n : 40), s, n < 40 ? "" : "...");
+		if (!r->rc)
+			r->rc = CAIRN_EINVAL;
+		return 0;
+	}
 	return put(r, json_real(d));
 }
 
@@ -660,6 +669,18 @@ static int close_container(struct rd *r)
 	return 1;
 }
 
+/* A NUL-terminated copy of n bytes that need not be NUL-terminated
+ * (yajl's keys are not); strndup may read past them looking for a NUL. */
+static char *memdup0(const unsigned char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (!d)
+		abort();
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
 static enum sect sect_of(const char *k)
 {
 	if (!strcmp(k, "images"))
@@ -694,7 +715,7 @@ static int y_map_key(void *c, const unsigned char *s, size_t n)
 	struct rd *r = c;
 	if (r->depth == 1) {
 		free(r->top_key);
-		r->top_key = strndup((const char *)s, n);
+		r->top_key = memdup0(s, n);
 		if (!r->top_key)
 			abort();
 		r->sect = sect_of(r->top_key);
@@ -714,7 +735,7 @@ static int y_map_key(void *c, const unsigned char *s, size_t n)
 	}
 	if (r->nstack) {
 		free(r->keys[r->nstack - 1]);
-		r->keys[r->nstack - 1] = strndup((const char *)s, n);
+		r->keys[r->nstack - 1] = memdup0(s, n);
 		if (!r->keys[r->nstack - 1])
 			abort();
 	}
