@@ -806,6 +806,10 @@ static void dispatch(struct server *srv, struct req_state *rs)
 	int rc = rs->route->fn(req, resp);
 	if (rc && resp->status < 400)
 		http_fail(resp, rc, NULL, "%s", cairn_strerror(rc));
+	/* The handler is done with an uploaded body: it goes before the answer
+	 * does, so a client never sees it linger. */
+	if (rs->body_path)
+		unlink(rs->body_path);
 out:
 	return;
 }

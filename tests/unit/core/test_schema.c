@@ -340,7 +340,7 @@ Test(schema, demo_file_validates)
 	cr_assert_eq(s.labels[0].shapes, SHAPE_BIT(SHAPE_BOX));
 	cr_assert_eq(s.labels[1].shapes, SHAPE_BIT(SHAPE_ELLIPSE) | SHAPE_BIT(SHAPE_MASK));
 	cr_assert_eq(s.labels[2].shapes, SHAPE_BIT(SHAPE_POLYGON) | SHAPE_BIT(SHAPE_MASK));
-	cr_assert_eq(s.labels[3].shapes, SHAPE_BIT(SHAPE_POLYLINE));
+	cr_assert_eq(s.labels[3].shapes, SHAPE_BIT(SHAPE_POLYLINE) | SHAPE_BIT(SHAPE_MASK));
 	cr_assert_eq(s.labels[4].shapes, SHAPE_BIT(SHAPE_BOX) | SHAPE_BIT(SHAPE_KEYPOINTS));
 	const struct schema_skeleton *k = s.labels[4].skeleton;
 	cr_assert(k);
