@@ -23,6 +23,7 @@
 #include "geom/geom.h"
 
 #include "core/suggest.h"
+#include "base/json_scan.h"
 #include "base/banned.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -1593,93 +1594,6 @@ static void parse_root(struct vctx *c, const json_t *root, struct ann_doc *d)
 
 /* ---- raw-text scanning: nesting depth, and the JSON path at a byte offset ---- */
 
-/* Returns the line where nesting first goes past ANN_MAX_DEPTH, or 0. */
-static size_t too_deep(const char *s, size_t len)
-{
-	int depth = 0;
-	size_t line = 1;
-	for (size_t i = 0; i < len; i++) {
-		char ch = s[i];
-		if (ch == '\n') {
-			line++;
-		} else if (ch == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-		} else if (ch == '[' || ch == '{') {
-			if (++depth > ANN_MAX_DEPTH)
-				return line;
-		} else if (ch == ']' || ch == '}') {
-			depth--;
-		}
-	}
-	return 0;
-}
-
-/*
- * Writes into path the JSON path of the value being read at byte stop, and
- * into key the last object key read there (for duplicate keys). Best effort
- * on text that is not valid JSON; depth is bounded by too_deep() first.
- * (The same scan as schema.c's, which keeps its copy static.)
- */
-static void path_at(const char *s, size_t len, size_t stop, struct buf *path, struct buf *key)
-{
-	struct frame {
-		char type;
-		bool expect_key;
-		size_t index;
-		size_t kstart, klen;
-	} fr[ANN_MAX_DEPTH + 2];
-	int d = 0;
-	if (stop > len)
-		stop = len;
-	for (size_t i = 0; i < stop; i++) {
-		char ch = s[i];
-		if (ch == '"') {
-			size_t st = i + 1;
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-			if (d && fr[d - 1].type == '{' && fr[d - 1].expect_key) {
-				fr[d - 1].kstart = st;
-				fr[d - 1].klen = (i < len ? i : len) - st;
-				fr[d - 1].expect_key = false;
-			}
-		} else if (ch == '[' || ch == '{') {
-			if (d > ANN_MAX_DEPTH)
-				break;
-			fr[d].type = ch;
-			fr[d].expect_key = ch == '{';
-			fr[d].index = 0;
-			fr[d].klen = (size_t)-1;
-			d++;
-		} else if ((ch == ']' || ch == '}') && d) {
-			d--;
-		} else if (ch == ',' && d) {
-			fr[d - 1].index++;
-			if (fr[d - 1].type == '{') {
-				fr[d - 1].expect_key = true;
-				fr[d - 1].klen = (size_t)-1;
-			}
-		}
-	}
-	buf_adds(path, "$");
-	for (int j = 0; j < d; j++) {
-		bool last = j == d - 1;
-		if (fr[j].type == '[') {
-			buf_addf(path, "[%zu]", fr[j].index);
-		} else if (fr[j].klen != (size_t)-1) {
-			char *k = xstrndup(s + fr[j].kstart, fr[j].klen);
-			if (last && key) {
-				buf_adds(key, k);
-				free(k);
-				break;
-			}
-			add_key_path(path, k);
-			free(k);
-		}
-	}
-}
 
 /* ---- entry points ---- */
 
@@ -1708,7 +1622,7 @@ static int run(const char *json, size_t len, const struct schema *sc, int32_t wi
 		verr_code(&c, CAIRN_EINTERNAL, "", "no schema to validate against");
 		goto out;
 	}
-	if ((line = too_deep(json, len))) {
+	if ((line = json_scan_too_deep(json, len, ANN_MAX_DEPTH))) {
 		verr(&c, "", "nesting deeper than %d levels at line %zu", ANN_MAX_DEPTH, line);
 		goto out;
 	}
@@ -1724,11 +1638,11 @@ static int run(const char *json, size_t len, const struct schema *sc, int32_t wi
 		struct buf p = BUF_INIT, k = BUF_INIT;
 		size_t pos = je.position > 0 ? (size_t)je.position : 0;
 		if (json_error_code(&je) == json_error_duplicate_key) {
-			path_at(json, len, pos, &p, &k);
+			json_scan_path_at(json, len, pos, &p, &k);
 			buf_setf(&c.path, "%s", p.data);
 			verr(&c, "", "duplicate key %s (line %d)", Q(&c, k.data), je.line);
 		} else {
-			path_at(json, len, pos, &p, NULL);
+			json_scan_path_at(json, len, pos, &p, NULL);
 			buf_setf(&c.path, "%s", p.data);
 			verr(&c, "", "invalid JSON at line %d, column %d: %s", je.line, je.column,
 			     je.text);

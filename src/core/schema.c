@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "core/suggest.h"
+#include "base/json_scan.h"
 #include "base/banned.h"
 
 static const char *const shape_names[SHAPE_KIND_COUNT_] = {
@@ -1073,90 +1074,6 @@ static void parse_root(struct vctx *c, const json_t *root, struct schema *s)
 
 /* ---- raw-text scanning: nesting depth, and the JSON path at a byte offset ---- */
 
-/* Returns the line where nesting first goes past SCHEMA_MAX_DEPTH, or 0. */
-static size_t too_deep(const char *s, size_t len)
-{
-	int depth = 0;
-	size_t line = 1;
-	for (size_t i = 0; i < len; i++) {
-		char ch = s[i];
-		if (ch == '\n') {
-			line++;
-		} else if (ch == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-		} else if (ch == '[' || ch == '{') {
-			if (++depth > SCHEMA_MAX_DEPTH)
-				return line;
-		} else if (ch == ']' || ch == '}') {
-			depth--;
-		}
-	}
-	return 0;
-}
-
-/*
- * Writes into path the JSON path of the value being read at byte stop, and
- * into key the last object key read there (for duplicate keys). Best effort
- * on text that is not valid JSON; depth is bounded by too_deep() first.
- */
-static void path_at(const char *s, size_t len, size_t stop, struct buf *path, struct buf *key)
-{
-	struct frame {
-		char type;
-		bool expect_key;
-		size_t index;
-		size_t kstart, klen;
-	} fr[SCHEMA_MAX_DEPTH + 2];
-	int d = 0;
-	if (stop > len)
-		stop = len;
-	for (size_t i = 0; i < stop; i++) {
-		char ch = s[i];
-		if (ch == '"') {
-			size_t st = i + 1;
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-			if (d && fr[d - 1].type == '{' && fr[d - 1].expect_key) {
-				fr[d - 1].kstart = st;
-				fr[d - 1].klen = (i < len ? i : len) - st;
-				fr[d - 1].expect_key = false;
-			}
-		} else if (ch == '[' || ch == '{') {
-			if (d > SCHEMA_MAX_DEPTH)
-				break;
-			fr[d].type = ch;
-			fr[d].expect_key = ch == '{';
-			fr[d].index = 0;
-			fr[d].klen = (size_t)-1;
-			d++;
-		} else if ((ch == ']' || ch == '}') && d) {
-			d--;
-		} else if (ch == ',' && d) {
-			fr[d - 1].index++;
-			if (fr[d - 1].type == '{') {
-				fr[d - 1].expect_key = true;
-				fr[d - 1].klen = (size_t)-1;
-			}
-		}
-	}
-	buf_adds(path, "$");
-	for (int j = 0; j < d; j++) {
-		bool last = j == d - 1;
-		if (fr[j].type == '[') {
-			buf_addf(path, "[%zu]", fr[j].index);
-		} else if (fr[j].klen != (size_t)-1) {
-			if (last && key) {
-				buf_add(key, s + fr[j].kstart, fr[j].klen);
-				break;
-			}
-			buf_addch(path, '.');
-			buf_add(path, s + fr[j].kstart, fr[j].klen);
-		}
-	}
-}
 
 /* ---- entry points ---- */
 
@@ -1178,7 +1095,7 @@ static int run(const char *json, size_t len, struct schema *s, struct buf *errs,
 		rc = CAIRN_ETOOBIG;
 		goto out;
 	}
-	if ((line = too_deep(json, len))) {
+	if ((line = json_scan_too_deep(json, len, SCHEMA_MAX_DEPTH))) {
 		verr(&c, "", "nesting deeper than %d levels at line %zu", SCHEMA_MAX_DEPTH, line);
 		goto out;
 	}
@@ -1194,11 +1111,11 @@ static int run(const char *json, size_t len, struct schema *s, struct buf *errs,
 		struct buf p = BUF_INIT, k = BUF_INIT;
 		size_t pos = je.position > 0 ? (size_t)je.position : 0;
 		if (json_error_code(&je) == json_error_duplicate_key) {
-			path_at(json, len, pos, &p, &k);
+			json_scan_path_at(json, len, pos, &p, &k);
 			buf_setf(&c.path, "%s", p.data);
 			verr(&c, "", "duplicate key %s (line %d)", Q(&c, k.data), je.line);
 		} else {
-			path_at(json, len, pos, &p, NULL);
+			json_scan_path_at(json, len, pos, &p, NULL);
 			buf_setf(&c.path, "%s", p.data);
 			verr(&c, "", "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
 		}

@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "base/err.h"
+#include "base/json_scan.h"
 #include "http/http.h"
 #include "http/http_auth.h"
 #include "store/store.h"
@@ -202,32 +203,6 @@ int http_json(struct http_resp *resp, int status, json_t *doc)
 
 /* ---- JSON bodies ---- */
 
-/* Refuses nesting deeper than MAX_JSON_DEPTH before jansson recurses. */
-static bool json_depth_ok(const char *s, size_t n, size_t *where)
-{
-	int depth = 0;
-	bool in_str = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"')
-			in_str = true;
-		else if (c == '{' || c == '[') {
-			if (++depth > MAX_JSON_DEPTH) {
-				*where = i;
-				return false;
-			}
-		} else if (c == '}' || c == ']')
-			depth--;
-	}
-	return true;
-}
 
 int http_json_body(struct http_req *req, struct http_resp *resp, json_t **out)
 {
@@ -238,11 +213,11 @@ int http_json_body(struct http_req *req, struct http_resp *resp, json_t **out)
 					"the body must be application/json, not '%s'", ct);
 	if (req->body_len == 0)
 		return http_fail(resp, CAIRN_EINVAL, "body", "the request needs a JSON body");
-	size_t where;
-	if (!json_depth_ok(req->body, req->body_len, &where))
+	/* Refuse deep nesting before jansson recurses into it. */
+	size_t line = json_scan_too_deep(req->body, req->body_len, MAX_JSON_DEPTH);
+	if (line)
 		return http_fail(resp, CAIRN_EINVAL, "body",
-				 "JSON nested deeper than %d levels (at byte %zu)", MAX_JSON_DEPTH,
-				 where);
+				 "JSON nested deeper than %d levels (line %zu)", MAX_JSON_DEPTH, line);
 	json_error_t je;
 	json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
 	if (!j)
