@@ -84,6 +84,10 @@ void api_json_user(struct buf *out, const struct user *u);
 void api_json_project(struct buf *out, const struct project *p);
 void api_json_item(struct buf *out, const struct item *it);
 
+/* Appends the non-empty lines of `lines` as JSON strings separated by commas
+ * (the caller writes the brackets). */
+void api_json_lines(struct buf *out, const char *lines);
+
 /* Maps a store error to the response (status from the error table). */
 int api_store_fail(struct http_resp *resp, int rc, const struct buf *err);
 

@@ -199,19 +199,7 @@ static int put_by_key(struct http_req *req, struct http_resp *resp, enum annotat
 		buf_addf(&resp->body, "{\"id\":%lld,\"version\":%lld,\"schema_version\":%lld,"
 			 "\"status\":\"%s\",\"warnings\":[", (long long)out.id, (long long)out.version,
 			 (long long)out.schema_version, status);
-		const char *p = out.warnings.data;
-		bool first = true;
-		while (*p) {
-			const char *nl = strchr(p, '\n');
-			size_t n = nl ? (size_t)(nl - p) : strlen(p);
-			if (n) {
-				if (!first)
-					buf_addch(&resp->body, ',');
-				buf_add_json_strn(&resp->body, p, n);
-				first = false;
-			}
-			p += n + (nl ? 1 : 0);
-		}
+		api_json_lines(&resp->body, out.warnings.data);
 		buf_adds(&resp->body, "]}");
 		set_version_etag(req, resp, out.version);
 		resp->status = expect == 0 ? 201 : 200;

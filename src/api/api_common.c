@@ -4,6 +4,8 @@
  */
 #include "api/api.h"
 
+#include <string.h>
+
 #include "base/err.h"
 #include "base/banned.h"
 
@@ -65,4 +67,20 @@ void api_json_item(struct buf *out, const struct item *it)
 int api_store_fail(struct http_resp *resp, int rc, const struct buf *err)
 {
 	return http_fail(resp, rc, NULL, "%s", err && err->len ? err->data : cairn_strerror(rc));
+}
+
+void api_json_lines(struct buf *out, const char *lines)
+{
+	bool first = true;
+	while (*lines) {
+		const char *nl = strchr(lines, '\n');
+		size_t n = nl ? (size_t)(nl - lines) : strlen(lines);
+		if (n) {
+			if (!first)
+				buf_addch(out, ',');
+			buf_add_json_strn(out, lines, n);
+			first = false;
+		}
+		lines += n + (nl ? 1 : 0);
+	}
 }

@@ -60,19 +60,7 @@ static int parse_schema(struct http_resp *resp, const char *json, size_t len, co
 		if (all.len && resp->body.len > 2) {
 			buf_setlen(&resp->body, resp->body.len - 2);
 			buf_adds(&resp->body, ",\"errors\":[");
-			const char *p = all.data;
-			bool first = true;
-			while (*p) {
-				const char *nl = strchr(p, '\n');
-				size_t k = nl ? (size_t)(nl - p) : strlen(p);
-				if (k) {
-					if (!first)
-						buf_addch(&resp->body, ',');
-					buf_add_json_strn(&resp->body, p, k);
-					first = false;
-				}
-				p += k + (nl ? 1 : 0);
-			}
+			api_json_lines(&resp->body, all.data);
 			buf_adds(&resp->body, "]}}");
 		}
 		buf_release(&all);
@@ -282,19 +270,7 @@ int api_schema_validate(struct http_req *req, struct http_resp *resp)
 		return rc;
 	rc = schema_validate_all(req->body, req->body_len, &all, &n);
 	buf_addf(&resp->body, "{\"valid\":%s,\"count\":%d,\"errors\":[", rc ? "false" : "true", n);
-	const char *p = all.data;
-	bool first = true;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t k = nl ? (size_t)(nl - p) : strlen(p);
-		if (k) {
-			if (!first)
-				buf_addch(&resp->body, ',');
-			buf_add_json_strn(&resp->body, p, k);
-			first = false;
-		}
-		p += k + (nl ? 1 : 0);
-	}
+	api_json_lines(&resp->body, all.data);
 	buf_adds(&resp->body, "]}");
 	buf_release(&all);
 	resp->status = 200;
