@@ -169,6 +169,7 @@ static int put_by_key(struct http_req *req, struct http_resp *resp, enum annotat
 		.status = status,
 		.lead_time_ms = lead,
 		.user_id = req->user_id,
+		.audit_action = "annotation.save",
 	};
 	item_release(&it);
 	struct ann_saved out;
@@ -203,8 +204,6 @@ static int put_by_key(struct http_req *req, struct http_resp *resp, enum annotat
 		buf_adds(&resp->body, "]}");
 		set_version_etag(req, resp, out.version);
 		resp->status = expect == 0 ? 201 : 200;
-		store_audit(req->st, req->user_id, req->project_id, "annotation.save", "annotation",
-			    out.id, NULL, NULL);
 	}
 	/* Failed saves (409, 400) may hold the canonical body and warnings too. */
 	ann_saved_release(&out);

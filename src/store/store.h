@@ -253,6 +253,9 @@ struct annotation_write {
 	const char *summary;       /* JSON of what changed, for history */
 	const struct ann_doc *doc;
 	const int64_t *label_ids;
+	/* When set, an audit-log row (this action, user saved_by, target the
+	 * annotation) is written in the same transaction as the save. */
+	const char *audit_action;
 };
 /*
  * Saves; *id and *version get the annotation and its new version. When

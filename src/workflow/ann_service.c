@@ -91,6 +91,7 @@ int ann_service_save(struct store *st, const struct ann_save *in, struct ann_sav
 		.summary = summary.len ? summary.data : NULL,
 		.doc = &doc,
 		.label_ids = label_ids,
+		.audit_action = in->audit_action,
 	};
 	rc = store_annotation_save(st, &w, &out->id, &out->version, err);
 	out->schema_version = schema_version;

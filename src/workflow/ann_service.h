@@ -23,6 +23,7 @@ struct ann_save {
 	const char *status;        /* "draft" or "submitted" */
 	int64_t lead_time_ms;
 	int64_t user_id;           /* who saves */
+	const char *audit_action;  /* NULL, or an audit-log action written with the save */
 };
 
 struct ann_saved {
