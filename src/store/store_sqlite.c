@@ -1711,8 +1711,64 @@ static const char *object_type_name(enum shape_kind k)
 	return shape_kind_name(k);
 }
 
-/* Replaces the objects (and relations) of an annotation by the document's. */
-static int write_objects(struct sqlite_store *s, int64_t ann_id, const struct annotation_write *w,
+/*
+ * Binds an object's columns as ?1..?24 of the INSERT below (the UPDATE
+ * uses the same numbers). tmp holds the mask's RLE text.
+ */
+static int bind_object(sqlite3_stmt *q, int64_t ann_id, const struct annotation_write *w,
+		       const struct ann_object *o, struct buf *tmp)
+{
+	sqlite3_bind_int64(q, 1, ann_id);
+	sqlite3_bind_int64(q, 2, w->project_id);
+	sqlite3_bind_int64(q, 3, w->key.item_id);
+	bind_id(q, 4, w->label_ids ? w->label_ids[o->label] : 0);
+	sqlite3_bind_text(q, 5, object_type_name(o->type), -1, SQLITE_STATIC);
+	if (o->npts)
+		sqlite3_bind_blob(q, 6, o->pts, (int)(o->npts * sizeof(double)), SQLITE_STATIC);
+	if (o->type == SHAPE_MASK) {
+		buf_reset(tmp);
+		rle_to_string(&o->mask, tmp);
+		sqlite3_bind_text(q, 7, tmp->data, (int)tmp->len, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_double(q, 8, o->x0);
+	sqlite3_bind_double(q, 9, o->y0);
+	sqlite3_bind_double(q, 10, o->x1);
+	sqlite3_bind_double(q, 11, o->y1);
+	sqlite3_bind_double(q, 12, o->area);
+	if (o->has_score)
+		sqlite3_bind_double(q, 13, o->score);
+	sqlite3_bind_text(q, 14, o->attrs ? o->attrs : "{}", -1, SQLITE_STATIC);
+	if (o->text)
+		sqlite3_bind_text(q, 15, o->text, -1, SQLITE_STATIC);
+	if (o->has_frame)
+		sqlite3_bind_int64(q, 16, o->frame);
+	if (o->has_track)
+		sqlite3_bind_int64(q, 17, o->track);
+	sqlite3_bind_int(q, 18, o->keyframe || !o->has_track);
+	sqlite3_bind_int(q, 19, o->outside);
+	sqlite3_bind_int(q, 20, o->occluded);
+	sqlite3_bind_int(q, 21, o->z_order);
+	if (o->has_group)
+		sqlite3_bind_int64(q, 22, o->group);
+	sqlite3_bind_text(q, 23, o->uid, -1, SQLITE_STATIC);
+	if (o->rings && o->nrings) {
+		uint32_t *r = malloc(o->nrings * sizeof(*r));
+		if (!r)
+			return CAIRN_ENOMEM;
+		for (size_t k = 0; k < o->nrings; k++)
+			r[k] = (uint32_t)o->rings[k];
+		sqlite3_bind_blob(q, 24, r, (int)(o->nrings * sizeof(*r)), free);
+	}
+	return 0;
+}
+
+#define OBJECT_INSERT "INSERT INTO objects(annotation_id, project_id, item_id, label_id, type, " \
+	"geometry, rle, x0, y0, x1, y1, area, score, attributes, text, frame, track_id, keyframe, " \
+	"outside, occluded, z_order, group_id, uid, rings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, " \
+	"?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+
+/* Replaces all the objects (and relations) of an annotation by the document's. */
+static int rewrite_objects(struct sqlite_store *s, int64_t ann_id, const struct annotation_write *w,
 			 struct buf *err)
 {
 	sqlite3_stmt *q = stmt(s, "DELETE FROM objects WHERE annotation_id = ?1", err);
@@ -1728,10 +1784,7 @@ static int write_objects(struct sqlite_store *s, int64_t ann_id, const struct an
 	int64_t *ids = malloc(d->nobjects * sizeof(*ids));
 	if (!ids)
 		return CAIRN_ENOMEM;
-	q = stmt(s, "INSERT INTO objects(annotation_id, project_id, item_id, label_id, type, geometry, "
-		 "rle, x0, y0, x1, y1, area, score, attributes, text, frame, track_id, keyframe, outside, "
-		 "occluded, z_order, group_id, uid, rings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-		 "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)", err);
+	q = stmt(s, OBJECT_INSERT, err);
 	if (!q) {
 		free(ids);
 		return CAIRN_EIO;
@@ -1741,49 +1794,8 @@ static int write_objects(struct sqlite_store *s, int64_t ann_id, const struct an
 		const struct ann_object *o = &d->objects[i];
 		sqlite3_reset(q);
 		sqlite3_clear_bindings(q);
-		sqlite3_bind_int64(q, 1, ann_id);
-		sqlite3_bind_int64(q, 2, w->project_id);
-		sqlite3_bind_int64(q, 3, w->key.item_id);
-		bind_id(q, 4, w->label_ids ? w->label_ids[o->label] : 0);
-		sqlite3_bind_text(q, 5, object_type_name(o->type), -1, SQLITE_STATIC);
-		if (o->npts)
-			sqlite3_bind_blob(q, 6, o->pts, (int)(o->npts * sizeof(double)), SQLITE_STATIC);
-		if (o->type == SHAPE_MASK) {
-			buf_reset(&tmp);
-			rle_to_string(&o->mask, &tmp);
-			sqlite3_bind_text(q, 7, tmp.data, (int)tmp.len, SQLITE_TRANSIENT);
-		}
-		sqlite3_bind_double(q, 8, o->x0);
-		sqlite3_bind_double(q, 9, o->y0);
-		sqlite3_bind_double(q, 10, o->x1);
-		sqlite3_bind_double(q, 11, o->y1);
-		sqlite3_bind_double(q, 12, o->area);
-		if (o->has_score)
-			sqlite3_bind_double(q, 13, o->score);
-		sqlite3_bind_text(q, 14, o->attrs ? o->attrs : "{}", -1, SQLITE_STATIC);
-		if (o->text)
-			sqlite3_bind_text(q, 15, o->text, -1, SQLITE_STATIC);
-		if (o->has_frame)
-			sqlite3_bind_int64(q, 16, o->frame);
-		if (o->has_track)
-			sqlite3_bind_int64(q, 17, o->track);
-		sqlite3_bind_int(q, 18, o->keyframe || !o->has_track);
-		sqlite3_bind_int(q, 19, o->outside);
-		sqlite3_bind_int(q, 20, o->occluded);
-		sqlite3_bind_int(q, 21, o->z_order);
-		if (o->has_group)
-			sqlite3_bind_int64(q, 22, o->group);
-		sqlite3_bind_text(q, 23, o->uid, -1, SQLITE_STATIC);
-		if (o->rings && o->nrings) {
-			uint32_t *r = malloc(o->nrings * sizeof(*r));
-			if (!r) {
-				rc = CAIRN_ENOMEM;
-				break;
-			}
-			for (size_t k = 0; k < o->nrings; k++)
-				r[k] = (uint32_t)o->rings[k];
-			sqlite3_bind_blob(q, 24, r, (int)(o->nrings * sizeof(*r)), free);
-		}
+		if ((rc = bind_object(q, ann_id, w, o, &tmp)))
+			break;
 		int src = sqlite3_step(q);
 		if (src != SQLITE_DONE)
 			rc = db_error(s, src, "write object", err);
@@ -1822,6 +1834,158 @@ static int write_objects(struct sqlite_store *s, int64_t ann_id, const struct an
 	}
 	buf_release(&tmp);
 	free(ids);
+	return rc;
+}
+
+
+struct old_object {
+	int64_t id;
+	char *uid;
+	bool seen;
+};
+
+static int old_object_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct old_object *)a)->uid, ((const struct old_object *)b)->uid);
+}
+
+/*
+ * Reads the annotation's object rows (id, uid), sorted by uid. *linked
+ * tells whether any has a parent or the annotation has relations (those
+ * refer to row ids, so such annotations are rewritten whole).
+ */
+static int read_old_objects(struct sqlite_store *s, int64_t ann_id, struct old_object **out,
+			    size_t *n, bool *linked, struct buf *err)
+{
+	*out = NULL;
+	*n = 0;
+	*linked = false;
+	sqlite3_stmt *q = stmt(s, "SELECT id, uid, parent_id IS NOT NULL FROM objects "
+			       "WHERE annotation_id = ?1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, ann_id);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const unsigned char *uid = sqlite3_column_text(q, 1);
+		if (!uid || !*uid || sqlite3_column_int(q, 2))
+			*linked = true;
+		if (*linked)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct old_object *nv = realloc(*out, cap * sizeof(**out));
+			if (!nv) {
+				sqlite3_reset(q);
+				return CAIRN_ENOMEM;
+			}
+			*out = nv;
+		}
+		char *dup = strdup((const char *)uid);
+		if (!dup) {
+			sqlite3_reset(q);
+			return CAIRN_ENOMEM;
+		}
+		(*out)[(*n)++] = (struct old_object){sqlite3_column_int64(q, 0), dup, false};
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "read objects", err);
+	if (!*linked) {
+		q = stmt(s, "SELECT EXISTS (SELECT 1 FROM relations WHERE annotation_id = ?1)", err);
+		if (!q)
+			return CAIRN_EIO;
+		sqlite3_bind_int64(q, 1, ann_id);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_int(q, 0))
+			*linked = true;
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW)
+			return db_error(s, rc, "read relations", err);
+	}
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), old_object_cmp);
+	return 0;
+}
+
+/*
+ * Makes the annotation's object rows equal to the document's, writing only
+ * what changed: rows are matched by the object's uid; a matched row is
+ * updated only when a column differs (the UPDATE's WHERE compares them, so
+ * an unchanged object costs one read and no write), new uids are inserted
+ * and missing ones deleted. Documents with parents or relations, whose rows
+ * refer to each other by row id, are rewritten whole.
+ */
+static int write_objects(struct sqlite_store *s, int64_t ann_id, const struct annotation_write *w,
+			 struct buf *err)
+{
+	const struct ann_doc *d = w->doc;
+	bool whole = !d || d->nrelations;
+	for (size_t i = 0; d && i < d->nobjects && !whole; i++)
+		if (d->objects[i].parent_index != SIZE_MAX || !d->objects[i].uid[0])
+			whole = true;
+	struct old_object *old = NULL;
+	size_t nold = 0;
+	bool linked = false;
+	int rc = 0;
+	if (!whole) {
+		if ((rc = read_old_objects(s, ann_id, &old, &nold, &linked, err)))
+			goto out;
+		whole = linked;
+	}
+	if (whole) {
+		rc = rewrite_objects(s, ann_id, w, err);
+		goto out;
+	}
+	struct buf tmp = BUF_INIT;
+	for (size_t i = 0; i < d->nobjects && !rc; i++) {
+		const struct ann_object *o = &d->objects[i];
+		struct old_object key = {0, (char *)o->uid, false};
+		struct old_object *m = nold ? bsearch(&key, old, nold, sizeof(*old), old_object_cmp)
+					    : NULL;
+		sqlite3_stmt *q;
+		if (m) {
+			m->seen = true;
+			q = stmt(s, "UPDATE objects SET label_id = ?4, type = ?5, geometry = ?6, rle = ?7, "
+				 "x0 = ?8, y0 = ?9, x1 = ?10, y1 = ?11, area = ?12, score = ?13, "
+				 "attributes = ?14, text = ?15, frame = ?16, track_id = ?17, keyframe = ?18, "
+				 "outside = ?19, occluded = ?20, z_order = ?21, group_id = ?22, rings = ?24 "
+				 "WHERE id = ?25 AND NOT (label_id IS ?4 AND type IS ?5 AND geometry IS ?6 "
+				 "AND rle IS ?7 AND x0 IS ?8 AND y0 IS ?9 AND x1 IS ?10 AND y1 IS ?11 AND "
+				 "area IS ?12 AND score IS ?13 AND attributes IS ?14 AND text IS ?15 AND "
+				 "frame IS ?16 AND track_id IS ?17 AND keyframe IS ?18 AND outside IS ?19 "
+				 "AND occluded IS ?20 AND z_order IS ?21 AND group_id IS ?22 AND "
+				 "rings IS ?24)", err);
+		} else {
+			q = stmt(s, OBJECT_INSERT, err);
+		}
+		if (!q) {
+			rc = CAIRN_EIO;
+			break;
+		}
+		if ((rc = bind_object(q, ann_id, w, o, &tmp)))
+			break;
+		if (m)
+			sqlite3_bind_int64(q, 25, m->id);
+		rc = step_done(s, q, m ? "update object" : "write object", err);
+	}
+	buf_release(&tmp);
+	for (size_t i = 0; i < nold && !rc; i++) {
+		if (old[i].seen)
+			continue;
+		sqlite3_stmt *q = stmt(s, "DELETE FROM objects WHERE id = ?1", err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			break;
+		}
+		sqlite3_bind_int64(q, 1, old[i].id);
+		rc = step_done(s, q, "delete object", err);
+	}
+out:
+	for (size_t i = 0; i < nold; i++)
+		free(old[i].uid);
+	free(old);
 	return rc;
 }
 

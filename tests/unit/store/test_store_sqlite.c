@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "core/annotation.h"
+#include "core/schema.h"
 #include "store/store_int.h"
 #include "base/banned.h"
 
@@ -358,5 +360,113 @@ Test(store, pages_at_a_million_items_use_indexes)
 	/* An item's annotations. */
 	assert_plan_uses_index(db, "SELECT id FROM annotations WHERE item_id = 9");
 	sqlite3_close(db);
+	buf_release(&err);
+}
+
+/* Saves doc (JSON) as the next version of the car annotation of item. */
+static void save_doc(struct store *st, const struct schema *sc, const int64_t *label_ids,
+		     int64_t pid, int64_t item, int64_t expect, const char *json)
+{
+	struct buf err = BUF_INIT;
+	struct ann_doc d = {0};
+	cr_assert_eq(ann_doc_parse(&d, json, strlen(json), sc, 64, 48, &err, NULL), 0, "%s", err.data);
+	struct annotation_write w = {
+		.key = {.item_id = item, .kind = ANN_MANUAL, .user_id = 1},
+		.project_id = pid,
+		.expected_version = expect,
+		.schema_version = 1,
+		.status = "draft",
+		.saved_by = 1,
+		.body = json,
+		.doc = &d,
+		.label_ids = label_ids,
+		.audit_action = "annotation.save",
+	};
+	int64_t id, version;
+	cr_assert_eq(store_annotation_save(st, &w, &id, &version, &err), 0, "%s", err.data);
+	cr_assert_eq(version, expect + 1);
+	ann_doc_release(&d);
+	buf_release(&err);
+}
+
+static int64_t sql_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	int64_t v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+	sqlite3_finalize(q);
+	return v;
+}
+
+Test(store, annotation_save_writes_only_the_objects_that_changed)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t uid, pid, item, ids[2];
+	const char *schema_json = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"car\",\"shapes\":[\"box\"]},"
+				  "{\"name\":\"person\",\"shapes\":[\"box\"]}]}";
+	struct schema sc = {0};
+	cr_assert_eq(schema_parse(&sc, schema_json, strlen(schema_json), &err), 0, "%s", err.data);
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_user_add(st, "alice", "hash", true, &uid, &err), 0);
+	cr_assert_eq(store_project_create(st, "p", NULL, uid, schema_json, &pid, &err), 0);
+	cr_assert_eq(store_label_id(st, pid, "car", &ids[0], &err), 0);
+	cr_assert_eq(store_label_id(st, pid, "person", &ids[1], &err), 0);
+	struct item it = make_item(pid, "a.png", "h1");
+	cr_assert_eq(store_item_add(st, &it, &item, &err), 0, "%s", err.data);
+
+	/* Another connection watches which object rows are written. */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	cr_assert_eq(sqlite3_exec(db, "CREATE TABLE writes(op TEXT, uid TEXT);"
+				  "CREATE TRIGGER w_i AFTER INSERT ON objects BEGIN "
+				  "INSERT INTO writes VALUES ('i', new.uid); END;"
+				  "CREATE TRIGGER w_u AFTER UPDATE ON objects BEGIN "
+				  "INSERT INTO writes VALUES ('u', new.uid); END;"
+				  "CREATE TRIGGER w_d AFTER DELETE ON objects BEGIN "
+				  "INSERT INTO writes VALUES ('d', old.uid); END;",
+				  NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+
+	save_doc(st, &sc, ids, pid, item, 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]},"
+		 "{\"id\":\"b\",\"label\":\"car\",\"type\":\"box\",\"points\":[5,5,9,9]},"
+		 "{\"id\":\"c\",\"label\":\"person\",\"type\":\"box\",\"points\":[1,1,2,2]}]}");
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM writes WHERE op = 'i'"), 3);
+	int64_t a_id = sql_int(db, "SELECT id FROM objects WHERE uid = 'a'");
+	int64_t b_id = sql_int(db, "SELECT id FROM objects WHERE uid = 'b'");
+	sqlite3_exec(db, "DELETE FROM writes", NULL, NULL, NULL);
+
+	/* a as it was, b changed (label and box), c removed, d added. */
+	const char *v2 =
+		"{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]},"
+		"{\"id\":\"d\",\"label\":\"car\",\"type\":\"box\",\"points\":[7,7,8,8]},"
+		"{\"id\":\"b\",\"label\":\"person\",\"type\":\"box\",\"points\":[5,5,10,10]}]}";
+	save_doc(st, &sc, ids, pid, item, 1, v2);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM writes"), 3);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM writes WHERE op = 'u' AND uid = 'b'"), 1);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM writes WHERE op = 'i' AND uid = 'd'"), 1);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM writes WHERE op = 'd' AND uid = 'c'"), 1);
+	cr_assert_eq(sql_int(db, "SELECT id FROM objects WHERE uid = 'a'"), a_id);
+	cr_assert_eq(sql_int(db, "SELECT id FROM objects WHERE uid = 'b'"), b_id);
+	cr_assert_eq(sql_int(db, "SELECT x1 FROM objects WHERE uid = 'b'"), 10);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM objects"), 3);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT n FROM label_counts WHERE label_id = %lld", (long long)ids[0]);
+	cr_assert_eq(sql_int(db, sql), 2, "car: a and d");
+	snprintf(sql, sizeof(sql), "SELECT n FROM label_counts WHERE label_id = %lld", (long long)ids[1]);
+	cr_assert_eq(sql_int(db, sql), 1, "person: b");
+	sqlite3_exec(db, "DELETE FROM writes", NULL, NULL, NULL);
+
+	/* The same document again: a new version, no object row written. */
+	save_doc(st, &sc, ids, pid, item, 2, v2);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM writes"), 0);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM annotation_history"), 3);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM audit WHERE action = 'annotation.save' "
+				 "AND target_type = 'annotation'"), 3, "one audit row a save");
+	sqlite3_close(db);
+	cr_assert_eq(store_check(st, &err), 0, "%s", err.data);
+	store_close(st);
+	schema_release(&sc);
 	buf_release(&err);
 }
