@@ -19,6 +19,16 @@ void ann_saved_release(struct ann_saved *s)
 	buf_release(&s->warnings);
 }
 
+/* Parses a stored document with the schema version it was made under. */
+static int parse_body(struct store *st, int64_t project_id, const char *body, int64_t sv,
+		      struct ann_doc *doc, const struct schema_entry **se, struct buf *err)
+{
+	int rc = schema_cache_get(st, project_id, sv, se, err);
+	if (!rc)
+		rc = ann_doc_parse(doc, body, strlen(body), &(*se)->schema, 0, 0, err, NULL);
+	return rc;
+}
+
 /* Parses a stored version with the schema it was made under. */
 static int parse_version(struct store *st, int64_t project_id, int64_t annotation_id,
 			 int64_t version, struct ann_doc *doc, const struct schema_entry **se,
@@ -29,9 +39,7 @@ static int parse_version(struct store *st, int64_t project_id, int64_t annotatio
 	int rc = store_history_get(st, annotation_id, version, &body, &sv, err);
 	if (rc)
 		return rc;
-	rc = schema_cache_get(st, project_id, sv, se, err);
-	if (!rc)
-		rc = ann_doc_parse(doc, body, strlen(body), &(*se)->schema, 0, 0, err, NULL);
+	rc = parse_body(st, project_id, body, sv, doc, se, err);
 	free(body);
 	return rc;
 }
@@ -62,8 +70,16 @@ int ann_service_save(struct store *st, const struct ann_save *in, struct ann_sav
 		if (store_annotation_find(st, &in->key, &cur, &e2) == 0) {
 			struct ann_doc prev = {0};
 			const struct schema_entry *pse;
-			if (cur.version == in->expected_version &&
-			    parse_version(st, in->project_id, cur.id, cur.version, &prev, &pse, &e2) == 0) {
+			if (cur.version == in->expected_version && cur.schema_version == schema_version &&
+			    cur.body && !strcmp(cur.body, out->body.data)) {
+				/* The same canonical document under the same schema (an
+				 * autosave with no edit): no need to parse the old one. */
+				ann_doc_diff(&doc, &se->schema, &doc, &se->schema, &summary);
+			} else if (cur.version == in->expected_version &&
+				   (cur.body ? parse_body(st, in->project_id, cur.body, cur.schema_version,
+							  &prev, &pse, &e2)
+					     : parse_version(st, in->project_id, cur.id, cur.version,
+							     &prev, &pse, &e2)) == 0) {
 				/* pse may have replaced se in the cache: look se up again. */
 				const struct schema_entry *now;
 				if (schema_cache_get(st, in->project_id, schema_version, &now, &e2) == 0)
