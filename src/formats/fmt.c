@@ -30,12 +30,20 @@ int fmt_coco_probe(const char *path);
 int fmt_coco_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_coco_write(struct store *st, int64_t project_id, const char *out,
 		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_yolo_probe(const char *path);
+int fmt_yolo_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
+		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
 	 "boxes, polygons, RLE masks (compressed and uncompressed), iscrowd, keypoints with "
 	 "skeleton and visibility, scores, custom attributes; image, annotation and category ids",
 	 fmt_coco_probe, fmt_coco_read, fmt_coco_write},
+	{"yolo", "YOLO detection (Ultralytics data.yaml + images/ + labels/, Darknet obj.data)",
+	 "boxes (import also reads polygons and keypoints with kpt_shape); class ids 0..n-1; "
+	 "coordinates normalised by the real image size",
+	 fmt_yolo_probe, fmt_yolo_read, fmt_yolo_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

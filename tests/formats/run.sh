@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the data-driven format cases: tests/formats/<format>/<case>/ (see the
-# README in each format folder), plus the Datumaro fixtures for COCO.
+# README in each format folder), plus the Datumaro fixtures for COCO and YOLO.
+# A case's input is input.json, or the folder input/ (YOLO datasets).
 # Usage: tests/formats/run.sh [FORMAT...]  (from the repo root; needs build/cairn)
 set -u
 CAIRN=${CAIRN:-build/cairn}
@@ -10,26 +11,28 @@ trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-formats=${*:-coco}
+formats=${*:-coco yolo}
 for f in $formats; do
 	for c in tests/formats/$f/*/; do
 		c=${c%/}; name=$(basename "$c")
 		d=$T/$f-$name
+		in=$c/input.json; [ -e "$in" ] || in=$c/input
 		$CAIRN init --data "$d" --admin admin </dev/null >/dev/null 2>&1
 		if [ -f "$c/expect_error" ]; then
-			out=$($CAIRN import --data "$d" --project p --format "$f" --no-media "$c/input.json" 2>&1)
+			out=$($CAIRN import --data "$d" --project p --format "$f" --no-media "$in" 2>&1)
 			rc=$?
 			want=$(cat "$c/expect_error")
 			if [ $rc -ne 1 ]; then bad "$f/$name: exit $rc, expected 1: $out"
 			elif ! printf '%s' "$out" | grep -qF -- "$want"; then bad "$f/$name: got '$out', expected '$want'"
 			else ok; fi
 		else
-			if ! $CAIRN import --data "$d" --project p --format "$f" --no-media "$c/input.json" >/dev/null 2>&1 ||
+			if ! $CAIRN import --data "$d" --project p --format "$f" --no-media "$in" >/dev/null 2>&1 ||
 			   ! $CAIRN export --data "$d" --project p --format "$f" "$d/out" >/dev/null 2>&1; then
 				bad "$f/$name: import or export failed"; continue
 			fi
-			if python3 tests/formats/compare_coco.py "$c/input.json" "$d/out/annotations/instances.json"; then ok
-			else bad "$f/$name: round trip differs"; fi
+			if [ "$f" = yolo ]; then python3 tests/formats/compare_yolo.py "$in" "$d/out"
+			else python3 tests/formats/compare_coco.py "$c/input.json" "$d/out/annotations/instances.json"
+			fi && ok || bad "$f/$name: round trip differs"
 		fi
 	done
 done
@@ -67,5 +70,39 @@ if $CAIRN synth "$d/in" --images 12 --objects 10 --seed 4 --size 200x150 >/dev/n
    $CAIRN export --data "$d" --project syn --format coco "$d/out" >/dev/null 2>&1; then
 	python3 tests/formats/compare_coco.py "$d/in/annotations/instances.json" "$d/out/annotations/instances.json" && ok || bad "synth round trip"
 else bad "synth import/export"; fi
+# The Datumaro YOLO fixtures (three layouts): class 2 at x=0 y=2 w=4 h=2 on a 15x10 image, round trips.
+if [ -d "$FIX/yolo_dataset" ]; then
+	d=$T/dyolo
+	$CAIRN init --data "$d" --admin admin </dev/null >/dev/null 2>&1
+	for l in strict labels annotations; do
+		if $CAIRN import --data "$d" --project "y$l" --format yolo --no-media "$FIX/yolo_dataset/$l" >/dev/null 2>&1 &&
+		   $CAIRN export --data "$d" --project "y$l" --format yolo "$d/y$l" >/dev/null 2>&1 &&
+		   $CAIRN export --data "$d" --project "y$l" --format coco "$d/c$l" >/dev/null 2>&1; then
+			python3 tests/formats/compare_yolo.py "$FIX/yolo_dataset/$l" "$d/y$l" && ok || bad "datumaro yolo $l round trip"
+			python3 - "$d/c$l/annotations" <<'PY' && ok || bad "datumaro yolo $l facts"
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    d = json.load(open(f))
+    assert [(i["width"], i["height"]) for i in d["images"]] == [(15, 10)], d["images"]
+    cats = {c["id"]: c["name"] for c in d["categories"]}
+    a = sorted((cats[x["category_id"]], x["bbox"]) for x in d["annotations"])
+    want = [("label_2", [0, 2, 4, 2]), ("label_4", [3, 3, 2, 3])]
+    assert [n for n, _ in a] == [n for n, _ in want], a
+    assert all(abs(u - v) < 1e-4 for (_, p), (_, q) in zip(a, want) for u, v in zip(p, q)), a
+PY
+		else bad "datumaro yolo $l import/export"; fi
+	done
+fi
+# cairn synth COCO -> YOLO (with media) -> Cairn -> COCO keeps every shape's box within 1e-6 px.
+d=$T/synth-yolo
+$CAIRN init --data "$d" --admin admin </dev/null >/dev/null 2>&1
+if $CAIRN synth "$d/in" --images 12 --objects 10 --seed 5 --size 200x150 >/dev/null 2>&1 &&
+   $CAIRN import --data "$d" --project syn "$d/in" >/dev/null 2>&1 &&
+   $CAIRN export --data "$d" --project syn --format coco "$d/c1" >/dev/null 2>&1 &&
+   $CAIRN export --data "$d" --project syn --format yolo --include-media "$d/y" >/dev/null 2>&1 &&
+   $CAIRN import --data "$d" --project back --format yolo "$d/y" >/dev/null 2>&1 &&
+   $CAIRN export --data "$d" --project back --format coco "$d/c2" >/dev/null 2>&1; then
+	python3 tests/formats/compare_yolo_boxes.py "$d/c1/annotations/instances.json" "$d/c2/annotations/instances_train.json" && ok || bad "synth coco -> yolo -> cairn boxes"
+else bad "synth coco -> yolo -> cairn import/export"; fi
 echo "formats: $pass passed, $fail failed"
 [ $fail -eq 0 ]

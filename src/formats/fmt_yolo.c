@@ -1,0 +1,1738 @@
+/*
+ * fmt_yolo.c - YOLO datasets: the Ultralytics layout (data.yaml with names,
+ * images/<split>/ and labels/<split>/ with one .txt per image), the older
+ * Darknet layout (obj.data, obj.names, train.txt, labels beside the images)
+ * and a folder with only obj.names. The reader normalises with the real
+ * image size, read from each image's header; the writer writes data.yaml,
+ * one label file per image and the images with --include-media.
+ * Conventions and normalisations: docs/formats/yolo.md.
+ */
+#include "formats/fmt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "media/media.h"
+#include "media/media_image.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+int fmt_yolo_probe(const char *path);
+int fmt_yolo_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
+		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_yolo_read_labels_mem(const char *data, size_t len, const char *name, size_t nclasses,
+			     struct fmt_sink *s, struct buf *err);
+
+#define CFG_MAX (1 << 20)            /* data.yaml, obj.data, obj.names, train.txt */
+#define LABEL_MAX (256 << 20)        /* one label file */
+#define IMAGE_MAX ((size_t)1 << 31)  /* one image read for its size */
+#define MAX_CLASSES 100000
+/* Normalised numbers may pass 0 and 1 by this much (rounding of writers). */
+#define SLACK 1e-6
+
+static bool is_dir(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static bool is_file(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static char *xstrdup(const char *s)
+{
+	char *r = strdup(s ? s : "");
+	if (!r)
+		abort();
+	return r;
+}
+
+static char *xstrndup_(const char *s, size_t n)
+{
+	char *r = strndup(s, n);
+	if (!r)
+		abort();
+	return r;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads a whole file of at most max bytes (owned, NUL-terminated). */
+static int slurp(const char *path, size_t max, char **out, size_t *len, struct buf *err)
+{
+	*out = NULL;
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		buf_setf(err, "%s: cannot open: %s", path, strerror(errno));
+		return CAIRN_ENOTFOUND;
+	}
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.len + n > max) {
+			fclose(f);
+			buf_release(&b);
+			buf_setf(err, "%s: larger than %zu bytes", path, max);
+			return CAIRN_ETOOBIG;
+		}
+		buf_add(&b, chunk, n);
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		buf_release(&b);
+		buf_setf(err, "%s: cannot read: %s", path, strerror(errno));
+		return CAIRN_EIO;
+	}
+	*out = buf_detach(&b, len);
+	return 0;
+}
+
+/* ---- reading ---- */
+
+struct yrd {
+	struct fmt_sink *s;
+	struct buf *err;
+	char *root;                /* the dataset folder: media dir, names relative to it */
+	const char *cfg;           /* "data.yaml", "obj.data" or "obj.names", for messages */
+	int64_t *cls_id;           /* declared classes */
+	char **cls_name;
+	size_t ncls;
+	int64_t nc;                /* class ids are 0..nc-1 */
+	int kpt_n, kpt_dim;        /* pose: kpt_shape */
+	int64_t next_image;
+	char **seen;               /* image sources already read (a val equal to train) */
+	size_t nseen;
+	double *nums;
+	size_t capnums;
+};
+
+static void rd_release(struct yrd *r)
+{
+	free(r->root);
+	for (size_t i = 0; i < r->ncls; i++)
+		free(r->cls_name[i]);
+	free(r->cls_name);
+	free(r->cls_id);
+	for (size_t i = 0; i < r->nseen; i++)
+		free(r->seen[i]);
+	free(r->seen);
+	free(r->nums);
+}
+
+/* path relative to the dataset folder, for messages and file names. */
+static const char *rel_of(const struct yrd *r, const char *path)
+{
+	size_t n = strlen(r->root);
+	if (!strncmp(path, r->root, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+static int add_class(struct yrd *r, int64_t id, const char *name, const char *where)
+{
+	if (id < 0 || id >= MAX_CLASSES) {
+		buf_setf(r->err, "%s: class id %lld is out of range (0 to %d)", where, (long long)id,
+			 MAX_CLASSES - 1);
+		return CAIRN_EINVAL;
+	}
+	for (size_t i = 0; i < r->ncls; i++) {
+		if (r->cls_id[i] == id) {
+			buf_setf(r->err, "%s: class id %lld is given twice", where, (long long)id);
+			return CAIRN_EINVAL;
+		}
+		if (!strcasecmp(r->cls_name[i], name)) {
+			buf_setf(r->err, "%s: category name '%s' is used twice (classes %lld and %lld)",
+				 where, name, (long long)r->cls_id[i], (long long)id);
+			return CAIRN_EINVAL;
+		}
+	}
+	r->cls_id = xrealloc(r->cls_id, (r->ncls + 1) * sizeof(int64_t));
+	r->cls_name = xrealloc(r->cls_name, (r->ncls + 1) * sizeof(char *));
+	r->cls_id[r->ncls] = id;
+	r->cls_name[r->ncls++] = xstrdup(name);
+	if (id + 1 > r->nc)
+		r->nc = id + 1;
+	return 0;
+}
+
+static int declare_classes(struct yrd *r)
+{
+	struct buf w = BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < r->ncls && !rc; i++) {
+		buf_reset(&w);
+		buf_addf(&w, "%s: names[%lld]", r->cfg, (long long)r->cls_id[i]);
+		struct fmt_category c = {0};
+		c.id = r->cls_id[i];
+		c.name = r->cls_name[i];
+		c.where = w.data;
+		rc = fmt_sink_category(r->s, &c);
+	}
+	buf_release(&w);
+	return rc;
+}
+
+static const char *class_name(const struct yrd *r, int64_t id)
+{
+	for (size_t i = 0; i < r->ncls; i++)
+		if (r->cls_id[i] == id)
+			return r->cls_name[i];
+	return NULL;
+}
+
+/* Bad input at where: through the sink (skip_invalid), and into err when it stops the read. */
+static int bad(struct yrd *r, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int bad(struct yrd *r, const char *where, const char *fmt, ...)
+{
+	struct buf m = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	int rc = fmt_sink_invalid(r->s, where, "%s", m.data);
+	if (rc)
+		buf_setf(r->err, "%s: %s", where, m.data);
+	buf_release(&m);
+	return rc;
+}
+
+static int parse_num(const char *t, double *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtod(t, &end);
+	return end != t && !*end && errno != ERANGE ? 0 : -1;
+}
+
+/*
+ * One label file's text: one object per line, "class cx cy w h" (a box),
+ * "class x1 y1 x2 y2 ..." (a polygon, 3 points or more) or, with kpt_shape,
+ * "class cx cy w h px py [pv] ..." (a box with keypoints).
+ */
+static int read_labels(struct yrd *r, const char *data, size_t len, const char *name,
+		       int64_t image_id, int32_t W, int32_t H)
+{
+	struct buf where = BUF_INIT, tok = BUF_INIT;
+	char **toks = NULL;
+	size_t captoks = 0;
+	int rc = 0;
+	size_t lineno = 0;
+	const char *p = data, *end = data + len;
+	while (p < end && !rc) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		lineno++;
+		buf_reset(&where);
+		buf_addf(&where, "%s:%zu", name, lineno);
+		/* Split on blanks; tokens are copied so strtod stops at their end. */
+		buf_reset(&tok);
+		size_t ntok = 0;
+		bool nul = false;
+		const char *q = p;
+		while (q < le) {
+			while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+				q++;
+			if (q >= le)
+				break;
+			const char *t0 = q;
+			while (q < le && *q != ' ' && *q != '\t' && *q != '\r') {
+				if (!*q)
+					nul = true;
+				q++;
+			}
+			buf_add(&tok, t0, (size_t)(q - t0));
+			buf_addch(&tok, 0);
+			ntok++;
+		}
+		p = nl ? nl + 1 : end;
+		if (!ntok)
+			continue;
+		if (nul) {
+			rc = bad(r, where.data, "a NUL byte in the line");
+			continue;
+		}
+		if (ntok > captoks) {
+			captoks = ntok;
+			toks = xrealloc(toks, captoks * sizeof(char *));
+		}
+		{
+			size_t k = 0, at = 0;
+			while (k < ntok) {
+				toks[k++] = tok.data + at;
+				at += strlen(tok.data + at) + 1;
+			}
+		}
+		size_t n = ntok; /* numbers on the line, the class included */
+		size_t want = 0;
+		bool poly = false;
+		if (r->kpt_n) {
+			want = 5 + (size_t)r->kpt_n * (size_t)r->kpt_dim;
+			if (n != want) {
+				rc = bad(r, where.data, "expected %zu numbers (class cx cy w h "
+						      "and %d keypoints of %d), got %zu", want, r->kpt_n,
+						      r->kpt_dim, n);
+				continue;
+			}
+		} else if (n == 5) {
+			want = 5;
+		} else if (n >= 7 && n % 2 == 1) {
+			poly = true;
+		} else {
+			rc = bad(r, where.data, n % 2 == 0 && n >= 8
+					      ? "expected 5 numbers (class cx cy w h) or a class and "
+						"x y pairs (a polygon), got %zu"
+					      : "expected 5 numbers (class cx cy w h), got %zu", n);
+			continue;
+		}
+		char *cend;
+		errno = 0;
+		long long cls = strtoll(toks[0], &cend, 10);
+		if (cend == toks[0] || *cend || errno || toks[0][0] == '+') {
+			rc = bad(r, where.data, "class '%s' is not a whole number",
+					      toks[0]);
+			continue;
+		}
+		if (cls < 0 || cls >= r->nc || !class_name(r, cls)) {
+			if (cls >= 0 && cls < r->nc)
+				rc = bad(r, where.data, "class %lld is not in the names of %s",
+						      cls, r->cfg);
+			else
+				rc = bad(r, where.data, "class %lld is out of range (%s has "
+						      "%lld classes, 0 to %lld)", cls, r->cfg,
+						      (long long)r->nc, (long long)r->nc - 1);
+			continue;
+		}
+		if (n > r->capnums) {
+			r->capnums = n;
+			r->nums = xrealloc(r->nums, n * sizeof(double));
+		}
+		double *v = r->nums;
+		bool wrong = false;
+		for (size_t i = 1; i < n && !wrong; i++) {
+			static const char *const box[] = {"", "cx", "cy", "w", "h"};
+			char field[32];
+			if (!poly && i < 5) {
+				snprintf(field, sizeof(field), "%s", box[i]);
+			} else if (poly) {
+				snprintf(field, sizeof(field), "%c%zu", i % 2 ? 'x' : 'y', (i + 1) / 2);
+			} else {
+				size_t k = (i - 5) / (size_t)r->kpt_dim, c = (i - 5) % (size_t)r->kpt_dim;
+				snprintf(field, sizeof(field), "keypoint %zu %s", k + 1,
+					 c == 0 ? "x" : c == 1 ? "y" : "visibility");
+			}
+			if (parse_num(toks[i], &v[i])) {
+				rc = bad(r, where.data, "%s '%s' is not a number", field,
+						      toks[i]);
+				wrong = true;
+			} else if (!isfinite(v[i])) {
+				rc = bad(r, where.data, "%s is %s, not a finite number", field,
+						      toks[i]);
+				wrong = true;
+			} else if (!poly && i >= 5 && (i - 5) % (size_t)r->kpt_dim == 2) {
+				if (v[i] != 0 && v[i] != 1 && v[i] != 2) {
+					rc = bad(r, where.data, "%s %s is not 0, 1 or 2",
+							      field, toks[i]);
+					wrong = true;
+				}
+			} else if (v[i] < -SLACK || v[i] > 1 + SLACK) {
+				rc = bad(r, where.data, "%s %s is outside [0, 1] (coordinates "
+						      "are normalised by the image size)", field, toks[i]);
+				wrong = true;
+			}
+		}
+		if (wrong)
+			continue;
+		struct fmt_object o = {0};
+		o.image_id = image_id;
+		o.category_id = cls;
+		o.where = where.data;
+		double box[4], *kp = NULL;
+		if (poly) {
+			for (size_t i = 1; i < n; i++)
+				v[i - 1] = v[i] * (i % 2 ? W : H);
+			o.type = SHAPE_POLYGON;
+			o.pts = v;
+			o.npts = n - 1;
+		} else {
+			double cx = v[1] * W, cy = v[2] * H, w = v[3] * W, h = v[4] * H;
+			box[0] = cx - w / 2;
+			box[1] = cy - h / 2;
+			box[2] = cx + w / 2;
+			box[3] = cy + h / 2;
+			o.type = SHAPE_BOX;
+			o.pts = box;
+			o.npts = 4;
+			if (r->kpt_n) {
+				kp = xrealloc(NULL, 3 * (size_t)r->kpt_n * sizeof(double));
+				for (int k = 0; k < r->kpt_n; k++) {
+					const double *e = v + 5 + (size_t)k * (size_t)r->kpt_dim;
+					kp[3 * k] = e[0] * W;
+					kp[3 * k + 1] = e[1] * H;
+					/* Two numbers a point: (0, 0) is a missing point, others visible. */
+					kp[3 * k + 2] = r->kpt_dim == 3 ? e[2] : (e[0] == 0 && e[1] == 0 ? 0 : 2);
+				}
+				o.kpts = kp;
+				o.nkpts = 3 * (size_t)r->kpt_n;
+			}
+		}
+		rc = fmt_sink_object(r->s, &o);
+		free(kp);
+	}
+	free(toks);
+	buf_release(&tok);
+	buf_release(&where);
+	return rc;
+}
+
+int fmt_yolo_read_labels_mem(const char *data, size_t len, const char *name, size_t nclasses,
+			     struct fmt_sink *s, struct buf *err)
+{
+	struct yrd r;
+	memset(&r, 0, sizeof(r));
+	r.s = s;
+	r.err = err;
+	r.root = xstrdup(".");
+	r.cfg = "data.yaml";
+	int rc = 0;
+	char nm[32];
+	for (size_t i = 0; i < nclasses && !rc; i++) {
+		snprintf(nm, sizeof(nm), "class_%zu", i);
+		rc = add_class(&r, (int64_t)i, nm, "data.yaml");
+	}
+	if (!rc)
+		rc = declare_classes(&r);
+	if (!rc)
+		rc = read_labels(&r, data, len, name, 1, 640, 480);
+	rd_release(&r);
+	return rc;
+}
+
+/* The label file of an image: .../images/... -> .../labels/...; beside it; Images -> Annotations. */
+static bool label_path(const char *img, struct buf *out)
+{
+	const char *dot = strrchr(img, '.');
+	const char *slash = strrchr(img, '/');
+	size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - img) : strlen(img);
+	static const char *const pairs[][2] = {{"/images/", "/labels/"}, {NULL, NULL},
+					       {"/Images/", "/Annotations/"}};
+	for (size_t k = 0; k < 3; k++) {
+		buf_reset(out);
+		if (pairs[k][0]) {
+			const char *at = NULL;
+			for (const char *q = strstr(img, pairs[k][0]); q && q < img + stem;
+			     q = strstr(q + 1, pairs[k][0]))
+				at = q;
+			if (!at)
+				continue;
+			buf_add(out, img, (size_t)(at - img));
+			buf_adds(out, pairs[k][1]);
+			size_t from = (size_t)(at - img) + strlen(pairs[k][0]);
+			buf_add(out, img + from, stem - from);
+		} else {
+			buf_add(out, img, stem);
+		}
+		buf_adds(out, ".txt");
+		if (is_file(out->data))
+			return true;
+	}
+	return false;
+}
+
+static bool is_image_name(const char *name)
+{
+	enum media_type t = media_type_from_name(name);
+	return t != MEDIA_UNKNOWN && media_type_kind(t) == ITEM_IMAGE;
+}
+
+/* Image files under dir, recursively, sorted (owned), skipping labels folders. */
+static void list_images(const char *dir, char ***v, size_t *n, int depth)
+{
+	DIR *d = opendir(dir);
+	if (!d || depth > 16) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	struct dirent *e;
+	char **sub = NULL;
+	size_t nsub = 0;
+	size_t first = *n;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		struct buf p = BUF_INIT;
+		buf_addf(&p, "%s/%s", dir, e->d_name);
+		if (is_dir(p.data)) {
+			if (strcmp(e->d_name, "labels") && strcmp(e->d_name, "Annotations")) {
+				sub = xrealloc(sub, (nsub + 1) * sizeof(char *));
+				sub[nsub++] = buf_detach(&p, NULL);
+				continue;
+			}
+		} else if (is_image_name(e->d_name)) {
+			*v = xrealloc(*v, (*n + 1) * sizeof(char *));
+			(*v)[(*n)++] = buf_detach(&p, NULL);
+			continue;
+		}
+		buf_release(&p);
+	}
+	closedir(d);
+	if (*n > first)
+		qsort(*v + first, *n - first, sizeof(char *), cmp_str);
+	if (nsub)
+		qsort(sub, nsub, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < nsub; i++) {
+		list_images(sub[i], v, n, depth + 1);
+		free(sub[i]);
+	}
+	free(sub);
+}
+
+/* A path written in a config file, as an existing file or folder (into out). */
+static bool resolve(const char *root, const char *base_dir, const char *p, struct buf *out)
+{
+	const char *tries[4] = {p, NULL, NULL, NULL};
+	size_t nt = 1;
+	if (!strncmp(p, "./", 2))
+		tries[nt++] = p + 2;
+	if (!strncmp(p, "data/", 5))
+		tries[nt++] = p + 5;  /* Darknet's paths start at darknet/, the dataset is its data/ */
+	if (!strncmp(p, "../", 3))
+		tries[nt++] = p + 3;  /* as Ultralytics does for Roboflow's data.yaml */
+	for (size_t i = 0; i < nt; i++) {
+		const char *dirs[2] = {root, base_dir};
+		for (size_t k = 0; k < 2; k++) {
+			buf_reset(out);
+			if (tries[i][0] == '/')
+				buf_adds(out, tries[i]);
+			else
+				buf_addf(out, "%s/%s", dirs[k] ? dirs[k] : ".", tries[i]);
+			while (out->len > 1 && out->data[out->len - 1] == '/')
+				buf_setlen(out, out->len - 1);
+			struct stat sb;
+			if (stat(out->data, &sb) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static const char *split_name(const char *s)
+{
+	if (!s)
+		return NULL;
+	if (!strncmp(s, "train", 5))
+		return "train";
+	if (!strncmp(s, "val", 3))
+		return "val";
+	if (!strncmp(s, "test", 4))
+		return "test";
+	return NULL;
+}
+
+/* One image: its size from the header, the sink's image, its label file. */
+static int read_image(struct yrd *r, const char *img, const char *split)
+{
+	const char *rel = rel_of(r, img);
+	struct buf e = BUF_INIT, lp = BUF_INIT;
+	char *data = NULL;
+	size_t len = 0;
+	int rc = slurp(img, IMAGE_MAX, &data, &len, &e);
+	struct media_info mi = {0};
+	if (!rc && media_probe((const unsigned char *)data, len, img, &mi, &e))
+		rc = CAIRN_EINVAL;
+	if (!rc && mi.kind != ITEM_IMAGE) {
+		buf_setf(&e, "not an image (%s)", media_type_name(mi.type));
+		rc = CAIRN_EINVAL;
+	}
+	if (!rc && (!mi.width || !mi.height)) {
+		rc = media_image_init(&e);
+		if (!rc)
+			rc = media_image_probe(data, len, mi.type, &mi.width, &mi.height, &e);
+	}
+	free(data);
+	if (rc || mi.width <= 0 || mi.height <= 0) {
+		rc = bad(r, rel, "cannot read the image size, which YOLO's "
+				      "normalised coordinates need: %s", e.len ? e.data : "no size");
+		goto out;
+	}
+	int64_t id = ++r->next_image;
+	fmt_sink_split(r->s, split); /* objects are keyed by (split, image id) */
+	struct fmt_image im = {0};
+	im.id = id;
+	im.file_name = rel;
+	im.width = mi.width;
+	im.height = mi.height;
+	im.split = split;
+	im.where = rel;
+	if ((rc = fmt_sink_image(r->s, &im)))
+		goto out;
+	if (!label_path(img, &lp)) {
+		fmt_sink_note(r->s, "image without a label file (no objects)");
+		goto out;
+	}
+	rc = slurp(lp.data, LABEL_MAX, &data, &len, r->err);
+	if (!rc) {
+		rc = read_labels(r, data, len, rel_of(r, lp.data), id, mi.width, mi.height);
+		free(data);
+	}
+out:
+	buf_release(&e);
+	buf_release(&lp);
+	return rc;
+}
+
+/* Images of one split: a folder (recursively) or a .txt file listing image paths. */
+static int read_source(struct yrd *r, const char *src, const char *split, const char *where)
+{
+	for (size_t i = 0; i < r->nseen; i++)
+		if (!strcmp(r->seen[i], src))
+			return 0; /* val: the train folder again */
+	r->seen = xrealloc(r->seen, (r->nseen + 1) * sizeof(char *));
+	r->seen[r->nseen++] = xstrdup(src);
+	char **v = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (is_dir(src)) {
+		list_images(src, &v, &n, 0);
+	} else {
+		char *text;
+		size_t len;
+		if ((rc = slurp(src, CFG_MAX * 64, &text, &len, r->err)))
+			return rc;
+		char *dir = xstrdup(src);
+		char *sl = strrchr(dir, '/');
+		if (sl)
+			*sl = 0;
+		struct buf p = BUF_INIT;
+		size_t lineno = 0;
+		for (char *line = text; line && *line && !rc;) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = 0;
+			lineno++;
+			size_t l = strlen(line);
+			while (l && (line[l - 1] == '\r' || line[l - 1] == ' ' || line[l - 1] == '\t'))
+				line[--l] = 0;
+			while (*line == ' ' || *line == '\t')
+				line++;
+			if (*line && *line != '#') {
+				if (!resolve(r->root, dir, line, &p) || !is_file(p.data)) {
+					buf_setf(r->err, "%s:%zu: image '%s' not found", rel_of(r, src),
+						 lineno, line);
+					rc = CAIRN_ENOTFOUND;
+				} else {
+					v = xrealloc(v, (n + 1) * sizeof(char *));
+					v[n++] = xstrdup(p.data);
+				}
+			}
+			line = nl ? nl + 1 : NULL;
+		}
+		buf_release(&p);
+		free(dir);
+		free(text);
+	}
+	if (!rc && !n) {
+		buf_setf(r->err, "%s: no images in '%s'", where, rel_of(r, src));
+		rc = CAIRN_ENOTFOUND;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!rc)
+			rc = read_image(r, v[i], split);
+		free(v[i]);
+	}
+	free(v);
+	return rc;
+}
+
+/* ---- the YAML subset of data.yaml ---- */
+
+enum { K_PATH, K_TRAIN, K_VAL, K_TEST, K_NAMES, K_NC, K_KPT, K_COUNT };
+static const char *const yaml_keys[K_COUNT] = {"path", "train", "val", "test", "names", "nc",
+					       "kpt_shape"};
+
+struct yval {
+	bool present;
+	bool is_map;               /* entries have keys */
+	char **k, **v;
+	size_t *lines;             /* of each entry */
+	size_t n;
+	size_t line;
+	bool block;                /* an indented block follows */
+};
+
+static void yval_add(struct yval *y, const char *k, const char *v, size_t line)
+{
+	y->lines = xrealloc(y->lines, (y->n + 1) * sizeof(size_t));
+	y->lines[y->n] = line;
+	y->k = xrealloc(y->k, (y->n + 1) * sizeof(char *));
+	y->v = xrealloc(y->v, (y->n + 1) * sizeof(char *));
+	y->k[y->n] = k ? xstrdup(k) : NULL;
+	y->v[y->n++] = xstrdup(v);
+}
+
+static void yval_release(struct yval *y)
+{
+	for (size_t i = 0; i < y->n; i++) {
+		free(y->k[i]);
+		free(y->v[i]);
+	}
+	free(y->k);
+	free(y->v);
+	free(y->lines);
+	memset(y, 0, sizeof(*y));
+}
+
+static void trim(char **s, char **e)
+{
+	while (*s < *e && (**s == ' ' || **s == '\t'))
+		(*s)++;
+	while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+		(*e)--;
+}
+
+/* A scalar [s, e): plain, 'single' or "double" quoted. NULL with err on a bad one. */
+static char *scalar(const char *s, const char *e, struct buf *err)
+{
+	struct buf b = BUF_INIT;
+	size_t n = (size_t)(e - s);
+	if (n && (*s == '\'' || *s == '"')) {
+		char q = *s;
+		if (n < 2 || e[-1] != q) {
+			buf_setf(err, "unterminated quoted string");
+			buf_release(&b);
+			return NULL;
+		}
+		for (const char *p = s + 1; p < e - 1; p++) {
+			if (q == '\'' && *p == '\'') {
+				if (p + 1 < e - 1 && p[1] == '\'') {
+					buf_addch(&b, '\'');
+					p++;
+					continue;
+				}
+				buf_setf(err, "a lone ' inside a single-quoted string");
+				buf_release(&b);
+				return NULL;
+			}
+			if (q == '"' && *p == '\\' && p + 1 < e - 1) {
+				p++;
+				char c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+				if (!strchr("nt\\\"/", *p)) {
+					buf_setf(err, "unsupported escape '\\%c'", *p);
+					buf_release(&b);
+					return NULL;
+				}
+				buf_addch(&b, c);
+				continue;
+			}
+			if (q == '"' && *p == '"') {
+				buf_setf(err, "a lone \" inside a double-quoted string");
+				buf_release(&b);
+				return NULL;
+			}
+			buf_addch(&b, *p);
+		}
+	} else {
+		buf_add(&b, s, n);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* End of a YAML comment-free line: a '#' at the start or after a blank, outside quotes. */
+static char *strip_comment(char *s)
+{
+	char q = 0;
+	for (char *p = s; *p; p++) {
+		if (q) {
+			if (*p == q)
+				q = 0;
+		} else if (*p == '\'' || *p == '"') {
+			q = *p;
+		} else if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = 0;
+			break;
+		}
+	}
+	return s;
+}
+
+/* "k: v" in [s, e): splits at the first ':' followed by a blank or the end, outside quotes. */
+static const char *map_colon(const char *s, const char *e)
+{
+	char q = 0;
+	for (const char *p = s; p < e; p++) {
+		if (q) {
+			if (*p == q)
+				q = 0;
+		} else if (*p == '\'' || *p == '"') {
+			q = *p;
+		} else if (*p == ':' && (p + 1 == e || p[1] == ' ' || p[1] == '\t')) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* A flow collection [a, b] or {0: a, 1: b} in [s, e). */
+static int flow(struct yval *y, const char *s, const char *e, struct buf *err)
+{
+	char close = *s == '[' ? ']' : '}';
+	y->is_map = *s == '{';
+	if (e[-1] != close) {
+		buf_setf(err, "a flow %s must end on the same line with '%c'",
+			 y->is_map ? "mapping" : "sequence", close);
+		return CAIRN_EINVAL;
+	}
+	const char *p = s + 1, *end = e - 1;
+	while (p < end) {
+		const char *q = p;
+		char quote = 0;
+		while (q < end && (quote || *q != ',')) {
+			if (quote && *q == quote)
+				quote = 0;
+			else if (!quote && (*q == '\'' || *q == '"'))
+				quote = *q;
+			else if (!quote && (*q == '[' || *q == '{')) {
+				buf_setf(err, "nested collections are not supported");
+				return CAIRN_EINVAL;
+			}
+			q++;
+		}
+		const char *a = p, *b = q;
+		trim((char **)&a, (char **)&b);
+		if (a < b) {
+			char *k = NULL, *v;
+			if (y->is_map) {
+				const char *c = map_colon(a, b);
+				if (!c) {
+					buf_setf(err, "expected 'key: value' in the flow mapping");
+					return CAIRN_EINVAL;
+				}
+				const char *ke = c, *vs = c + 1, *ve = b;
+				trim((char **)&a, (char **)&ke);
+				trim((char **)&vs, (char **)&ve);
+				if (!(k = scalar(a, ke, err)))
+					return CAIRN_EINVAL;
+				v = scalar(vs, ve, err);
+				if (!v) {
+					free(k);
+					return CAIRN_EINVAL;
+				}
+			} else if (!(v = scalar(a, b, err))) {
+				return CAIRN_EINVAL;
+			}
+			yval_add(y, k, v, y->line);
+			free(k);
+			free(v);
+		} else if (q < end) {
+			buf_setf(err, "an empty entry");
+			return CAIRN_EINVAL;
+		}
+		p = q < end ? q + 1 : end;
+	}
+	return 0;
+}
+
+static int yaml_parse(char *text, const char *name, struct yval y[K_COUNT], struct buf *err)
+{
+	struct buf e = BUF_INIT;
+	int cur = -1;              /* the key whose block is open */
+	size_t lineno = 0;
+	int rc = 0;
+	for (char *line = text; line && !rc;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		lineno++;
+		char *next = nl ? nl + 1 : NULL;
+		strip_comment(line);
+		char *s = line, *t = line + strlen(line);
+		while (t > s && (t[-1] == '\r' || t[-1] == ' ' || t[-1] == '\t'))
+			t--;
+		*t = 0;
+		size_t indent = 0;
+		while (s[indent] == ' ')
+			indent++;
+		if (s[indent] == '\t') {
+			buf_setf(err, "%s:%zu: a tab in the indentation (YAML allows spaces only)", name,
+				 lineno);
+			rc = CAIRN_EINVAL;
+			break;
+		}
+		s += indent;
+		if (!*s || (lineno == 1 && !strcmp(s, "---") && !indent)) {
+			line = next;
+			continue;
+		}
+		if (indent == 0) {
+			cur = -1;
+			const char *c = map_colon(s, t);
+			if (!c) {
+				buf_setf(err, "%s:%zu: expected 'key: value', got '%s'", name, lineno, s);
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			char *ke = (char *)c;
+			char *ks = s;
+			trim(&ks, &ke);
+			char *key = scalar(ks, ke, &e);
+			int k = -1;
+			for (int i = 0; key && i < K_COUNT; i++)
+				if (!strcmp(key, yaml_keys[i]))
+					k = i;
+			if (k < 0) {
+				buf_setf(err, "%s:%zu: '%s' is not supported (only path, train, val, test, "
+					 "names, nc and kpt_shape are read)", name, lineno, key ? key : s);
+				free(key);
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			free(key);
+			if (y[k].present) {
+				buf_setf(err, "%s:%zu: '%s' is given twice (also on line %zu)", name, lineno,
+					 yaml_keys[k], y[k].line);
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			y[k].present = true;
+			y[k].line = lineno;
+			char *vs = (char *)c + 1, *ve = t;
+			trim(&vs, &ve);
+			if (vs == ve) {
+				y[k].block = true;
+				cur = k;
+			} else if (*vs == '[' || *vs == '{') {
+				buf_reset(&e);
+				if (flow(&y[k], vs, ve, &e)) {
+					buf_setf(err, "%s:%zu: %s: %s", name, lineno, yaml_keys[k], e.data);
+					rc = CAIRN_EINVAL;
+				}
+			} else {
+				buf_reset(&e);
+				char *v = scalar(vs, ve, &e);
+				if (!v) {
+					buf_setf(err, "%s:%zu: %s: %s", name, lineno, yaml_keys[k], e.data);
+					rc = CAIRN_EINVAL;
+				} else {
+					yval_add(&y[k], NULL, v, lineno);
+					free(v);
+				}
+			}
+		} else {
+			if (cur < 0) {
+				buf_setf(err, "%s:%zu: unexpected indentation", name, lineno);
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			struct yval *yv = &y[cur];
+			char *k = NULL, *v = NULL;
+			buf_reset(&e);
+			bool item = s[0] == '-' && (s[1] == ' ' || !s[1]);
+			if (item) {
+				if (yv->n && yv->is_map) {
+					buf_setf(err, "%s:%zu: %s: a list item inside a mapping", name, lineno,
+						 yaml_keys[cur]);
+					rc = CAIRN_EINVAL;
+					break;
+				}
+				char *vs = s + 1, *ve = t;
+				trim(&vs, &ve);
+				if (*vs == '[' || *vs == '{' || map_colon(vs, ve)) {
+					buf_setf(err, "%s:%zu: %s: nested collections are not supported", name,
+						 lineno, yaml_keys[cur]);
+					rc = CAIRN_EINVAL;
+					break;
+				}
+				v = scalar(vs, ve, &e);
+			} else {
+				const char *c = map_colon(s, t);
+				if (!c || (yv->n && !yv->is_map)) {
+					buf_setf(err, "%s:%zu: %s: expected '- item' or 'key: value', got '%s'",
+						 name, lineno, yaml_keys[cur], s);
+					rc = CAIRN_EINVAL;
+					break;
+				}
+				yv->is_map = true;
+				char *ks = s, *ke = (char *)c, *vs = (char *)c + 1, *ve = t;
+				trim(&ks, &ke);
+				trim(&vs, &ve);
+				k = scalar(ks, ke, &e);
+				v = k ? scalar(vs, ve, &e) : NULL;
+			}
+			if (!v) {
+				buf_setf(err, "%s:%zu: %s: %s", name, lineno, yaml_keys[cur], e.data);
+				free(k);
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			yval_add(yv, k, v, lineno);
+			free(k);
+			free(v);
+		}
+		line = next;
+	}
+	buf_release(&e);
+	return rc;
+}
+
+static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || errno || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int read_ultralytics(struct yrd *r, const char *yaml)
+{
+	char *text;
+	size_t len;
+	int rc = slurp(yaml, CFG_MAX, &text, &len, r->err);
+	if (rc)
+		return rc;
+	const char *base = strrchr(yaml, '/');
+	base = base ? base + 1 : yaml;
+	r->cfg = base;
+	struct yval y[K_COUNT];
+	memset(y, 0, sizeof(y));
+	if (memchr(text, 0, len)) {
+		buf_setf(r->err, "%s: a NUL byte in the file", base);
+		rc = CAIRN_EINVAL;
+	}
+	if (!rc)
+		rc = yaml_parse(text, base, y, r->err);
+	free(text);
+	char *ydir = xstrdup(yaml);
+	char *sl = strrchr(ydir, '/');
+	if (sl)
+		*sl = 0;
+	else {
+		free(ydir);
+		ydir = xstrdup(".");
+	}
+	struct buf p = BUF_INIT;
+	/* The root: `path` (relative to the file), else the file's folder. */
+	if (!rc) {
+		r->root = xstrdup(ydir);
+		if (y[K_PATH].n && y[K_PATH].v[0][0]) {
+			if (resolve(ydir, NULL, y[K_PATH].v[0], &p) && is_dir(p.data)) {
+				free(r->root);
+				r->root = buf_detach(&p, NULL);
+			}
+		}
+	}
+	/* Classes: names as a list or an {id: name} map; nc alone gives class_0 ... */
+	int64_t nc = -1;
+	if (!rc && y[K_NC].present) {
+		if (y[K_NC].n != 1 || y[K_NC].is_map || parse_int(y[K_NC].v[0], 1, MAX_CLASSES, &nc)) {
+			buf_setf(r->err, "%s:%zu: nc: expected a whole number from 1 to %d", base,
+				 y[K_NC].line, MAX_CLASSES);
+			rc = CAIRN_EINVAL;
+		}
+	}
+	struct buf w = BUF_INIT;
+	if (!rc && y[K_NAMES].present) {
+		struct yval *n = &y[K_NAMES];
+		for (size_t i = 0; i < n->n && !rc; i++) {
+			int64_t id = (int64_t)i;
+			buf_reset(&w);
+			buf_addf(&w, "%s:%zu: names", base, n->lines[i]);
+			if (n->is_map && parse_int(n->k[i], 0, MAX_CLASSES - 1, &id)) {
+				buf_setf(r->err, "%s: key '%s' is not a class id (0 to %d)", w.data, n->k[i],
+					 MAX_CLASSES - 1);
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			rc = add_class(r, id, n->v[i], w.data);
+		}
+		if (!rc && !r->ncls) {
+			buf_setf(r->err, "%s:%zu: names is empty", base, y[K_NAMES].line);
+			rc = CAIRN_EINVAL;
+		}
+		if (!rc && nc >= 0 && (int64_t)r->ncls != nc) {
+			buf_setf(r->err, "%s:%zu: nc is %lld but names has %zu entries", base,
+				 y[K_NC].line, (long long)nc, r->ncls);
+			rc = CAIRN_EINVAL;
+		}
+	} else if (!rc && nc > 0) {
+		for (int64_t i = 0; i < nc && !rc; i++) {
+			char nm[32];
+			snprintf(nm, sizeof(nm), "class_%lld", (long long)i);
+			rc = add_class(r, i, nm, base);
+		}
+	} else if (!rc) {
+		buf_setf(r->err, "%s: no 'names' (the class names)", base);
+		rc = CAIRN_EINVAL;
+	}
+	if (!rc && y[K_KPT].present) {
+		int64_t a = 0, b = 0;
+		if (y[K_KPT].n != 2 || y[K_KPT].is_map || parse_int(y[K_KPT].v[0], 1, 1000, &a) ||
+		    parse_int(y[K_KPT].v[1], 2, 3, &b)) {
+			buf_setf(r->err, "%s:%zu: kpt_shape: expected [points, 2 or 3]", base,
+				 y[K_KPT].line);
+			rc = CAIRN_EINVAL;
+		}
+		r->kpt_n = (int)a;
+		r->kpt_dim = (int)b;
+	}
+	if (!rc)
+		rc = declare_classes(r);
+	if (!rc) {
+		fmt_sink_media_dir(r->s, r->root);
+		if (!y[K_TRAIN].n && !y[K_VAL].n && !y[K_TEST].n) {
+			buf_setf(r->err, "%s: no 'train', 'val' or 'test' images", base);
+			rc = CAIRN_EINVAL;
+		}
+	}
+	static const int order[3] = {K_TRAIN, K_VAL, K_TEST};
+	for (int i = 0; i < 3 && !rc; i++) {
+		struct yval *v = &y[order[i]];
+		if (v->is_map) {
+			buf_setf(r->err, "%s:%zu: %s: expected a path or a list of paths", base, v->line,
+				 yaml_keys[order[i]]);
+			rc = CAIRN_EINVAL;
+			break;
+		}
+		for (size_t k = 0; k < v->n && !rc; k++) {
+			buf_reset(&w);
+			buf_addf(&w, "%s:%zu: %s", base, v->lines[k], yaml_keys[order[i]]);
+			if (!resolve(r->root, ydir, v->v[k], &p)) {
+				buf_setf(r->err, "%s: '%s' not found", w.data, v->v[k]);
+				rc = CAIRN_ENOTFOUND;
+				break;
+			}
+			rc = read_source(r, p.data, yaml_keys[order[i]], w.data);
+		}
+	}
+	for (int i = 0; i < K_COUNT; i++)
+		yval_release(&y[i]);
+	buf_release(&w);
+	buf_release(&p);
+	free(ydir);
+	return rc;
+}
+
+/* obj.names: one class name a line, ids from 0. */
+static int read_names_file(struct yrd *r, const char *path)
+{
+	char *text;
+	size_t len;
+	int rc = slurp(path, CFG_MAX, &text, &len, r->err);
+	if (rc)
+		return rc;
+	const char *base = rel_of(r, path);
+	r->cfg = "obj.names";
+	size_t lineno = 0;
+	struct buf w = BUF_INIT;
+	for (char *line = text; line && *line && !rc;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		lineno++;
+		size_t l = strlen(line);
+		while (l && line[l - 1] == '\r')
+			line[--l] = 0;
+		buf_reset(&w);
+		buf_addf(&w, "%s:%zu", base, lineno);
+		if (l || (nl && nl[1]))
+			rc = add_class(r, (int64_t)lineno - 1, line, w.data);
+		line = nl ? nl + 1 : NULL;
+	}
+	if (!rc && !r->ncls) {
+		buf_setf(r->err, "%s: no class names", base);
+		rc = CAIRN_EINVAL;
+	}
+	free(text);
+	buf_release(&w);
+	return rc ? rc : declare_classes(r);
+}
+
+/* Darknet: obj.data ("classes = 10", "train = data/train.txt", "names = data/obj.names"). */
+static int read_darknet(struct yrd *r, const char *objdata)
+{
+	char *text;
+	size_t len;
+	int rc = slurp(objdata, CFG_MAX, &text, &len, r->err);
+	if (rc)
+		return rc;
+	const char *sl = strrchr(objdata, '/');
+	r->root = sl ? xstrndup_(objdata, (size_t)(sl - objdata)) : xstrdup(".");
+	const char *base = sl ? sl + 1 : objdata;
+	char *train = NULL, *valid = NULL, *test = NULL, *names = NULL;
+	int64_t classes = -1;
+	size_t lineno = 0, lines[3] = {0};
+	for (char *line = text; line && *line && !rc;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		lineno++;
+		char *s = line, *t = line + strlen(line);
+		trim(&s, &t);
+		while (t > s && t[-1] == '\r')
+			t--;
+		*t = 0;
+		if (*s && *s != '#') {
+			char *eq = strchr(s, '=');
+			if (!eq) {
+				buf_setf(r->err, "%s:%zu: expected 'key = value', got '%s'", base, lineno, s);
+				rc = CAIRN_EINVAL;
+				break;
+			}
+			char *ke = eq, *vs = eq + 1, *ve = t;
+			trim(&s, &ke);
+			trim(&vs, &ve);
+			*ke = 0;
+			*ve = 0;
+			if (!strcmp(s, "train")) {
+				free(train);
+				train = xstrdup(vs);
+				lines[0] = lineno;
+			} else if (!strcmp(s, "valid")) {
+				free(valid);
+				valid = xstrdup(vs);
+				lines[1] = lineno;
+			} else if (!strcmp(s, "test")) {
+				free(test);
+				test = xstrdup(vs);
+				lines[2] = lineno;
+			} else if (!strcmp(s, "names")) {
+				free(names);
+				names = xstrdup(vs);
+			} else if (!strcmp(s, "classes") && parse_int(vs, 1, MAX_CLASSES, &classes)) {
+				buf_setf(r->err, "%s:%zu: classes: expected a whole number from 1 to %d",
+					 base, lineno, MAX_CLASSES);
+				rc = CAIRN_EINVAL;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(text);
+	struct buf p = BUF_INIT, w = BUF_INIT;
+	if (!rc) {
+		if (!resolve(r->root, NULL, names ? names : "obj.names", &p) &&
+		    !resolve(r->root, NULL, "obj.names", &p)) {
+			buf_setf(r->err, "%s: names file '%s' not found", base, names ? names : "obj.names");
+			rc = CAIRN_ENOTFOUND;
+		} else {
+			rc = read_names_file(r, p.data);
+		}
+	}
+	if (!rc && classes > 0 && classes != (int64_t)r->ncls) {
+		buf_setf(r->err, "%s: classes is %lld but %s has %zu names", base, (long long)classes,
+			 rel_of(r, p.data), r->ncls);
+		rc = CAIRN_EINVAL;
+	}
+	if (!rc)
+		fmt_sink_media_dir(r->s, r->root);
+	const char *srcs[3] = {train, valid, test};
+	static const char *const splits[3] = {"train", "val", "test"};
+	for (int i = 0; i < 3 && !rc; i++) {
+		if (!srcs[i])
+			continue;
+		buf_reset(&w);
+		buf_addf(&w, "%s:%zu: %s", base, lines[i], i == 1 ? "valid" : splits[i]);
+		if (!resolve(r->root, NULL, srcs[i], &p)) {
+			buf_setf(r->err, "%s: '%s' not found", w.data, srcs[i]);
+			rc = CAIRN_ENOTFOUND;
+			break;
+		}
+		rc = read_source(r, p.data, splits[i], w.data);
+	}
+	if (!rc && !train && !valid && !test) {
+		buf_setf(r->err, "%s: no 'train' or 'valid' image list", base);
+		rc = CAIRN_EINVAL;
+	}
+	free(train);
+	free(valid);
+	free(test);
+	free(names);
+	buf_release(&p);
+	buf_release(&w);
+	return rc;
+}
+
+/* A folder with obj.names only: images/<split>/ folders, else every image under it. */
+static int read_loose(struct yrd *r, const char *names)
+{
+	int rc = read_names_file(r, names);
+	if (rc)
+		return rc;
+	fmt_sink_media_dir(r->s, r->root);
+	struct buf p = BUF_INIT;
+	buf_addf(&p, "%s/images", r->root);
+	DIR *d = is_dir(p.data) ? opendir(p.data) : NULL;
+	char **subs = NULL;
+	size_t nsub = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !split_name(e->d_name))
+			continue;
+		struct buf q = BUF_INIT;
+		buf_addf(&q, "%s/%s", p.data, e->d_name);
+		if (is_dir(q.data)) {
+			subs = xrealloc(subs, (nsub + 1) * sizeof(char *));
+			subs[nsub++] = buf_detach(&q, NULL);
+		} else {
+			buf_release(&q);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (nsub) {
+		qsort(subs, nsub, sizeof(char *), cmp_str);
+		for (size_t i = 0; i < nsub; i++) {
+			if (!rc)
+				rc = read_source(r, subs[i], split_name(strrchr(subs[i], '/') + 1),
+						 rel_of(r, subs[i]));
+			free(subs[i]);
+		}
+	} else {
+		rc = read_source(r, r->root, NULL, "obj.names");
+	}
+	free(subs);
+	buf_release(&p);
+	return rc;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcasecmp(s + a - b, suffix);
+}
+
+/* The one *.yaml / *.yml of a folder (owned), or NULL (none, or several but no data.yaml). */
+static char *find_yaml(const char *dir)
+{
+	struct buf p = BUF_INIT;
+	buf_addf(&p, "%s/data.yaml", dir);
+	if (is_file(p.data))
+		return buf_detach(&p, NULL);
+	buf_release(&p);
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char *found = NULL;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || (!ends_with(e->d_name, ".yaml") && !ends_with(e->d_name, ".yml")))
+			continue;
+		n++;
+		free(found);
+		struct buf q = BUF_INIT;
+		buf_addf(&q, "%s/%s", dir, e->d_name);
+		found = buf_detach(&q, NULL);
+	}
+	closedir(d);
+	if (n != 1) {
+		free(found);
+		return NULL;
+	}
+	return found;
+}
+
+int fmt_yolo_read(const char *path, struct fmt_sink *s, struct buf *err)
+{
+	struct yrd r;
+	memset(&r, 0, sizeof(r));
+	r.s = s;
+	r.err = err;
+	int rc;
+	struct buf p = BUF_INIT;
+	if (is_dir(path)) {
+		char *yaml = find_yaml(path);
+		if (yaml) {
+			rc = read_ultralytics(&r, yaml);
+			free(yaml);
+			goto out;
+		}
+		r.root = xstrdup(path);
+		while (strlen(r.root) > 1 && r.root[strlen(r.root) - 1] == '/')
+			r.root[strlen(r.root) - 1] = 0;
+		buf_addf(&p, "%s/obj.data", r.root);
+		if (is_file(p.data)) {
+			free(r.root);
+			r.root = NULL;
+			rc = read_darknet(&r, p.data);
+			goto out;
+		}
+		buf_reset(&p);
+		buf_addf(&p, "%s/obj.names", r.root);
+		if (is_file(p.data)) {
+			rc = read_loose(&r, p.data);
+			goto out;
+		}
+		buf_setf(err, "%s: not a YOLO dataset (no data.yaml, obj.data or obj.names)", path);
+		rc = CAIRN_ENOTFOUND;
+	} else if (ends_with(path, ".yaml") || ends_with(path, ".yml")) {
+		rc = read_ultralytics(&r, path);
+	} else if (ends_with(path, ".data")) {
+		rc = read_darknet(&r, path);
+	} else if (ends_with(path, ".names")) {
+		const char *sl = strrchr(path, '/');
+		r.root = sl ? xstrndup_(path, (size_t)(sl - path)) : xstrdup(".");
+		rc = read_loose(&r, path);
+	} else if (!is_file(path)) {
+		buf_setf(err, "%s: no such file or folder", path);
+		rc = CAIRN_ENOTFOUND;
+	} else {
+		buf_setf(err, "%s: give a YOLO dataset folder, its data.yaml or its obj.data", path);
+		rc = CAIRN_EINVAL;
+	}
+out:
+	rd_release(&r);
+	buf_release(&p);
+	return rc;
+}
+
+int fmt_yolo_probe(const char *path)
+{
+	if (is_dir(path)) {
+		char *yaml = find_yaml(path);
+		int c = 0;
+		if (yaml) {
+			char *text;
+			size_t len;
+			if (slurp(yaml, CFG_MAX, &text, &len, NULL) == 0) {
+				if (strstr(text, "names") && (strstr(text, "train") || strstr(text, "val")))
+					c = 90;
+				free(text);
+			}
+			free(yaml);
+			return c;
+		}
+		struct buf p = BUF_INIT;
+		buf_addf(&p, "%s/obj.data", path);
+		if (is_file(p.data))
+			c = 90;
+		buf_reset(&p);
+		buf_addf(&p, "%s/obj.names", path);
+		if (!c && is_file(p.data))
+			c = 70;
+		buf_release(&p);
+		return c;
+	}
+	if (ends_with(path, ".yaml") || ends_with(path, ".yml")) {
+		char *text;
+		size_t len;
+		int c = 0;
+		if (slurp(path, CFG_MAX, &text, &len, NULL) == 0) {
+			if (strstr(text, "names"))
+				c = 80;
+			free(text);
+		}
+		return c;
+	}
+	if (ends_with(path, "obj.data"))
+		return 80;
+	return 0;
+}
+
+/* ---- writing ---- */
+
+struct ywr {
+	struct store *st;
+	const struct fmt_write_opts *o;
+	const char *out;
+	struct fmt_loss *loss;
+	struct buf *err;
+	struct fmt_labels l;
+	int64_t *cls;              /* per label: the class id written */
+	struct fmt_doc_cache *dc;
+	bool split_used[3];
+	int64_t done, total, last_id;
+	struct buf line, path;
+	int rc;
+};
+
+static const char *const wsplits[3] = {"train", "val", "test"};
+
+/*
+ * Class ids: those kept from a YOLO import when they are exactly 0..n-1
+ * (Ultralytics needs that), else the labels' order.
+ */
+static void choose_classes(struct ywr *w, int64_t project_id)
+{
+	size_t n = w->l.sc.nlabels;
+	w->cls = xrealloc(NULL, (n + 1) * sizeof(int64_t));
+	char key[64];
+	snprintf(key, sizeof(key), "formats.project.%lld", (long long)project_id);
+	char *meta = NULL;
+	json_t *root = NULL;
+	if (store_meta_get(w->st, key, &meta, NULL) == 0 && meta)
+		root = json_loads(meta, 0, NULL);
+	free(meta);
+	json_t *cats = json_object_get(json_object_get(root, "yolo"), "categories");
+	bool keep = json_object_size(cats) > 0;
+	bool *hit = calloc(n + 1, 1);
+	if (!hit)
+		abort();
+	for (size_t i = 0; keep && i < n; i++) {
+		int64_t id = w->l.ids[i];
+		if (id < 0 || (size_t)id >= n || hit[id])
+			keep = false;
+		else
+			hit[id] = true;
+	}
+	free(hit);
+	json_decref(root);
+	for (size_t i = 0; i < n; i++)
+		w->cls[i] = keep ? w->l.ids[i] : (int64_t)i;
+}
+
+/* The file's name under images/<split>/: without a leading images/ and split folder. */
+static const char *export_rel(const char *fn, const char *split)
+{
+	for (int k = 0; k < 3; k++) {
+		const char *sl = strchr(fn, '/');
+		if (!sl)
+			break;
+		size_t n = (size_t)(sl - fn);
+		if ((n == 6 && !strncmp(fn, "images", 6)) ||
+		    (split && n == strlen(split) && !strncmp(fn, split, n)))
+			fn = sl + 1;
+		else
+			break;
+	}
+	if (!strncmp(fn, "../", 3) || fn[0] == '/') {
+		const char *b = strrchr(fn, '/');
+		fn = b + 1;
+	}
+	return fn;
+}
+
+static void add_num(struct buf *b, double v)
+{
+	buf_addch(b, ' ');
+	json_add_double(b, v);
+}
+
+static int write_item(void *ctx, const struct item *it)
+{
+	struct ywr *w = ctx;
+	w->last_id = it->id;
+	w->done++;
+	const char *split = w->o->split ? fmt_split_of(w->o->split, it) : it->split;
+	int si = 0;
+	for (int i = 0; i < 3; i++)
+		if (split && !strcmp(split, wsplits[i]))
+			si = i;
+	if (split && *split && strcmp(split, wsplits[si]))
+		fmt_loss_add(w->loss, "split other than train, val or test (written to train)", 1);
+	split = wsplits[si];
+	w->split_used[si] = true;
+	char *tmp;
+	const char *fn = export_rel(fmt_item_file_name(it, &tmp), split);
+	int rc = 0;
+	if (w->o->include_media) {
+		buf_reset(&w->path);
+		buf_addf(&w->path, "%s/images/%s/%s", w->out, split, fn);
+		rc = fmt_copy_media(w->o->data_dir, it, w->path.data, w->err);
+	}
+	struct ann_doc d;
+	bool found = false;
+	memset(&d, 0, sizeof(d));
+	if (!rc)
+		rc = fmt_item_doc(w->dc, it, w->o->kinds, &d, &found, w->loss, w->err);
+	buf_reset(&w->line);
+	double W = it->width, H = it->height;
+	if (!rc && found && d.nobjects && (W <= 0 || H <= 0)) {
+		buf_setf(w->err, "item %lld '%s': no width and height, which YOLO's normalised "
+			 "coordinates need", (long long)it->id, fn);
+		rc = CAIRN_EINVAL;
+	}
+	if (!rc && found) {
+		if (d.attrs && strcmp(d.attrs, "{}"))
+			fmt_loss_add(w->loss, "item attributes", 1);
+		if (d.nrelations)
+			fmt_loss_add(w->loss, "relation", (int64_t)d.nrelations);
+	}
+	for (size_t i = 0; !rc && found && i < d.nobjects; i++) {
+		const struct ann_object *o = &d.objects[i];
+		struct buf what = BUF_INIT;
+		switch (o->type) {
+		case SHAPE_BOX:
+			break;
+		case SHAPE_POLYGON: case SHAPE_MASK: case SHAPE_ROTATED_BOX: case SHAPE_ELLIPSE:
+			buf_addf(&what, "%s (written as its bounding box)", shape_kind_name(o->type));
+			fmt_loss_add(w->loss, what.data, 1);
+			break;
+		default:
+			buf_addf(&what, "%s (not in YOLO detect)", shape_kind_name(o->type));
+			fmt_loss_add(w->loss, what.data, 1);
+			buf_release(&what);
+			continue;
+		}
+		buf_release(&what);
+		if (o->attrs && strcmp(o->attrs, "{}"))
+			fmt_loss_add(w->loss, "object attributes", 1);
+		if (o->has_score)
+			fmt_loss_add(w->loss, "score", 1);
+		if (o->occluded)
+			fmt_loss_add(w->loss, "occluded flag", 1);
+		if (o->has_track)
+			fmt_loss_add(w->loss, "track", 1);
+		if (o->text)
+			fmt_loss_add(w->loss, "text", 1);
+		double x0 = o->x0, y0 = o->y0, x1 = o->x1, y1 = o->y1;
+		buf_addf(&w->line, "%lld", (long long)w->cls[o->label]);
+		add_num(&w->line, (x0 + x1) / 2 / W);
+		add_num(&w->line, (y0 + y1) / 2 / H);
+		add_num(&w->line, (x1 - x0) / W);
+		add_num(&w->line, (y1 - y0) / H);
+		buf_addch(&w->line, '\n');
+	}
+	ann_doc_release(&d);
+	if (!rc) {
+		/* labels/<split>/<name without extension>.txt, also empty (a background image). */
+		buf_reset(&w->path);
+		buf_addf(&w->path, "%s/labels/%s/%s", w->out, split, fn);
+		char *dot = strrchr(w->path.data, '.');
+		char *sl = strrchr(w->path.data, '/');
+		if (dot && dot > sl)
+			buf_setlen(&w->path, (size_t)(dot - w->path.data));
+		buf_adds(&w->path, ".txt");
+		sl = strrchr(w->path.data, '/');
+		*sl = 0;
+		rc = fmt_mkdirs(w->path.data, w->err);
+		*sl = '/';
+		FILE *f = rc ? NULL : fopen(w->path.data, "w");
+		if (!rc && (!f || fwrite(w->line.data, 1, w->line.len, f) != w->line.len)) {
+			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
+			rc = CAIRN_EIO;
+		}
+		if (f && fclose(f) && !rc) {
+			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
+			rc = CAIRN_EIO;
+		}
+	}
+	free(tmp);
+	if (rc)
+		w->rc = rc;
+	return rc;
+}
+
+static void add_yaml_str(struct buf *b, const char *s)
+{
+	buf_addch(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_addch(b, '\\');
+		buf_addch(b, *s);
+	}
+	buf_addch(b, '"');
+}
+
+static int write_yaml(struct ywr *w)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "# YOLO dataset exported by Cairn (Ultralytics layout; see docs/formats/yolo.md)\n"
+		     "path: .\n");
+	const char *first = NULL;
+	for (int i = 0; i < 3; i++)
+		if (w->split_used[i] && !first)
+			first = wsplits[i];
+	if (!first)
+		first = "train";
+	buf_addf(&b, "train: images/%s\n", w->split_used[0] ? "train" : first);
+	buf_addf(&b, "val: images/%s\n", w->split_used[1] ? "val" : first);
+	if (w->split_used[2])
+		buf_adds(&b, "test: images/test\n");
+	size_t n = w->l.sc.nlabels;
+	buf_addf(&b, "nc: %zu\nnames:\n", n);
+	for (size_t id = 0; id < n; id++)
+		for (size_t i = 0; i < n; i++)
+			if (w->cls[i] == (int64_t)id) {
+				buf_addf(&b, "  %zu: ", id);
+				add_yaml_str(&b, w->l.sc.labels[i].name);
+				buf_addch(&b, '\n');
+			}
+	buf_reset(&w->path);
+	buf_addf(&w->path, "%s/data.yaml", w->out);
+	FILE *f = fopen(w->path.data, "w");
+	int rc = 0;
+	if (!f || fwrite(b.data, 1, b.len, f) != b.len || fclose(f)) {
+		buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
+		rc = CAIRN_EIO;
+		f = NULL;
+	}
+	buf_release(&b);
+	return rc;
+}
+
+int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
+		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
+{
+	struct ywr w;
+	memset(&w, 0, sizeof(w));
+	w.st = st;
+	w.o = o;
+	w.out = out;
+	w.loss = loss;
+	w.err = err;
+	w.line = (struct buf)BUF_INIT;
+	w.path = (struct buf)BUF_INIT;
+	int rc;
+	if ((rc = fmt_mkdirs(out, err)))
+		goto done;
+	if ((rc = fmt_labels_load(&w.l, st, project_id, "yolo", err)))
+		goto done;
+	choose_classes(&w, project_id);
+	w.dc = fmt_doc_cache_new(st, project_id, &w.l);
+	struct project_stats ps;
+	if (store_project_stats(st, project_id, &ps, NULL) == 0)
+		w.total = ps.items;
+	for (;;) {
+		int64_t before = w.done;
+		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
+		if (!rc)
+			rc = w.rc;
+		if (rc)
+			break;
+		if (o->progress)
+			o->progress(o->progress_ctx, w.done, w.total);
+		if (w.done - before < 512)
+			break;
+	}
+	if (!rc)
+		rc = write_yaml(&w);
+done:
+	fmt_doc_cache_free(w.dc);
+	if (w.l.ids)
+		fmt_labels_release(&w.l);
+	free(w.cls);
+	buf_release(&w.line);
+	buf_release(&w.path);
+	return rc;
+}

@@ -1,0 +1,251 @@
+/*
+ * test_fmt_yolo.c - the YOLO reader and writer through the import driver:
+ * the Datumaro fixture's facts, a dataset written to a temporary folder and
+ * read back, and errors naming the file and line.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "formats/fmt.h"
+#include "store/store.h"
+
+/* In fmt_yolo.c: one label file's text into the sink, with classes 0..nclasses-1. */
+int fmt_yolo_read_labels_mem(const char *data, size_t len, const char *name, size_t nclasses,
+			     struct fmt_sink *s, struct buf *err);
+
+static char dir[64];
+static struct store *st;
+static int64_t pid;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/cairn-yolo-XXXXXX");
+	cr_assert(mkdtemp(dir));
+	char db[128];
+	snprintf(db, sizeof(db), "%s/cairn.db", dir);
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
+	buf_release(&err);
+}
+
+static void teardown(void)
+{
+	store_close(st);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void put(const char *rel, const char *text, size_t len)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		mkdir(p, 0777);
+		*s = '/';
+	}
+	FILE *f = fopen(p, "wb");
+	cr_assert(f, "%s", p);
+	fwrite(text, 1, len, f);
+	fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert(f, "%s", path);
+	static char b[8192];
+	size_t n = fread(b, 1, sizeof(b) - 1, f);
+	b[n] = 0;
+	fclose(f);
+	return b;
+}
+
+static int import(const char *path, bool skip, struct fmt_import_report *rep, struct buf *err)
+{
+	struct fmt_import_opts o = {0};
+	o.data_dir = dir;
+	o.no_media = true;
+	o.skip_invalid = skip;
+	o.kind = ANN_GOLD;
+	return fmt_import(st, pid, fmt_find("yolo"), path, &o, rep, err);
+}
+
+/* A 20x10 RGB PNG. */
+static const unsigned char png20x10[] = {
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+	0x52, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x0a, 0x08, 0x02, 0x00, 0x00, 0x00, 0x3b,
+	0x37, 0xe9, 0xb1, 0x00, 0x00, 0x00, 0x15, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x68,
+	0x70, 0x50, 0x20, 0x1b, 0x31, 0x8c, 0x6a, 0x1e, 0xd5, 0x4c, 0x08, 0x01, 0x00, 0xd8, 0x92,
+	0xaf, 0x01, 0x4b, 0xde, 0x6c, 0x76, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+	0x42, 0x60, 0x82,
+};
+
+TestSuite(fmt_yolo, .init = setup, .fini = teardown);
+
+Test(fmt_yolo, datumaro_darknet_layout)
+{
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	int rc = import("../shared/fixtures/datumaro/yolo_dataset/strict", false, &rep, &err);
+	cr_assert_eq(rc, 0, "%s", err.data);
+	cr_assert_eq(rep.images, 1);
+	cr_assert_eq(rep.objects, 2);
+	cr_assert_eq(rep.categories, 10);
+	fmt_import_report_release(&rep);
+	/* As COCO: the box of class 2 is x=0 y=2 w=4 h=2 on the 15x10 image. */
+	char out[128];
+	snprintf(out, sizeof(out), "%s/coco", dir);
+	struct fmt_loss loss = {0};
+	struct fmt_write_opts wo = {0};
+	cr_assert_eq(fmt_find("coco")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	char file[320];
+	snprintf(file, sizeof(file), "%s/annotations/instances_train.json", out);
+	const char *b = slurp(file);
+	cr_assert(strstr(b, "\"width\":15,\"height\":10"), "%s", b);
+	const char *bb = strstr(b, "\"category_id\":2,");
+	cr_assert(bb, "%s", b);
+	bb = strstr(bb, "\"bbox\":[");
+	double x, y, w, h;
+	cr_assert_eq(sscanf(bb, "\"bbox\":[%lf,%lf,%lf,%lf]", &x, &y, &w, &h), 4, "%s", bb);
+	cr_assert(fabs(x) < 1e-4 && fabs(y - 2) < 1e-4 && fabs(w - 4) < 1e-4 && fabs(h - 2) < 1e-4,
+		  "%g %g %g %g", x, y, w, h);
+	/* Back to YOLO: the same numbers and names, ids kept. */
+	snprintf(out, sizeof(out), "%s/yolo", dir);
+	cr_assert_eq(fmt_find("yolo")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(loss.n, 0);
+	snprintf(file, sizeof(file), "%s/labels/train/obj_train_data/1.txt", out);
+	cr_assert_str_eq(slurp(file), "2 0.133333 0.3 0.266667 0.2\n4 0.266667 0.45 0.133333 0.3\n");
+	snprintf(file, sizeof(file), "%s/data.yaml", out);
+	b = slurp(file);
+	cr_assert(strstr(b, "nc: 10\nnames:\n  0: \"label_0\"\n"), "%s", b);
+	cr_assert(strstr(b, "  9: \"label_9\"\n"), "%s", b);
+	fmt_loss_release(&loss);
+	buf_release(&err);
+}
+
+Test(fmt_yolo, ultralytics_round_trip_with_polygon_as_box)
+{
+	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	const char *yaml = "# comment\npath: .\ntrain: images/train\nval: images/train\n"
+			   "names: {0: 'a b', 1: \"c\"}\n";
+	put("ds/data.yaml", yaml, strlen(yaml));
+	const char *lab = "0 0.5 0.5 0.5 0.2\n1 0.1 0.1 0.3 0.1 0.3 0.5\n";
+	put("ds/labels/train/a.txt", lab, strlen(lab));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/ds", dir);
+	cr_assert_eq(fmt_probe(p, NULL), fmt_find("yolo"));
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(rep.objects, 2);
+	fmt_import_report_release(&rep);
+	char out[128];
+	snprintf(out, sizeof(out), "%s/out", dir);
+	struct fmt_loss loss = {0};
+	struct fmt_write_opts wo = {0};
+	cr_assert_eq(fmt_find("yolo")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	char file[320];
+	snprintf(file, sizeof(file), "%s/labels/train/a.txt", out);
+	/* The triangle (2,1) (6,1) (6,5) comes back as its box: centre (4,3), 4x4 px. */
+	cr_assert_str_eq(slurp(file), "0 0.5 0.5 0.5 0.2\n1 0.2 0.3 0.2 0.4\n");
+	cr_assert_eq(loss.n, 1);
+	cr_assert_str_eq(loss.v[0].what, "polygon (written as its bounding box)");
+	snprintf(file, sizeof(file), "%s/data.yaml", out);
+	cr_assert(strstr(slurp(file), "names:\n  0: \"a b\"\n  1: \"c\"\n"), "%s", slurp(file));
+	fmt_loss_release(&loss);
+	buf_release(&err);
+}
+
+Test(fmt_yolo, errors_name_the_file_and_line)
+{
+	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	const char *yaml = "names: [a, b]\ntrain: images/train\n";
+	put("ds/data.yaml", yaml, strlen(yaml));
+	const char *lab = "0 0.5 0.5 0.1 0.1\n\n1 0.5 0.5 0.1\n";
+	put("ds/labels/train/a.txt", lab, strlen(lab));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/ds", dir);
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "labels/train/a.txt:3: expected 5 numbers (class cx cy w h), got 4");
+	fmt_import_report_release(&rep);
+	/* With skip_invalid the good line is kept and the bad one reported. */
+	buf_reset(&err);
+	cr_assert_eq(import(p, true, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(rep.objects, 1);
+	cr_assert_eq(rep.skipped, 1);
+	cr_assert(strstr(rep.skipped_text.data, "labels/train/a.txt:3: "), "%s", rep.skipped_text.data);
+	fmt_import_report_release(&rep);
+	buf_release(&err);
+}
+
+Test(fmt_yolo, yaml_subset)
+{
+	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/ds/data.yaml", dir);
+	static const struct {
+		const char *yaml, *err;
+	} cases[] = {
+		{"names: [a]\ntrain: images/train\nroboflow:\n  workspace: x\n",
+		 "data.yaml:3: 'roboflow' is not supported (only path, train, val, test, names, nc and "
+		 "kpt_shape are read)"},
+		{"names:\n\t- a\n", "data.yaml:2: a tab in the indentation (YAML allows spaces only)"},
+		{"names: [a\ntrain: images/train\n",
+		 "data.yaml:1: names: a flow sequence must end on the same line with ']'"},
+		{"names:\n  0: b\n  x: a\ntrain: images/train\n",
+		 "data.yaml:3: names: key 'x' is not a class id (0 to 99999)"},
+		{"names: ['it''s', \"q\\\"\"]\nnames: [b]\n",
+		 "data.yaml:2: 'names' is given twice (also on line 1)"},
+		{"train: images/train\n", "data.yaml: no 'names' (the class names)"},
+		{"names: [a, a]\ntrain: images/train\n", "category name 'a' is used twice"},
+		{"  names: [a]\n", "data.yaml:1: unexpected indentation"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		put("ds/data.yaml", cases[i].yaml, strlen(cases[i].yaml));
+		struct buf err = BUF_INIT;
+		struct fmt_sink *s = fmt_null_sink_new();
+		int rc = fmt_find("yolo")->read(p, s, &err);
+		fmt_null_sink_free(s);
+		cr_assert_neq(rc, 0, "case %zu", i);
+		cr_assert(strstr(err.data, cases[i].err), "case %zu: %s", i, err.data);
+		buf_release(&err);
+	}
+}
+
+Test(fmt_yolo, label_lines_on_a_null_sink)
+{
+	struct buf err = BUF_INIT;
+	struct fmt_sink *s = fmt_null_sink_new();
+	const char *ok = "0 0.5 0.5 1 1\n1 0 0 1 0 1 1 0 1\n\n";
+	cr_assert_eq(fmt_yolo_read_labels_mem(ok, strlen(ok), "a.txt", 2, s, &err), 0, "%s", err.data);
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+		{"0 0.5 0.5 1.0000011 1\n", "a.txt:1: w 1.0000011 is outside [0, 1]"},
+		{"0 0.5 0.5 1.000001 1\n5 0 0 0 0\n", "a.txt:2: class 5 is out of range"},
+		{"-1 0 0 0 0\n", "a.txt:1: class -1 is out of range"},
+		{"0 inf 0 0 0\n", "a.txt:1: cx is inf, not a finite number"},
+		{"0 0 0 0 0 0\n", "a.txt:1: expected 5 numbers (class cx cy w h), got 6"},
+		{"0 0 0 0 0 1e999\n", "a.txt:1: expected 5 numbers (class cx cy w h), got 6"},
+		{"x\n", "a.txt:1: expected 5 numbers (class cx cy w h), got 1"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&err);
+		cr_assert_eq(fmt_yolo_read_labels_mem(bad[i].text, strlen(bad[i].text), "a.txt", 2, s,
+						      &err), CAIRN_EINVAL, "case %zu", i);
+		cr_assert(strstr(err.data, bad[i].err), "case %zu: %s", i, err.data);
+	}
+	fmt_null_sink_free(s);
+	buf_release(&err);
+}
