@@ -40,9 +40,10 @@ const struct fmt_ops fmt_table[] = {
 	 "boxes, polygons, RLE masks (compressed and uncompressed), iscrowd, keypoints with "
 	 "skeleton and visibility, scores, custom attributes; image, annotation and category ids",
 	 fmt_coco_probe, fmt_coco_read, fmt_coco_write},
-	{"yolo", "YOLO detection (Ultralytics data.yaml + images/ + labels/, Darknet obj.data)",
-	 "boxes (import also reads polygons and keypoints with kpt_shape); class ids 0..n-1; "
-	 "coordinates normalised by the real image size",
+	{"yolo", "YOLO detect, segment and pose (Ultralytics data.yaml + images/ + labels/, "
+	 "Darknet obj.data)",
+	 "boxes; polygons (segment: export with --segm polygon); keypoints (pose, kpt_shape); "
+	 "class ids 0..n-1; coordinates normalised by the real image size",
 	 fmt_yolo_probe, fmt_yolo_read, fmt_yolo_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };

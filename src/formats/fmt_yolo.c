@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "geom/contour.h"
 #include "media/media.h"
 #include "media/media_image.h"
 #include "store/store.h"
@@ -1470,6 +1471,10 @@ struct ywr {
 	struct fmt_labels l;
 	int64_t *cls;              /* per label: the class id written */
 	struct fmt_doc_cache *dc;
+	size_t kpt_n;              /* pose: points a line (most of any skeleton), 0 for detect */
+	bool segment;              /* polygons (--segm polygon or rle) */
+	double *xy;                /* a polygon being written */
+	size_t capxy;
 	bool split_used[3];
 	int64_t done, total, last_id;
 	struct buf line, path;
@@ -1538,6 +1543,181 @@ static void add_num(struct buf *b, double v)
 	json_add_double(b, v);
 }
 
+static void loss_kind(struct ywr *w, enum shape_kind k, const char *how)
+{
+	struct buf what = BUF_INIT;
+	buf_addf(&what, "%s (%s)", shape_kind_name(k), how);
+	fmt_loss_add(w->loss, what.data, 1);
+	buf_release(&what);
+}
+
+static double *xy_room(struct ywr *w, size_t n)
+{
+	if (n > w->capxy) {
+		w->capxy = n;
+		w->xy = xrealloc(w->xy, n * sizeof(double));
+	}
+	return w->xy;
+}
+
+/* The outline of o as one polygon into w->xy (segment mode); returns its numbers, 0 for none. */
+static size_t outline(struct ywr *w, const struct ann_object *o)
+{
+	switch (o->type) {
+	case SHAPE_POLYGON: {
+		size_t n = o->nrings > 1 ? 2 * o->rings[0] : o->npts;
+		if (o->nrings > 1)
+			fmt_loss_add(w->loss, "polygon hole (not in YOLO)", (int64_t)o->nrings - 1);
+		memcpy(xy_room(w, n), o->pts, n * sizeof(double));
+		return n;
+	}
+	case SHAPE_BOX: {
+		double *p = xy_room(w, 8);
+		double v[8] = {o->x0, o->y0, o->x1, o->y0, o->x1, o->y1, o->x0, o->y1};
+		memcpy(p, v, sizeof(v));
+		loss_kind(w, o->type, "written as a 4-point polygon");
+		return 8;
+	}
+	case SHAPE_ROTATED_BOX: {
+		double *p = xy_room(w, 8);
+		double cx = o->pts[0], cy = o->pts[1], hw = o->pts[2] / 2, hh = o->pts[3] / 2;
+		double a = o->pts[4] * M_PI / 180;
+		static const double sx[4] = {-1, 1, 1, -1}, sy[4] = {-1, -1, 1, 1};
+		for (int k = 0; k < 4; k++) {
+			double dx = sx[k] * hw, dy = sy[k] * hh;
+			p[2 * k] = cx + dx * cos(a) - dy * sin(a);
+			p[2 * k + 1] = cy + dx * sin(a) + dy * cos(a);
+		}
+		loss_kind(w, o->type, "written as a 4-point polygon");
+		return 8;
+	}
+	case SHAPE_ELLIPSE: {
+		double *p = xy_room(w, 64);
+		double cx = o->pts[0], cy = o->pts[1], rx = o->pts[2], ry = o->pts[3];
+		double a = o->pts[4] * M_PI / 180;
+		for (int k = 0; k < 32; k++) {
+			double t = 2 * M_PI * k / 32, ex = rx * cos(t), ey = ry * sin(t);
+			p[2 * k] = cx + ex * cos(a) - ey * sin(a);
+			p[2 * k + 1] = cy + ex * sin(a) + ey * cos(a);
+		}
+		loss_kind(w, o->type, "written as a 32-point polygon");
+		return 64;
+	}
+	case SHAPE_MASK: {
+		struct contours c;
+		memset(&c, 0, sizeof(c));
+		if (rle_to_contours(&o->mask, 0, &c, NULL) || !c.nrings) {
+			contours_release(&c);
+			loss_kind(w, o->type, "empty or unreadable, not written");
+			return 0;
+		}
+		/* The largest outer ring: YOLO has one polygon an object, without holes. */
+		size_t best = 0, off = 0, best_off = 0, parts = 0;
+		double best_a = -1;
+		for (size_t r = 0; r < c.nrings; r++) {
+			if (c.parent[r] < 0) {
+				double ar = 0;
+				const double *q = c.xy + 2 * off;
+				for (size_t k = 0; k < c.rings[r]; k++) {
+					size_t j = (k + 1) % c.rings[r];
+					ar += q[2 * k] * q[2 * j + 1] - q[2 * j] * q[2 * k + 1];
+				}
+				ar = fabs(ar);
+				parts++;
+				if (ar > best_a) {
+					best_a = ar;
+					best = r;
+					best_off = off;
+				}
+			}
+			off += c.rings[r];
+		}
+		size_t n = 2 * c.rings[best];
+		memcpy(xy_room(w, n), c.xy + 2 * best_off, n * sizeof(double));
+		loss_kind(w, o->type, "written as its outline polygon");
+		if (parts > 1 || c.nrings > parts)
+			fmt_loss_add(w->loss, "mask part or hole (only the largest outline written)",
+				     (int64_t)(c.nrings - 1));
+		contours_release(&c);
+		return n;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* One object: a box (detect), a box with keypoints (pose) or a polygon (segment). */
+static int write_object(struct ywr *w, const struct ann_doc *d, const struct ann_object *o,
+			double W, double H)
+{
+	const struct ann_object *kp = NULL;
+	if (o->type == SHAPE_KEYPOINTS) {
+		if (w->kpt_n && o->parent[0] && o->parent_index < d->nobjects)
+			return 0; /* written with its parent */
+		if (!w->kpt_n) {
+			loss_kind(w, o->type, "not in YOLO detect; export a project whose labels have "
+				  "skeletons for pose");
+			return 0;
+		}
+		kp = o;  /* keypoints alone: the box around its points */
+	} else if (w->kpt_n) {
+		for (size_t k = 0; k < d->nobjects; k++)
+			if (d->objects[k].type == SHAPE_KEYPOINTS && !strcmp(d->objects[k].parent, o->uid))
+				kp = &d->objects[k];
+	}
+	switch (o->type) {
+	case SHAPE_BOX: case SHAPE_KEYPOINTS:
+		break;
+	case SHAPE_POLYGON: case SHAPE_MASK: case SHAPE_ROTATED_BOX: case SHAPE_ELLIPSE:
+		if (!w->segment)
+			loss_kind(w, o->type, "written as its bounding box");
+		break;
+	default:
+		loss_kind(w, o->type, w->segment ? "not in YOLO segment" : w->kpt_n ? "not in YOLO pose"
+			  : "not in YOLO detect");
+		return 0;
+	}
+	if (o->attrs && strcmp(o->attrs, "{}"))
+		fmt_loss_add(w->loss, "object attributes", 1);
+	if (o->has_score)
+		fmt_loss_add(w->loss, "score", 1);
+	if (o->occluded)
+		fmt_loss_add(w->loss, "occluded flag", 1);
+	if (o->has_track)
+		fmt_loss_add(w->loss, "track", 1);
+	if (o->text)
+		fmt_loss_add(w->loss, "text", 1);
+	struct buf *b = &w->line;
+	buf_addf(b, "%lld", (long long)w->cls[o->label]);
+	size_t n = w->segment && !w->kpt_n ? outline(w, o) : 0;
+	if (n) {
+		for (size_t k = 0; k < n; k++)
+			add_num(b, w->xy[k] / (k % 2 ? H : W));
+	} else {
+		double x0 = o->x0, y0 = o->y0, x1 = o->x1, y1 = o->y1;
+		add_num(b, (x0 + x1) / 2 / W);
+		add_num(b, (y0 + y1) / 2 / H);
+		add_num(b, (x1 - x0) / W);
+		add_num(b, (y1 - y0) / H);
+	}
+	if (w->kpt_n) {
+		size_t np = kp ? kp->npts / 3 : 0;
+		if (np > w->kpt_n)
+			np = w->kpt_n;
+		for (size_t k = 0; k < w->kpt_n; k++) {
+			if (k < np && kp->pts[3 * k + 2] > 0) {
+				add_num(b, kp->pts[3 * k] / W);
+				add_num(b, kp->pts[3 * k + 1] / H);
+				add_num(b, kp->pts[3 * k + 2]);
+			} else {
+				buf_adds(b, " 0 0 0");
+			}
+		}
+	}
+	buf_addch(b, '\n');
+	return 0;
+}
+
 static int write_item(void *ctx, const struct item *it)
 {
 	struct ywr *w = ctx;
@@ -1578,41 +1758,8 @@ static int write_item(void *ctx, const struct item *it)
 		if (d.nrelations)
 			fmt_loss_add(w->loss, "relation", (int64_t)d.nrelations);
 	}
-	for (size_t i = 0; !rc && found && i < d.nobjects; i++) {
-		const struct ann_object *o = &d.objects[i];
-		struct buf what = BUF_INIT;
-		switch (o->type) {
-		case SHAPE_BOX:
-			break;
-		case SHAPE_POLYGON: case SHAPE_MASK: case SHAPE_ROTATED_BOX: case SHAPE_ELLIPSE:
-			buf_addf(&what, "%s (written as its bounding box)", shape_kind_name(o->type));
-			fmt_loss_add(w->loss, what.data, 1);
-			break;
-		default:
-			buf_addf(&what, "%s (not in YOLO detect)", shape_kind_name(o->type));
-			fmt_loss_add(w->loss, what.data, 1);
-			buf_release(&what);
-			continue;
-		}
-		buf_release(&what);
-		if (o->attrs && strcmp(o->attrs, "{}"))
-			fmt_loss_add(w->loss, "object attributes", 1);
-		if (o->has_score)
-			fmt_loss_add(w->loss, "score", 1);
-		if (o->occluded)
-			fmt_loss_add(w->loss, "occluded flag", 1);
-		if (o->has_track)
-			fmt_loss_add(w->loss, "track", 1);
-		if (o->text)
-			fmt_loss_add(w->loss, "text", 1);
-		double x0 = o->x0, y0 = o->y0, x1 = o->x1, y1 = o->y1;
-		buf_addf(&w->line, "%lld", (long long)w->cls[o->label]);
-		add_num(&w->line, (x0 + x1) / 2 / W);
-		add_num(&w->line, (y0 + y1) / 2 / H);
-		add_num(&w->line, (x1 - x0) / W);
-		add_num(&w->line, (y1 - y0) / H);
-		buf_addch(&w->line, '\n');
-	}
+	for (size_t i = 0; !rc && found && i < d.nobjects; i++)
+		rc = write_object(w, &d, &d.objects[i], W, H);
 	ann_doc_release(&d);
 	if (!rc) {
 		/* labels/<split>/<name without extension>.txt, also empty (a background image). */
@@ -1670,6 +1817,8 @@ static int write_yaml(struct ywr *w)
 	if (w->split_used[2])
 		buf_adds(&b, "test: images/test\n");
 	size_t n = w->l.sc.nlabels;
+	if (w->kpt_n)
+		buf_addf(&b, "kpt_shape: [%zu, 3]\n", w->kpt_n);
 	buf_addf(&b, "nc: %zu\nnames:\n", n);
 	for (size_t id = 0; id < n; id++)
 		for (size_t i = 0; i < n; i++)
@@ -1709,6 +1858,10 @@ int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
 	if ((rc = fmt_labels_load(&w.l, st, project_id, "yolo", err)))
 		goto done;
 	choose_classes(&w, project_id);
+	for (size_t i = 0; i < w.l.sc.nlabels; i++)
+		if (w.l.sc.labels[i].skeleton && w.l.sc.labels[i].skeleton->npoints > w.kpt_n)
+			w.kpt_n = w.l.sc.labels[i].skeleton->npoints;
+	w.segment = !w.kpt_n && o->segm != FMT_SEGM_KEEP;
 	w.dc = fmt_doc_cache_new(st, project_id, &w.l);
 	struct project_stats ps;
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
@@ -1732,6 +1885,7 @@ done:
 	if (w.l.ids)
 		fmt_labels_release(&w.l);
 	free(w.cls);
+	free(w.xy);
 	buf_release(&w.line);
 	buf_release(&w.path);
 	return rc;

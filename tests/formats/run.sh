@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs the data-driven format cases: tests/formats/<format>/<case>/ (see the
 # README in each format folder), plus the Datumaro fixtures for COCO and YOLO.
-# A case's input is input.json, or the folder input/ (YOLO datasets).
+# A case's input is input.json, or the folder input/ (YOLO datasets); an
+# optional export_args file holds extra arguments for the export.
 # Usage: tests/formats/run.sh [FORMAT...]  (from the repo root; needs build/cairn)
 set -u
 CAIRN=${CAIRN:-build/cairn}
@@ -27,7 +28,7 @@ for f in $formats; do
 			else ok; fi
 		else
 			if ! $CAIRN import --data "$d" --project p --format "$f" --no-media "$in" >/dev/null 2>&1 ||
-			   ! $CAIRN export --data "$d" --project p --format "$f" "$d/out" >/dev/null 2>&1; then
+			   ! $CAIRN export --data "$d" --project p --format "$f" $(cat "$c/export_args" 2>/dev/null) "$d/out" >/dev/null 2>&1; then
 				bad "$f/$name: import or export failed"; continue
 			fi
 			if [ "$f" = yolo ]; then python3 tests/formats/compare_yolo.py "$in" "$d/out"

@@ -249,3 +249,71 @@ Test(fmt_yolo, label_lines_on_a_null_sink)
 	fmt_null_sink_free(s);
 	buf_release(&err);
 }
+
+/* A COCO file (no media) into the project; the YOLO export's label file of a.jpg and its loss. */
+static void coco_to_yolo(const char *json, enum fmt_segm segm, char *labels, size_t cap,
+			 struct fmt_loss *loss, char *yaml, size_t ycap)
+{
+	put("in.json", json, strlen(json));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/in.json", dir);
+	struct fmt_import_opts o = {0};
+	o.data_dir = dir;
+	o.no_media = true;
+	o.kind = ANN_GOLD;
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(fmt_import(st, pid, fmt_find("coco"), p, &o, &rep, &err), 0, "%s", err.data);
+	fmt_import_report_release(&rep);
+	char out[128];
+	snprintf(out, sizeof(out), "%s/out", dir);
+	struct fmt_write_opts wo = {0};
+	wo.segm = segm;
+	cr_assert_eq(fmt_find("yolo")->write(st, pid, out, &wo, loss, &err), 0, "%s", err.data);
+	char file[320];
+	snprintf(file, sizeof(file), "%s/labels/train/a.txt", out);
+	snprintf(labels, cap, "%s", slurp(file));
+	snprintf(file, sizeof(file), "%s/data.yaml", out);
+	snprintf(yaml, ycap, "%s", slurp(file));
+	buf_release(&err);
+}
+
+static int64_t loss_of(const struct fmt_loss *l, const char *what)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].what, what))
+			return l->v[i].n;
+	return 0;
+}
+
+Test(fmt_yolo, segment_export_from_coco)
+{
+	char labels[1024], yaml[1024];
+	struct fmt_loss loss = {0};
+	coco_to_yolo("{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,\"height\":20}],"
+		     "\"categories\":[{\"id\":7,\"name\":\"x\"},{\"id\":9,\"name\":\"y\"}],"
+		     "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":9,\"bbox\":[1,2,3,4],"
+		     "\"segmentation\":[[1,2,4,2,4,6]]},"
+		     "{\"id\":2,\"image_id\":1,\"category_id\":7,\"bbox\":[0,0,5,10]}]}",
+		     FMT_SEGM_POLYGON, labels, sizeof(labels), &loss, yaml, sizeof(yaml));
+	/* Classes renumbered 0..n-1 in label order (COCO ids 7 and 9 are not YOLO's). */
+	cr_assert_str_eq(labels, "1 0.1 0.1 0.4 0.1 0.4 0.3\n0 0 0 0.5 0 0.5 0.5 0 0.5\n");
+	cr_assert(strstr(yaml, "names:\n  0: \"x\"\n  1: \"y\"\n"), "%s", yaml);
+	cr_assert_eq(loss_of(&loss, "box (written as a 4-point polygon)"), 1);
+	fmt_loss_release(&loss);
+}
+
+Test(fmt_yolo, pose_export_from_coco_keypoints)
+{
+	char labels[1024], yaml[1024];
+	struct fmt_loss loss = {0};
+	coco_to_yolo("{\"images\":[{\"id\":1,\"file_name\":\"a.jpg\",\"width\":10,\"height\":20}],"
+		     "\"categories\":[{\"id\":1,\"name\":\"person\",\"keypoints\":[\"head\",\"foot\"],"
+		     "\"skeleton\":[[1,2]]}],"
+		     "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[1,2,4,10],"
+		     "\"keypoints\":[3,4,2,0,0,0],\"num_keypoints\":1}]}",
+		     FMT_SEGM_KEEP, labels, sizeof(labels), &loss, yaml, sizeof(yaml));
+	cr_assert(strstr(yaml, "kpt_shape: [2, 3]\n"), "%s", yaml);
+	cr_assert_str_eq(labels, "0 0.3 0.35 0.4 0.5 0.3 0.2 2 0 0 0\n");
+	fmt_loss_release(&loss);
+}
