@@ -14,7 +14,8 @@
 # Needs wrk and nginx (scripts/install-deps). Talks to 127.0.0.1 only and
 # stops every process it starts. BENCH_SERVER_SECONDS (default 10) per wrk
 # run, BENCH_SERVER_ITEMS (default 1000000) for the big project,
-# BENCH_SERVER_ONLY=put to run only the PUT figure (2); CAIRN_BIN to compare binaries.
+# BENCH_SERVER_ONLY=put or big to run only the PUT figure (2) or the
+# 1M-item lists and counts (3); CAIRN_BIN to compare binaries.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -137,6 +138,8 @@ print_table() {
 
 # ---- 1 and 2: a small project, GET and PUT ----
 
+if [ "$ONLY" != big ]; then
+
 D=$W/data
 PW=$("$CAIRN" init --data "$D" --json | jq -r .password)
 "$CAIRN" project create bench --schema docs/examples/schema-demo.json --data "$D" > /dev/null
@@ -240,6 +243,8 @@ sleep 2
 RSS_IDLE=$(rss_mb "$SPID")
 stop_cairn
 
+fi
+
 # ---- 3: a project of NBIG items ----
 
 if [ ! -f "$BIG/complete" ]; then
@@ -281,6 +286,10 @@ done
 sleep 2
 RSS_BIG_IDLE=$(rss_mb "$SPID")
 stop_cairn
+if [ "$ONLY" = big ]; then
+	print_table
+	exit 0
+fi
 
 # ---- 4: memory and start-up ----
 

@@ -105,12 +105,18 @@ int api_items_list(struct http_req *req, struct http_resp *resp)
 	return 0;
 }
 
+/* Counts with a search stop here (docs/api.md). */
+#define ITEM_COUNT_SEARCH_CAP 1000
+
 int api_items_count(struct http_req *req, struct http_resp *resp)
 {
 	struct item_query q;
 	int rc = read_filters(req, resp, &q);
 	if (rc)
 		return rc;
+	/* A search can match most of a million items: past the cap the answer
+	 * is {"count": 1000, "capped": true} (docs/api.md). */
+	q.count_cap = ITEM_COUNT_SEARCH_CAP;
 	struct buf err = BUF_INIT;
 	int64_t n;
 	rc = store_item_count(req->st, &q, &n, &err);
@@ -119,7 +125,10 @@ int api_items_count(struct http_req *req, struct http_resp *resp)
 		buf_release(&err);
 		return rc;
 	}
-	buf_addf(&resp->body, "{\"count\":%lld}", (long long)n);
+	if (q.search && *q.search && n > ITEM_COUNT_SEARCH_CAP)
+		buf_addf(&resp->body, "{\"count\":%d,\"capped\":true}", ITEM_COUNT_SEARCH_CAP);
+	else
+		buf_addf(&resp->body, "{\"count\":%lld}", (long long)n);
 	buf_release(&err);
 	resp->status = 200;
 	return 0;

@@ -162,10 +162,16 @@ struct item_query {
 	int64_t visible_to;      /* annotators: only items assigned to this user */
 	int64_t after_id;
 	int64_t limit;           /* 1..1000 */
+	int64_t count_cap;       /* store_item_count with a search: > 0 stops past this many */
 };
 int store_item_query(struct store *st, const struct item_query *q, store_item_cb cb,
 		     void *ctx, struct buf *err);
-/* Counts what store_item_query would return without a limit. */
+/*
+ * Counts what store_item_query would return without a limit. Counts by
+ * status, kind, split, split and status, or label alone are kept by the
+ * database (O(log n)). With a search and count_cap > 0, counting stops at
+ * count_cap + 1 matches: *count > count_cap then means "more than count_cap".
+ */
 int store_item_count(struct store *st, const struct item_query *q, int64_t *count,
 		     struct buf *err);
 

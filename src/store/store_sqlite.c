@@ -1470,13 +1470,34 @@ static sqlite3_stmt *item_stmt(struct sqlite_store *s, const struct item_query *
 		/* The text is assembled only from the fixed fragments above;
 		 * every value is a bound parameter. */
 		struct buf sql = BUF_INIT;
-		buf_adds(&sql, count ? "SELECT count(*) FROM items i" : "SELECT " ITEM_COLS_I " FROM items i");
-		buf_adds(&sql, " WHERE i.project_id = :project");
+		/*
+		 * A count with a search streams the matches from the full-text
+		 * index (the IN form would first collect them all) and stops at
+		 * :cap rows (-1: none).
+		 */
+		bool capped = count && (mask & IQ_SEARCH);
+		buf_adds(&sql, capped ? "SELECT count(*) FROM (SELECT 1 FROM items_fts CROSS JOIN "
+					"items i ON i.id = items_fts.rowid WHERE items_fts MATCH :search AND"
+			 : count ? "SELECT count(*) FROM items i WHERE"
+				 : "SELECT " ITEM_COLS_I " FROM items i WHERE");
+		buf_adds(&sql, " i.project_id = :project");
 		if (!count)
 			buf_adds(&sql, " AND i.id > :after");
-		for (int b = 0; b < 8; b++)
-			if (mask & (1u << b))
+		for (int b = 0; b < 8; b++) {
+			if (!(mask & (1u << b)))
+				continue;
+			/* A count visits every match: the label's items from the
+			 * objects_label index beat a probe per item. */
+			if (capped && (1u << b) == IQ_SEARCH)
+				continue;
+			if (count && (1u << b) == IQ_LABEL)
+				buf_adds(&sql, " AND i.id IN (SELECT item_id FROM objects WHERE "
+					 "project_id = :project AND label_id = :label)");
+			else
 				buf_adds(&sql, iq_sql[b]);
+		}
+		if (capped)
+			buf_adds(&sql, " LIMIT :cap)");
 		if (!count)
 			buf_adds(&sql, " ORDER BY i.id LIMIT :limit");
 		int rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
@@ -1494,6 +1515,7 @@ static sqlite3_stmt *item_stmt(struct sqlite_store *s, const struct item_query *
 	BIND_I(":project", q->project_id);
 	BIND_I(":after", q->after_id);
 	BIND_I(":limit", q->limit > 0 ? q->limit : 100);
+	BIND_I(":cap", q->count_cap > 0 ? q->count_cap + 1 : -1);
 	if (mask & IQ_STATUS) BIND_T(":status", item_status_name(q->status));
 	if (mask & IQ_KIND) BIND_T(":kind", item_kind_name(q->kind));
 	if (mask & IQ_BATCH) BIND_I(":batch", q->batch_id);
@@ -1553,16 +1575,34 @@ static int sqlite_item_count(struct store *st, const struct item_query *iq, int6
 			     struct buf *err)
 {
 	struct sqlite_store *s = S(st);
-	/* The plain totals are kept by triggers: O(log n). */
-	if (!iq->batch_id && !iq->split && !(iq->search && *iq->search) && !iq->label_id &&
-	    !iq->annotator_id && !iq->visible_to && (iq->status < 0 || iq->kind < 0)) {
-		char key[64];
-		if (iq->status >= 0)
-			snprintf(key, sizeof(key), "status:%s", item_status_name(iq->status));
-		else if (iq->kind >= 0)
-			snprintf(key, sizeof(key), "kind:%s", item_kind_name(iq->kind));
-		else
-			snprintf(key, sizeof(key), "items");
+	/*
+	 * Totals kept by triggers (migrations 0001, 0006) answer in O(log n):
+	 * all, one status, one kind, a split (with or without a status), a label.
+	 */
+	bool other = iq->batch_id || (iq->search && *iq->search) || iq->annotator_id ||
+		     iq->visible_to;
+	char key[96] = "";
+	if (other) {
+		/* no counter */
+	} else if (iq->label_id) {
+		if (!iq->split && iq->status < 0 && iq->kind < 0)
+			snprintf(key, sizeof(key), "label_items:%lld", (long long)iq->label_id);
+	} else if (iq->split) {
+		if (*iq->split && iq->kind < 0 && iq->status >= 0)
+			snprintf(key, sizeof(key), "split:%s:status:%s", iq->split,
+				 item_status_name(iq->status));
+		else if (*iq->split && iq->kind < 0)
+			snprintf(key, sizeof(key), "split:%s", iq->split);
+	} else if (iq->status >= 0 && iq->kind >= 0) {
+		/* no counter */
+	} else if (iq->status >= 0) {
+		snprintf(key, sizeof(key), "status:%s", item_status_name(iq->status));
+	} else if (iq->kind >= 0) {
+		snprintf(key, sizeof(key), "kind:%s", item_kind_name(iq->kind));
+	} else {
+		snprintf(key, sizeof(key), "items");
+	}
+	if (*key) {
 		sqlite3_stmt *q = stmt(s, "SELECT n FROM project_counts WHERE project_id = ?1 AND key = ?2",
 				       err);
 		if (!q)

@@ -470,3 +470,122 @@ Test(store, annotation_save_writes_only_the_objects_that_changed)
 	schema_release(&sc);
 	buf_release(&err);
 }
+
+/* Every split, split+status and label counter equals a count of the rows. */
+static void assert_counters_match(sqlite3 *db)
+{
+	static const char *const checks[] = {
+		"SELECT count(*) FROM project_counts c WHERE key LIKE 'split:%' AND key NOT LIKE "
+		"'%:status:%' AND n != (SELECT count(*) FROM items i WHERE i.project_id = c.project_id "
+		"AND 'split:' || i.split = c.key)",
+		"SELECT count(*) FROM project_counts c WHERE key LIKE 'split:%:status:%' AND n != "
+		"(SELECT count(*) FROM items i WHERE i.project_id = c.project_id AND "
+		"'split:' || i.split || ':status:' || i.status = c.key)",
+		"SELECT count(*) FROM project_counts c WHERE key LIKE 'label_items:%' AND n != "
+		"(SELECT count(DISTINCT item_id) FROM objects o WHERE o.project_id = c.project_id AND "
+		"'label_items:' || o.label_id = c.key)",
+		/* and no group is missing a counter */
+		"SELECT count(*) FROM (SELECT DISTINCT project_id, 'split:' || split || ':status:' || "
+		"status AS k FROM items WHERE split IS NOT NULL) g WHERE NOT EXISTS (SELECT 1 FROM "
+		"project_counts c WHERE c.project_id = g.project_id AND c.key = g.k)",
+		"SELECT count(*) FROM (SELECT DISTINCT project_id, 'label_items:' || label_id AS k "
+		"FROM objects WHERE label_id IS NOT NULL) g WHERE NOT EXISTS (SELECT 1 FROM "
+		"project_counts c WHERE c.project_id = g.project_id AND c.key = g.k)",
+		"SELECT count(*) FROM item_label_objects x WHERE n != (SELECT count(*) FROM objects o "
+		"WHERE o.item_id = x.item_id AND o.label_id = x.label_id)",
+	};
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		cr_assert_eq(sql_int(db, checks[i]), 0, "counter off: %s", checks[i]);
+}
+
+Test(store, filtered_counts_come_from_counters_and_stay_right)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t uid, pid, ids[2], items[6];
+	const char *schema_json = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"car\",\"shapes\":[\"box\"]},"
+				  "{\"name\":\"person\",\"shapes\":[\"box\"]}]}";
+	struct schema sc = {0};
+	cr_assert_eq(schema_parse(&sc, schema_json, strlen(schema_json), &err), 0, "%s", err.data);
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_user_add(st, "alice", "hash", true, &uid, &err), 0);
+	cr_assert_eq(store_project_create(st, "p", NULL, uid, schema_json, &pid, &err), 0);
+	cr_assert_eq(store_label_id(st, pid, "car", &ids[0], &err), 0);
+	cr_assert_eq(store_label_id(st, pid, "person", &ids[1], &err), 0);
+	static const char *const splits[6] = {"val", "val", "train", NULL, "val", "test"};
+	for (int i = 0; i < 6; i++) {
+		char name[32], hash[16];
+		snprintf(name, sizeof(name), "cam07_%d.png", i);
+		snprintf(hash, sizeof(hash), "h%d", i);
+		struct item it = make_item(pid, name, hash);
+		it.split = (char *)splits[i];
+		cr_assert_eq(store_item_add(st, &it, &items[i], &err), 0, "%s", err.data);
+	}
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_counters_match(db);
+
+	/* Two cars on item 0, a person on item 1; item 0 goes to in_progress. */
+	save_doc(st, &sc, ids, pid, items[0], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]},"
+		 "{\"id\":\"b\",\"label\":\"car\",\"type\":\"box\",\"points\":[5,5,9,9]}]}");
+	save_doc(st, &sc, ids, pid, items[1], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"person\",\"type\":\"box\",\"points\":[1,2,3,4]}]}");
+	assert_counters_match(db);
+	struct item_query q = {.project_id = pid, .status = -1, .kind = -1, .label_id = ids[0]};
+	int64_t n;
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0, "%s", err.data);
+	cr_assert_eq(n, 1, "one item has cars");
+	q.label_id = ids[1];
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0);
+	cr_assert_eq(n, 1);
+	q.label_id = ids[0];
+	q.split = "val";
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0);
+	cr_assert_eq(n, 1, "label with a split: the IN form");
+	q.label_id = 0;
+	q.status = ITEM_NEW;
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0);
+	cr_assert_eq(n, 1, "val and new: item 4 (0 and 1 are in progress)");
+	q.status = -1;
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0);
+	cr_assert_eq(n, 3);
+
+	/* One car becomes a person, the other goes: item 0 loses car, gains person. */
+	save_doc(st, &sc, ids, pid, items[0], 1,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"person\",\"type\":\"box\",\"points\":[1,2,3,4]}]}");
+	assert_counters_match(db);
+	q = (struct item_query){.project_id = pid, .status = -1, .kind = -1, .label_id = ids[0]};
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0);
+	cr_assert_eq(n, 0);
+	q.label_id = ids[1];
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0);
+	cr_assert_eq(n, 2);
+
+	/* Moving items between splits and out of any split. */
+	cr_assert_eq(store_item_set_meta(st, items[0], NULL, "test", &err), 0, "%s", err.data);
+	cr_assert_eq(store_item_set_meta(st, items[3], NULL, "val", &err), 0, "%s", err.data);
+	cr_assert_eq(store_item_set_meta(st, items[4], NULL, "", &err), 0, "%s", err.data);
+	assert_counters_match(db);
+	q = (struct item_query){.project_id = pid, .status = -1, .kind = -1, .split = "val"};
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0);
+	cr_assert_eq(n, 2, "items 1 and 3");
+
+	/* A search count stops past the cap. */
+	q = (struct item_query){.project_id = pid, .status = -1, .kind = -1, .search = "cam07",
+				.count_cap = 4};
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0, "%s", err.data);
+	cr_assert_eq(n, 5, "6 matches, cap 4: 5 means more than 4");
+	q.count_cap = 0;
+	cr_assert_eq(store_item_count(st, &q, &n, &err), 0);
+	cr_assert_eq(n, 6);
+
+	/* Deleting the project leaves no counter behind. */
+	cr_assert_eq(store_project_delete(st, pid, &err), 0, "%s", err.data);
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM item_label_objects"), 0);
+	sqlite3_close(db);
+	store_close(st);
+	schema_release(&sc);
+	buf_release(&err);
+}
