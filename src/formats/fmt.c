@@ -34,6 +34,10 @@ int fmt_yolo_probe(const char *path);
 int fmt_yolo_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
 		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_yolo_obb_probe(const char *path);
+int fmt_yolo_obb_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_yolo_obb_write(struct store *st, int64_t project_id, const char *out,
+		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -45,6 +49,10 @@ const struct fmt_ops fmt_table[] = {
 	 "boxes; polygons (segment: export with --segm polygon); keypoints (pose, kpt_shape); "
 	 "class ids 0..n-1; coordinates normalised by the real image size",
 	 fmt_yolo_probe, fmt_yolo_read, fmt_yolo_write},
+	{"yolo-obb", "YOLO oriented boxes (the yolo layout; lines are 4 corners, give --format)",
+	 "rotated boxes (exact: centre, size and clockwise angle from the corners); class ids "
+	 "0..n-1; coordinates normalised by the real image size",
+	 fmt_yolo_obb_probe, fmt_yolo_obb_read, fmt_yolo_obb_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -32,6 +32,10 @@ int fmt_yolo_probe(const char *path);
 int fmt_yolo_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
 		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_yolo_obb_probe(const char *path);
+int fmt_yolo_obb_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_yolo_obb_write(struct store *st, int64_t project_id, const char *out,
+		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 int fmt_yolo_read_labels_mem(const char *data, size_t len, const char *name, size_t nclasses,
 			     struct fmt_sink *s, struct buf *err);
 
@@ -128,6 +132,7 @@ struct yrd {
 	size_t ncls;
 	int64_t nc;                /* class ids are 0..nc-1 */
 	int kpt_n, kpt_dim;        /* pose: kpt_shape */
+	bool obb;                  /* yolo-obb: 4 corners a line, read as rotated boxes */
 	int64_t next_image;
 	char **seen;               /* image sources already read (a val equal to train) */
 	size_t nseen;
@@ -235,6 +240,45 @@ static int parse_num(const char *t, double *v)
 }
 
 /*
+ * Four corners (pixels) -> Cairn's rotated box [cx, cy, w, h, angle]: the
+ * centre is their mean, w the first side (p1 -> p2), h the second (p2 ->
+ * p3), the angle that of the first side, degrees clockwise (y points down),
+ * in (-180, 180]. The inverse of rbox_corners for a rectangle.
+ */
+static void obb_to_rbox(const double *p, double rb[5])
+{
+	rb[0] = (p[0] + p[2] + p[4] + p[6]) / 4;
+	rb[1] = (p[1] + p[3] + p[5] + p[7]) / 4;
+	rb[2] = hypot(p[2] - p[0], p[3] - p[1]);
+	rb[3] = hypot(p[4] - p[2], p[5] - p[3]);
+	rb[4] = atan2(p[3] - p[1], p[2] - p[0]) * 180 / M_PI;
+}
+
+/* Corners of a rotated box, in the order obb_to_rbox reads them. */
+static void rbox_corners(const double *rb, double p[8])
+{
+	double cx = rb[0], cy = rb[1], hw = rb[2] / 2, hh = rb[3] / 2, a = rb[4] * M_PI / 180;
+	static const double sx[4] = {-1, 1, 1, -1}, sy[4] = {-1, -1, 1, 1};
+	for (int k = 0; k < 4; k++) {
+		double dx = sx[k] * hw, dy = sy[k] * hh;
+		p[2 * k] = cx + dx * cos(a) - dy * sin(a);
+		p[2 * k + 1] = cy + dx * sin(a) + dy * cos(a);
+	}
+}
+
+/* Whether the corners are the rectangle rb (within 1e-6 of its size, or 1e-6 px). */
+static bool is_rect(const double *p, const double rb[5])
+{
+	double q[8];
+	rbox_corners(rb, q);
+	double tol = 1e-6 * fmax(1, fmax(rb[2], rb[3]));
+	for (int k = 0; k < 8; k++)
+		if (fabs(p[k] - q[k]) > tol)
+			return false;
+	return true;
+}
+
+/*
  * One label file's text: one object per line, "class cx cy w h" (a box),
  * "class x1 y1 x2 y2 ..." (a polygon, 3 points or more) or, with kpt_shape,
  * "class cx cy w h px py [pv] ..." (a box with keypoints).
@@ -295,7 +339,14 @@ static int read_labels(struct yrd *r, const char *data, size_t len, const char *
 		size_t n = ntok; /* numbers on the line, the class included */
 		size_t want = 0;
 		bool poly = false;
-		if (r->kpt_n) {
+		if (r->obb) {
+			if (n != 9) {
+				rc = bad(r, where.data, "expected 9 numbers (class x1 y1 x2 y2 x3 y3 x4 y4), "
+					 "got %zu", n);
+				continue;
+			}
+			poly = true;
+		} else if (r->kpt_n) {
 			want = 5 + (size_t)r->kpt_n * (size_t)r->kpt_dim;
 			if (n != want) {
 				rc = bad(r, where.data, "expected %zu numbers (class cx cy w h "
@@ -377,12 +428,22 @@ static int read_labels(struct yrd *r, const char *data, size_t len, const char *
 		o.category_id = cls;
 		o.where = where.data;
 		double box[4], *kp = NULL;
+		double rb[5];
 		if (poly) {
 			for (size_t i = 1; i < n; i++)
 				v[i - 1] = v[i] * (i % 2 ? W : H);
 			o.type = SHAPE_POLYGON;
 			o.pts = v;
 			o.npts = n - 1;
+			if (r->obb) {
+				obb_to_rbox(v, rb);
+				if (!is_rect(v, rb))
+					fmt_sink_note(r->s, "OBB corners that are not a rectangle (read as the "
+						      "rectangle on the first two sides)");
+				o.type = SHAPE_ROTATED_BOX;
+				o.pts = rb;
+				o.npts = 5;
+			}
 		} else {
 			double cx = v[1] * W, cy = v[2] * H, w = v[3] * W, h = v[4] * H;
 			box[0] = cx - w / 2;
@@ -1107,6 +1168,11 @@ static int read_ultralytics(struct yrd *r, const char *yaml)
 		r->kpt_n = (int)a;
 		r->kpt_dim = (int)b;
 	}
+	if (!rc && r->obb && r->kpt_n) {
+		buf_setf(r->err, "%s:%zu: kpt_shape: a pose dataset, not OBB (use --format yolo)", base,
+			 y[K_KPT].line);
+		rc = CAIRN_EINVAL;
+	}
 	if (!rc)
 		rc = declare_classes(r);
 	if (!rc) {
@@ -1363,12 +1429,13 @@ static char *find_yaml(const char *dir)
 	return found;
 }
 
-int fmt_yolo_read(const char *path, struct fmt_sink *s, struct buf *err)
+static int read_any(const char *path, struct fmt_sink *s, struct buf *err, bool obb)
 {
 	struct yrd r;
 	memset(&r, 0, sizeof(r));
 	r.s = s;
 	r.err = err;
+	r.obb = obb;
 	int rc;
 	struct buf p = BUF_INIT;
 	if (is_dir(path)) {
@@ -1415,6 +1482,22 @@ out:
 	rd_release(&r);
 	buf_release(&p);
 	return rc;
+}
+
+int fmt_yolo_read(const char *path, struct fmt_sink *s, struct buf *err)
+{
+	return read_any(path, s, err, false);
+}
+
+/* yolo-obb: the files are YOLO's; only the user knows the lines are corners. */
+int fmt_yolo_obb_read(const char *path, struct fmt_sink *s, struct buf *err)
+{
+	return read_any(path, s, err, true);
+}
+
+int fmt_yolo_obb_probe(const char *path)
+{
+	return 0;
 }
 
 int fmt_yolo_probe(const char *path)
@@ -1471,6 +1554,8 @@ struct ywr {
 	struct fmt_labels l;
 	int64_t *cls;              /* per label: the class id written */
 	struct fmt_doc_cache *dc;
+	const char *fmt_name;      /* "yolo" or "yolo-obb": the installation meta's key */
+	bool obb;                  /* 4 corners a line */
 	size_t kpt_n;              /* pose: points a line (most of any skeleton), 0 for detect */
 	bool segment;              /* polygons (--segm polygon or rle) */
 	double *xy;                /* a polygon being written */
@@ -1498,7 +1583,7 @@ static void choose_classes(struct ywr *w, int64_t project_id)
 	if (store_meta_get(w->st, key, &meta, NULL) == 0 && meta)
 		root = json_loads(meta, 0, NULL);
 	free(meta);
-	json_t *cats = json_object_get(json_object_get(root, "yolo"), "categories");
+	json_t *cats = json_object_get(json_object_get(root, w->fmt_name), "categories");
 	bool keep = json_object_size(cats) > 0;
 	bool *hit = calloc(n + 1, 1);
 	if (!hit)
@@ -1646,10 +1731,48 @@ static size_t outline(struct ywr *w, const struct ann_object *o)
 	}
 }
 
+/* yolo-obb: any shape as the 4 corners of a rotated box. */
+static int write_obb(struct ywr *w, const struct ann_object *o, double W, double H)
+{
+	double rb[5], p[8];
+	switch (o->type) {
+	case SHAPE_ROTATED_BOX:
+		memcpy(rb, o->pts, sizeof(rb));
+		break;
+	case SHAPE_ELLIPSE:
+		rb[0] = o->pts[0], rb[1] = o->pts[1], rb[2] = 2 * o->pts[2], rb[3] = 2 * o->pts[3];
+		rb[4] = o->pts[4];
+		loss_kind(w, o->type, "written as its rotated bounding box");
+		break;
+	case SHAPE_BOX: case SHAPE_POLYGON: case SHAPE_MASK:
+		rb[0] = (o->x0 + o->x1) / 2, rb[1] = (o->y0 + o->y1) / 2;
+		rb[2] = o->x1 - o->x0, rb[3] = o->y1 - o->y0, rb[4] = 0;
+		loss_kind(w, o->type, o->type == SHAPE_BOX ? "written as a rotated box at 0 degrees"
+			  : "written as its bounding box");
+		break;
+	default:
+		loss_kind(w, o->type, "not in YOLO OBB");
+		return 0;
+	}
+	rbox_corners(rb, p);
+	buf_addf(&w->line, "%lld", (long long)w->cls[o->label]);
+	for (int k = 0; k < 8; k++)
+		add_num(&w->line, p[k] / (k % 2 ? H : W));
+	buf_addch(&w->line, '\n');
+	return 0;
+}
+
 /* One object: a box (detect), a box with keypoints (pose) or a polygon (segment). */
 static int write_object(struct ywr *w, const struct ann_doc *d, const struct ann_object *o,
 			double W, double H)
 {
+	if (w->obb) {
+		if (o->attrs && strcmp(o->attrs, "{}"))
+			fmt_loss_add(w->loss, "object attributes", 1);
+		if (o->has_score)
+			fmt_loss_add(w->loss, "score", 1);
+		return write_obb(w, o, W, H);
+	}
 	const struct ann_object *kp = NULL;
 	if (o->type == SHAPE_KEYPOINTS) {
 		if (w->kpt_n && o->parent[0] && o->parent_index < d->nobjects)
@@ -1840,11 +1963,13 @@ static int write_yaml(struct ywr *w)
 	return rc;
 }
 
-int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
-		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
+static int write_any(struct store *st, int64_t project_id, const char *out,
+		     const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err, bool obb)
 {
 	struct ywr w;
 	memset(&w, 0, sizeof(w));
+	w.obb = obb;
+	w.fmt_name = obb ? "yolo-obb" : "yolo";
 	w.st = st;
 	w.o = o;
 	w.out = out;
@@ -1855,13 +1980,13 @@ int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
 	int rc;
 	if ((rc = fmt_mkdirs(out, err)))
 		goto done;
-	if ((rc = fmt_labels_load(&w.l, st, project_id, "yolo", err)))
+	if ((rc = fmt_labels_load(&w.l, st, project_id, w.fmt_name, err)))
 		goto done;
 	choose_classes(&w, project_id);
 	for (size_t i = 0; i < w.l.sc.nlabels; i++)
-		if (w.l.sc.labels[i].skeleton && w.l.sc.labels[i].skeleton->npoints > w.kpt_n)
+		if (!obb && w.l.sc.labels[i].skeleton && w.l.sc.labels[i].skeleton->npoints > w.kpt_n)
 			w.kpt_n = w.l.sc.labels[i].skeleton->npoints;
-	w.segment = !w.kpt_n && o->segm != FMT_SEGM_KEEP;
+	w.segment = !obb && !w.kpt_n && o->segm != FMT_SEGM_KEEP;
 	w.dc = fmt_doc_cache_new(st, project_id, &w.l);
 	struct project_stats ps;
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
@@ -1889,4 +2014,16 @@ done:
 	buf_release(&w.line);
 	buf_release(&w.path);
 	return rc;
+}
+
+int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
+		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
+{
+	return write_any(st, project_id, out, o, loss, err, false);
+}
+
+int fmt_yolo_obb_write(struct store *st, int64_t project_id, const char *out,
+		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
+{
+	return write_any(st, project_id, out, o, loss, err, true);
 }

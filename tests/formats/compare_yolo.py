@@ -32,7 +32,9 @@ def labels_of(d):
                 t = line.split()
                 if t:
                     rows.append((int(t[0]), *map(float, t[1:])))
-            res[(split if split in ("train", "val", "test") else "train", f)] = sorted(rows)
+            # Sorted on rounded numbers, so 0.09999999999999999 and 0.1 sort alike.
+            rows.sort(key=lambda r: tuple(round(x, 6) for x in r))
+            res[(split if split in ("train", "val", "test") else "train", f)] = rows
     return res
 
 bad = 0

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs the data-driven format cases: tests/formats/<format>/<case>/ (see the
 # README in each format folder), plus the Datumaro fixtures for COCO and YOLO.
-# A case's input is input.json, or the folder input/ (YOLO datasets); an
-# optional export_args file holds extra arguments for the export.
+# A case's input is input.json, or the folder input/ (YOLO datasets);
+# optional import_args and export_args files hold extra arguments (a later
+# --format wins), and schema.json makes the project with that schema first.
 # Usage: tests/formats/run.sh [FORMAT...]  (from the repo root; needs build/cairn)
 set -u
 CAIRN=${CAIRN:-build/cairn}
@@ -27,7 +28,8 @@ for f in $formats; do
 			elif ! printf '%s' "$out" | grep -qF -- "$want"; then bad "$f/$name: got '$out', expected '$want'"
 			else ok; fi
 		else
-			if ! $CAIRN import --data "$d" --project p --format "$f" --no-media "$in" >/dev/null 2>&1 ||
+			[ -f "$c/schema.json" ] && $CAIRN project create p --schema "$c/schema.json" --data "$d" >/dev/null 2>&1
+			if ! $CAIRN import --data "$d" --project p --format "$f" $(cat "$c/import_args" 2>/dev/null) --no-media "$in" >/dev/null 2>&1 ||
 			   ! $CAIRN export --data "$d" --project p --format "$f" $(cat "$c/export_args" 2>/dev/null) "$d/out" >/dev/null 2>&1; then
 				bad "$f/$name: import or export failed"; continue
 			fi

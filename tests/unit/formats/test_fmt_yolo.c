@@ -317,3 +317,80 @@ Test(fmt_yolo, pose_export_from_coco_keypoints)
 	cr_assert_str_eq(labels, "0 0.3 0.35 0.4 0.5 0.3 0.2 2 0 0 0\n");
 	fmt_loss_release(&loss);
 }
+
+Test(fmt_yolo, obb_round_trip_into_a_schema_with_rotated_boxes)
+{
+	struct buf err = BUF_INIT;
+	int64_t v;
+	const char *sc = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"plane\",\"shapes\":[\"rotated_box\","
+			 "\"box\"]},{\"name\":\"ship\",\"shapes\":[\"rotated_box\"]}]}";
+	cr_assert_eq(store_schema_put(st, pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
+	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	const char *yaml = "train: images/train\nval: images/train\nnames: [plane, ship]\n";
+	put("ds/data.yaml", yaml, strlen(yaml));
+	/* An axis-aligned rectangle, and one turned 90 degrees clockwise (first side going down). */
+	const char *lab = "0 0.1 0.2 0.6 0.2 0.6 0.8 0.1 0.8\n1 0.5 0.1 0.5 0.9 0.25 0.9 0.25 0.1\n";
+	put("ds/labels/train/a.txt", lab, strlen(lab));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/ds", dir);
+	struct fmt_import_opts o = {0};
+	o.data_dir = dir;
+	o.no_media = true;
+	o.kind = ANN_GOLD;
+	struct fmt_import_report rep;
+	cr_assert_eq(fmt_import(st, pid, fmt_find("yolo-obb"), p, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(rep.objects, 2);
+	cr_assert_eq(rep.notes.n, 0);
+	fmt_import_report_release(&rep);
+	/* Exported again, the corners come back (within floating-point rounding). */
+	char out[128];
+	snprintf(out, sizeof(out), "%s/out", dir);
+	struct fmt_loss loss = {0};
+	struct fmt_write_opts wo = {0};
+	cr_assert_eq(fmt_find("yolo-obb")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(loss.n, 0);
+	char file[320];
+	snprintf(file, sizeof(file), "%s/labels/train/a.txt", out);
+	double got[2][9];
+	FILE *f = fopen(file, "r");
+	cr_assert(f);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(fscanf(f, "%lf %lf %lf %lf %lf %lf %lf %lf %lf", &got[i][0], &got[i][1],
+				    &got[i][2], &got[i][3], &got[i][4], &got[i][5], &got[i][6], &got[i][7],
+				    &got[i][8]), 9);
+	fclose(f);
+	const double want[2][9] = {{0, 0.1, 0.2, 0.6, 0.2, 0.6, 0.8, 0.1, 0.8},
+				   {1, 0.5, 0.1, 0.5, 0.9, 0.25, 0.9, 0.25, 0.1}};
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 9; k++)
+			cr_assert(fabs(got[i][k] - want[i][k]) < 1e-12, "%d %d: %.17g", i, k, got[i][k]);
+	/* The ship as COCO (a polygon from the rotated box): 5 x 8 px, area 40. */
+	snprintf(out, sizeof(out), "%s/coco", dir);
+	cr_assert_eq(fmt_find("coco")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	snprintf(file, sizeof(file), "%s/annotations/instances_train.json", out);
+	const char *b = slurp(file);
+	cr_assert(strstr(b, "\"category_id\":2,\"segmentation\":[[10,"), "%s", b);
+	cr_assert(strstr(b, "\"area\":40,\"bbox\":[5,"), "%s", b);
+	fmt_loss_release(&loss);
+	buf_release(&err);
+}
+
+Test(fmt_yolo, obb_lines_need_nine_numbers)
+{
+	struct buf err = BUF_INIT;
+	const char *sc = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"a\",\"shapes\":[\"rotated_box\"]}]}";
+	int64_t v;
+	cr_assert_eq(store_schema_put(st, pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
+	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	put("ds/data.yaml", "names: [a]\ntrain: images/train\n", 31);
+	put("ds/labels/train/a.txt", "0 0.5 0.5 0.1 0.1\n", 18);
+	char p[128];
+	snprintf(p, sizeof(p), "%s/ds", dir);
+	struct fmt_sink *s = fmt_null_sink_new();
+	cr_assert_eq(fmt_find("yolo-obb")->read(p, s, &err), CAIRN_EINVAL);
+	fmt_null_sink_free(s);
+	cr_assert_str_eq(err.data, "labels/train/a.txt:1: expected 9 numbers (class x1 y1 x2 y2 x3 y3 "
+				   "x4 y4), got 5");
+	cr_assert_eq(fmt_probe(p, NULL), fmt_find("yolo"));
+	buf_release(&err);
+}
