@@ -38,6 +38,7 @@ int fmt_yolo_obb_write(struct store *st, int64_t project_id, const char *out,
 		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 int fmt_yolo_read_labels_mem(const char *data, size_t len, const char *name, size_t nclasses,
 			     struct fmt_sink *s, struct buf *err);
+int fmt_yolo_parse_yaml_mem(const char *data, size_t len, struct buf *err);
 
 #define CFG_MAX (1 << 20)            /* data.yaml, obj.data, obj.names, train.txt */
 #define LABEL_MAX (256 << 20)        /* one label file */
@@ -1076,6 +1077,23 @@ static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
+/* The YAML subset parser alone on a buffer (fuzzing). */
+int fmt_yolo_parse_yaml_mem(const char *data, size_t len, struct buf *err)
+{
+	if (memchr(data, 0, len)) {
+		buf_setf(err, "data.yaml: a NUL byte in the file");
+		return CAIRN_EINVAL;
+	}
+	char *text = xstrndup_(data, len);
+	struct yval y[K_COUNT];
+	memset(y, 0, sizeof(y));
+	int rc = yaml_parse(text, "data.yaml", y, err);
+	for (int i = 0; i < K_COUNT; i++)
+		yval_release(&y[i]);
+	free(text);
+	return rc;
+}
+
 static int read_ultralytics(struct yrd *r, const char *yaml)
 {
 	char *text;
@@ -1561,6 +1579,9 @@ struct ywr {
 	double *xy;                /* a polygon being written */
 	size_t capxy;
 	bool split_used[3];
+	char **names;              /* label paths written, "<split>/<stem>": open addressing */
+	size_t nnames, capnames;
+	struct buf rename;
 	int64_t done, total, last_id;
 	struct buf line, path;
 	int rc;
@@ -1841,6 +1862,73 @@ static int write_object(struct ywr *w, const struct ann_doc *d, const struct ann
 	return 0;
 }
 
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Adds key to the set of written names; false when it was there already. */
+static bool name_add(struct ywr *w, const char *key)
+{
+	if (2 * (w->nnames + 1) > w->capnames) {
+		size_t nc = w->capnames ? 2 * w->capnames : 1024;
+		char **nv = calloc(nc, sizeof(char *));
+		if (!nv)
+			abort();
+		for (size_t i = 0; i < w->capnames; i++) {
+			if (!w->names[i])
+				continue;
+			size_t k = (size_t)hash_str(w->names[i]) & (nc - 1);
+			while (nv[k])
+				k = (k + 1) & (nc - 1);
+			nv[k] = w->names[i];
+		}
+		free(w->names);
+		w->names = nv;
+		w->capnames = nc;
+	}
+	size_t k = (size_t)hash_str(key) & (w->capnames - 1);
+	for (; w->names[k]; k = (k + 1) & (w->capnames - 1))
+		if (!strcmp(w->names[k], key))
+			return false;
+	w->names[k] = xstrdup(key);
+	w->nnames++;
+	return true;
+}
+
+/*
+ * The item's name in its split, unique by label file: a.jpg and a.png (or
+ * two items called a.jpg) would share labels/<split>/a.txt, so a later one
+ * becomes a_<item id>.jpg, counted in the loss report.
+ */
+static const char *unique_name(struct ywr *w, const char *split, const char *fn, int64_t id)
+{
+	const char *dot = strrchr(fn, '.');
+	const char *sl = strrchr(fn, '/');
+	size_t stem = dot && (!sl || dot > sl) ? (size_t)(dot - fn) : strlen(fn);
+	struct buf key = BUF_INIT;
+	buf_addf(&key, "%s/", split);
+	buf_add(&key, fn, stem);
+	bool fresh = name_add(w, key.data);
+	const char *res = fn;
+	if (!fresh) {
+		buf_reset(&w->rename);
+		buf_add(&w->rename, fn, stem);
+		buf_addf(&w->rename, "_%lld%s", (long long)id, fn + stem);
+		buf_reset(&key);
+		buf_addf(&key, "%s/", split);
+		buf_add(&key, w->rename.data, w->rename.len - strlen(fn + stem));
+		name_add(w, key.data);
+		fmt_loss_add(w->loss, "file name used twice in a split (renamed with the item id)", 1);
+		res = w->rename.data;
+	}
+	buf_release(&key);
+	return res;
+}
+
 static int write_item(void *ctx, const struct item *it)
 {
 	struct ywr *w = ctx;
@@ -1856,7 +1944,7 @@ static int write_item(void *ctx, const struct item *it)
 	split = wsplits[si];
 	w->split_used[si] = true;
 	char *tmp;
-	const char *fn = export_rel(fmt_item_file_name(it, &tmp), split);
+	const char *fn = unique_name(w, split, export_rel(fmt_item_file_name(it, &tmp), split), it->id);
 	int rc = 0;
 	if (w->o->include_media) {
 		buf_reset(&w->path);
@@ -1977,6 +2065,7 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 	w.err = err;
 	w.line = (struct buf)BUF_INIT;
 	w.path = (struct buf)BUF_INIT;
+	w.rename = (struct buf)BUF_INIT;
 	int rc;
 	if ((rc = fmt_mkdirs(out, err)))
 		goto done;
@@ -2011,6 +2100,10 @@ done:
 		fmt_labels_release(&w.l);
 	free(w.cls);
 	free(w.xy);
+	for (size_t i = 0; i < w.capnames; i++)
+		free(w.names[i]);
+	free(w.names);
+	buf_release(&w.rename);
 	buf_release(&w.line);
 	buf_release(&w.path);
 	return rc;

@@ -394,3 +394,37 @@ Test(fmt_yolo, obb_lines_need_nine_numbers)
 	cr_assert_eq(fmt_probe(p, NULL), fmt_find("yolo"));
 	buf_release(&err);
 }
+
+Test(fmt_yolo, names_sharing_a_label_file_are_renamed)
+{
+	const char *json = "{\"images\":[{\"id\":1,\"file_name\":\"x.jpg\",\"width\":10,\"height\":10},"
+			   "{\"id\":2,\"file_name\":\"x.png\",\"width\":10,\"height\":10}],"
+			   "\"categories\":[{\"id\":1,\"name\":\"a\"}],"
+			   "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,5,5]},"
+			   "{\"id\":2,\"image_id\":2,\"category_id\":1,\"bbox\":[5,5,5,5]}]}";
+	put("in.json", json, strlen(json));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/in.json", dir);
+	struct fmt_import_opts o = {0};
+	o.data_dir = dir;
+	o.no_media = true;
+	o.kind = ANN_GOLD;
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(fmt_import(st, pid, fmt_find("coco"), p, &o, &rep, &err), 0, "%s", err.data);
+	fmt_import_report_release(&rep);
+	char out[128];
+	snprintf(out, sizeof(out), "%s/out", dir);
+	struct fmt_loss loss = {0};
+	struct fmt_write_opts wo = {0};
+	cr_assert_eq(fmt_find("yolo")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	char a[320], b[320];
+	snprintf(a, sizeof(a), "%s/labels/train/x.txt", out);
+	cr_assert_str_eq(slurp(a), "0 0.25 0.25 0.5 0.5\n");
+	/* The second item's id is 2 (items are numbered from 1 in a fresh store). */
+	snprintf(b, sizeof(b), "%s/labels/train/x_2.txt", out);
+	cr_assert_str_eq(slurp(b), "0 0.75 0.75 0.5 0.5\n");
+	cr_assert_eq(loss_of(&loss, "file name used twice in a split (renamed with the item id)"), 1);
+	fmt_loss_release(&loss);
+	buf_release(&err);
+}
