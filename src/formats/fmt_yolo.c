@@ -955,7 +955,10 @@ static int yaml_parse(char *text, const char *name, struct yval y[K_COUNT], stru
 			line = next;
 			continue;
 		}
-		if (indent == 0) {
+		/* "key:" then "- item" lines without indentation is YAML too (PyYAML writes it). */
+		bool seq0 = indent == 0 && cur >= 0 && s[0] == '-' && (s[1] == ' ' || !s[1]) &&
+			    (!y[cur].n || !y[cur].is_map);
+		if (indent == 0 && !seq0) {
 			cur = -1;
 			const char *c = map_colon(s, t);
 			if (!c) {
@@ -1213,6 +1216,12 @@ static int read_ultralytics(struct yrd *r, const char *yaml)
 			buf_reset(&w);
 			buf_addf(&w, "%s:%zu: %s", base, v->lines[k], yaml_keys[order[i]]);
 			if (!resolve(r->root, ydir, v->v[k], &p)) {
+				if (order[i] == K_TEST) {
+					/* As Ultralytics: only train and val must exist (Roboflow lists a test
+					 * folder it did not export). */
+					fmt_sink_note(r->s, "test images listed in data.yaml but not found");
+					continue;
+				}
 				buf_setf(r->err, "%s: '%s' not found", w.data, v->v[k]);
 				rc = CAIRN_ENOTFOUND;
 				break;
@@ -1630,8 +1639,16 @@ static const char *export_rel(const char *fn, const char *split)
 		if (!sl)
 			break;
 		size_t n = (size_t)(sl - fn);
-		if ((n == 6 && !strncmp(fn, "images", 6)) ||
-		    (split && n == strlen(split) && !strncmp(fn, split, n)))
+		/* The split's folder under its own name or Roboflow's (valid/images/a.jpg). */
+		static const char *const alias[][2] = {{"train", "train"}, {"training", "train"},
+						       {"val", "val"}, {"valid", "val"},
+						       {"validation", "val"}, {"test", "test"},
+						       {"testing", "test"}};
+		bool strip = n == 6 && !strncmp(fn, "images", 6);
+		for (size_t i = 0; !strip && split && i < sizeof(alias) / sizeof(alias[0]); i++)
+			strip = n == strlen(alias[i][0]) && !strncmp(fn, alias[i][0], n) &&
+				!strcmp(alias[i][1], split);
+		if (strip)
 			fn = sl + 1;
 		else
 			break;

@@ -26,7 +26,9 @@ def labels_of(d):
         for f in files:
             if not f.endswith(".txt") or f in ("train.txt", "valid.txt", "test.txt", "README.txt"):
                 continue
-            split = os.path.basename(root)
+            alias = {"train": "train", "val": "val", "valid": "val", "test": "test"}
+            parts = [alias[x] for x in os.path.relpath(root, d).split(os.sep) if x in alias]
+            split = parts[0] if parts else "train"
             rows = []
             for line in open(os.path.join(root, f)):
                 t = line.split()
