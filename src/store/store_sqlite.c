@@ -20,7 +20,7 @@
 #include "base/err.h"
 #include "base/banned.h"
 
-#define STMT_CACHE 64
+#define STMT_CACHE 128
 #define BUSY_TIMEOUT_MS 10000
 
 struct gsync;
