@@ -38,6 +38,10 @@ int fmt_yolo_obb_probe(const char *path);
 int fmt_yolo_obb_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_yolo_obb_write(struct store *st, int64_t project_id, const char *out,
 		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_yolo_cls_probe(const char *path);
+int fmt_yolo_cls_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_yolo_cls_write(struct store *st, int64_t project_id, const char *out,
+		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -53,6 +57,9 @@ const struct fmt_ops fmt_table[] = {
 	 "rotated boxes (exact: centre, size and clockwise angle from the corners); class ids "
 	 "0..n-1; coordinates normalised by the real image size",
 	 fmt_yolo_obb_probe, fmt_yolo_obb_read, fmt_yolo_obb_write},
+	{"yolo-cls", "YOLO classify (<split>/<class>/<image> folders, give --format)",
+	 "one tag an image; class ids are the sorted folder names; export needs --include-media",
+	 fmt_yolo_cls_probe, fmt_yolo_cls_read, fmt_yolo_cls_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

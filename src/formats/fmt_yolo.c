@@ -36,6 +36,10 @@ int fmt_yolo_obb_probe(const char *path);
 int fmt_yolo_obb_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_yolo_obb_write(struct store *st, int64_t project_id, const char *out,
 		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_yolo_cls_probe(const char *path);
+int fmt_yolo_cls_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_yolo_cls_write(struct store *st, int64_t project_id, const char *out,
+		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 int fmt_yolo_read_labels_mem(const char *data, size_t len, const char *name, size_t nclasses,
 			     struct fmt_sink *s, struct buf *err);
 int fmt_yolo_parse_yaml_mem(const char *data, size_t len, struct buf *err);
@@ -1527,6 +1531,150 @@ int fmt_yolo_obb_probe(const char *path)
 	return 0;
 }
 
+/* Sorted names of the sub-folders of dir (owned). */
+static size_t list_dirs(const char *dir, char ***out)
+{
+	*out = NULL;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		struct buf p = BUF_INIT;
+		buf_addf(&p, "%s/%s", dir, e->d_name);
+		if (is_dir(p.data)) {
+			*out = xrealloc(*out, (n + 1) * sizeof(char *));
+			(*out)[n++] = xstrdup(e->d_name);
+		}
+		buf_release(&p);
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(*out, n, sizeof(char *), cmp_str);
+	return n;
+}
+
+/*
+ * yolo-cls (the classify task): DATASET/<split>/<class>/<image>. Classes
+ * are the class folders of all splits, sorted, ids from 0 (Ultralytics
+ * takes train's sorted folders); each image gets one tag of its folder.
+ */
+int fmt_yolo_cls_read(const char *path, struct fmt_sink *s, struct buf *err)
+{
+	struct yrd r;
+	memset(&r, 0, sizeof(r));
+	r.s = s;
+	r.err = err;
+	r.root = xstrdup(path);
+	while (strlen(r.root) > 1 && r.root[strlen(r.root) - 1] == '/')
+		r.root[strlen(r.root) - 1] = 0;
+	r.cfg = "the class folders";
+	int rc = 0;
+	char **splits = NULL;
+	size_t ns = list_dirs(r.root, &splits);
+	struct buf p = BUF_INIT;
+	for (size_t i = 0; i < ns && !rc; i++) {
+		if (!split_name(splits[i]))
+			continue;
+		char **cls;
+		buf_reset(&p);
+		buf_addf(&p, "%s/%s", r.root, splits[i]);
+		size_t nc = list_dirs(p.data, &cls);
+		for (size_t k = 0; k < nc; k++) {
+			bool have = false;
+			for (size_t q = 0; q < r.ncls; q++)
+				have = have || !strcmp(r.cls_name[q], cls[k]);
+			if (!have && !rc) {
+				buf_reset(&p);
+				buf_addf(&p, "%s/%s", splits[i], cls[k]);
+				rc = add_class(&r, (int64_t)r.ncls, cls[k], p.data);
+			}
+			free(cls[k]);
+		}
+		free(cls);
+	}
+	if (!rc && !r.ncls) {
+		buf_setf(err, "%s: no <split>/<class>/ folders (train/cat/1.jpg ...)", path);
+		rc = CAIRN_ENOTFOUND;
+	}
+	/* Ids in sorted name order, as Ultralytics numbers them. */
+	for (size_t i = 0; i < r.ncls; i++)
+		for (size_t k = i + 1; k < r.ncls; k++)
+			if (strcmp(r.cls_name[k], r.cls_name[i]) < 0) {
+				char *t = r.cls_name[i];
+				r.cls_name[i] = r.cls_name[k];
+				r.cls_name[k] = t;
+			}
+	if (!rc) {
+		rc = declare_classes(&r);
+		fmt_sink_media_dir(s, r.root);
+	}
+	for (size_t i = 0; i < ns; i++) {
+		const char *sp = split_name(splits[i]);
+		for (size_t c = 0; sp && !rc && c < r.ncls; c++) {
+			buf_reset(&p);
+			buf_addf(&p, "%s/%s/%s", r.root, splits[i], r.cls_name[c]);
+			char **v = NULL;
+			size_t n = 0;
+			list_images(p.data, &v, &n, 0);
+			for (size_t k = 0; k < n; k++) {
+				if (!rc) {
+					const char *rel = rel_of(&r, v[k]);
+					struct media_info mi = {0};
+					struct buf e = BUF_INIT;
+					char *data = NULL;
+					size_t len = 0;
+					int q = slurp(v[k], IMAGE_MAX, &data, &len, &e);
+					if (!q && media_probe((const unsigned char *)data, len, v[k], &mi, &e))
+						q = CAIRN_EINVAL;
+					if (!q && mi.kind == ITEM_IMAGE && (!mi.width || !mi.height) &&
+					    !(q = media_image_init(&e)))
+						q = media_image_probe(data, len, mi.type, &mi.width, &mi.height, &e);
+					free(data);
+					if (q || mi.kind != ITEM_IMAGE || mi.width <= 0 || mi.height <= 0) {
+						rc = bad(&r, rel, "cannot read the image: %s",
+							 e.len ? e.data : "not an image");
+						buf_release(&e);
+						continue;
+					}
+					buf_release(&e);
+					int64_t id = ++r.next_image;
+					fmt_sink_split(s, sp);
+					struct fmt_image im = {0};
+					im.id = id;
+					im.file_name = rel;
+					im.width = mi.width;
+					im.height = mi.height;
+					im.split = sp;
+					im.where = rel;
+					rc = fmt_sink_image(s, &im);
+					struct fmt_object o = {0};
+					o.image_id = id;
+					o.category_id = (int64_t)c;
+					o.type = SHAPE_TAG;
+					o.where = rel;
+					if (!rc)
+						rc = fmt_sink_object(s, &o);
+				}
+				free(v[k]);
+			}
+			free(v);
+		}
+		free(splits[i]);
+	}
+	free(splits);
+	buf_release(&p);
+	rd_release(&r);
+	return rc;
+}
+
+int fmt_yolo_cls_probe(const char *path)
+{
+	return 0;
+}
+
 int fmt_yolo_probe(const char *path)
 {
 	if (is_dir(path)) {
@@ -1583,6 +1731,7 @@ struct ywr {
 	struct fmt_doc_cache *dc;
 	const char *fmt_name;      /* "yolo" or "yolo-obb": the installation meta's key */
 	bool obb;                  /* 4 corners a line */
+	bool classify;             /* <split>/<class>/<image> by the item's tag */
 	size_t kpt_n;              /* pose: points a line (most of any skeleton), 0 for detect */
 	bool segment;              /* polygons (--segm polygon or rle) */
 	double *xy;                /* a polygon being written */
@@ -1946,6 +2095,48 @@ static const char *unique_name(struct ywr *w, const char *split, const char *fn,
 	return res;
 }
 
+/* yolo-cls: the item's image into <split>/<class of its tag>/ (Ultralytics' layout). */
+static int write_cls_item(struct ywr *w, const struct item *it, const char *split)
+{
+	struct ann_doc d;
+	bool found = false;
+	memset(&d, 0, sizeof(d));
+	int rc = fmt_item_doc(w->dc, it, w->o->kinds, &d, &found, w->loss, w->err);
+	const struct ann_object *tag = NULL;
+	for (size_t i = 0; !rc && found && i < d.nobjects; i++) {
+		const struct ann_object *o = &d.objects[i];
+		if (o->type == SHAPE_TAG && !tag)
+			tag = o;
+		else if (o->type == SHAPE_TAG)
+			fmt_loss_add(w->loss, "tag after the first of an item (classify keeps one)", 1);
+		else
+			loss_kind(w, o->type, "not in YOLO classify");
+	}
+	if (!rc && !tag)
+		fmt_loss_add(w->loss, "item without a tag (not written)", 1);
+	if (!rc && tag) {
+		char *tmp;
+		const char *name = w->l.sc.labels[tag->label].name;
+		const char *fn = export_rel(fmt_item_file_name(it, &tmp), split);
+		/* Drop a class folder the name came with (train/cat/1.jpg). */
+		const char *sl = strchr(fn, '/');
+		if (sl && (size_t)(sl - fn) == strlen(name) && !strncmp(fn, name, (size_t)(sl - fn)))
+			fn = sl + 1;
+		struct buf key = BUF_INIT;
+		buf_addf(&key, "%s/%s", name, fn);
+		fn = unique_name(w, split, key.data, it->id);
+		buf_reset(&w->path);
+		buf_addf(&w->path, "%s/%s/%s", w->out, split, fn);
+		rc = fmt_copy_media(w->o->data_dir, it, w->path.data, w->err);
+		buf_release(&key);
+		free(tmp);
+	}
+	ann_doc_release(&d);
+	if (rc)
+		w->rc = rc;
+	return rc;
+}
+
 static int write_item(void *ctx, const struct item *it)
 {
 	struct ywr *w = ctx;
@@ -1961,6 +2152,8 @@ static int write_item(void *ctx, const struct item *it)
 	split = wsplits[si];
 	w->split_used[si] = true;
 	char *tmp;
+	if (w->classify)
+		return write_cls_item(w, it, split);
 	const char *fn = unique_name(w, split, export_rel(fmt_item_file_name(it, &tmp), split), it->id);
 	int rc = 0;
 	if (w->o->include_media) {
@@ -2069,12 +2262,19 @@ static int write_yaml(struct ywr *w)
 }
 
 static int write_any(struct store *st, int64_t project_id, const char *out,
-		     const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err, bool obb)
+		     const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err, bool obb,
+		     bool cls)
 {
 	struct ywr w;
 	memset(&w, 0, sizeof(w));
 	w.obb = obb;
-	w.fmt_name = obb ? "yolo-obb" : "yolo";
+	w.classify = cls;
+	w.fmt_name = obb ? "yolo-obb" : cls ? "yolo-cls" : "yolo";
+	if (cls && !o->include_media) {
+		buf_setf(err, "yolo-cls: the dataset is the images in class folders: give "
+			 "--include-media");
+		return CAIRN_EINVAL;
+	}
 	w.st = st;
 	w.o = o;
 	w.out = out;
@@ -2090,9 +2290,9 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 		goto done;
 	choose_classes(&w, project_id);
 	for (size_t i = 0; i < w.l.sc.nlabels; i++)
-		if (!obb && w.l.sc.labels[i].skeleton && w.l.sc.labels[i].skeleton->npoints > w.kpt_n)
+		if (!obb && !cls && w.l.sc.labels[i].skeleton && w.l.sc.labels[i].skeleton->npoints > w.kpt_n)
 			w.kpt_n = w.l.sc.labels[i].skeleton->npoints;
-	w.segment = !obb && !w.kpt_n && o->segm != FMT_SEGM_KEEP;
+	w.segment = !obb && !cls && !w.kpt_n && o->segm != FMT_SEGM_KEEP;
 	w.dc = fmt_doc_cache_new(st, project_id, &w.l);
 	struct project_stats ps;
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
@@ -2109,7 +2309,7 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 		if (w.done - before < 512)
 			break;
 	}
-	if (!rc)
+	if (!rc && !cls)
 		rc = write_yaml(&w);
 done:
 	fmt_doc_cache_free(w.dc);
@@ -2129,11 +2329,17 @@ done:
 int fmt_yolo_write(struct store *st, int64_t project_id, const char *out,
 		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
 {
-	return write_any(st, project_id, out, o, loss, err, false);
+	return write_any(st, project_id, out, o, loss, err, false, false);
 }
 
 int fmt_yolo_obb_write(struct store *st, int64_t project_id, const char *out,
 		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
 {
-	return write_any(st, project_id, out, o, loss, err, true);
+	return write_any(st, project_id, out, o, loss, err, true, false);
+}
+
+int fmt_yolo_cls_write(struct store *st, int64_t project_id, const char *out,
+		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
+{
+	return write_any(st, project_id, out, o, loss, err, false, true);
 }

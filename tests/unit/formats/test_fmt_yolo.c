@@ -428,3 +428,53 @@ Test(fmt_yolo, names_sharing_a_label_file_are_renamed)
 	fmt_loss_release(&loss);
 	buf_release(&err);
 }
+
+/* An 8x16 RGB PNG. */
+static const unsigned char png8x16[] = {
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+	0x52, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x10, 0x08, 0x02, 0x00, 0x00, 0x00, 0xa4,
+	0xe8, 0xa9, 0x2a, 0x00, 0x00, 0x00, 0x13, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x68,
+	0x70, 0x50, 0xc0, 0x8a, 0x18, 0x46, 0x25, 0x06, 0x42, 0x02, 0x00, 0xb6, 0xa9, 0x70, 0x01,
+	0xae, 0x29, 0xe2, 0x5f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60,
+	0x82,
+};
+
+Test(fmt_yolo, classify_folders_round_trip_with_media)
+{
+	struct buf err = BUF_INIT;
+	int64_t v;
+	const char *sc = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"dog\",\"shapes\":[\"tag\"]},"
+			 "{\"name\":\"cat\",\"shapes\":[\"tag\"]}]}";
+	cr_assert_eq(store_schema_put(st, pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
+	put("ds/train/cat/1.png", (const char *)png20x10, sizeof(png20x10));
+	put("ds/val/dog/2.png", (const char *)png8x16, sizeof(png8x16));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/ds", dir);
+	struct fmt_import_opts o = {0};
+	o.data_dir = dir;
+	o.kind = ANN_GOLD;
+	struct fmt_import_report rep;
+	cr_assert_eq(fmt_import(st, pid, fmt_find("yolo-cls"), p, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(rep.images, 2);
+	cr_assert_eq(rep.objects, 2);
+	cr_assert_eq(rep.items_added, 2);
+	fmt_import_report_release(&rep);
+	char out[128];
+	snprintf(out, sizeof(out), "%s/out", dir);
+	struct fmt_loss loss = {0};
+	struct fmt_write_opts wo = {0};
+	wo.data_dir = dir;
+	cr_assert_eq(fmt_find("yolo-cls")->write(st, pid, out, &wo, &loss, &err), CAIRN_EINVAL);
+	cr_assert(strstr(err.data, "give --include-media"), "%s", err.data);
+	wo.include_media = true;
+	cr_assert_eq(fmt_find("yolo-cls")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(loss.n, 0);
+	char file[320];
+	struct stat sb;
+	snprintf(file, sizeof(file), "%s/train/cat/1.png", out);
+	cr_assert(stat(file, &sb) == 0 && sb.st_size == (off_t)sizeof(png20x10), "%s", file);
+	snprintf(file, sizeof(file), "%s/val/dog/2.png", out);
+	cr_assert(stat(file, &sb) == 0 && sb.st_size == (off_t)sizeof(png8x16), "%s", file);
+	fmt_loss_release(&loss);
+	buf_release(&err);
+}
