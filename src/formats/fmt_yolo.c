@@ -1613,6 +1613,18 @@ int fmt_yolo_cls_read(const char *path, struct fmt_sink *s, struct buf *err)
 	}
 	for (size_t i = 0; i < ns; i++) {
 		const char *sp = split_name(splits[i]);
+		if (sp && !rc) {
+			/* Images beside the class folders have no class: counted, not read. */
+			buf_reset(&p);
+			buf_addf(&p, "%s/%s", r.root, splits[i]);
+			DIR *d = opendir(p.data);
+			struct dirent *e;
+			while (d && (e = readdir(d)))
+				if (e->d_name[0] != '.' && is_image_name(e->d_name))
+					fmt_sink_note(s, "image outside a class folder (not read)");
+			if (d)
+				closedir(d);
+		}
 		for (size_t c = 0; sp && !rc && c < r.ncls; c++) {
 			buf_reset(&p);
 			buf_addf(&p, "%s/%s/%s", r.root, splits[i], r.cls_name[c]);

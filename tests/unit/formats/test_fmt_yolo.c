@@ -448,6 +448,7 @@ Test(fmt_yolo, classify_folders_round_trip_with_media)
 	cr_assert_eq(store_schema_put(st, pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
 	put("ds/train/cat/1.png", (const char *)png20x10, sizeof(png20x10));
 	put("ds/val/dog/2.png", (const char *)png8x16, sizeof(png8x16));
+	put("ds/val/stray.png", (const char *)png8x16, sizeof(png8x16));
 	char p[128];
 	snprintf(p, sizeof(p), "%s/ds", dir);
 	struct fmt_import_opts o = {0};
@@ -458,6 +459,8 @@ Test(fmt_yolo, classify_folders_round_trip_with_media)
 	cr_assert_eq(rep.images, 2);
 	cr_assert_eq(rep.objects, 2);
 	cr_assert_eq(rep.items_added, 2);
+	cr_assert_eq(rep.notes.n, 1);
+	cr_assert_str_eq(rep.notes.v[0].what, "image outside a class folder (not read)");
 	fmt_import_report_release(&rep);
 	char out[128];
 	snprintf(out, sizeof(out), "%s/out", dir);
