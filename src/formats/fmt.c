@@ -796,7 +796,7 @@ static int make_schema(struct imp *m)
 		if (c->id >= 1 && c->id <= 2147483647)
 			buf_addf(&b, ",\"id\":%lld", (long long)c->id);
 		size_t np = c->npoints ? c->npoints : c->max_kpts;
-		buf_addf(&b, ",\"shapes\":[\"box\",\"polygon\",\"mask\"%s]",
+		buf_addf(&b, ",\"shapes\":[\"tag\",\"box\",\"rotated_box\",\"polygon\",\"mask\"%s]",
 			 np ? ",\"keypoints\"" : "");
 		if (c->super && *c->super) {
 			buf_adds(&b, ",\"description\":");
