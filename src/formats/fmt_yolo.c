@@ -71,11 +71,15 @@ static char *xstrdup(const char *s)
 	return r;
 }
 
+/* Copies n bytes that need not be NUL-terminated (strndup may read past
+ * them looking for a NUL). */
 static char *xstrndup_(const char *s, size_t n)
 {
-	char *r = strndup(s, n);
+	char *r = malloc(n + 1);
 	if (!r)
 		abort();
+	memcpy(r, s, n);
+	r[n] = 0;
 	return r;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 #include <png.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,17 +222,31 @@ static int jpeg_dhash(struct jpeg_ctx *x, const unsigned char *p, size_t n, uint
 	x->pub.emit_message = jpeg_on_message;
 	x->pub.output_message = jpeg_on_output;
 	if (setjmp(x->jb)) {
+		int code = x->pub.msg_code;
 		jpeg_destroy_decompress(&x->ci);
 		dh_release(&x->d);
+		/* Past the memory cap (a huge progressive JPEG, or a header that
+		 * claims one): no hash, but not a broken file either. */
+		if (code == JERR_OUT_OF_MEMORY || code == JERR_NO_BACKING_STORE)
+			return CAIRN_EUNSUPPORTED;
 		buf_setf(err, "corrupt image: %s", x->msg);
 		return CAIRN_EINVAL;
 	}
 	jpeg_create_decompress(&x->ci);
+	/* The hash needs a thumbnail; never let a header make libjpeg allocate
+	 * gigabytes (progressive images keep every coefficient in memory). */
+	x->ci.mem->max_memory_to_use = 256L << 20;
 	jpeg_mem_src(&x->ci, p, (unsigned long)n);
 	if (jpeg_read_header(&x->ci, TRUE) != JPEG_HEADER_OK) {
 		jpeg_destroy_decompress(&x->ci);
 		buf_setf(err, "corrupt image: jpeg has tables but no image");
 		return CAIRN_EINVAL;
+	}
+	/* Past 100 megapixels (gigapixel scans) the hash is skipped: near
+	 * duplicates of such images are rare and the decode is costly. */
+	if ((uint64_t)x->ci.image_width * x->ci.image_height > 100000000ull) {
+		jpeg_destroy_decompress(&x->ci);
+		return CAIRN_EUNSUPPORTED;
 	}
 	J_COLOR_SPACE cs = x->ci.jpeg_color_space;
 	if (cs != JCS_YCbCr && cs != JCS_GRAYSCALE && cs != JCS_RGB) {
