@@ -22,6 +22,7 @@
 
 #include "geom/geom.h"
 
+#include "core/json_check.h"
 #include "core/suggest.h"
 #include "base/json_scan.h"
 #include "base/banned.h"
@@ -412,39 +413,12 @@ static void hint(struct vctx *c, struct buf *b, const char *s, const char *const
 
 /* ---- type checks ---- */
 
-enum want { W_STRING, W_NUMBER, W_INTEGER, W_BOOL, W_ARRAY, W_OBJECT };
-
-static const char *jtype(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE: return "true";
-	case JSON_FALSE: return "false";
-	default: return "null";
-	}
-}
-
 /* True when v is of kind w; else reports "expected ..., got ..." at path+sub. */
 static bool is(struct vctx *c, const json_t *v, const char *sub, enum want w)
 {
-	static const char *const what[] = {
-		"a string", "a number", "an integer", "true or false", "an array", "an object",
-	};
-	bool ok;
-	switch (w) {
-	case W_STRING: ok = json_is_string(v); break;
-	case W_NUMBER: ok = json_is_number(v); break;
-	case W_INTEGER: ok = json_is_integer(v); break;
-	case W_BOOL: ok = json_is_boolean(v); break;
-	case W_ARRAY: ok = json_is_array(v); break;
-	default: ok = json_is_object(v); break;
-	}
+	bool ok = json_is_want(v, w);
 	if (!ok)
-		verr(c, sub, "expected %s, got %s", what[w], jtype(v));
+		verr(c, sub, "expected %s, got %s", json_want_text(w), json_type_text(v));
 	return ok;
 }
 
@@ -766,7 +740,7 @@ static double *read_numbers(struct vctx *c, const json_t *v, const char *sub, si
 		} else {
 			char s[64];
 			snprintf(s, sizeof s, "%s[%zu]", sub, i);
-			verr(c, s, "expected a number, got %s", jtype(e));
+			verr(c, s, "expected a number, got %s", json_type_text(e));
 			free(p);
 			return NULL;
 		}
@@ -908,7 +882,7 @@ static bool parse_rle(struct vctx *c, const json_t *v, struct ann_object *o)
 		}
 	} else {
 		verr(c, ".counts", "expected a string (COCO compressed counts) or an array of "
-		     "run lengths, got %s", jtype(counts));
+		     "run lengths, got %s", json_type_text(counts));
 		goto out;
 	}
 	rle_normalize(&o->mask);
@@ -1546,7 +1520,7 @@ static void parse_root(struct vctx *c, const json_t *root, struct ann_doc *d)
 {
 	json_t *v;
 	if (!json_is_object(root)) {
-		verr(c, "", "expected an object (an annotation document), got %s", jtype(root));
+		verr(c, "", "expected an object (an annotation document), got %s", json_type_text(root));
 		return;
 	}
 	check_keys(c, root, root_keys, NELEM(root_keys));

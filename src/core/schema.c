@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "core/json_check.h"
 #include "core/suggest.h"
 #include "base/json_scan.h"
 #include "base/banned.h"
@@ -253,39 +254,12 @@ static long set_get(json_t *set, const char *name)
 
 /* ---- type checks ---- */
 
-enum want { W_STRING, W_NUMBER, W_INTEGER, W_BOOL, W_ARRAY, W_OBJECT };
-
-static const char *jtype(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE: return "true";
-	case JSON_FALSE: return "false";
-	default: return "null";
-	}
-}
-
 /* True when v is of kind w; else reports "expected ..., got ..." at path+sub. */
 static bool is(struct vctx *c, const json_t *v, const char *sub, enum want w)
 {
-	static const char *const what[] = {
-		"a string", "a number", "an integer", "true or false", "an array", "an object",
-	};
-	bool ok;
-	switch (w) {
-	case W_STRING: ok = json_is_string(v); break;
-	case W_NUMBER: ok = json_is_number(v); break;
-	case W_INTEGER: ok = json_is_integer(v); break;
-	case W_BOOL: ok = json_is_boolean(v); break;
-	case W_ARRAY: ok = json_is_array(v); break;
-	default: ok = json_is_object(v); break;
-	}
+	bool ok = json_is_want(v, w);
 	if (!ok)
-		verr(c, sub, "expected %s, got %s", what[w], jtype(v));
+		verr(c, sub, "expected %s, got %s", json_want_text(w), json_type_text(v));
 	return ok;
 }
 

@@ -1,0 +1,40 @@
+/*
+ * json_check.c - JSON type checks and their names; see json_check.h.
+ */
+#include "core/json_check.h"
+
+#include "base/banned.h"
+
+const char *json_type_text(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE: return "true";
+	case JSON_FALSE: return "false";
+	default: return "null";
+	}
+}
+
+const char *json_want_text(enum want w)
+{
+	static const char *const what[] = {
+		"a string", "a number", "an integer", "true or false", "an array", "an object",
+	};
+	return (unsigned)w < sizeof(what) / sizeof(what[0]) ? what[w] : "a value";
+}
+
+bool json_is_want(const json_t *v, enum want w)
+{
+	switch (w) {
+	case W_STRING: return json_is_string(v);
+	case W_NUMBER: return json_is_number(v);
+	case W_INTEGER: return json_is_integer(v);
+	case W_BOOL: return json_is_boolean(v);
+	case W_ARRAY: return json_is_array(v);
+	default: return json_is_object(v);
+	}
+}

@@ -1,0 +1,21 @@
+/*
+ * json_check.h - the type checks the JSON validators (schema, annotation
+ * documents) share: what kind a value must be, and how to name what it is
+ * in an error ("expected an array, got a string").
+ */
+#ifndef CAIRN_JSON_CHECK_H
+#define CAIRN_JSON_CHECK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+enum want { W_STRING, W_NUMBER, W_INTEGER, W_BOOL, W_ARRAY, W_OBJECT };
+
+/* "an object", "an integer", "true", "null" ... for an error message. */
+const char *json_type_text(const json_t *v);
+/* "a string", "true or false" ... what w asks for. */
+const char *json_want_text(enum want w);
+/* Whether v is of kind w. */
+bool json_is_want(const json_t *v, enum want w);
+
+#endif
