@@ -3,7 +3,7 @@
 # Sources are found by wildcard: adding a module is adding a file.
 
 CC ?= cc
-PKGS := libmicrohttpd jansson yajl sqlite3 libsodium vips libavformat libavcodec libavutil libswscale libarchive libpng libjpeg zlib
+PKGS := libmicrohttpd jansson yajl expat sqlite3 libsodium vips libavformat libavcodec libavutil libswscale libarchive libpng libjpeg zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 

@@ -150,7 +150,12 @@ int api_me(struct http_req *req, struct http_resp *resp)
 	buf_adds(&resp->body, ",\"projects\":[");
 	struct me_ctx c = {&resp->body, req, true};
 	rc = store_project_list(req->st, req->is_admin ? 0 : req->user_id, add_my_project, &c, &err);
-	buf_adds(&resp->body, "]}");
+	buf_adds(&resp->body, "]");
+	if (req->csrf) {
+		buf_adds(&resp->body, ",\"csrf_token\":");
+		buf_add_json_str(&resp->body, req->csrf);
+	}
+	buf_adds(&resp->body, "}");
 	user_release(&u);
 	if (rc) {
 		api_store_fail(resp, rc, &err);

@@ -66,6 +66,7 @@ struct http_req {
 	bool is_admin;
 	int64_t token_id;
 	bool via_cookie;             /* cookie session: writes need the CSRF header */
+	const char *csrf;            /* that session's CSRF token (so a reloaded page can get it again) */
 	/* Set by authorization for project-scoped routes. */
 	int64_t project_id;
 	enum role role;              /* the user's role there (admins: manager) */

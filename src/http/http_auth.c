@@ -251,6 +251,7 @@ int auth_authenticate(struct http_req *req, struct http_resp *resp, struct auth_
 	req->is_admin = tok.user_is_admin;
 	req->token_id = tok.id;
 	req->via_cookie = cookie;
+	req->csrf = cookie && tok.csrf ? arena_strdup(&req->arena, tok.csrf) : NULL;
 	if (now - tok.last_used_at > TOUCH_EVERY_MS) {
 		int64_t exp = 0;
 		if (tok.is_session) {

@@ -107,5 +107,10 @@ if $CAIRN synth "$d/in" --images 12 --objects 10 --seed 5 --size 200x150 >/dev/n
    $CAIRN export --data "$d" --project back --format coco "$d/c2" >/dev/null 2>&1; then
 	python3 tests/formats/compare_yolo_boxes.py "$d/c1/annotations/instances.json" "$d/c2/annotations/instances_train.json" && ok || bad "synth coco -> yolo -> cairn boxes"
 else bad "synth coco -> yolo -> cairn import/export"; fi
+# Each further format's checks: tests/formats/check-<format>.sh, sourced
+# here; they use ok, bad, $CAIRN, $T (a temporary folder) and $FIX.
+for s in tests/formats/check-*.sh; do
+	[ -f "$s" ] && . "./$s"
+done
 echo "formats: $pass passed, $fail failed"
 [ $fail -eq 0 ]
