@@ -552,6 +552,25 @@ static void frag_common(struct fmt_sink *s, const struct fmt_object *o, bool att
 		buf_adds(&s->frag, ",\"score\":");
 		json_add_double(&s->frag, o->score);
 	}
+	if (o->occluded)
+		buf_adds(&s->frag, ",\"occluded\":true");
+	if (o->z_order)
+		buf_addf(&s->frag, ",\"z_order\":%d", (int)o->z_order);
+	if (o->has_group)
+		buf_addf(&s->frag, ",\"group\":%lld", (long long)o->group);
+	if (o->has_frame)
+		buf_addf(&s->frag, ",\"frame\":%lld", (long long)o->frame);
+	if (o->has_track) {
+		buf_addf(&s->frag, ",\"track\":%lld", (long long)o->track);
+		if (o->keyframe)
+			buf_adds(&s->frag, ",\"keyframe\":true");
+		if (o->outside)
+			buf_adds(&s->frag, ",\"outside\":true");
+	}
+	if (o->text) {
+		buf_adds(&s->frag, ",\"text\":");
+		buf_add_json_str(&s->frag, o->text);
+	}
 }
 
 int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)

@@ -78,6 +78,18 @@ struct fmt_object {
 	const json_t *attrs;        /* object of custom attributes, or NULL */
 	bool has_score;
 	double score;
+	/* What CVAT, LabelMe and video formats carry besides (all optional;
+	 * zero means absent). */
+	bool occluded;
+	int32_t z_order;
+	bool has_group;
+	int64_t group;              /* >= 0 */
+	bool has_frame;
+	int64_t frame;              /* video frame index, >= 0 */
+	bool has_track;
+	int64_t track;              /* >= 0 */
+	bool keyframe, outside;     /* only with a track */
+	const char *text;           /* a transcription (OCR), or NULL */
 	const char *where;
 };
 
