@@ -1942,6 +1942,47 @@ static void rel_minus(struct buf *o, const struct ann_doc *x, const struct schem
 	smap_release(&m);
 }
 
+bool ann_doc_changes(const struct ann_doc *a, const struct ann_doc *b, const struct schema *sc,
+		     bool *changed, size_t *removed, size_t *nremoved)
+{
+	struct smap ma, mb;
+	struct buf f = BUF_INIT;
+	bool any = !str_equal(a->attrs ? a->attrs : "{}", b->attrs ? b->attrs : "{}");
+	smap_init(&ma, a->nobjects);
+	smap_init(&mb, b->nobjects);
+	for (size_t i = 0; i < a->nobjects; i++)
+		smap_put(&ma, a->objects[i].uid, i);
+	for (size_t i = 0; i < b->nobjects; i++)
+		smap_put(&mb, b->objects[i].uid, i);
+	for (size_t i = 0; i < b->nobjects; i++) {
+		long j = smap_get(&ma, b->objects[i].uid);
+		if (j < 0) {
+			changed[i] = true;
+		} else {
+			buf_reset(&f);
+			diff_fields(&f, &a->objects[j], sc, &b->objects[i], sc);
+			changed[i] = f.len > 0;
+		}
+		any |= changed[i];
+	}
+	*nremoved = 0;
+	for (size_t i = 0; i < a->nobjects; i++)
+		if (smap_get(&mb, a->objects[i].uid) < 0)
+			removed[(*nremoved)++] = i;
+	any |= *nremoved > 0;
+	if (!any) {
+		struct buf r = BUF_INIT;
+		rel_minus(&r, b, sc, a, sc);
+		rel_minus(&r, a, sc, b, sc);
+		any = strcmp(r.data ? r.data : "", "[][]") != 0;
+		buf_release(&r);
+	}
+	smap_release(&ma);
+	smap_release(&mb);
+	buf_release(&f);
+	return any;
+}
+
 int ann_doc_diff(const struct ann_doc *a, const struct schema *sa, const struct ann_doc *b,
 		 const struct schema *sb, struct buf *out)
 {

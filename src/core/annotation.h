@@ -166,6 +166,17 @@ int ann_doc_diff(const struct ann_doc *a, const struct schema *sa, const struct 
 		 const struct schema *sb, struct buf *out);
 
 /*
+ * Which objects of b differ from a (for writing only those): changed[i]
+ * (b->nobjects entries) is set when b's object i is new or differs in any
+ * field ann_doc_diff compares; removed (a->nobjects entries) gets the
+ * indexes of a's objects missing from b, *nremoved their count. Returns
+ * whether anything at all differs (objects, item attributes, relations).
+ * Meant for a and b under the same schema.
+ */
+bool ann_doc_changes(const struct ann_doc *a, const struct ann_doc *b, const struct schema *sc,
+		     bool *changed, size_t *removed, size_t *nremoved);
+
+/*
  * Appends v as a JSON number in the shortest form that reads back (strtod)
  * as the same double: integers without a fraction, then the fewest decimals,
  * then the first of %.15g, %.16g, %.17g that round-trips. -0 is written 0;

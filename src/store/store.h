@@ -262,6 +262,15 @@ struct annotation_write {
 	/* When set, an audit-log row (this action, user saved_by, target the
 	 * annotation) is written in the same transaction as the save. */
 	const char *audit_action;
+	/* When the caller compared doc with the version it replaces under the
+	 * same schema (ann_doc_changes): unchanged says nothing differs, so no
+	 * object row is written; else changed[i] marks doc's objects to write
+	 * (new or different) and removed_uids those to delete. Neither set:
+	 * not known, every row is compared. */
+	bool unchanged;
+	const bool *changed;
+	const char *const *removed_uids;
+	size_t nremoved;
 };
 /*
  * Saves; *id and *version get the annotation and its new version. When

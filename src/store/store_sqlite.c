@@ -1949,6 +1949,64 @@ static int read_old_objects(struct sqlite_store *s, int64_t ann_id, struct old_o
 	return 0;
 }
 
+/* Past this many changed or removed objects, compare every row instead. */
+#define KNOWN_CHANGES_MAX 16
+
+/*
+ * Writes only the objects the caller found changed (w->changed) and
+ * deletes the removed ones, addressing rows by uid. Returns 1 (write
+ * nothing yet) when there are too many changes for per-uid statements.
+ */
+static int write_known_changes(struct sqlite_store *s, int64_t ann_id,
+			       const struct annotation_write *w, struct buf *err)
+{
+	const struct ann_doc *d = w->doc;
+	size_t n = w->nremoved;
+	for (size_t i = 0; i < d->nobjects; i++)
+		n += w->changed[i];
+	if (n > KNOWN_CHANGES_MAX)
+		return 1;
+	struct buf tmp = BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < d->nobjects && !rc; i++) {
+		if (!w->changed[i])
+			continue;
+		sqlite3_stmt *q = stmt(s, "UPDATE objects SET label_id = ?4, type = ?5, geometry = ?6, "
+				       "rle = ?7, x0 = ?8, y0 = ?9, x1 = ?10, y1 = ?11, area = ?12, "
+				       "score = ?13, attributes = ?14, text = ?15, frame = ?16, "
+				       "track_id = ?17, keyframe = ?18, outside = ?19, occluded = ?20, "
+				       "z_order = ?21, group_id = ?22, rings = ?24 "
+				       "WHERE annotation_id = ?1 AND uid = ?23", err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			break;
+		}
+		if ((rc = bind_object(q, ann_id, w, &d->objects[i], &tmp)) ||
+		    (rc = step_done(s, q, "update object", err)))
+			break;
+		if (sqlite3_changes(s->db) > 0)
+			continue;
+		if (!(q = stmt(s, OBJECT_INSERT, err))) {
+			rc = CAIRN_EIO;
+			break;
+		}
+		if ((rc = bind_object(q, ann_id, w, &d->objects[i], &tmp)))
+			break;
+		rc = step_done(s, q, "write object", err);
+	}
+	buf_release(&tmp);
+	for (size_t i = 0; i < w->nremoved && !rc; i++) {
+		sqlite3_stmt *q = stmt(s, "DELETE FROM objects WHERE annotation_id = ?1 AND uid = ?2",
+				       err);
+		if (!q)
+			return CAIRN_EIO;
+		sqlite3_bind_int64(q, 1, ann_id);
+		bind_text(q, 2, w->removed_uids[i]);
+		rc = step_done(s, q, "delete object", err);
+	}
+	return rc;
+}
+
 /*
  * Makes the annotation's object rows equal to the document's, writing only
  * what changed: rows are matched by the object's uid; a matched row is
@@ -1969,6 +2027,11 @@ static int write_objects(struct sqlite_store *s, int64_t ann_id, const struct an
 	size_t nold = 0;
 	bool linked = false;
 	int rc = 0;
+	if (d && w->unchanged)
+		return 0;
+	if (d && w->changed && !whole && (rc = write_known_changes(s, ann_id, w, err)) != 1)
+		return rc;
+	rc = 0;
 	if (!whole) {
 		if ((rc = read_old_objects(s, ann_id, &old, &nold, &linked, err)))
 			goto out;

@@ -50,6 +50,12 @@ int ann_service_save(struct store *st, const struct ann_save *in, struct ann_sav
 	const struct schema_entry *se;
 	struct ann_doc doc = {0};
 	struct buf summary = BUF_INIT;
+	/* What differs from the version replaced, when it was compared under
+	 * the same schema: the store then writes only those object rows. */
+	struct ann_doc prev = {0};
+	bool *changed = NULL, known = false, unchanged = false;
+	size_t *removed = NULL, nremoved = 0;
+	const char **removed_uids = NULL;
 	out->body = (struct buf)BUF_INIT;
 	out->warnings = (struct buf)BUF_INIT;
 	int rc = schema_cache_get(st, in->project_id, 0, &se, err);
@@ -68,13 +74,13 @@ int ann_service_save(struct store *st, const struct ann_save *in, struct ann_sav
 		struct annotation cur;
 		struct buf e2 = BUF_INIT;
 		if (store_annotation_find(st, &in->key, &cur, &e2) == 0) {
-			struct ann_doc prev = {0};
 			const struct schema_entry *pse;
 			if (cur.version == in->expected_version && cur.schema_version == schema_version &&
 			    cur.body && !strcmp(cur.body, out->body.data)) {
 				/* The same canonical document under the same schema (an
 				 * autosave with no edit): no need to parse the old one. */
 				ann_doc_diff(&doc, &se->schema, &doc, &se->schema, &summary);
+				known = unchanged = true;
 			} else if (cur.version == in->expected_version &&
 				   (cur.body ? parse_body(st, in->project_id, cur.body, cur.schema_version,
 							  &prev, &pse, &e2)
@@ -82,10 +88,22 @@ int ann_service_save(struct store *st, const struct ann_save *in, struct ann_sav
 							     &prev, &pse, &e2)) == 0) {
 				/* pse may have replaced se in the cache: look se up again. */
 				const struct schema_entry *now;
-				if (schema_cache_get(st, in->project_id, schema_version, &now, &e2) == 0)
+				if (schema_cache_get(st, in->project_id, schema_version, &now, &e2) == 0) {
 					ann_doc_diff(&prev, &pse->schema, &doc, &now->schema, &summary);
+					if (cur.schema_version == schema_version) {
+						changed = calloc(doc.nobjects + 1, sizeof(*changed));
+						removed = calloc(prev.nobjects + 1, sizeof(*removed));
+						removed_uids = calloc(prev.nobjects + 1, sizeof(*removed_uids));
+						/* Out of memory: every row is compared instead. */
+						known = changed && removed && removed_uids;
+						if (known)
+							unchanged = !ann_doc_changes(&prev, &doc, &now->schema,
+										     changed, removed, &nremoved);
+						for (size_t i = 0; known && i < nremoved; i++)
+							removed_uids[i] = prev.objects[removed[i]].uid;
+					}
+				}
 				label_ids = now->label_ids;
-				ann_doc_release(&prev);
 			}
 			annotation_release(&cur);
 		}
@@ -108,11 +126,19 @@ int ann_service_save(struct store *st, const struct ann_save *in, struct ann_sav
 		.doc = &doc,
 		.label_ids = label_ids,
 		.audit_action = in->audit_action,
+		.unchanged = known && unchanged,
+		.changed = known && !unchanged ? changed : NULL,
+		.removed_uids = removed_uids,
+		.nremoved = nremoved,
 	};
 	rc = store_annotation_save(st, &w, &out->id, &out->version, err);
 	out->schema_version = schema_version;
 out:
 	ann_doc_release(&doc);
+	ann_doc_release(&prev);
+	free(changed);
+	free(removed);
+	free(removed_uids);
 	buf_release(&summary);
 	return rc;
 }
