@@ -5,7 +5,9 @@
 CC ?= cc
 PKGS := libmicrohttpd jansson yajl expat sqlite3 libsodium vips libavformat libavcodec libavutil libswscale libarchive libpng libjpeg zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# libvips is not linked: src/media/vips_dl.c loads it on first use (it
+# brings ~100 libraries, most of the start-up time otherwise).
+PKG_LIBS := $(filter-out -lvips,$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -ldl -lm -lpthread
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wvla
@@ -54,7 +56,7 @@ build/asan/cairn: build/asan/src/main.o $(ASAN_OBJ)
 	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 build/asan/unit: $(UNIT_OBJ) $(ASAN_OBJ)
 	@echo "  LD-SAN  $@"
-	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lcriterion
+	@$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) -lvips -lcriterion
 
 # Web assets are embedded into the binary at build time.
 build/gen/web_assets.c: scripts/embed-files $(WEB_FILES)
@@ -81,7 +83,7 @@ build/fuzz/bin/%: tests/fuzz/%.c $(FUZZ_OBJ)
 build/bench/%: bench/%.c $(REL_OBJ)
 	@mkdir -p $(dir $@)
 	@echo '  LD-BENCH $@'
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lvips
 
 deps:
 	@sh scripts/install-deps

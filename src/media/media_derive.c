@@ -20,11 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <vips/vips.h>
-
 #include "base/err.h"
 #include "media/media_image.h"
 
+#include "media/vips_dl.h"
 #include "base/banned.h"
 
 /* Levels up to this size are made from one shrink-on-load decode. */

@@ -18,10 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vips/vips.h>
-
 #include "base/err.h"
 
+#include "media/vips_dl.h"
 #include "base/banned.h"
 
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
@@ -35,7 +34,7 @@ static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg, g
 
 static void vips_start(void)
 {
-	if (VIPS_INIT("cairn")) {
+	if (vips_dl_open(NULL) || VIPS_INIT("cairn")) {
 		vips_state = -1;
 		return;
 	}
@@ -51,7 +50,8 @@ int media_image_init(struct buf *err)
 {
 	pthread_once(&vips_once, vips_start);
 	if (vips_state != 1) {
-		buf_setf(err, "image: cannot start libvips");
+		if (vips_dl_open(err) == 0)
+			buf_setf(err, "image: cannot start libvips");
 		return CAIRN_EINTERNAL;
 	}
 	return 0;

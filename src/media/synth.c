@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <vips/vips.h>
-
 #include "base/buf.h"
 #include "base/err.h"
 #include "geom/rle.h"
+#include "media/media_image.h"
 
+#include "media/vips_dl.h"
 #include "base/banned.h"
 
 /*
@@ -1420,11 +1420,8 @@ int synth_run(const struct synth_opts *o, struct synth_report *rep,
 	int rc = check_opts(o, err);
 	if (rc)
 		return rc;
-	if (VIPS_INIT("cairn")) {
-		buf_setf(err, "synth: cannot start libvips: %s", vips_error_buffer());
-		vips_error_clear();
-		return CAIRN_EIO;
-	}
+	if ((rc = media_image_init(err)))
+		return rc;
 	if (!o->force && !dir_is_empty(o->out)) {
 		buf_setf(err, "synth: '%s' is not empty (--force writes into it)", o->out);
 		return CAIRN_EEXIST;
