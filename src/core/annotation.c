@@ -1,7 +1,7 @@
 /*
  * annotation.c - parses and validates the annotation document (the format
  * of docs/annotation.md) against a label schema, writes its canonical JSON
- * and diffs two documents. One pass over the jansson tree collects every
+ * and diffs two documents. One pass over the parsed tree (base/jdom.h) collects every
  * error with its JSON path; ann_doc_parse keeps the first. Shape sanity
  * comes from src/geom/ (areas, boxes, polygon validation, RLE).
  */
@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "base/buf.h"
 #include "base/err.h"
 
 #include "geom/geom.h"
 
+#include "base/jdom.h"
 #include "core/json_check.h"
 #include "core/suggest.h"
 #include "base/json_scan.h"
@@ -414,20 +414,22 @@ static void hint(struct vctx *c, struct buf *b, const char *s, const char *const
 /* ---- type checks ---- */
 
 /* True when v is of kind w; else reports "expected ..., got ..." at path+sub. */
-static bool is(struct vctx *c, const json_t *v, const char *sub, enum want w)
+static bool is(struct vctx *c, const struct jd *v, const char *sub, enum want w)
 {
-	bool ok = json_is_want(v, w);
+	bool ok = jd_is_want(v, w);
 	if (!ok)
-		verr(c, sub, "expected %s, got %s", json_want_text(w), json_type_text(v));
+		verr(c, sub, "expected %s, got %s", json_want_text(w), jd_type_text(v));
 	return ok;
 }
 
 /* Reports every key of o that is not in keys, with a suggestion. */
-static void check_keys(struct vctx *c, const json_t *o, const char *const *keys, size_t n)
+static void check_keys(struct vctx *c, const struct jd *o, const char *const *keys, size_t n)
 {
 	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)o, k, v) {
+	const struct jd *v;
+	size_t ki;
+	jd_foreach(o, ki, k, v) {
+		(void)v;
 		size_t i;
 		for (i = 0; i < n; i++)
 			if (!strcmp(k, keys[i]))
@@ -451,26 +453,26 @@ static void check_keys(struct vctx *c, const json_t *o, const char *const *keys,
 }
 
 /* The member k of o, or NULL when absent or null. */
-static json_t *member(const json_t *o, const char *k)
+static const struct jd *member(const struct jd *o, const char *k)
 {
-	json_t *v = json_object_get(o, k);
-	return json_is_null(v) ? NULL : v;
+	const struct jd *v = jd_get(o, k);
+	return jd_is_null(v) ? NULL : v;
 }
 
-static bool get_bool(struct vctx *c, const json_t *v, const char *sub, bool def)
+static bool get_bool(struct vctx *c, const struct jd *v, const char *sub, bool def)
 {
-	if (!v || json_is_null(v) || !is(c, v, sub, W_BOOL))
+	if (!v || jd_is_null(v) || !is(c, v, sub, W_BOOL))
 		return def;
-	return json_is_true(v);
+	return jd_is_true(v);
 }
 
 /* Reads an optional integer in [min, max]; false when absent, null or bad. */
-static bool get_int(struct vctx *c, const json_t *v, const char *sub, int64_t min, int64_t max,
+static bool get_int(struct vctx *c, const struct jd *v, const char *sub, int64_t min, int64_t max,
 		    int64_t *out)
 {
-	if (!v || json_is_null(v) || !is(c, v, sub, W_INTEGER))
+	if (!v || jd_is_null(v) || !is(c, v, sub, W_INTEGER))
 		return false;
-	json_int_t i = json_integer_value(v);
+	int64_t i = jd_int(v);
 	if (i < min || i > max) {
 		if (min == 0 && max == INT64_MAX)
 			verr(c, sub, "%" PRId64 " is negative", (int64_t)i);
@@ -564,7 +566,7 @@ static void put_default(struct buf *o, const struct schema_attr *a)
  * returns the canonical JSON text (owned): every attribute in schema order,
  * defaults filled. whose names the owner for messages ("label 'car'").
  */
-static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_attr *as,
+static char *parse_attrs(struct vctx *c, const struct jd *v, const struct schema_attr *as,
 			 size_t n, const char *whose)
 {
 	struct buf o = BUF_INIT;
@@ -574,10 +576,12 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 		v = NULL;
 		bad = true; /* reported once; no "missing" for each attribute */
 	}
-	if (v && json_object_size(v)) {
+	if (v && jd_size(v)) {
 		const char *k;
-		json_t *e;
-		json_object_foreach((json_t *)v, k, e) {
+		const struct jd *e;
+		size_t ki;
+		jd_foreach(v, ki, k, e) {
+			(void)e;
 			size_t i;
 			for (i = 0; i < n; i++)
 				if (!strcmp(as[i].name, k))
@@ -600,13 +604,13 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 	buf_addch(&o, '{');
 	for (size_t i = 0; i < n; i++) {
 		const struct schema_attr *a = &as[i];
-		json_t *e = v ? json_object_get(v, a->name) : NULL;
+		const struct jd *e = v ? jd_get(v, a->name) : NULL;
 		struct buf sub = BUF_INIT;
 		if (i)
 			buf_addch(&o, ',');
 		buf_add_json_str(&o, a->name);
 		buf_addch(&o, ':');
-		if (json_is_null(e))
+		if (jd_is_null(e))
 			e = NULL;
 		if (!e) {
 			if (a->required && !a->has_default && !bad) {
@@ -631,8 +635,8 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 			long j;
 			if (!is(c, e, sub.data, W_STRING)) {
 				buf_adds(&o, "null");
-			} else if ((j = value_index(a, json_string_value(e))) < 0) {
-				not_among(c, sub.data, a, json_string_value(e));
+			} else if ((j = value_index(a, jd_str(e))) < 0) {
+				not_among(c, sub.data, a, jd_str(e));
 				buf_adds(&o, "null");
 			} else {
 				buf_add_json_str(&o, a->values[j]);
@@ -642,18 +646,18 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 		case ATTR_MULTISELECT: {
 			bool *on = xcalloc(a->nvalues, sizeof *on), first = true;
 			if (is(c, e, sub.data, W_ARRAY)) {
-				for (size_t k = 0; k < json_array_size(e); k++) {
-					json_t *x = json_array_get(e, k);
+				for (size_t k = 0; k < jd_size(e); k++) {
+					const struct jd *x = jd_at(e, k);
 					size_t sl = sub.len;
 					long j;
 					buf_addf(&sub, "[%zu]", k);
 					if (!is(c, x, sub.data, W_STRING))
 						;
-					else if ((j = value_index(a, json_string_value(x))) < 0)
-						not_among(c, sub.data, a, json_string_value(x));
+					else if ((j = value_index(a, jd_str(x))) < 0)
+						not_among(c, sub.data, a, jd_str(x));
 					else if (on[j])
 						verr(c, sub.data, "%s is listed twice",
-						     Q(c, json_string_value(x)));
+						     Q(c, jd_str(x)));
 					else
 						on[j] = true;
 					buf_setlen(&sub, sl);
@@ -673,7 +677,7 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 		}
 		case ATTR_CHECKBOX:
 			if (is(c, e, sub.data, W_BOOL))
-				buf_adds(&o, json_is_true(e) ? "true" : "false");
+				buf_adds(&o, jd_is_true(e) ? "true" : "false");
 			else
 				buf_adds(&o, "false");
 			break;
@@ -683,7 +687,7 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 				buf_adds(&o, "null");
 				break;
 			}
-			d = json_number_value(e);
+			d = jd_num(e);
 			if (d < a->min || d > a->max)
 				verr(c, sub.data, "%g is outside the range [%g, %g]", d, a->min, a->max);
 			else if (a->step > 0 && !on_grid(d, a->min, a->step))
@@ -695,12 +699,12 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
 		default:
 			if (!is(c, e, sub.data, W_STRING)) {
 				buf_adds(&o, "\"\"");
-			} else if (json_string_length(e) > SCHEMA_MAX_TEXT) {
+			} else if (jd_len(e) > SCHEMA_MAX_TEXT) {
 				verr(c, sub.data, "the text is %zu bytes long; at most %d are allowed",
-				     json_string_length(e), SCHEMA_MAX_TEXT);
+				     jd_len(e), SCHEMA_MAX_TEXT);
 				buf_adds(&o, "\"\"");
 			} else {
-				buf_add_json_strn(&o, json_string_value(e), json_string_length(e));
+				buf_add_json_strn(&o, jd_str(e), jd_len(e));
 			}
 			break;
 		}
@@ -718,12 +722,12 @@ static char *parse_attrs(struct vctx *c, const json_t *v, const struct schema_at
  * error, reported at path+sub). Each must be a coordinate: finite and at
  * most ANN_MAX_COORD in magnitude.
  */
-static double *read_numbers(struct vctx *c, const json_t *v, const char *sub, size_t *n)
+static double *read_numbers(struct vctx *c, const struct jd *v, const char *sub, size_t *n)
 {
 	*n = 0;
 	if (!is(c, v, sub, W_ARRAY))
 		return NULL;
-	size_t k = json_array_size(v);
+	size_t k = jd_size(v);
 	if (k > ANN_MAX_NUMBERS) {
 		verr_code(c, CAIRN_ETOOBIG, sub, "%zu numbers; at most %d are allowed in one object",
 			  k, ANN_MAX_NUMBERS);
@@ -731,16 +735,16 @@ static double *read_numbers(struct vctx *c, const json_t *v, const char *sub, si
 	}
 	double *p = xmalloc((k ? k : 1) * sizeof *p);
 	for (size_t i = 0; i < k; i++) {
-		json_t *e = json_array_get(v, i);
+		const struct jd *e = jd_at(v, i);
 		double d;
-		if (json_is_integer(e)) {
-			d = (double)json_integer_value(e);
-		} else if (json_is_real(e)) {
-			d = json_real_value(e);
+		if (jd_is_int(e)) {
+			d = (double)jd_int(e);
+		} else if (jd_is_real(e)) {
+			d = jd_num(e);
 		} else {
 			char s[64];
 			snprintf(s, sizeof s, "%s[%zu]", sub, i);
-			verr(c, s, "expected a number, got %s", json_type_text(e));
+			verr(c, s, "expected a number, got %s", jd_type_text(e));
 			free(p);
 			return NULL;
 		}
@@ -800,21 +804,21 @@ static const char *strip_prefix(const char *s)
 }
 
 /* Reads "rle" for a mask object into o->mask. */
-static bool parse_rle(struct vctx *c, const json_t *v, struct ann_object *o)
+static bool parse_rle(struct vctx *c, const struct jd *v, struct ann_object *o)
 {
 	size_t m0 = push_key(c, "rle");
-	json_t *size, *counts;
+	const struct jd *size, *counts;
 	int64_t hw[2] = {0, 0};
 	bool ok = false;
 	struct buf e = BUF_INIT;
 
 	if (!is(c, v, "", W_OBJECT))
 		goto out;
-	if (json_object_size(v) != (size_t)(json_object_get(v, "size") != NULL) +
-					   (size_t)(json_object_get(v, "counts") != NULL))
+	if (jd_size(v) != (size_t)(jd_get(v, "size") != NULL) +
+					   (size_t)(jd_get(v, "counts") != NULL))
 		check_keys(c, v, rle_keys, NELEM(rle_keys));
-	size = json_object_get(v, "size");
-	counts = json_object_get(v, "counts");
+	size = jd_get(v, "size");
+	counts = jd_get(v, "counts");
 	if (!size || !counts) {
 		verr(c, "", "missing required key '%s' (an RLE is {\"size\": [height, width], "
 		     "\"counts\": \"...\"})", size ? "counts" : "size");
@@ -822,15 +826,15 @@ static bool parse_rle(struct vctx *c, const json_t *v, struct ann_object *o)
 	}
 	if (!is(c, size, ".size", W_ARRAY))
 		goto out;
-	if (json_array_size(size) != 2) {
-		verr(c, ".size", "expected [height, width], got %zu numbers", json_array_size(size));
+	if (jd_size(size) != 2) {
+		verr(c, ".size", "expected [height, width], got %zu numbers", jd_size(size));
 		goto out;
 	}
 	for (int i = 0; i < 2; i++) {
 		char sub[32];
 		snprintf(sub, sizeof sub, ".size[%d]", i);
-		if (!get_int(c, json_array_get(size, (size_t)i), sub, 1, ANN_MAX_MASK_SIDE, &hw[i])) {
-			if (json_is_null(json_array_get(size, (size_t)i)))
+		if (!get_int(c, jd_at(size, (size_t)i), sub, 1, ANN_MAX_MASK_SIDE, &hw[i])) {
+			if (jd_is_null(jd_at(size, (size_t)i)))
 				verr(c, sub, "expected an integer, got null");
 			goto out;
 		}
@@ -846,15 +850,15 @@ static bool parse_rle(struct vctx *c, const json_t *v, struct ann_object *o)
 		     c->width);
 		goto out;
 	}
-	if (json_is_string(counts)) {
-		if (rle_from_stringn(&o->mask, json_string_value(counts), json_string_length(counts),
+	if (jd_is_string(counts)) {
+		if (rle_from_stringn(&o->mask, jd_str(counts), jd_len(counts),
 				     (uint32_t)hw[0], (uint32_t)hw[1], &e)) {
 			verr(c, ".counts", "%s", strip_prefix(e.data));
 			goto out;
 		}
-	} else if (json_is_array(counts)) {
+	} else if (jd_is_array(counts)) {
 		/* Uncompressed COCO counts: run lengths, background first. */
-		size_t n = json_array_size(counts);
+		size_t n = jd_size(counts);
 		if (n > (uint64_t)hw[0] * (uint64_t)hw[1] + 1) {
 			verr(c, ".counts", "%zu runs for %" PRIu64 " pixels", n,
 			     (uint64_t)hw[0] * (uint64_t)hw[1]);
@@ -865,8 +869,8 @@ static bool parse_rle(struct vctx *c, const json_t *v, struct ann_object *o)
 			int64_t x;
 			char sub[48];
 			snprintf(sub, sizeof sub, ".counts[%zu]", i);
-			if (!get_int(c, json_array_get(counts, i), sub, 0, UINT32_MAX, &x)) {
-				if (json_is_null(json_array_get(counts, i)))
+			if (!get_int(c, jd_at(counts, i), sub, 0, UINT32_MAX, &x)) {
+				if (jd_is_null(jd_at(counts, i)))
 					verr(c, sub, "expected an integer, got null");
 				free(cs);
 				goto out;
@@ -882,7 +886,7 @@ static bool parse_rle(struct vctx *c, const json_t *v, struct ann_object *o)
 		}
 	} else {
 		verr(c, ".counts", "expected a string (COCO compressed counts) or an array of "
-		     "run lengths, got %s", json_type_text(counts));
+		     "run lengths, got %s", jd_type_text(counts));
 		goto out;
 	}
 	rle_normalize(&o->mask);
@@ -894,23 +898,23 @@ out:
 }
 
 /* Reads "rings": an array of x, y arrays (outline first, then holes). */
-static bool parse_rings(struct vctx *c, const json_t *v, struct ann_object *o)
+static bool parse_rings(struct vctx *c, const struct jd *v, struct ann_object *o)
 {
 	size_t n, total = 0;
 	if (!is(c, v, ".rings", W_ARRAY))
 		return false;
-	n = json_array_size(v);
+	n = jd_size(v);
 	if (!n) {
 		verr(c, ".rings", "a polygon needs at least one ring");
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
-		json_t *r = json_array_get(v, i);
+		const struct jd *r = jd_at(v, i);
 		char sub[48];
 		snprintf(sub, sizeof sub, ".rings[%zu]", i);
 		if (!is(c, r, sub, W_ARRAY))
 			return false;
-		total += json_array_size(r);
+		total += jd_size(r);
 	}
 	if (total > ANN_MAX_NUMBERS) {
 		verr_code(c, CAIRN_ETOOBIG, ".rings", "%zu numbers; at most %d are allowed in one "
@@ -924,7 +928,7 @@ static bool parse_rings(struct vctx *c, const json_t *v, struct ann_object *o)
 		char sub[48];
 		size_t k;
 		snprintf(sub, sizeof sub, ".rings[%zu]", i);
-		double *p = read_numbers(c, json_array_get(v, i), sub, &k);
+		double *p = read_numbers(c, jd_at(v, i), sub, &k);
 		if (!p)
 			return false;
 		if (!need_pairs(c, sub, i ? "a hole" : "a polygon's outline", 3, k)) {
@@ -954,21 +958,21 @@ static bool integral(struct vctx *c, const double *p, size_t n, const char *what
 }
 
 /* Reads and checks the geometry of o (label l, type already checked). */
-static bool parse_geometry(struct vctx *c, json_t *const *k, const struct schema_label *l,
+static bool parse_geometry(struct vctx *c, const struct jd *const *k, const struct schema_label *l,
 			   struct ann_object *o)
 {
-	json_t *pv = k[K_POINTS], *rv = k[K_RINGS], *mv = k[K_RLE];
+	const struct jd *pv = k[K_POINTS], *rv = k[K_RINGS], *mv = k[K_RLE];
 	struct shape s;
 	struct buf e = BUF_INIT;
 	enum shape_kind t = o->type;
 	bool ok = false;
 
 	memset(&s, 0, sizeof s);
-	if (json_is_null(pv))
+	if (jd_is_null(pv))
 		pv = NULL;
-	if (json_is_null(rv))
+	if (jd_is_null(rv))
 		rv = NULL;
-	if (json_is_null(mv))
+	if (jd_is_null(mv))
 		mv = NULL;
 	if (rv && t != SHAPE_POLYGON) {
 		verr(c, ".rings", "only polygons take 'rings'; a %s has 'points'", shape_kind_name(t));
@@ -1001,7 +1005,7 @@ static bool parse_geometry(struct vctx *c, json_t *const *k, const struct schema
 		return true;
 	}
 	if (t == SHAPE_TAG) {
-		if (pv && !(json_is_array(pv) && !json_array_size(pv))) {
+		if (pv && !(jd_is_array(pv) && !jd_size(pv))) {
 			verr(c, ".points", "a tag has no geometry; leave 'points' out");
 			return false;
 		}
@@ -1165,12 +1169,12 @@ out:
 
 /* ---- objects ---- */
 
-static bool check_uid(struct vctx *c, const char *sub, const json_t *v, char out[ANN_MAX_UID + 1])
+static bool check_uid(struct vctx *c, const char *sub, const struct jd *v, char out[ANN_MAX_UID + 1])
 {
 	if (!is(c, v, sub, W_STRING))
 		return false;
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
+	const char *s = jd_str(v);
+	size_t n = jd_len(v);
 	if (!n || n > ANN_MAX_UID) {
 		verr(c, sub, "an id is 1 to %d characters, got %zu", ANN_MAX_UID, n);
 		return false;
@@ -1196,9 +1200,9 @@ static void allowed_list(struct buf *m, uint32_t shapes)
 		}
 }
 
-static void parse_object(struct vctx *c, const json_t *v, struct ann_object *o, size_t idx)
+static void parse_object(struct vctx *c, const struct jd *v, struct ann_object *o, size_t idx)
 {
-	json_t *k[K_COUNT_];
+	const struct jd *k[K_COUNT_];
 	size_t present = 0;
 	const struct schema_label *l = NULL;
 	bool type_ok = false;
@@ -1209,14 +1213,14 @@ static void parse_object(struct vctx *c, const json_t *v, struct ann_object *o, 
 	if (!is(c, v, "", W_OBJECT))
 		return;
 	for (int i = 0; i < K_COUNT_; i++) {
-		k[i] = json_object_get(v, obj_keys[i]);
+		k[i] = jd_get(v, obj_keys[i]);
 		present += k[i] != NULL;
 	}
-	if (json_object_size(v) != present)
+	if (jd_size(v) != present)
 		check_keys(c, v, obj_keys, K_COUNT_);
 
 	/* id */
-	if (!k[K_ID] || json_is_null(k[K_ID])) {
+	if (!k[K_ID] || jd_is_null(k[K_ID])) {
 		verr(c, "", "missing required key 'id' (a unique id for the object, such as 'o1')");
 	} else if (check_uid(c, ".id", k[K_ID], o->uid)) {
 		long prev = smap_put(&c->uids, o->uid, idx);
@@ -1225,10 +1229,10 @@ static void parse_object(struct vctx *c, const json_t *v, struct ann_object *o, 
 	}
 
 	/* label */
-	if (!k[K_LABEL] || json_is_null(k[K_LABEL])) {
+	if (!k[K_LABEL] || jd_is_null(k[K_LABEL])) {
 		verr(c, "", "missing required key 'label'");
 	} else if (is(c, k[K_LABEL], ".label", W_STRING)) {
-		const char *name = json_string_value(k[K_LABEL]);
+		const char *name = jd_str(k[K_LABEL]);
 		long li = smap_get(&c->labels, name);
 		if (li < 0) {
 			struct buf m = BUF_INIT;
@@ -1243,10 +1247,10 @@ static void parse_object(struct vctx *c, const json_t *v, struct ann_object *o, 
 	}
 
 	/* type */
-	if (!k[K_TYPE] || json_is_null(k[K_TYPE])) {
+	if (!k[K_TYPE] || jd_is_null(k[K_TYPE])) {
 		verr(c, "", "missing required key 'type'");
 	} else if (is(c, k[K_TYPE], ".type", W_STRING)) {
-		const char *name = json_string_value(k[K_TYPE]);
+		const char *name = jd_str(k[K_TYPE]);
 		if (!shape_kind_parse(name, &o->type)) {
 			const char *names[SHAPE_KIND_COUNT_];
 			struct buf m = BUF_INIT;
@@ -1285,7 +1289,7 @@ static void parse_object(struct vctx *c, const json_t *v, struct ann_object *o, 
 	if (get_int(c, k[K_Z_ORDER], ".z_order", INT32_MIN, INT32_MAX, &x))
 		o->z_order = (int32_t)x;
 	o->has_group = get_int(c, k[K_GROUP], ".group", 0, INT64_MAX, &o->group);
-	if (k[K_PARENT] && !json_is_null(k[K_PARENT]) &&
+	if (k[K_PARENT] && !jd_is_null(k[K_PARENT]) &&
 	    check_uid(c, ".parent", k[K_PARENT], o->parent) && !strcmp(o->parent, o->uid)) {
 		verr(c, ".parent", "an object cannot be its own parent");
 		o->parent[0] = 0;
@@ -1294,16 +1298,16 @@ static void parse_object(struct vctx *c, const json_t *v, struct ann_object *o, 
 	o->has_track = get_int(c, k[K_TRACK], ".track", 0, INT64_MAX, &o->track);
 	o->keyframe = get_bool(c, k[K_KEYFRAME], ".keyframe", false);
 	o->outside = get_bool(c, k[K_OUTSIDE], ".outside", false);
-	if (!k[K_TRACK] || json_is_null(k[K_TRACK])) {
+	if (!k[K_TRACK] || jd_is_null(k[K_TRACK])) {
 		if (o->keyframe)
 			verr(c, ".keyframe", "only a tracked object (with 'track') can be a keyframe");
 		if (o->outside)
 			verr(c, ".outside", "only a tracked object (with 'track') can be outside");
-	} else if (!k[K_FRAME] || json_is_null(k[K_FRAME])) {
+	} else if (!k[K_FRAME] || jd_is_null(k[K_FRAME])) {
 		verr(c, "", "a tracked object (with 'track') needs 'frame'");
 	}
-	if (k[K_SCORE] && !json_is_null(k[K_SCORE]) && is(c, k[K_SCORE], ".score", W_NUMBER)) {
-		double d = json_number_value(k[K_SCORE]);
+	if (k[K_SCORE] && !jd_is_null(k[K_SCORE]) && is(c, k[K_SCORE], ".score", W_NUMBER)) {
+		double d = jd_num(k[K_SCORE]);
 		if (d < 0 || d > 1)
 			verr(c, ".score", "%g is outside [0, 1]", d);
 		else {
@@ -1311,12 +1315,12 @@ static void parse_object(struct vctx *c, const json_t *v, struct ann_object *o, 
 			o->score = d;
 		}
 	}
-	if (k[K_TEXT] && !json_is_null(k[K_TEXT]) && is(c, k[K_TEXT], ".text", W_STRING)) {
-		if (json_string_length(k[K_TEXT]) > ANN_MAX_TEXT)
+	if (k[K_TEXT] && !jd_is_null(k[K_TEXT]) && is(c, k[K_TEXT], ".text", W_STRING)) {
+		if (jd_len(k[K_TEXT]) > ANN_MAX_TEXT)
 			verr(c, ".text", "the text is %zu bytes long; at most %d are allowed",
-			     json_string_length(k[K_TEXT]), ANN_MAX_TEXT);
+			     jd_len(k[K_TEXT]), ANN_MAX_TEXT);
 		else
-			o->text = xstrndup(json_string_value(k[K_TEXT]), json_string_length(k[K_TEXT]));
+			o->text = xstrndup(jd_str(k[K_TEXT]), jd_len(k[K_TEXT]));
 	}
 	o->locked = get_bool(c, k[K_LOCKED], ".locked", false);
 }
@@ -1377,12 +1381,12 @@ static void label_list(const struct schema *sc, struct buf *m, const size_t *v, 
 		buf_addf(m, "%s%s", i ? ", " : "", sc->labels[v[i]].name);
 }
 
-static bool rel_end(struct vctx *c, const json_t *r, const char *key, size_t *out)
+static bool rel_end(struct vctx *c, const struct jd *r, const char *key, size_t *out)
 {
-	json_t *v = json_object_get(r, key);
+	const struct jd *v = jd_get(r, key);
 	char sub[8], uid[ANN_MAX_UID + 1];
 	snprintf(sub, sizeof sub, ".%s", key);
-	if (!v || json_is_null(v)) {
+	if (!v || jd_is_null(v)) {
 		verr(c, "", "missing required key '%s' (an object id)", key);
 		return false;
 	}
@@ -1397,10 +1401,10 @@ static bool rel_end(struct vctx *c, const json_t *r, const char *key, size_t *ou
 	return true;
 }
 
-static void parse_relations(struct vctx *c, const json_t *arr, struct ann_doc *d)
+static void parse_relations(struct vctx *c, const struct jd *arr, struct ann_doc *d)
 {
 	const struct schema *sc = c->sc;
-	size_t n = json_array_size(arr);
+	size_t n = jd_size(arr);
 	struct smap seen;
 	char **keys;
 	size_t m0 = push_key(c, "relations");
@@ -1415,7 +1419,7 @@ static void parse_relations(struct vctx *c, const json_t *arr, struct ann_doc *d
 	keys = xcalloc(n, sizeof *keys);
 	smap_init(&seen, n);
 	for (size_t i = 0; i < n; i++) {
-		json_t *r = json_array_get(arr, i);
+		const struct jd *r = jd_at(arr, i);
 		size_t m = push_idx(c, i);
 		struct ann_relation rel = {0, 0, 0};
 		const struct schema_relation *rt = NULL;
@@ -1424,18 +1428,18 @@ static void parse_relations(struct vctx *c, const json_t *arr, struct ann_doc *d
 			pop(c, m);
 			continue;
 		}
-		if (json_object_size(r) != (size_t)(json_object_get(r, "type") != NULL) +
-					       (size_t)(json_object_get(r, "from") != NULL) +
-					       (size_t)(json_object_get(r, "to") != NULL))
+		if (jd_size(r) != (size_t)(jd_get(r, "type") != NULL) +
+					       (size_t)(jd_get(r, "from") != NULL) +
+					       (size_t)(jd_get(r, "to") != NULL))
 			check_keys(c, r, rel_keys, NELEM(rel_keys));
-		json_t *t = json_object_get(r, "type");
-		if (!t || json_is_null(t)) {
+		const struct jd *t = jd_get(r, "type");
+		if (!t || jd_is_null(t)) {
 			verr(c, "", "missing required key 'type' (a relation type of the schema)");
 			ok = false;
 		} else if (!is(c, t, ".type", W_STRING)) {
 			ok = false;
 		} else {
-			const char *name = json_string_value(t);
+			const char *name = jd_str(t);
 			size_t j;
 			for (j = 0; j < sc->nrelations; j++)
 				if (!strcmp(sc->relations[j].name, name))
@@ -1516,19 +1520,19 @@ static void parse_relations(struct vctx *c, const json_t *arr, struct ann_doc *d
 
 /* ---- root ---- */
 
-static void parse_root(struct vctx *c, const json_t *root, struct ann_doc *d)
+static void parse_root(struct vctx *c, const struct jd *root, struct ann_doc *d)
 {
-	json_t *v;
-	if (!json_is_object(root)) {
-		verr(c, "", "expected an object (an annotation document), got %s", json_type_text(root));
+	const struct jd *v;
+	if (!jd_is_object(root)) {
+		verr(c, "", "expected an object (an annotation document), got %s", jd_type_text(root));
 		return;
 	}
 	check_keys(c, root, root_keys, NELEM(root_keys));
-	v = json_object_get(root, "format");
+	v = jd_get(root, "format");
 	if (!v) {
 		verr(c, "", "missing required key 'format' (%d)", ANN_FORMAT);
 	} else if (is(c, v, ".format", W_INTEGER)) {
-		json_int_t f = json_integer_value(v);
+		int64_t f = jd_int(v);
 		if (f > ANN_FORMAT)
 			verr_code(c, CAIRN_EVERSION, ".format", "format %" PRId64 " was written by a "
 				  "newer Cairn; this one reads format %d", (int64_t)f, ANN_FORMAT);
@@ -1541,7 +1545,7 @@ static void parse_root(struct vctx *c, const json_t *root, struct ann_doc *d)
 
 	v = member(root, "objects");
 	if (v && is(c, v, ".objects", W_ARRAY)) {
-		size_t n = json_array_size(v);
+		size_t n = jd_size(v);
 		if (n > ANN_MAX_OBJECTS) {
 			verr_code(c, CAIRN_ETOOBIG, ".objects", "%zu objects; at most %d are allowed",
 				  n, ANN_MAX_OBJECTS);
@@ -1553,7 +1557,7 @@ static void parse_root(struct vctx *c, const json_t *root, struct ann_doc *d)
 		size_t m0 = push_key(c, "objects");
 		for (size_t i = 0; i < n; i++) {
 			size_t m = push_idx(c, i);
-			parse_object(c, json_array_get(v, i), &d->objects[i], i);
+			parse_object(c, jd_at(v, i), &d->objects[i], i);
 			pop(c, m);
 		}
 		pop(c, m0);
@@ -1576,8 +1580,9 @@ static int run(const char *json, size_t len, const struct schema *sc, int32_t wi
 	       struct buf *warns)
 {
 	struct vctx c;
-	json_error_t je;
-	json_t *root;
+	struct jd_error je;
+	struct arena tree = ARENA_INIT;
+	const struct jd *root;
 	size_t line;
 
 	memset(&c, 0, sizeof c);
@@ -1607,16 +1612,15 @@ static int run(const char *json, size_t len, const struct schema *sc, int32_t wi
 		verr(&c, "", "the document is empty; an annotation is a JSON object");
 		goto out;
 	}
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	root = jd_parse(&tree, json, len, ANN_MAX_DEPTH + 1, &je);
 	if (!root) {
 		struct buf p = BUF_INIT, k = BUF_INIT;
-		size_t pos = je.position > 0 ? (size_t)je.position : 0;
-		if (json_error_code(&je) == json_error_duplicate_key) {
-			json_scan_path_at(json, len, pos, &p, &k);
+		if (je.duplicate) {
+			json_scan_path_at(json, len, je.position, &p, &k);
 			buf_setf(&c.path, "%s", p.data);
 			verr(&c, "", "duplicate key %s (line %d)", Q(&c, k.data), je.line);
 		} else {
-			json_scan_path_at(json, len, pos, &p, NULL);
+			json_scan_path_at(json, len, je.position, &p, NULL);
 			buf_setf(&c.path, "%s", p.data);
 			verr(&c, "", "invalid JSON at line %d, column %d: %s", je.line, je.column,
 			     je.text);
@@ -1632,8 +1636,8 @@ static int run(const char *json, size_t len, const struct schema *sc, int32_t wi
 		c.label_names[i] = sc->labels[i].name;
 	}
 	parse_root(&c, root, d);
-	json_decref(root);
 out:
+	arena_release(&tree);
 	if (count)
 		*count = c.count;
 	smap_release(&c.labels);

@@ -3,6 +3,8 @@
  */
 #include "core/json_check.h"
 
+#include "base/jdom.h"
+
 #include "base/banned.h"
 
 const char *json_type_text(const json_t *v)
@@ -36,5 +38,31 @@ bool json_is_want(const json_t *v, enum want w)
 	case W_BOOL: return json_is_boolean(v);
 	case W_ARRAY: return json_is_array(v);
 	default: return json_is_object(v);
+	}
+}
+
+const char *jd_type_text(const struct jd *v)
+{
+	switch (v ? v->type : JD_NULL) {
+	case JD_OBJECT: return "an object";
+	case JD_ARRAY: return "an array";
+	case JD_STRING: return "a string";
+	case JD_INT: return "an integer";
+	case JD_REAL: return "a number";
+	case JD_TRUE: return "true";
+	case JD_FALSE: return "false";
+	default: return "null";
+	}
+}
+
+bool jd_is_want(const struct jd *v, enum want w)
+{
+	switch (w) {
+	case W_STRING: return jd_is_string(v);
+	case W_NUMBER: return jd_is_number(v);
+	case W_INTEGER: return jd_is_int(v);
+	case W_BOOL: return jd_is_bool(v);
+	case W_ARRAY: return jd_is_array(v);
+	default: return jd_is_object(v);
 	}
 }

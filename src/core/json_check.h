@@ -18,4 +18,9 @@ const char *json_want_text(enum want w);
 /* Whether v is of kind w. */
 bool json_is_want(const json_t *v, enum want w);
 
+/* The same for trees of base/jdom.h. */
+struct jd;
+const char *jd_type_text(const struct jd *v);
+bool jd_is_want(const struct jd *v, enum want w);
+
 #endif
