@@ -108,6 +108,9 @@ static int json_int(struct http_resp *resp, json_t *obj, const char *key, int64_
 	int rc = http_json_i64(resp, obj, key, false, &v);
 	if (rc)
 		return rc;
+	json_t *j = json_object_get(obj, key);
+	if (!j || json_is_null(j))
+		return 0;
 	if (v < min || v > max)
 		return http_fail(resp, CAIRN_EINVAL, key, "'%s' must be from %lld to %lld", key,
 				 (long long)min, (long long)max);

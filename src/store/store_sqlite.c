@@ -3689,6 +3689,7 @@ static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user
 		int64_t items = 0;
 		if ((rc = batch_item_count(s, v[b].id, &items, err)))
 			break;
+		rc = CAIRN_ENOTFOUND;
 		q = stmt(s, "SELECT s.id, an.id, an.user_id, an.version FROM (SELECT id, review_key "
 			 "FROM items WHERE batch_id = ?1 ORDER BY review_key, id LIMIT ?2) s JOIN "
 			 "annotations an ON an.item_id = s.id AND an.kind = 'manual' AND an.status = "
