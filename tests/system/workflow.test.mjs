@@ -65,8 +65,10 @@ test('overlap 2 with three annotators: every item labelled by two different peop
   assert.equal(b.overlap, 2);
   assert.equal(b.members.length, 3);
   // The items of a batch are visible to its annotators, not to others.
-  const outsider = await createBatch(mgr, project, { name: 'none', size: 1, limit: 1 }).catch(() => null);
-  assert.equal(outsider, null === outsider ? null : outsider); // no unbatched item left: the call fails
+  // Every item is in a batch now: another batch finds none.
+  const none = await mgr.post(`${P}/projects/${project}/batches`, { name: 'none' });
+  assertError(none, 400, 'invalid');
+  assert.match(none.json.error.message, /no unbatched item/);
   // Interleave: each annotator takes one item at a time, in turn.
   const seen = anns.map(() => new Set());
   let active = anns.map((_, i) => i);
@@ -344,4 +346,37 @@ test('batches: validation, listing by role, stage changes, assignment rules', as
   await mgr.post(`${P}/batches/${bs[0].id}/assign`, { annotators: [anns[0].user.id], remove: true });
   assert.equal(server.sql(`SELECT state FROM assignments WHERE item_id = ${held.json.item.id} AND user_id = ${anns[0].user.id}`), 'released');
   assert.equal((await anns[0].post(`${P}/projects/${project}/queue/next`, {})).status, 204);
+});
+
+test('cairn batch create, list, assign and signoff', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { cairn } = await import('./lib.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-batch-'));
+  try {
+    const data = join(dir, 'data');
+    const run = (args, input) => cairn([...args, '--data', data], { input });
+    assert.equal(run(['init']).code, 0);
+    assert.equal(run(['project', 'create', 'p', '--schema', 'docs/examples/schema-demo.json']).code, 0);
+    assert.equal(run(['ingest', '--project', 'p', synthImages()]).code, 0);
+    assert.equal(run(['user', 'add', 'al', '--password-stdin'], 'a-long-password\n').code, 0);
+    let r = run(['batch', 'create', '--project', 'p', '--name', 'w', '--size', '4', '--overlap', '2', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const made = JSON.parse(r.stdout).batches;
+    assert.deepEqual(made.map((b) => [b.name, b.items, b.overlap]), [['w-1', 4, 2], ['w-2', 2, 2]]);
+    r = run(['batch', 'list', '--project', 'p', '--json']);
+    assert.equal(JSON.parse(r.stdout).batches.length, 2);
+    // al is not a member of the project yet: a clear failure.
+    r = run(['batch', 'assign', String(made[0].id), '--annotators', 'al']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /not a member of the project/);
+    r = run(['batch', 'signoff', String(made[0].id)]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot be signed off yet/);
+    assert.equal(run(['batch', 'create', '--project', 'p']).code, 2);
+    assert.equal(run(['batch', 'frobnicate']).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
