@@ -264,12 +264,25 @@ int api_batches_create(struct http_req *req, struct http_resp *resp)
 	sp.seed = (uint64_t)seed;
 	sp.calibration = calibration;
 	sp.reserve_ms = reserve_s * 1000;
+	/* The batches and their members are one transaction: a bad member
+	 * leaves no batch behind. */
+	if ((rc = store_begin(req->st, &err))) {
+		api_store_fail(resp, rc, &err);
+		goto out;
+	}
 	if ((rc = store_batch_create(req->st, &sp, &ids, &nb, &err))) {
+		store_rollback(req->st);
 		http_fail(resp, rc, rc == CAIRN_EEXIST ? "name" : NULL, "%s", err.data);
 		goto out;
 	}
-	if ((rc = apply_members(req, resp, body, ids, nb, false)))
+	if ((rc = apply_members(req, resp, body, ids, nb, false))) {
+		store_rollback(req->st);
 		goto out;
+	}
+	if ((rc = store_commit(req->st, &err))) {
+		api_store_fail(resp, rc, &err);
+		goto out;
+	}
 	buf_adds(&resp->body, "{\"batches\":[");
 	for (size_t i = 0; i < nb && !rc; i++) {
 		if (i)
@@ -339,13 +352,27 @@ int api_batches_assign(struct http_req *req, struct http_resp *resp)
 	static const char *const keys[] = {"annotators", "reviewers", "remove", NULL};
 	bool remove = false;
 	int64_t id = req->args[0];
+	struct buf err = BUF_INIT;
 	if ((rc = http_json_only(resp, body, keys)) ||
-	    (rc = http_json_bool(resp, body, "remove", &remove)) ||
-	    (rc = apply_members(req, resp, body, &id, 1, remove)))
+	    (rc = http_json_bool(resp, body, "remove", &remove)))
 		goto out;
+	/* All the members change, or none. */
+	if ((rc = store_begin(req->st, &err))) {
+		api_store_fail(resp, rc, &err);
+		goto out;
+	}
+	if ((rc = apply_members(req, resp, body, &id, 1, remove))) {
+		store_rollback(req->st);
+		goto out;
+	}
+	if ((rc = store_commit(req->st, &err))) {
+		api_store_fail(resp, rc, &err);
+		goto out;
+	}
 	rc = answer_batch(req, resp, id, 200);
 out:
 	json_decref(body);
+	buf_release(&err);
 	return rc;
 }
 

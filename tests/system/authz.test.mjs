@@ -24,10 +24,8 @@ const P_MANAGE  = [401, 200, 200, 403, 403, 403, 404]; // own project, managers
 const OTHER     = [401, 200, 404, 404, 404, 404, 404]; // another project: only admins
 const NOBODY    = [401, 404, 404, 404, 404, 404, 404]; // an id that does not belong there
 // An item of the own project: annotators see only items assigned to them,
-// and this annotator has none (there is no batch API yet).
-// TODO(workflow issue): once batches can assign items, add the assigned
-// annotator's column: 200 on the item, its media, predictions and own
-// manual annotation; 404 on gold and on other people's annotations.
+// and this annotator has none. The assigned annotator (200 on the batch's
+// items, 404 elsewhere, gold hidden) is in tests/system/workflow.test.mjs.
 const I_VIEW    = [401, 200, 200, 200, 404, 200, 404];
 const I_ANNOT   = [401, 200, 200, 200, 404, 403, 404]; // mine, predictions (GET)
 const I_REVIEW  = [401, 200, 200, 200, 403, 403, 404]; // gold (GET)

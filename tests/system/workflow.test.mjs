@@ -307,6 +307,9 @@ test('batches: validation, listing by role, stage changes, assignment rules', as
   assertError(await mgr.post(`${P}/projects/${project}/batches`, { name: 'x', overlap: 'two' }), 400);
   assertError(await mgr.post(`${P}/projects/${project}/batches`, { name: 'x', order: 'sideways' }), 400);
   assertError(await mgr.post(`${P}/projects/${project}/batches`, { name: 'x', colour: 1 }), 400);
+  // A bad member leaves no batch behind.
+  assertError(await mgr.post(`${P}/projects/${project}/batches`, { name: 'bad', annotators: [999999] }), 400);
+  assert.deepEqual((await mgr.get(`${P}/projects/${project}/batches`)).json.batches, []);
   const bs = await createBatch(mgr, project, { name: 'part', size: 2, limit: 4, order: 'random', seed: 3 });
   assert.deepEqual(bs.map((b) => b.name), ['part-1', 'part-2']);
   assert.deepEqual(bs.map((b) => b.items), [2, 2]);
@@ -379,4 +382,47 @@ test('cairn batch create, list, assign and signoff', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('an assigned annotator reaches only their batch, their routed items and no gold', async (t) => {
+  const { admin, project: A, items, anns, mgr } = await setup(t, { annotators: 2, reviewers: 0 });
+  const B = (await createProject(admin, 'other')).id;
+  const [x] = await createBatch(mgr, A, { name: 'x', limit: 3, gold_first: 0, gold_rate: 0, annotators: [anns[0].user.id] });
+  const [y] = await createBatch(mgr, A, { name: 'y', gold_first: 0, gold_rate: 0, annotators: [anns[1].user.id] });
+  const xs = (await mgr.get(`${P}/projects/${A}/items?batch=${x.id}`)).json.items.map((i) => i.id);
+  const ys = items.filter((id) => !xs.includes(id));
+  assert.equal(xs.length, 3);
+  // Gold put on a batched item after the fact stays hidden.
+  const g = await admin.put(`${P}/items/${xs[0]}/annotations/gold`, doc(1), { headers: { 'If-Match': '0' } });
+  assert.equal(g.status, 201, g.text);
+  const a0 = anns[0];
+  for (const path of [`/items/${xs[0]}`, `/items/${xs[0]}/media`, `/items/${xs[0]}/annotations/mine`, `/batches/${x.id}`]) {
+    assert.equal((await a0.get(P + path)).status, 200, path);
+  }
+  for (const path of [`/items/${ys[0]}`, `/items/${ys[0]}/media`, `/items/${ys[0]}/annotations/mine`, `/batches/${y.id}`,
+    `/items/${xs[0]}/annotations/${g.json.id}`, `/projects/${B}/batches`]) {
+    assert.equal((await a0.get(P + path)).status, 404, path);
+  }
+  assert.equal((await a0.get(`${P}/items/${xs[0]}/annotations/gold`)).status, 403);
+  const listed = (await a0.get(`${P}/items/${xs[0]}/annotations`)).json.annotations;
+  assert.ok(!listed.some((a) => a.kind === 'gold'));
+  assert.deepEqual((await a0.get(`${P}/projects/${A}/batches`)).json.batches.map((b) => b.id), [x.id]);
+  // Managers' and reviewers' routes are refused.
+  assert.equal((await a0.post(`${P}/items/${xs[0]}/review`, { verdict: 'accept' })).status, 403);
+  assert.equal((await a0.post(`${P}/batches/${x.id}/signoff`, {})).status, 403);
+  assert.equal((await a0.patch(`${P}/batches/${x.id}`, { overlap: 3 })).status, 403);
+  assert.equal((await a0.post(`${P}/batches/${x.id}/assign`, { annotators: [a0.user.id] })).status, 403);
+  assert.equal((await a0.get(`${P}/projects/${A}/stats/annotators`)).status, 403);
+  assert.equal((await a0.post(`${P}/projects/${B}/queue/next`, {})).status, 404);
+  // Someone else's reservation cannot be skipped or released; nor an item through another project's path.
+  const held = await a0.post(`${P}/projects/${A}/queue/next`, {});
+  assert.equal(held.status, 200);
+  assert.ok(xs.includes(held.json.item.id));
+  assert.equal((await anns[1].post(`${P}/projects/${A}/queue/${held.json.item.id}/skip`, {})).status, 404);
+  assert.equal((await anns[1].post(`${P}/projects/${A}/queue/${held.json.item.id}/release`, {})).status, 404);
+  assert.equal((await a0.post(`${P}/projects/${B}/queue/${held.json.item.id}/skip`, {})).status, 404);
+  assert.equal((await a0.post(`${P}/projects/${A}/queue/${held.json.item.id}/skip`, {})).status, 200);
+  // The skipped item is still the annotator's to see (they were routed it), not to be given again.
+  const n2 = await a0.post(`${P}/projects/${A}/queue/next`, {});
+  assert.notEqual(n2.json.item.id, held.json.item.id);
 });
