@@ -350,7 +350,7 @@ Test(store_workflow, review_rework_and_signoff)
 #define ITEMS 30
 
 struct worker {
-	int64_t pid, user;
+	int64_t pid, user, batch;
 	int64_t got[ITEMS * 2];
 	int ngot;
 	int rc;
@@ -367,8 +367,19 @@ static void *route(void *arg)
 		struct queue_pick p;
 		struct queue_req q = {w->pid, w->user, 0, 0.5};
 		int rc = store_queue_next(st, &q, &p, &err);
-		if (rc == CAIRN_ENOTFOUND)
-			break;
+		if (rc == CAIRN_ENOTFOUND) {
+			/* Nothing for me now; done only when nobody holds anything
+			 * (a skip elsewhere may still open an item to me). */
+			struct batch b;
+			if ((w->rc = store_batch_get(st, w->batch, &b, &err)))
+				break;
+			int64_t held = b.reserved;
+			batch_release(&b);
+			if (!held)
+				break;
+			usleep(1000);
+			continue;
+		}
 		if (rc) {
 			w->rc = rc;
 			break;
@@ -395,13 +406,14 @@ Test(store_workflow, many_threads_route_at_once)
 	struct store *st = world(ITEMS, THREADS, &pid, items, u);
 	struct batch_spec sp = spec(pid, "c");
 	sp.overlap = 2;
-	make_batch(st, &sp, u + 1, THREADS);
+	int64_t batch = make_batch(st, &sp, u + 1, THREADS);
 	struct worker w[THREADS];
 	pthread_t t[THREADS];
 	memset(w, 0, sizeof(w));
 	for (int i = 0; i < THREADS; i++) {
 		w[i].pid = pid;
 		w[i].user = u[i + 1];
+		w[i].batch = batch;
 		pthread_create(&t[i], NULL, route, &w[i]);
 	}
 	for (int i = 0; i < THREADS; i++)
