@@ -19,5 +19,6 @@ int cmd_export(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 
 #endif

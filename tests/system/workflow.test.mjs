@@ -351,7 +351,7 @@ test('batches: validation, listing by role, stage changes, assignment rules', as
   assert.equal((await anns[0].post(`${P}/projects/${project}/queue/next`, {})).status, 204);
 });
 
-test('cairn batch create, list, assign and signoff', async () => {
+test('cairn batch create, list, assign and signoff; cairn review', async () => {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -379,6 +379,16 @@ test('cairn batch create, list, assign and signoff', async () => {
     assert.match(r.stderr, /cannot be signed off yet/);
     assert.equal(run(['batch', 'create', '--project', 'p']).code, 2);
     assert.equal(run(['batch', 'frobnicate']).code, 2);
+    // cairn review: as a reviewer or manager only; a rejection needs a comment.
+    r = run(['review', '--project', 'p', '--as', 'admin', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { item: null });
+    r = run(['review', '--project', 'p', '--as', 'al']);
+    assert.equal(r.code, 1);
+    assert.equal(run(['review', '--project', 'p', '--as', 'admin', '--item', '1', '--reject']).code, 2);
+    r = run(['review', '--project', 'p', '--as', 'admin', '--item', '1', '--accept']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no submitted annotation/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
