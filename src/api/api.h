@@ -69,6 +69,20 @@ int api_comments_resolve(struct http_req *req, struct http_resp *resp);
 int api_audit_all(struct http_req *req, struct http_resp *resp);
 int api_audit_project(struct http_req *req, struct http_resp *resp);
 
+/* api_workflow.c */
+int api_batches_list(struct http_req *req, struct http_resp *resp);
+int api_batches_create(struct http_req *req, struct http_resp *resp);
+int api_batches_get(struct http_req *req, struct http_resp *resp);
+int api_batches_update(struct http_req *req, struct http_resp *resp);
+int api_batches_assign(struct http_req *req, struct http_resp *resp);
+int api_batches_signoff(struct http_req *req, struct http_resp *resp);
+int api_queue_next(struct http_req *req, struct http_resp *resp);
+int api_queue_skip(struct http_req *req, struct http_resp *resp);
+int api_queue_release(struct http_req *req, struct http_resp *resp);
+int api_review_next(struct http_req *req, struct http_resp *resp);
+int api_review_create(struct http_req *req, struct http_resp *resp);
+int api_stats_annotators(struct http_req *req, struct http_resp *resp);
+
 /* api_media.c */
 int api_media_thumbnail(struct http_req *req, struct http_resp *resp);
 int api_media_tiles(struct http_req *req, struct http_resp *resp);
@@ -83,6 +97,7 @@ int api_openapi(struct http_req *req, struct http_resp *resp);
 void api_json_user(struct buf *out, const struct user *u);
 void api_json_project(struct buf *out, const struct project *p);
 void api_json_item(struct buf *out, const struct item *it);
+void api_json_comment(struct buf *out, const struct comment *c);
 
 /* Appends the non-empty lines of `lines` as JSON strings separated by commas
  * (the caller writes the brackets). */

@@ -13,7 +13,7 @@
 
 #define MAX_COMMENT 10000
 
-static void json_comment(struct buf *out, const struct comment *c)
+void api_json_comment(struct buf *out, const struct comment *c)
 {
 	buf_addf(out, "{\"id\":%lld,\"item\":%lld,\"annotation\":", (long long)c->id,
 		 (long long)c->item_id);
@@ -58,7 +58,7 @@ static int add_comment(void *vctx, const struct comment *c)
 	struct list_ctx *l = vctx;
 	if (!l->first)
 		buf_addch(l->out, ',');
-	json_comment(l->out, c);
+	api_json_comment(l->out, c);
 	l->first = false;
 	return 0;
 }
@@ -158,7 +158,7 @@ int api_comments_create(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	buf_adds(&resp->body, "{\"comment\":");
-	json_comment(&resp->body, &saved);
+	api_json_comment(&resp->body, &saved);
 	buf_adds(&resp->body, "}");
 	comment_release(&saved);
 	resp->status = 201;
@@ -198,7 +198,7 @@ int api_comments_resolve(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	buf_adds(&resp->body, "{\"comment\":");
-	json_comment(&resp->body, &c);
+	api_json_comment(&resp->body, &c);
 	buf_adds(&resp->body, "}");
 	comment_release(&c);
 	resp->status = 200;

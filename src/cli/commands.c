@@ -29,5 +29,9 @@ const struct cli_cmd cli_commands[] = {
 	{"convert", "convert a dataset between formats through a temporary store",
 	 "convert [--from auto|coco] --to FORMAT [--media DIR] [--segm keep|polygon|rle] [--split ...] [--skip-invalid] [--json] IN OUT", cmd_convert},
 	{"formats", "list the dataset formats and what each can carry", "formats [--json]", cmd_formats},
+	{"batch", "cut a project's items into batches, list, assign people, sign off",
+	 "batch create --project NAME --name NAME [--size N] [--limit N] [--status S] [--order id|random] [--seed S] [--overlap K] [--calibration] [--review-sample F] [--gold-first N] [--gold-rate F] [--reserve-s S] [--annotators a,b] [--reviewers r] | batch list --project NAME | batch assign ID --annotators a,b [--reviewers r] [--remove] | batch signoff ID  [--json] [--data DIR]", cmd_batch},
+	{"review", "the next sampled annotation to review, or accept / reject one, as a reviewer",
+	 "review --project NAME --as USER [--next] | review --project NAME --as USER --item ID (--accept | --reject --comment TEXT [--reason TAG]) [--annotation ID]  [--json] [--data DIR]", cmd_review},
 	{0, 0, 0, 0},
 };

@@ -338,6 +338,21 @@ static int authorize_annotation(struct http_req *req, struct http_resp *resp, en
 	return 0;
 }
 
+struct member_probe {
+	int64_t user;
+	bool *found;
+};
+
+static int batch_member_is(void *ctx, int64_t user_id, const char *name, const char *role)
+{
+	struct member_probe *m = ctx;
+	(void)name;
+	(void)role;
+	if (user_id == m->user)
+		*m->found = true;
+	return 0;
+}
+
 int auth_authorize(struct http_req *req, struct http_resp *resp)
 {
 	const struct route *r = req->route;
@@ -360,7 +375,7 @@ int auth_authorize(struct http_req *req, struct http_resp *resp)
 
 	/* Find the project the path names, directly or through an object. */
 	struct buf err = BUF_INIT;
-	int64_t project = 0, item = 0;
+	int64_t project = 0, item = 0, batch = 0;
 	int rc = 0;
 	const char *p = strchr(r->pattern, '{');
 	if (!p || req->nargs == 0) {
@@ -372,6 +387,9 @@ int auth_authorize(struct http_req *req, struct http_resp *resp)
 	} else if (!strncmp(p, "{item}", 6)) {
 		item = req->args[0];
 		rc = store_item_scope(req->st, item, &project, &err);
+	} else if (!strncmp(p, "{batch}", 7)) {
+		batch = req->args[0];
+		rc = store_batch_scope(req->st, batch, &project, &err);
 	} else {
 		buf_release(&err);
 		return http_fail(resp, CAIRN_EPERM, NULL, "denied");
@@ -386,6 +404,22 @@ int auth_authorize(struct http_req *req, struct http_resp *resp)
 		return rc;
 	}
 	req->project_id = project;
+	/* {project}/.../{item}: the item must be one of that project's. */
+	if (!item && project && req->nargs >= 2 && strstr(r->pattern, "{project}/") &&
+	    strstr(r->pattern, "/{item}")) {
+		int64_t owner = 0;
+		rc = store_item_scope(req->st, req->args[1], &owner, &err);
+		if (rc == CAIRN_ENOTFOUND || (!rc && owner != project)) {
+			buf_release(&err);
+			return not_found(req, resp);
+		}
+		if (rc) {
+			http_fail(resp, rc, NULL, "%s", err.data);
+			buf_release(&err);
+			return rc;
+		}
+		item = req->args[1];
+	}
 	if (req->is_admin) {
 		struct project pr;
 		rc = store_project_get_id(req->st, project, &pr, &err);
@@ -430,6 +464,17 @@ int auth_authorize(struct http_req *req, struct http_resp *resp)
 			buf_release(&err);
 			return not_found(req, resp);
 		}
+	}
+	/* ... and only the batches they are members of. */
+	if (batch && have == ROLE_ANNOTATOR) {
+		bool member = false;
+		rc = store_batch_members(req->st, batch, batch_member_is, &(struct member_probe){
+			req->user_id, &member}, &err);
+		buf_release(&err);
+		if (rc)
+			return http_fail(resp, rc, NULL, "cannot check the batch's members");
+		if (!member)
+			return not_found(req, resp);
 	}
 	buf_release(&err);
 	return authorize_annotation(req, resp, have);

@@ -74,5 +74,18 @@ const struct route http_routes[] = {
 
 	{"GET", V1 "/audit", api_audit_all, PERM_ADMIN, 0, "the audit log of the installation"},
 	{"GET", V1 "/projects/{project}/audit", api_audit_project, PERM_MANAGE, 0, "the project's audit log"},
+	/* Workflow: batches, the annotator's queue, review, performance (docs/workflow.md). */
+	{"GET", V1 "/projects/{project}/batches", api_batches_list, PERM_VIEW, 0, "the project's batches (annotators: theirs)"},
+	{"POST", V1 "/projects/{project}/batches", api_batches_create, PERM_MANAGE, 64 << 10, "cut unbatched items into batches and assign people"},
+	{"GET", V1 "/batches/{batch}", api_batches_get, PERM_VIEW, 0, "one batch, its progress and members"},
+	{"PATCH", V1 "/batches/{batch}", api_batches_update, PERM_MANAGE, 64 << 10, "rename a batch, change its stage or settings"},
+	{"POST", V1 "/batches/{batch}/assign", api_batches_assign, PERM_MANAGE, 256 << 10, "add (or remove) annotators and reviewers"},
+	{"POST", V1 "/batches/{batch}/signoff", api_batches_signoff, PERM_MANAGE, 4 << 10, "sign a batch off once its review sample passes (409 otherwise)"},
+	{"POST", V1 "/projects/{project}/queue/next", api_queue_next, PERM_ANNOTATE, 4 << 10, "reserve and return my next item (204: nothing left)"},
+	{"POST", V1 "/projects/{project}/queue/{item}/skip", api_queue_skip, PERM_ANNOTATE, 4 << 10, "give back my reserved item; never offered to me again"},
+	{"POST", V1 "/projects/{project}/queue/{item}/release", api_queue_release, PERM_ANNOTATE, 4 << 10, "give back my reserved item for anyone"},
+	{"POST", V1 "/projects/{project}/review/next", api_review_next, PERM_REVIEW, 4 << 10, "the next sampled annotation to review (204: none)"},
+	{"POST", V1 "/items/{item}/review", api_review_create, PERM_REVIEW, 64 << 10, "accept or reject a submitted annotation, with a pinned comment"},
+	{"GET", V1 "/projects/{project}/stats/annotators", api_stats_annotators, PERM_MANAGE, 0, "annotator performance: throughput, rejections, gold accuracy"},
 	{NULL, NULL, NULL, PERM_DENY, 0, NULL},
 };

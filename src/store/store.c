@@ -4,6 +4,7 @@
  */
 #include "store/store_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -364,4 +365,106 @@ int store_item_set_meta(struct store *st, int64_t id, const char *meta_json, con
 int store_project_delete(struct store *st, int64_t id, struct buf *err)
 {
 	return st->ops->project_delete(st, id, err);
+}
+
+/* ---- workflow ---- */
+
+int store_batch_create(struct store *st, const struct batch_spec *spec, int64_t **ids,
+		       size_t *n, struct buf *err)
+{
+	return st->ops->batch_create(st, spec, ids, n, err);
+}
+
+int store_batch_get(struct store *st, int64_t id, struct batch *out, struct buf *err)
+{
+	return st->ops->batch_get(st, id, out, err);
+}
+
+int store_batch_list(struct store *st, int64_t project_id, int64_t member_id,
+		     store_batch_cb cb, void *ctx, struct buf *err)
+{
+	return st->ops->batch_list(st, project_id, member_id, cb, ctx, err);
+}
+
+int store_batch_scope(struct store *st, int64_t batch_id, int64_t *project_id, struct buf *err)
+{
+	return st->ops->batch_scope(st, batch_id, project_id, err);
+}
+
+int store_batch_update(struct store *st, int64_t id, const struct batch_patch *p,
+		       int64_t by_user, struct buf *err)
+{
+	return st->ops->batch_update(st, id, p, by_user, err);
+}
+
+int store_batch_assign(struct store *st, int64_t batch_id, int64_t user_id, const char *role,
+		       bool remove, int64_t by_user, struct buf *err)
+{
+	return st->ops->batch_assign(st, batch_id, user_id, role, remove, by_user, err);
+}
+
+int store_batch_members(struct store *st, int64_t batch_id, store_batch_member_cb cb, void *ctx,
+			struct buf *err)
+{
+	return st->ops->batch_members(st, batch_id, cb, ctx, err);
+}
+
+int store_queue_next(struct store *st, const struct queue_req *q, struct queue_pick *out,
+		     struct buf *err)
+{
+	return st->ops->queue_next(st, q, out, err);
+}
+
+int store_queue_finish(struct store *st, int64_t project_id, int64_t item_id, int64_t user_id,
+		       const char *state, struct buf *err)
+{
+	return st->ops->queue_finish(st, project_id, item_id, user_id, state, err);
+}
+
+int store_queue_reclaim(struct store *st, int64_t now, int64_t *n, struct buf *err)
+{
+	return st->ops->queue_reclaim(st, now, n, err);
+}
+
+int store_review_next(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
+		      struct review_pick *out, struct buf *err)
+{
+	return st->ops->review_next(st, project_id, user_id, all_batches, out, err);
+}
+
+int store_review_add(struct store *st, const struct review_write *w, int64_t *review_id,
+		     int64_t *comment_id, struct buf *err)
+{
+	return st->ops->review_add(st, w, review_id, comment_id, err);
+}
+
+int store_batch_signoff(struct store *st, int64_t batch_id, int64_t by_user, struct buf *err)
+{
+	return st->ops->batch_signoff(st, batch_id, by_user, err);
+}
+
+int store_annotator_stats(struct store *st, int64_t project_id, store_annotator_stats_cb cb,
+			  void *ctx, struct buf *err)
+{
+	return st->ops->annotator_stats(st, project_id, cb, ctx, err);
+}
+
+int store_rejection_reasons(struct store *st, int64_t project_id, store_reason_cb cb, void *ctx,
+			    struct buf *err)
+{
+	return st->ops->rejection_reasons(st, project_id, cb, ctx, err);
+}
+
+int store_gold_pairs(struct store *st, int64_t project_id, store_gold_pair_cb cb, void *ctx,
+		     struct buf *err)
+{
+	return st->ops->gold_pairs(st, project_id, cb, ctx, err);
+}
+
+void batch_release(struct batch *b)
+{
+	if (!b)
+		return;
+	free(b->name);
+	b->name = NULL;
 }

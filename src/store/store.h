@@ -332,6 +332,199 @@ int store_comment_list(struct store *st, int64_t item_id, store_comment_cb cb, v
 		       struct buf *err);
 int store_comment_resolve(struct store *st, int64_t id, bool resolved, struct buf *err);
 
+/*
+ * Workflow (docs/workflow.md): batches of items with a stage, members,
+ * overlap, gold mixing and a reservation timeout; the one "next item"
+ * routine; review of a random sample; sign-off; annotator performance.
+ * Every write below runs in one write transaction (BEGIN IMMEDIATE), so
+ * concurrent callers are serialised: a pick and its reservation are one
+ * step. Each state change writes its audit-log row in that transaction.
+ */
+struct batch {
+	int64_t id;
+	int64_t project_id;
+	char *name;
+	bool calibration;          /* everyone labels every item */
+	char stage[12];            /* annotate, review or done */
+	int64_t overlap;           /* annotators per item (normal batches) */
+	double review_sample;      /* fraction reviewed, (0, 1] */
+	int64_t gold_first;        /* gold items each annotator gets first */
+	double gold_rate;          /* then this fraction of the items served */
+	int64_t reserve_ms;        /* idle reservations are reclaimed after this */
+	int64_t signed_off_by, signed_off_at, created_at;
+	/* Counts, filled by get and list. */
+	int64_t items;             /* items in the batch */
+	int64_t open_items;        /* normal: still wanting annotators */
+	int64_t reserved;          /* live reservations */
+	int64_t submitted;         /* finished annotate assignments */
+};
+void batch_release(struct batch *b);
+
+/* What store_batch_create makes: the project's unbatched items that have
+ * no gold annotation, filtered, in order, cut into batches of `size`. */
+struct batch_spec {
+	int64_t project_id;
+	const char *name;          /* one batch: this; several: name-1, name-2 ... */
+	int64_t size;              /* items per batch, >= 1 */
+	int64_t limit;             /* at most this many items in all; 0 = all */
+	int status;                /* enum item_status, or -1 */
+	int kind;                  /* enum item_kind, or -1 */
+	const char *split;         /* or NULL */
+	bool random_order;         /* else by id */
+	uint64_t seed;             /* of the random order */
+	bool calibration;
+	int64_t overlap;
+	double review_sample;
+	int64_t gold_first;
+	double gold_rate;
+	int64_t reserve_ms;
+	int64_t created_by;
+};
+/* ids: the batches made, in order (owned, free()); *n their number.
+ * CAIRN_EINVAL when no item matches; CAIRN_EEXIST when a name is taken. */
+int store_batch_create(struct store *st, const struct batch_spec *spec, int64_t **ids,
+		       size_t *n, struct buf *err);
+int store_batch_get(struct store *st, int64_t id, struct batch *out, struct buf *err);
+typedef int (*store_batch_cb)(void *ctx, const struct batch *b);
+/* The project's batches by id; with member_id only those the user is a member of. */
+int store_batch_list(struct store *st, int64_t project_id, int64_t member_id,
+		     store_batch_cb cb, void *ctx, struct buf *err);
+/* The project of a batch, for authorization. CAIRN_ENOTFOUND if none. */
+int store_batch_scope(struct store *st, int64_t batch_id, int64_t *project_id, struct buf *err);
+/* Changes what is set: name (non-NULL), stage (non-NULL; "done" only by
+ * sign-off), overlap, review_sample, gold_first, gold_rate, reserve_ms
+ * (each when >= 0). Re-queues the items when the overlap changes. */
+struct batch_patch {
+	const char *name;
+	const char *stage;
+	int64_t overlap;
+	double review_sample;
+	int64_t gold_first;
+	double gold_rate;
+	int64_t reserve_ms;
+};
+int store_batch_update(struct store *st, int64_t id, const struct batch_patch *p,
+		       int64_t by_user, struct buf *err);
+/* Adds (or with remove, removes) a member of the batch as "annotator" or
+ * "reviewer". The user must be a member of the batch's project with at
+ * least that role (CAIRN_EINVAL otherwise). */
+int store_batch_assign(struct store *st, int64_t batch_id, int64_t user_id, const char *role,
+		       bool remove, int64_t by_user, struct buf *err);
+typedef int (*store_batch_member_cb)(void *ctx, int64_t user_id, const char *name,
+				     const char *role);
+int store_batch_members(struct store *st, int64_t batch_id, store_batch_member_cb cb, void *ctx,
+			struct buf *err);
+
+/* The next item for an annotator. */
+struct queue_req {
+	int64_t project_id;
+	int64_t user_id;
+	int64_t now;               /* unix ms; 0 = the clock */
+	double roll;               /* uniform in [0, 1): draws gold mixing */
+};
+struct queue_pick {
+	int64_t item_id;
+	int64_t batch_id;
+	/* "rejected" (back from review), "reserved" (already mine), "gold",
+	 * "calibration" or "batch". Static. Gold is never told to annotators:
+	 * the API shows it as "batch". */
+	const char *reason;
+	bool is_gold;
+	int64_t expires_at;
+};
+/*
+ * In one write transaction: reclaims expired reservations (of every
+ * project), then picks, in this order, an item of mine rejected in review,
+ * my live reservation, a gold item (the batch's gold_first, then gold_rate),
+ * the first open item of my first batch in the annotate stage, and
+ * reserves it. Never an item I submitted, skipped or hold. CAIRN_ENOTFOUND
+ * when nothing is left.
+ */
+int store_queue_next(struct store *st, const struct queue_req *q, struct queue_pick *out,
+		     struct buf *err);
+/* Ends my live reservation of an item: state "skipped" (never offered to
+ * me again) or "released" (offered again, to anyone). CAIRN_ENOTFOUND if I
+ * hold none on it. */
+int store_queue_finish(struct store *st, int64_t project_id, int64_t item_id, int64_t user_id,
+		       const char *state, struct buf *err);
+/* Reclaims every reservation expired at `now`; *n counts them. */
+int store_queue_reclaim(struct store *st, int64_t now, int64_t *n, struct buf *err);
+
+/* The next annotation a reviewer should check. */
+struct review_pick {
+	int64_t item_id;
+	int64_t batch_id;
+	int64_t annotation_id;
+	int64_t annotator_id;
+	int64_t version;
+};
+/* A submitted manual annotation, not the reviewer's own, on an item in the
+ * review sample of a batch the user reviews (every batch of the project
+ * with all_batches) that is not done. CAIRN_ENOTFOUND when none. */
+int store_review_next(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
+		      struct review_pick *out, struct buf *err);
+struct review_write {
+	int64_t project_id;
+	int64_t item_id;
+	int64_t annotation_id;     /* 0: the item's only submitted annotation */
+	int64_t reviewer_id;
+	bool accept;
+	const char *reason;        /* a short tag, or NULL */
+	const char *comment;       /* or NULL; required to reject */
+	const char *object_uid;    /* the comment's pin, or NULL */
+	bool has_point;
+	double x, y;
+	int64_t frame;             /* -1 = none */
+};
+/* Records a verdict on a submitted annotation: accepted, or rejected (back
+ * to its annotator's queue with the comment). CAIRN_ECONFLICT when it is
+ * not submitted (reviewed already, or a draft); CAIRN_EINVAL when the item
+ * has several submitted annotations and none is named. */
+int store_review_add(struct store *st, const struct review_write *w, int64_t *review_id,
+		     int64_t *comment_id, struct buf *err);
+/* Signs a batch off: stage done, its items done. CAIRN_ECONFLICT (err
+ * says what is missing) unless every sampled item is reviewed with all its
+ * annotations accepted and, for a normal batch, no item still wants an
+ * annotator. */
+int store_batch_signoff(struct store *st, int64_t batch_id, int64_t by_user, struct buf *err);
+
+/* Annotator performance. */
+struct annotator_stats {
+	int64_t user_id;
+	const char *name;
+	int64_t items;             /* manual annotations submitted (any review state) */
+	int64_t objects;
+	int64_t active_ms;         /* the editor's lead time, summed */
+	int64_t reviewed, rejected;
+	int64_t skipped;
+};
+typedef int (*store_annotator_stats_cb)(void *ctx, const struct annotator_stats *s);
+int store_annotator_stats(struct store *st, int64_t project_id, store_annotator_stats_cb cb,
+			  void *ctx, struct buf *err);
+typedef int (*store_reason_cb)(void *ctx, int64_t user_id, const char *reason, int64_t n);
+/* Rejection reasons (the reason tag, else the note) per annotator, most frequent first. */
+int store_rejection_reasons(struct store *st, int64_t project_id, store_reason_cb cb, void *ctx,
+			    struct buf *err);
+struct obj_brief {
+	int64_t label_id;
+	bool is_box;               /* else a tag when is_tag */
+	bool is_tag;
+	double x0, y0, x1, y1;
+};
+struct gold_pair {
+	int64_t user_id;
+	int64_t item_id;
+	const struct obj_brief *mine;
+	size_t nmine;
+	const struct obj_brief *gold;
+	size_t ngold;
+};
+typedef int (*store_gold_pair_cb)(void *ctx, const struct gold_pair *p);
+/* Each submitted manual annotation on an item that has a gold annotation,
+ * with both sets of objects, by user. */
+int store_gold_pairs(struct store *st, int64_t project_id, store_gold_pair_cb cb, void *ctx,
+		     struct buf *err);
+
 typedef int (*store_audit_cb)(void *ctx, const struct audit_entry *e);
 /* The audit log, newest first, before `before_id` (0 = from the newest);
  * project_id 0 = every project. */

@@ -115,6 +115,34 @@ struct store_ops {
 		     struct buf *err);
 	int (*item_set_meta)(struct store *st, int64_t id, const char *meta_json,
 			     const char *split, struct buf *err);
+	int (*batch_create)(struct store *st, const struct batch_spec *spec, int64_t **ids,
+			    size_t *n, struct buf *err);
+	int (*batch_get)(struct store *st, int64_t id, struct batch *out, struct buf *err);
+	int (*batch_list)(struct store *st, int64_t project_id, int64_t member_id,
+			  store_batch_cb cb, void *ctx, struct buf *err);
+	int (*batch_scope)(struct store *st, int64_t batch_id, int64_t *project_id, struct buf *err);
+	int (*batch_update)(struct store *st, int64_t id, const struct batch_patch *p,
+			    int64_t by_user, struct buf *err);
+	int (*batch_assign)(struct store *st, int64_t batch_id, int64_t user_id, const char *role,
+			    bool remove, int64_t by_user, struct buf *err);
+	int (*batch_members)(struct store *st, int64_t batch_id, store_batch_member_cb cb,
+			     void *ctx, struct buf *err);
+	int (*queue_next)(struct store *st, const struct queue_req *q, struct queue_pick *out,
+			  struct buf *err);
+	int (*queue_finish)(struct store *st, int64_t project_id, int64_t item_id, int64_t user_id,
+			    const char *state, struct buf *err);
+	int (*queue_reclaim)(struct store *st, int64_t now, int64_t *n, struct buf *err);
+	int (*review_next)(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
+			   struct review_pick *out, struct buf *err);
+	int (*review_add)(struct store *st, const struct review_write *w, int64_t *review_id,
+			  int64_t *comment_id, struct buf *err);
+	int (*batch_signoff)(struct store *st, int64_t batch_id, int64_t by_user, struct buf *err);
+	int (*annotator_stats)(struct store *st, int64_t project_id, store_annotator_stats_cb cb,
+			       void *ctx, struct buf *err);
+	int (*rejection_reasons)(struct store *st, int64_t project_id, store_reason_cb cb,
+				 void *ctx, struct buf *err);
+	int (*gold_pairs)(struct store *st, int64_t project_id, store_gold_pair_cb cb, void *ctx,
+			  struct buf *err);
 };
 
 struct store {

@@ -24,10 +24,8 @@ const P_MANAGE  = [401, 200, 200, 403, 403, 403, 404]; // own project, managers
 const OTHER     = [401, 200, 404, 404, 404, 404, 404]; // another project: only admins
 const NOBODY    = [401, 404, 404, 404, 404, 404, 404]; // an id that does not belong there
 // An item of the own project: annotators see only items assigned to them,
-// and this annotator has none (there is no batch API yet).
-// TODO(workflow issue): once batches can assign items, add the assigned
-// annotator's column: 200 on the item, its media, predictions and own
-// manual annotation; 404 on gold and on other people's annotations.
+// and this annotator has none. The assigned annotator (200 on the batch's
+// items, 404 elsewhere, gold hidden) is in tests/system/workflow.test.mjs.
 const I_VIEW    = [401, 200, 200, 200, 404, 200, 404];
 const I_ANNOT   = [401, 200, 200, 200, 404, 403, 404]; // mine, predictions (GET)
 const I_REVIEW  = [401, 200, 200, 200, 403, 403, 404]; // gold (GET)
@@ -176,6 +174,47 @@ function matrix(ctx) {
     { route: 'POST /items/{item}/comments/{comment}/resolve', cols: { own: I_ANNOT, other: OTHER, cross: X_ANNOT },
       run: (col, c) => c.post(`${P}/items/${col === 'other' ? b[0] : a[0]}/comments/${col === 'own' ? ctx.commentA : ctx.commentB}/resolve`,
         { resolved: true }) },
+    // Workflow (docs/workflow.md). Batch "mx" holds the own project's items
+    // but a[0] (gold), with no members, so the annotator of this matrix
+    // still sees no item; the other project has one too.
+    { route: 'GET /projects/{project}/batches', cols: { own: P_VIEW, other: OTHER },
+      run: byProject((p, col, c) => c.get(`${P}/projects/${p}/batches`)) },
+    // Every item is in a batch already: reaching the handler answers 400.
+    { route: 'POST /projects/{project}/batches',
+      cols: { own: P_MANAGE.map((s) => (s === 200 ? 400 : s)), other: OTHER.map((s) => (s === 200 ? 400 : s)) },
+      run: byProject((p, col, c) => c.post(`${P}/projects/${p}/batches`, { name: `b${++uniq}` })) },
+    // Annotators open only the batches they are members of.
+    { route: 'GET /batches/{batch}', cols: { own: with_(P_VIEW, R.annotator, 404), other: OTHER },
+      run: (col, c) => c.get(`${P}/batches/${col === 'own' ? ctx.batchA : ctx.batchB}`) },
+    { route: 'PATCH /batches/{batch}', cols: { own: P_MANAGE, other: OTHER },
+      run: (col, c) => c.patch(`${P}/batches/${col === 'own' ? ctx.batchA : ctx.batchB}`, { review_sample: 0.5 }) },
+    { route: 'POST /batches/{batch}/assign', cols: { own: P_MANAGE, other: OTHER },
+      run: (col, c) => c.post(`${P}/batches/${col === 'own' ? ctx.batchA : ctx.batchB}/assign`, { annotators: [] }) },
+    // Nothing is reviewed: sign-off is refused (409) to those who may ask.
+    { route: 'POST /batches/{batch}/signoff',
+      cols: { own: P_MANAGE.map((s) => (s === 200 ? 409 : s)), other: OTHER.map((s) => (s === 200 ? 409 : s)) },
+      run: (col, c) => c.post(`${P}/batches/${col === 'own' ? ctx.batchA : ctx.batchB}/signoff`, {}) },
+    // Nobody here is an annotator of a batch: nothing to route (204).
+    { route: 'POST /projects/{project}/queue/next',
+      cols: { own: [401, 204, 204, 204, 204, 403, 404], other: OTHER.map((s) => (s === 200 ? 204 : s)) },
+      run: byProject((p, col, c) => c.post(`${P}/projects/${p}/queue/next`, {})) },
+    // Nobody holds the item (404 to those who may ask); cross: the own
+    // project's path with the other project's item (IDOR).
+    ...['skip', 'release'].map((verb) => ({
+      route: `POST /projects/{project}/queue/{item}/${verb}`,
+      cols: { own: [401, 404, 404, 404, 404, 403, 404], other: OTHER.map((s) => (s === 200 ? 404 : s)), cross: NOBODY },
+      run: (col, c) => c.post(`${P}/projects/${col === 'other' ? B : A}/queue/${col === 'own' ? a[1] : b[1]}/${verb}`, {}),
+    })),
+    // Nothing is submitted: nothing to review (204).
+    { route: 'POST /projects/{project}/review/next',
+      cols: { own: [401, 204, 204, 204, 403, 403, 404], other: OTHER.map((s) => (s === 200 ? 204 : s)) },
+      run: byProject((p, col, c) => c.post(`${P}/projects/${p}/review/next`, {})) },
+    // No submitted annotation on the item: 409 to reviewers and up.
+    { route: 'POST /items/{item}/review',
+      cols: { own: I_REVIEW.map((s) => (s === 200 ? 409 : s)), other: OTHER.map((s) => (s === 200 ? 409 : s)) },
+      run: (col, c) => c.post(`${P}/items/${col === 'own' ? a[1] : b[1]}/review`, { verdict: 'accept' }) },
+    { route: 'GET /projects/{project}/stats/annotators', cols: { own: P_MANAGE, other: OTHER },
+      run: byProject((p, col, c) => c.get(`${P}/projects/${p}/stats/annotators`)) },
     { route: 'GET /audit', cols: { any: ADMIN }, run: same(`${P}/audit`) },
     { route: 'GET /projects/{project}/audit', cols: { own: P_MANAGE, other: OTHER },
       run: byProject((p, col, c) => c.get(`${P}/projects/${p}/audit`)) },
@@ -251,6 +290,12 @@ test('authorization matrix: every endpoint x every role x own / other project', 
   assert.equal(cb.status, 201, cb.text);
   ctx.commentA = ca.json.comment?.id ?? ca.json.id;
   ctx.commentB = cb.json.comment?.id ?? cb.json.id;
+
+  for (const [p, key] of [[A, 'batchA'], [B, 'batchB']]) {
+    const r = await admin.post(`${P}/projects/${p}/batches`, { name: 'mx', gold_first: 0, gold_rate: 0 });
+    assert.equal(r.status, 201, r.text);
+    ctx[key] = r.json.batches[0].id;
+  }
 
   ctx.png = readFileSync(join(images, '000001.jpg'));
   const rows = matrix(ctx);
