@@ -849,7 +849,9 @@ int agree_compute(const struct agree_data *d, const struct agree_opts *o,
 		}
 	}
 	/* Items with at least one rating are the bootstrap's population. */
-	uint32_t *pool = xrealloc(NULL, (d->n_items ? d->n_items : 1) * sizeof(*pool));
+	uint32_t *pool = calloc(d->n_items ? d->n_items : 1, sizeof(*pool));
+	if (!pool)
+		abort();
 	size_t np = 0;
 	for (size_t i = 0; i < d->n_items; i++)
 		if (d->item_off[i + 1] > d->item_off[i])
