@@ -299,12 +299,6 @@ static void tag_label(const struct ann_doc *doc, const struct schema *sc, struct
 struct tag_ctx {
 	struct agree_data *d;
 	struct buf label;
-	/* For consensus: what each rating came from, by (item, rater). */
-	struct refs *origin;
-};
-
-struct origin {
-	int64_t item_id, ann_id, version;
 };
 
 static int tags_cb(void *ctx, const struct item_ref *it, struct ann_view *v, size_t n,
@@ -318,18 +312,13 @@ static int tags_cb(void *ctx, const struct item_ref *it, struct ann_view *v, siz
 		int rc = agree_data_add(c->d, item, v[k].user, c->label.data, 0, err);
 		if (rc)
 			return rc;
-		if (c->origin) {
-			struct origin *o = refs_push(c->origin);
-			*o = (struct origin){it->id, v[k].ann_id, v[k].version};
-		}
 	}
 	return 0;
 }
 
-static int project_tags(struct walk *w, struct agree_data *d, struct refs *origin,
-			struct buf *err)
+static int project_tags(struct walk *w, struct agree_data *d, struct buf *err)
 {
-	struct tag_ctx c = {d, BUF_INIT, origin};
+	struct tag_ctx c = {d, BUF_INIT};
 	int rc = walk_project(w, tags_cb, &c, err);
 	buf_release(&c.label);
 	if (!rc)
@@ -729,7 +718,7 @@ int cmd_agree(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 		struct walk w = {st, p.id, {0}, 0};
-		rc = project_tags(&w, &d, NULL, &err);
+		rc = project_tags(&w, &d, &err);
 		name_cache_release(&w.names);
 	} else {
 		const char *path = argv[0];
@@ -775,10 +764,10 @@ static int find_admin(void *ctx, const struct user *u)
 	return 0;
 }
 
-/* Writes (or replaces) the item's consensus tag annotation. */
+/* Writes (or replaces) the item's consensus annotation with document doc. */
 static int save_consensus(struct store *st, const struct project *p, int64_t item_id,
-			  const char *method, const char *label, int64_t user_id, int64_t *version,
-			  struct buf *err)
+			  int32_t width, int32_t height, const char *method, const struct buf *doc,
+			  int64_t user_id, int64_t *version, struct buf *err)
 {
 	struct annotation_key key = {item_id, ANN_CONSENSUS, 0, method};
 	struct annotation cur = {0};
@@ -786,24 +775,9 @@ static int save_consensus(struct store *st, const struct project *p, int64_t ite
 	if (store_annotation_find(st, &key, &cur, NULL) == 0)
 		expected = cur.version;
 	annotation_release(&cur);
-	struct buf doc = BUF_INIT;
-	buf_adds(&doc, "{\"format\":1,\"objects\":[");
-	/* A joined label ("a|b") is several tags. */
-	const char *s = label;
-	int k = 0;
-	while (*s) {
-		const char *e = strchr(s, '|');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		buf_addf(&doc, "%s{\"id\":\"c%d\",\"label\":", k ? "," : "", k + 1);
-		buf_add_json_strn(&doc, s, len);
-		buf_adds(&doc, ",\"type\":\"tag\"}");
-		k++;
-		s += len + (e ? 1 : 0);
-	}
-	buf_adds(&doc, "]}");
 	struct ann_save in = {
-		.project_id = p->id, .item_id = item_id, .key = key,
-		.expected_version = expected, .json = doc.data, .len = doc.len,
+		.project_id = p->id, .item_id = item_id, .width = width, .height = height,
+		.key = key, .expected_version = expected, .json = doc->data, .len = doc->len,
 		.status = "submitted", .user_id = user_id, .audit_action = "consensus.save",
 	};
 	struct ann_saved out;
@@ -811,15 +785,336 @@ static int save_consensus(struct store *st, const struct project *p, int64_t ite
 	if (!rc)
 		*version = out.version;
 	ann_saved_release(&out);
-	buf_release(&doc);
 	return rc;
 }
 
-/* The ratings of item i: (annotation, version) each came from. */
-static int cmp_origin(const void *a, const void *b)
+/* One object of some annotator, for the object consensus. */
+struct cobj {
+	const struct ann_object *o;
+	size_t who;                /* index of its annotation in the item's views */
+};
+
+struct cons_ctx {
+	struct store *st;
+	const struct project *p;
+	const struct agree_data *d;
+	const int32_t *cat;
+	const double *share;
+	double min_agree;
+	size_t min_ann;
+	const char *method;
+	bool dry;
+	int64_t uid;
+	struct buf *items, *low;
+	size_t next;               /* the next item of d, in walk order */
+	size_t saved, low_n, few, fused, dropped;
+};
+
+/* How many distinct annotators a cluster has (members sorted by who). */
+static size_t support(const struct cobj *const *m, size_t n, size_t nviews)
 {
-	const struct origin *x = a, *y = b;
-	return x->item_id < y->item_id ? -1 : x->item_id > y->item_id;
+	bool *seen = calloc(nviews ? nviews : 1, 1);
+	if (!seen)
+		abort();
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!seen[m[i]->who]) {
+			seen[m[i]->who] = true;
+			k++;
+		}
+	free(seen);
+	return k;
+}
+
+static void obj_head(struct buf *doc, size_t *nobj, const struct schema *sc,
+		     const struct ann_object *o, const char *type)
+{
+	buf_addf(doc, "%s{\"id\":\"c%zu\",\"label\":", *nobj ? "," : "", *nobj + 1);
+	buf_add_json_str(doc, sc->labels[o->label].name);
+	buf_addf(doc, ",\"type\":\"%s\",\"attributes\":%s", type, o->attrs ? o->attrs : "{}");
+	(*nobj)++;
+}
+
+/*
+ * The consensus objects of one item: boxes by weighted box fusion, masks by
+ * STAPLE (per-pixel vote past 16 masks), keypoints by the mean of the
+ * visible; a cluster needs min_agree of the annotators. Clusters are made
+ * per label: WBF's own clustering for boxes, and for masks and keypoints
+ * the first cluster whose first member is similar enough (IoU, OKS > 0.5).
+ */
+static int object_consensus(struct cons_ctx *c, struct ann_view *v, size_t n,
+			    const struct schema *sc, struct buf *doc, size_t *nobj,
+			    struct buf *err)
+{
+	size_t total = 0;
+	for (size_t k = 0; k < n; k++)
+		total += v[k].doc.nobjects;
+	if (!total)
+		return 0;
+	struct cobj *all = calloc(total, sizeof(*all));
+	const struct cobj **mem = calloc(total, sizeof(*mem));
+	size_t *cl = calloc(total, sizeof(size_t));
+	box *bx = calloc(total, sizeof(box));
+	uint32_t *lab = calloc(total, sizeof(uint32_t));
+	if (!all || !mem || !cl || !bx || !lab)
+		abort();
+	int rc = 0;
+	static const enum shape_kind kinds[3] = {SHAPE_BOX, SHAPE_MASK, SHAPE_KEYPOINTS};
+	for (int t = 0; t < 3 && !rc; t++) {
+		size_t m = 0;
+		for (size_t k = 0; k < n; k++)
+			for (size_t i = 0; i < v[k].doc.nobjects; i++)
+				if (v[k].doc.objects[i].type == kinds[t])
+					all[m++] = (struct cobj){&v[k].doc.objects[i], k};
+		if (!m)
+			continue;
+		size_t nc = 0;
+		if (kinds[t] == SHAPE_BOX) {
+			for (size_t i = 0; i < m; i++) {
+				const double *q = all[i].o->pts;
+				bx[i] = (box){q[0], q[1], q[2] - q[0], q[3] - q[1]};
+				lab[i] = (uint32_t)all[i].o->label;
+			}
+			nc = consensus_wbf_cluster(bx, lab, NULL, m, 0.55, cl);
+		} else {
+			/* First member of each cluster, to compare with. */
+			size_t *first = calloc(m, sizeof(size_t));
+			if (!first)
+				abort();
+			for (size_t i = 0; i < m; i++) {
+				size_t k;
+				for (k = 0; k < nc; k++) {
+					const struct ann_object *a = all[first[k]].o, *b = all[i].o;
+					if (a->label != b->label)
+						continue;
+					double sim;
+					if (kinds[t] == SHAPE_MASK) {
+						sim = rle_iou(&a->mask, &b->mask, 0);
+					} else {
+						double *xy = calloc(a->npts + b->npts + 2, sizeof(double));
+						uint8_t *vv = calloc(a->npts + b->npts + 2, 1);
+						if (!xy || !vv)
+							abort();
+						struct match_obj ma = {0}, mb = {0};
+						size_t ka = a->npts / 3, kb = b->npts / 3;
+						for (size_t j = 0; j < ka; j++) {
+							xy[2 * j] = a->pts[3 * j];
+							xy[2 * j + 1] = a->pts[3 * j + 1];
+							vv[j] = (uint8_t)a->pts[3 * j + 2];
+						}
+						for (size_t j = 0; j < kb; j++) {
+							xy[2 * ka + 2 * j] = b->pts[3 * j];
+							xy[2 * ka + 2 * j + 1] = b->pts[3 * j + 1];
+							vv[ka + j] = (uint8_t)b->pts[3 * j + 2];
+						}
+						ma.shape.kind = mb.shape.kind = GEOM_KEYPOINTS;
+						ma.shape.xy = xy;
+						ma.shape.vis = vv;
+						ma.shape.n = ka;
+						mb.shape.xy = xy + 2 * ka;
+						mb.shape.vis = vv + ka;
+						mb.shape.n = kb;
+						sim = match_oks(&ma, &mb);
+						free(xy);
+						free(vv);
+					}
+					if (sim > 0.5)
+						break;
+				}
+				if (k == nc)
+					first[nc++] = i;
+				cl[i] = k;
+			}
+			free(first);
+		}
+		for (size_t k = 0; k < nc && !rc; k++) {
+			size_t nm = 0;
+			for (size_t i = 0; i < m; i++)
+				if (cl[i] == k)
+					mem[nm++] = &all[i];
+			if ((double)support(mem, nm, n) < c->min_agree * (double)n) {
+				c->dropped++;
+				continue;
+			}
+			const struct ann_object *o0 = mem[0]->o;
+			if (kinds[t] == SHAPE_BOX) {
+				box *b = calloc(nm, sizeof(box));
+				if (!b)
+					abort();
+				for (size_t i = 0; i < nm; i++) {
+					const double *q = mem[i]->o->pts;
+					b[i] = (box){q[0], q[1], q[2] - q[0], q[3] - q[1]};
+				}
+				box f;
+				double fs;
+				consensus_wbf(b, NULL, nm, n, &f, &fs);
+				free(b);
+				obj_head(doc, nobj, sc, o0, "box");
+				buf_adds(doc, ",\"points\":[");
+				double pts[4] = {f.x, f.y, f.x + f.w, f.y + f.h};
+				for (int j = 0; j < 4; j++) {
+					if (j)
+						buf_addch(doc, ',');
+					json_add_double(doc, round(pts[j] * 1e6) / 1e6);
+				}
+				buf_adds(doc, "]}");
+			} else if (kinds[t] == SHAPE_MASK) {
+				struct rle *ms = calloc(nm, sizeof(struct rle)), out = RLE_INIT;
+				if (!ms)
+					abort();
+				for (size_t i = 0; i < nm; i++)
+					ms[i] = mem[i]->o->mask; /* borrowed */
+				rc = nm <= CONSENSUS_STAPLE_MAX
+					? consensus_staple(ms, nm, 1e-6, 100, &out, NULL, NULL, err)
+					: consensus_mask_vote(ms, nm, nm / 2 + 1, &out, err);
+				free(ms);
+				if (!rc) {
+					obj_head(doc, nobj, sc, o0, "mask");
+					buf_addf(doc, ",\"rle\":{\"size\":[%u,%u],\"counts\":", out.h, out.w);
+					struct buf cs = BUF_INIT;
+					rle_to_string(&out, &cs);
+					buf_add_json_str(doc, cs.data);
+					buf_release(&cs);
+					buf_adds(doc, "}}");
+				}
+				rle_release(&out);
+			} else {
+				size_t kp = o0->npts / 3;
+				const double **xy = calloc(nm, sizeof(*xy));
+				const uint8_t **vs = calloc(nm, sizeof(*vs));
+				double *flat = calloc(nm * 2 * kp + 1, sizeof(double));
+				uint8_t *fv = calloc(nm * kp + 1, 1);
+				double *oxy = calloc(2 * kp + 1, sizeof(double));
+				uint8_t *ov = calloc(kp + 1, 1);
+				if (!xy || !vs || !flat || !fv || !oxy || !ov)
+					abort();
+				size_t used = 0;
+				for (size_t i = 0; i < nm; i++) {
+					if (mem[i]->o->npts / 3 != kp)
+						continue;
+					for (size_t j = 0; j < kp; j++) {
+						flat[used * 2 * kp + 2 * j] = mem[i]->o->pts[3 * j];
+						flat[used * 2 * kp + 2 * j + 1] = mem[i]->o->pts[3 * j + 1];
+						fv[used * kp + j] = (uint8_t)mem[i]->o->pts[3 * j + 2];
+					}
+					xy[used] = flat + used * 2 * kp;
+					vs[used] = fv + used * kp;
+					used++;
+				}
+				consensus_keypoints(xy, vs, used, kp, oxy, ov);
+				obj_head(doc, nobj, sc, o0, "keypoints");
+				buf_adds(doc, ",\"points\":[");
+				for (size_t j = 0; j < kp; j++) {
+					if (j)
+						buf_addch(doc, ',');
+					json_add_double(doc, round(oxy[2 * j] * 1e6) / 1e6);
+					buf_addch(doc, ',');
+					json_add_double(doc, round(oxy[2 * j + 1] * 1e6) / 1e6);
+					buf_addf(doc, ",%u", ov[j]);
+				}
+				buf_adds(doc, "]}");
+				free(xy);
+				free(vs);
+				free(flat);
+				free(fv);
+				free(oxy);
+				free(ov);
+			}
+			c->fused++;
+		}
+	}
+	free(all);
+	free(mem);
+	free(cl);
+	free(bx);
+	free(lab);
+	return rc;
+}
+
+static int cons_cb(void *ctx, const struct item_ref *it, struct ann_view *v, size_t n,
+		   const struct schema *sc, struct buf *err)
+{
+	struct cons_ctx *c = ctx;
+	const struct agree_data *d = c->d;
+	char name[32];
+	snprintf(name, sizeof(name), "%lld", (long long)it->id);
+	/* Items come in the order of the first pass; find this one. */
+	while (c->next < d->n_items && strcmp(agree_item_name(d, c->next), name) &&
+	       strtoll(agree_item_name(d, c->next), NULL, 10) < it->id)
+		c->next++;
+	size_t i = c->next;
+	bool have = i < d->n_items && !strcmp(agree_item_name(d, i), name);
+	size_t m = have ? d->item_off[i + 1] - d->item_off[i] : 0;
+	if (n < c->min_ann) {
+		c->few++;
+		return 0;
+	}
+	struct buf doc = BUF_INIT;
+	size_t nobj = 0;
+	size_t dropped0 = c->dropped;
+	buf_adds(&doc, "{\"format\":1,\"objects\":[");
+	bool tag_low = false;
+	const char *label = NULL;
+	if (m >= c->min_ann) {
+		label = agree_cat_name(d, (size_t)c->cat[i]);
+		if (c->share[i] < c->min_agree) {
+			tag_low = true;
+		} else {
+			/* A joined label ("a|b") is several tags. */
+			const char *s = label;
+			while (*s) {
+				const char *e = strchr(s, '|');
+				size_t len = e ? (size_t)(e - s) : strlen(s);
+				buf_addf(&doc, "%s{\"id\":\"c%zu\",\"label\":", nobj ? "," : "", nobj + 1);
+				buf_add_json_strn(&doc, s, len);
+				buf_adds(&doc, ",\"type\":\"tag\"}");
+				nobj++;
+				s += len + (e ? 1 : 0);
+			}
+		}
+	}
+	int rc = object_consensus(c, v, n, sc, &doc, &nobj, err);
+	buf_adds(&doc, "]}");
+	bool review = tag_low || c->dropped > dropped0;
+	struct buf *dst = review ? c->low : c->items;
+	if (dst->len)
+		buf_addch(dst, ',');
+	buf_addf(dst, "{\"item\":%lld", (long long)it->id);
+	if (label) {
+		buf_adds(dst, ",\"label\":");
+		buf_add_json_str(dst, label);
+		buf_adds(dst, ",\"agreement\":");
+		json_add_double(dst, tidy(c->share[i]));
+	}
+	buf_addf(dst, ",\"annotators\":%zu,\"objects\":%zu,\"dropped_objects\":%zu,\"from\":[",
+		 n, nobj, c->dropped - dropped0);
+	for (size_t k = 0; k < n; k++) {
+		buf_addf(dst, "%s{\"annotation\":%lld,\"version\":%lld,\"annotator\":", k ? "," : "",
+			 (long long)v[k].ann_id, (long long)v[k].version);
+		buf_add_json_str(dst, v[k].user);
+		buf_addch(dst, '}');
+	}
+	buf_addch(dst, ']');
+	if (review)
+		c->low_n++;
+	/* A low tag agreement keeps the whole item for review. */
+	if (!rc && !c->dry && nobj && !tag_low) {
+		int64_t version = 0;
+		rc = save_consensus(c->st, c->p, it->id, it->width, it->height, c->method, &doc,
+				    c->uid, &version, err);
+		if (rc) {
+			struct buf e2 = BUF_INIT;
+			buf_addf(&e2, "item %lld: %s", (long long)it->id, err->data);
+			buf_setf(err, "%s", e2.data);
+			buf_release(&e2);
+		} else {
+			c->saved++;
+			buf_addf(dst, ",\"version\":%lld", (long long)version);
+		}
+	}
+	buf_addch(dst, '}');
+	buf_release(&doc);
+	return rc;
 }
 
 int cmd_consensus(int argc, char **argv)
@@ -877,9 +1172,8 @@ int cmd_consensus(int argc, char **argv)
 	}
 	struct agree_data d;
 	agree_data_init(&d);
-	struct refs origin = {.size = sizeof(struct origin)};
 	struct walk w = {st, p.id, {0}, 0};
-	rc = project_tags(&w, &d, &origin, &err);
+	rc = project_tags(&w, &d, &err);
 	name_cache_release(&w.names);
 	int32_t *cat = NULL;
 	double *share = NULL;
@@ -909,57 +1203,20 @@ int cmd_consensus(int argc, char **argv)
 			}
 		}
 	}
-	/* Origins sorted by item: each item's sources are one run. */
-	struct origin *org = origin.v;
-	if (origin.n)
-		qsort(org, origin.n, sizeof(*org), cmp_origin);
 	struct buf items_json = BUF_INIT, low_json = BUF_INIT;
-	size_t oi = 0;
-	for (size_t i = 0; !rc && i < d.n_items; i++) {
-		int64_t item_id = strtoll(agree_item_name(&d, i), NULL, 10);
-		size_t m = d.item_off[i + 1] - d.item_off[i];
-		while (oi < origin.n && org[oi].item_id < item_id)
-			oi++;
-		size_t o_lo = oi;
-		while (oi < origin.n && org[oi].item_id == item_id)
-			oi++;
-		if (m < min_ann) {
-			few++;
-			continue;
-		}
-		struct buf *dst = share[i] >= min_agree ? &items_json : &low_json;
-		if (dst->len)
-			buf_addch(dst, ',');
-		buf_addf(dst, "{\"item\":%lld,\"label\":", (long long)item_id);
-		buf_add_json_str(dst, agree_cat_name(&d, (size_t)cat[i]));
-		buf_adds(dst, ",\"agreement\":");
-		json_add_double(dst, tidy(share[i]));
-		buf_addf(dst, ",\"annotators\":%zu,\"from\":[", m);
-		for (size_t k = o_lo; k < oi; k++)
-			buf_addf(dst, "%s{\"annotation\":%lld,\"version\":%lld}", k > o_lo ? "," : "",
-				 (long long)org[k].ann_id, (long long)org[k].version);
-		buf_addch(dst, ']');
-		if (share[i] < min_agree) {
-			low++;
-			buf_addch(dst, '}');
-			continue;
-		}
-		if (!dry) {
-			int64_t version = 0;
-			rc = save_consensus(st, &p, item_id, method, agree_cat_name(&d, (size_t)cat[i]),
-					    uid, &version, &err);
-			if (rc) {
-				struct buf e2 = BUF_INIT;
-				buf_addf(&e2, "item %lld: %s", (long long)item_id, err.data);
-				buf_setf(&err, "%s", e2.data);
-				buf_release(&e2);
-				break;
-			}
-			buf_addf(dst, ",\"version\":%lld", (long long)version);
-			saved++;
-		}
-		buf_addch(dst, '}');
+	struct cons_ctx cc = {
+		.st = st, .p = &p, .d = &d, .cat = cat, .share = share, .min_agree = min_agree,
+		.min_ann = (size_t)min_ann, .method = method, .dry = dry, .uid = uid,
+		.items = &items_json, .low = &low_json,
+	};
+	if (!rc) {
+		struct walk w2 = {st, p.id, {0}, 0};
+		rc = walk_project(&w2, cons_cb, &cc, &err);
+		name_cache_release(&w2.names);
 	}
+	saved = cc.saved;
+	low = cc.low_n;
+	few = cc.few;
 	if (rc) {
 		cli_error("consensus", "%s", err.data);
 		rc = EXIT_FAIL;
@@ -968,9 +1225,10 @@ int cmd_consensus(int argc, char **argv)
 		buf_add_json_str(&out, p.name);
 		buf_addf(&out, ",\"method\":\"%s\",\"min_agreement\":", method);
 		json_add_double(&out, min_agree);
-		buf_addf(&out, ",\"saved\":%zu,\"low_agreement\":%zu,\"too_few_annotators\":%zu,"
-			 "\"skipped_annotations\":%zu,\"dry_run\":%s",
-			 saved, low, few, w.skipped, dry ? "true" : "false");
+		buf_addf(&out, ",\"saved\":%zu,\"needs_review_count\":%zu,\"too_few_annotators\":%zu,"
+			 "\"fused_objects\":%zu,\"dropped_objects\":%zu,\"skipped_annotations\":%zu,"
+			 "\"dry_run\":%s", saved, low, few, cc.fused, cc.dropped, w.skipped,
+			 dry ? "true" : "false");
 		if (ds) {
 			buf_addf(&out, ",\"dawid_skene\":{\"iterations\":%d,\"converged\":%s,"
 				 "\"loglik\":", dsr.iterations, dsr.converged ? "true" : "false");
@@ -1004,7 +1262,7 @@ int cmd_consensus(int argc, char **argv)
 		fputs(out.data, stdout);
 		rc = EXIT_OK;
 	} else {
-		printf("consensus (%s) of project %s: %zu saved%s, %zu below agreement %.2f, %zu with "
+		printf("consensus (%s) of project %s: %zu saved%s, %zu for review (agreement under %.2f), %zu with "
 		       "fewer than %llu annotators\n", method, p.name, saved, dry ? " (dry run: none)" : "",
 		       low, min_agree, few, (unsigned long long)min_ann);
 		if (low_json.len)
@@ -1016,7 +1274,6 @@ int cmd_consensus(int argc, char **argv)
 	free(cat);
 	free(share);
 	ds_result_release(&dsr);
-	free(origin.v);
 	agree_data_release(&d);
 	project_release(&p);
 	store_close(st);

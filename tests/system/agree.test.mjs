@@ -189,17 +189,29 @@ test('a project: tag agreement, spatial agreement, consensus saved and listed', 
   const c1 = cairn(['consensus', '--project', 'pets', '--min-agreement', '0.7', '--json', ...data]);
   assert.equal(c1.code, 0, c1.stderr);
   const j = JSON.parse(c1.stdout);
+  // Items 0-2 have a unanimous tag and are saved; item 3's tag (2 of 3) is
+  // under 0.7 and goes to review, and so does item 0, whose boxes have
+  // 2 of 3 (rectangle) and 1 of 3 (circle) annotators.
   assert.equal(j.saved, 3);
-  assert.equal(j.low_agreement, 1);
-  assert.equal(j.needs_review[0].item, items[3]);
-  assert.equal(j.needs_review[0].from.length, 3);
-  assert.equal(j.items[1].label, 'dog');
+  assert.equal(j.needs_review_count, 2);
+  assert.deepEqual(j.needs_review.map((x) => x.item), [items[0], items[3]]);
+  assert.equal(j.needs_review[0].dropped_objects, 2);
+  assert.equal(j.needs_review[0].version, 1);
+  assert.equal(j.needs_review[1].from.length, 3);
+  assert.equal(j.needs_review[1].version, undefined);
+  assert.equal(j.items[0].label, 'dog');
   assert.equal(j.items[0].version, 1);
   const rows = server.sql(`SELECT count(*) FROM annotations WHERE kind = 'consensus' AND source = 'majority'`);
   assert.equal(rows, '3');
-  // Again: the same annotations get a new version; Dawid-Skene as well.
-  const c2 = JSON.parse(cairn(['consensus', '--project', 'pets', '--min-agreement', '0.7', '--json', ...data]).stdout);
-  assert.equal(c2.items[0].version, 2);
+  // Again at 0.6: the rectangle is fused in (the same annotation's version 2).
+  const c2 = JSON.parse(cairn(['consensus', '--project', 'pets', '--min-agreement', '0.6', '--json', ...data]).stdout);
+  const i0 = c2.needs_review.find((x) => x.item === items[0]);
+  assert.equal(i0.version, 2);
+  assert.equal(i0.objects, 2);
+  assert.equal(i0.dropped_objects, 1);
+  assert.equal(c2.fused_objects, 1);
+  const body = server.sql(`SELECT v.body FROM annotations a JOIN annotation_history v ON v.annotation_id = a.id AND v.version = a.version WHERE a.kind = 'consensus' AND a.item_id = ${items[0]}`);
+  assert.match(body, /"points":\[0,0,20,10\]/);
   const ds = cairn(['consensus', '--project', 'pets', '--method', 'dawid-skene', '--dry-run', '--json', ...data]);
   assert.equal(ds.code, 0, ds.stderr);
   const dj = JSON.parse(ds.stdout);
