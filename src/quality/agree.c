@@ -567,24 +567,33 @@ static double cohen(struct work *w, enum agree_weights wt, const uint32_t *sel, 
 	return (po - pe) / (1 - pe);
 }
 
+/*
+ * Fleiss' kappa, with missing ratings as Gwet (2014) generalises it (and
+ * irrCAC computes it): P-bar over items with two or more ratings, the
+ * category shares p_k the mean over rated items of n_ik / m_i. With the
+ * same number of ratings on every item this is Fleiss (1971) exactly.
+ */
 static double fleiss(struct work *w, const uint32_t *sel, size_t nsel, double *po_out,
 		     double *pe_out, size_t *used)
 {
 	double *p = w->a;
 	memset(p, 0, w->q * sizeof(double));
-	double sum = 0, total = 0;
-	size_t n = 0;
+	double sum = 0;
+	size_t n = 0, rated = 0;
 	for (size_t s = 0; s < nsel; s++) {
 		size_t m = load_item(w, sel[s]);
+		if (m >= 1) {
+			for (size_t t = 0; t < w->ntouched; t++)
+				p[w->touched[t]] += w->cnt[w->touched[t]] / (double)m;
+			rated++;
+		}
 		if (m >= 2) {
 			double a = 0;
 			for (size_t t = 0; t < w->ntouched; t++) {
 				double c = w->cnt[w->touched[t]];
 				a += c * (c - 1);
-				p[w->touched[t]] += c;
 			}
 			sum += a / ((double)m * (double)(m - 1));
-			total += (double)m;
 			n++;
 		}
 		clear_item(w);
@@ -594,7 +603,7 @@ static double fleiss(struct work *w, const uint32_t *sel, size_t nsel, double *p
 		return NAN;
 	double pbar = sum / (double)n, pe = 0;
 	for (size_t c = 0; c < w->q; c++)
-		pe += (p[c] / total) * (p[c] / total);
+		pe += (p[c] / (double)rated) * (p[c] / (double)rated);
 	*po_out = pbar;
 	*pe_out = pe;
 	if (pe >= 1)

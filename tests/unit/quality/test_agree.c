@@ -82,6 +82,32 @@ Test(agree, krippendorff_2011_all_levels)
 	agree_data_release(&d);
 }
 
+/* The same data is irrCAC's cac.raw4raters (Gwet's package, README):
+ * percent agreement 0.8181818, AC1 0.77544 (p_e 0.1903212), Fleiss' kappa
+ * 0.76117 (p_e 0.2387153), Krippendorff's alpha 0.74342. */
+Test(agree, gwet_irrcac_raw4raters)
+{
+	struct agree_data d;
+	kripp_2011(&d);
+	struct agree_opts o = AGREE_OPTS_INIT;
+	uint32_t sel[12];
+	for (uint32_t i = 0; i < 12; i++)
+		sel[i] = i;
+	double pa, pe;
+	o.metric = AGREE_GWET;
+	double ac1 = agree_value(&d, &o, sel, 12, &pa, &pe, NULL);
+	cr_assert(fabs(ac1 - 0.77544) < 5e-6, "AC1 %f", ac1);
+	cr_assert(fabs(pa - 0.8181818) < 5e-8, "pa %f", pa);
+	cr_assert(fabs(pe - 0.1903212) < 5e-8, "pe %f", pe);
+	o.metric = AGREE_FLEISS;
+	double fk = agree_value(&d, &o, sel, 12, &pa, &pe, NULL);
+	cr_assert(fabs(fk - 0.76117) < 5e-6, "fleiss %f", fk);
+	cr_assert(fabs(pe - 0.2387153) < 5e-8, "pe %f", pe);
+	cr_assert(fabs(metric(&d, AGREE_PERCENT, 0, 0) - 0.8181818) < 5e-8);
+	cr_assert(fabs(metric(&d, AGREE_ALPHA, AGREE_NOMINAL, 0) - 0.74342) < 5e-6);
+	agree_data_release(&d);
+}
+
 /* Counts per subject and category to ratings: rater ids 0..n-1 per row. */
 static void from_counts(struct agree_data *d, const int *counts, int n_items, int n_cats)
 {
