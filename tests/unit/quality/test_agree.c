@@ -225,6 +225,27 @@ Test(agree, wikipedia_2x2_kappa_and_ac1)
 	agree_data_release(&d);
 }
 
+/* Gwet's irrCAC README: cont3x3abstractors (two abstractors, 100 cases)
+ * gives Cohen's kappa 0.7964094, AC1 0.8493305, alpha 0.7972585, percent
+ * agreement 0.89; distrib.6raters (the first 15 patients of Fleiss 1971)
+ * gives AC1 0.4448007, Fleiss' kappa 0.4139265, alpha 0.4204384. */
+Test(agree, gwet_irrcac_tables)
+{
+	static const int abstractors[9] = {13, 0, 0, 0, 20, 7, 0, 4, 56};
+	struct agree_data d;
+	from_table(&d, abstractors, 3);
+	cr_assert(fabs(metric(&d, AGREE_KAPPA, 0, 0) - 0.7964094) < 5e-8);
+	cr_assert(fabs(metric(&d, AGREE_GWET, 0, 0) - 0.8493305) < 5e-8);
+	cr_assert(fabs(metric(&d, AGREE_ALPHA, AGREE_NOMINAL, 0) - 0.7972585) < 5e-8);
+	cr_assert(fabs(metric(&d, AGREE_PERCENT, 0, 0) - 0.89) < 1e-12);
+	agree_data_release(&d);
+	from_counts(&d, fleiss_1971, 15, 5);
+	cr_assert(fabs(metric(&d, AGREE_GWET, 0, 0) - 0.4448007) < 5e-8);
+	cr_assert(fabs(metric(&d, AGREE_FLEISS, 0, 0) - 0.4139265) < 5e-8);
+	cr_assert(fabs(metric(&d, AGREE_ALPHA, AGREE_NOMINAL, 0) - 0.4204384) < 5e-8);
+	agree_data_release(&d);
+}
+
 Test(agree, kappa_needs_two_raters)
 {
 	struct agree_data d;
