@@ -450,6 +450,12 @@ static struct pair_stat *pair_of(struct spatial_ctx *c, const struct ann_view *x
 	return p;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static int spatial_cb(void *ctx, const struct item_ref *it, struct ann_view *v, size_t n,
 		      const struct schema *sc, struct buf *err)
 {
@@ -507,7 +513,20 @@ static int spatial_cb(void *ctx, const struct item_ref *it, struct ann_view *v, 
 				if (!fa || !fb)
 					abort();
 			}
-			for (size_t l = 0; l < sc->nlabels && !rc; l++) {
+			/* The labels present on either side, each once. */
+			size_t nl = 0;
+			uint32_t *ls = calloc(cnt[i] + cnt[j] + 1, sizeof(uint32_t));
+			if (!ls)
+				abort();
+			for (size_t x = 0; x < cnt[i]; x++)
+				ls[nl++] = objs[i][x].label;
+			for (size_t x = 0; x < cnt[j]; x++)
+				ls[nl++] = objs[j][x].label;
+			qsort(ls, nl, sizeof(*ls), cmp_u32);
+			for (size_t li = 0; li < nl && !rc; li++) {
+				uint32_t l = ls[li];
+				if (li && ls[li - 1] == l)
+					continue;
 				size_t ka = 0, kb = 0;
 				for (size_t x = 0; x < cnt[i]; x++)
 					if (objs[i][x].label == l)
@@ -523,6 +542,7 @@ static int spatial_cb(void *ctx, const struct item_ref *it, struct ann_view *v, 
 				for (int f = 0; f < MATCH_FAMILY_COUNT_; f++)
 					match_counts_add(&c->by_class[l], &fam[f]);
 			}
+			free(ls);
 		}
 	free(fa);
 	free(fb);
