@@ -78,6 +78,45 @@ static void result_json(const struct agree_data *d, const struct agree_opts *o,
 		buf_adds(out, ",\"project\":");
 		buf_add_json_str(out, project);
 	}
+	/* Breakdowns: per category (Fleiss' per-category kappa) and per pair
+	 * of annotators (Cohen's kappa over the items both rated). */
+	double *kc = calloc(d->n_cats ? d->n_cats : 1, sizeof(double));
+	double *sc = calloc(d->n_cats ? d->n_cats : 1, sizeof(double));
+	if (!kc || !sc)
+		abort();
+	agree_categories(d, kc, sc);
+	buf_adds(out, ",\"by_category\":[");
+	for (size_t c = 0; c < d->n_cats; c++) {
+		buf_adds(out, c ? ",{\"label\":" : "{\"label\":");
+		buf_add_json_str(out, agree_cat_name(d, c));
+		buf_adds(out, ",\"share\":");
+		json_add_double(out, tidy(sc[c]));
+		buf_adds(out, ",\"kappa\":");
+		json_add_double(out, tidy(kc[c]));
+		buf_addch(out, '}');
+	}
+	free(kc);
+	free(sc);
+	struct agree_pair *pairs;
+	size_t np;
+	if (agree_pairs(d, &pairs, &np, NULL) == 0) {
+		buf_adds(out, "],\"by_pair\":[");
+		for (size_t i = 0; i < np; i++) {
+			buf_adds(out, i ? ",{\"a\":" : "{\"a\":");
+			buf_add_json_str(out, agree_rater_name(d, pairs[i].a));
+			buf_adds(out, ",\"b\":");
+			buf_add_json_str(out, agree_rater_name(d, pairs[i].b));
+			buf_addf(out, ",\"n_items\":%zu,\"percent\":", pairs[i].n);
+			json_add_double(out, tidy(pairs[i].percent));
+			buf_adds(out, ",\"kappa\":");
+			json_add_double(out, tidy(pairs[i].kappa));
+			buf_addch(out, '}');
+		}
+		buf_addch(out, ']');
+		free(pairs);
+	} else {
+		buf_adds(out, "],\"by_pair\":null");
+	}
 	buf_adds(out, "}\n");
 }
 

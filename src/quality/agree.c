@@ -891,6 +891,103 @@ int agree_compute(const struct agree_data *d, const struct agree_opts *o,
 	return 0;
 }
 
+/* ---- breakdowns ----------------------------------------------------------- */
+
+int agree_pairs(const struct agree_data *d, struct agree_pair **out, size_t *nout,
+		struct buf *err)
+{
+	size_t R = d->n_raters, q = d->n_cats;
+	*out = NULL;
+	*nout = 0;
+	if ((double)R * (double)R * (double)(q ? q : 1) > AGREE_MAX_PAIR_CELLS) {
+		buf_setf(err, "%zu annotators x %zu labels: too many for pairwise agreement", R, q);
+		return CAIRN_ETOOBIG;
+	}
+	/* Per ordered pair a < b: items, agreements, and both marginals. */
+	size_t cells = R * R > 0 ? R * R : 1;
+	double *cnt = calloc(cells, 2 * sizeof(double));
+	double *marg = calloc(cells * (q > 0 ? q : 1), 2 * sizeof(double));
+	if (!cnt || !marg)
+		abort();
+	for (size_t i = 0; i < d->n_items; i++)
+		for (size_t x = d->item_off[i]; x < d->item_off[i + 1]; x++)
+			for (size_t y = x + 1; y < d->item_off[i + 1]; y++) {
+				const struct agree_rating *u = &d->r[x], *v = &d->r[y];
+				if (u->rater > v->rater) {
+					const struct agree_rating *t = u;
+					u = v;
+					v = t;
+				}
+				size_t k = (size_t)u->rater * R + v->rater;
+				cnt[2 * k] += 1;
+				cnt[2 * k + 1] += u->cat == v->cat;
+				marg[(2 * k) * q + u->cat] += 1;
+				marg[(2 * k + 1) * q + v->cat] += 1;
+			}
+	size_t n = 0;
+	for (size_t k = 0; k < R * R; k++)
+		n += cnt[2 * k] > 0;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (!*out)
+		abort();
+	n = 0;
+	for (size_t a = 0; a < R; a++)
+		for (size_t b = a + 1; b < R; b++) {
+			size_t k = a * R + b;
+			double N = cnt[2 * k];
+			if (N <= 0)
+				continue;
+			double pe = 0;
+			for (size_t c = 0; c < q; c++)
+				pe += marg[(2 * k) * q + c] * marg[(2 * k + 1) * q + c];
+			pe /= N * N;
+			double po = cnt[2 * k + 1] / N;
+			(*out)[n++] = (struct agree_pair){(uint32_t)a, (uint32_t)b, (size_t)N, po,
+							 pe < 1 ? (po - pe) / (1 - pe) : NAN};
+		}
+	*nout = n;
+	free(cnt);
+	free(marg);
+	return 0;
+}
+
+void agree_categories(const struct agree_data *d, double *kappa, double *share)
+{
+	size_t q = d->n_cats;
+	double *dis = calloc(q ? q : 1, sizeof(double)), *tot = calloc(q ? q : 1, sizeof(double));
+	double *cnt = calloc(q ? q : 1, sizeof(double));
+	if (!dis || !tot || !cnt)
+		abort();
+	double all = 0, items = 0;
+	for (size_t i = 0; i < d->n_items; i++) {
+		size_t lo = d->item_off[i], hi = d->item_off[i + 1], m = hi - lo;
+		if (m < 2)
+			continue;
+		items++;
+		all += (double)m;
+		for (size_t k = lo; k < hi; k++)
+			cnt[d->r[k].cat]++;
+		for (size_t k = lo; k < hi; k++) {
+			uint32_t c = d->r[k].cat;
+			if (cnt[c] < 0)
+				continue; /* done for this item */
+			dis[c] += cnt[c] * ((double)m - cnt[c]) / ((double)m * (double)(m - 1));
+			tot[c] += cnt[c];
+			cnt[c] = -1;
+		}
+		for (size_t k = lo; k < hi; k++)
+			cnt[d->r[k].cat] = 0;
+	}
+	for (size_t c = 0; c < q; c++) {
+		double p = all > 0 ? tot[c] / all : NAN;
+		share[c] = p;
+		kappa[c] = p > 0 && p < 1 ? 1 - dis[c] / (items * p * (1 - p)) : NAN;
+	}
+	free(dis);
+	free(tot);
+	free(cnt);
+}
+
 /* ---- the CSV reader ------------------------------------------------------- */
 
 #define CSV_MAX_FIELDS 256

@@ -141,6 +141,28 @@ int agree_compute(const struct agree_data *d, const struct agree_opts *o,
 double agree_value(const struct agree_data *d, const struct agree_opts *o, const uint32_t *sel,
 		   size_t nsel, double *observed, double *expected, size_t *n_used);
 
+/*
+ * Cohen's kappa of every pair of annotators over the items both rated:
+ * *out gets one entry per pair with n > 0 (owned, free with free()), a < b.
+ * Returns 0, or CAIRN_ETOOBIG when annotators^2 x categories is over
+ * AGREE_MAX_PAIR_CELLS.
+ */
+#define AGREE_MAX_PAIR_CELLS 20000000
+struct agree_pair {
+	uint32_t a, b;                /* annotator indexes */
+	size_t n;                     /* items both rated */
+	double percent, kappa;        /* kappa NaN when undefined */
+};
+int agree_pairs(const struct agree_data *d, struct agree_pair **out, size_t *n,
+		struct buf *err);
+
+/*
+ * Per-category agreement (Fleiss 1971, eq. 9-10, over items with two or
+ * more ratings): kappa[c] and share[c] (the category's share of those
+ * ratings) for each of d->n_cats categories; kappa NaN when undefined.
+ */
+void agree_categories(const struct agree_data *d, double *kappa, double *share);
+
 /* A small seeded generator (splitmix64): deterministic across platforms. */
 uint64_t agree_rand(uint64_t *state);
 

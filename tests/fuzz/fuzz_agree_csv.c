@@ -1,10 +1,11 @@
 /*
  * fuzz_agree_csv.c - libFuzzer entry: the long-format ratings CSV reader
  * (quality/agree.c) on arbitrary bytes, then every coefficient on what it
- * read, with a short bootstrap. Must never crash, leak or hang.
+ * read, with a short bootstrap, and the per-pair and per-category breakdowns. Must never crash, leak or hang.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "base/buf.h"
 #include "quality/agree.h"
@@ -27,6 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			buf_reset(&err);
 			agree_compute(&d, &o, &r, &err);
 		}
+		struct agree_pair *p;
+		size_t np;
+		if (agree_pairs(&d, &p, &np, NULL) == 0)
+			free(p);
+		double *k = calloc(d.n_cats + 1, sizeof(double)), *s = calloc(d.n_cats + 1, sizeof(double));
+		if (k && s)
+			agree_categories(&d, k, s);
+		free(k);
+		free(s);
 	}
 	agree_data_release(&d);
 	buf_release(&err);

@@ -77,6 +77,9 @@ test('Cohen 1960 and the Wikipedia Fleiss example from CSV', (t) => {
   assert.equal(k.code, 0, k.stderr);
   assert.ok(Math.abs(k.json.value - 0.492) < 5e-4, String(k.json.value));
   assert.equal(k.json.n_items, 200);
+  assert.deepEqual(k.json.by_pair.map((x) => [x.a, x.b, x.n_items]), [['judge1', 'judge2', 200]]);
+  assert.equal(k.json.by_pair[0].kappa, k.json.value);
+  assert.deepEqual(k.json.by_category.map((x) => x.label), ['1', '2', '3']);
   const w = agree([f, '--metric', 'weighted-kappa', '--weights', 'quadratic', '--bootstrap', '0']);
   assert.ok(Math.abs(w.json.value - 0.125 / 0.275) < 1e-9);
   assert.equal(w.json.weights, 'quadratic');

@@ -141,6 +141,46 @@ Test(agree, fleiss_1971_table1)
 	agree_data_release(&d);
 }
 
+/* Per-category kappas of Fleiss (1971), as irr's kappam.fleiss prints
+ * them: .245, .245, .520, .471, .566. */
+Test(agree, fleiss_1971_per_category)
+{
+	struct agree_data d;
+	from_counts(&d, fleiss_1971, 30, 5);
+	double k[5], sh[5];
+	static const double want[5] = {0.245, 0.245, 0.520, 0.471, 0.566};
+	agree_categories(&d, k, sh);
+	for (int c = 0; c < 5; c++)
+		cr_assert(fabs(k[c] - want[c]) < 5e-4, "category %d: %f", c, k[c]);
+	agree_data_release(&d);
+}
+
+Test(agree, pairwise_kappa)
+{
+	/* Three annotators: r0 and r1 agree on every item, r2 on half. */
+	struct agree_data d;
+	agree_data_init(&d);
+	for (int i = 0; i < 8; i++) {
+		addi(&d, i, 0, 1 + i % 2);
+		addi(&d, i, 1, 1 + i % 2);
+		addi(&d, i, 2, i < 4 ? 1 + i % 2 : 1);
+	}
+	agree_data_finish(&d, NULL);
+	struct agree_pair *p;
+	size_t n;
+	cr_assert_eq(agree_pairs(&d, &p, &n, NULL), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(p[0].a, 0);
+	cr_assert_eq(p[0].b, 1);
+	cr_assert_float_eq(p[0].kappa, 1, 1e-12);
+	cr_assert_eq(p[1].n, 8);
+	/* r0 vs r2: p_o 6/8; marginals (4, 4) and (6, 2): p_e = .5. */
+	cr_assert_float_eq(p[1].percent, 0.75, 1e-12);
+	cr_assert_float_eq(p[1].kappa, 0.5, 1e-12);
+	free(p);
+	agree_data_release(&d);
+}
+
 /* The Fleiss' kappa example of Wikipedia: 10 subjects, 14 raters, 5 cats. */
 static const int wiki_fleiss[10 * 5] = {
 	0, 0, 0, 0, 14,  0, 2, 6, 4, 2,  0, 0, 3, 5, 6,  0, 3, 9, 2, 0,  2, 2, 8, 1, 1,
