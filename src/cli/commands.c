@@ -31,7 +31,7 @@ const struct cli_cmd cli_commands[] = {
 	{"formats", "list the dataset formats and what each can carry", "formats [--json]", cmd_formats},
 	{"agree", "inter-annotator agreement of a CSV of ratings or of a project's tags or objects",
 	 "agree (FILE.csv | --project NAME [--label-kind tag]) --metric percent|kappa|weighted-kappa|fleiss|alpha|gwet [--level nominal|ordinal|interval|ratio] [--weights linear|quadratic] [--bootstrap N] [--seed S] | agree --project NAME --spatial [--iou-floor X]  [--data DIR]", cmd_agree},
-	{"consensus", "write a consensus annotation per item from its annotators' tags",
+	{"consensus", "write a consensus annotation per item from its annotators' tags, boxes, masks and keypoints",
 	 "consensus --project NAME [--method majority|dawid-skene] [--min-agreement X] [--min-annotators N] [--user NAME] [--dry-run] [--json]  [--data DIR]", cmd_consensus},
 	{0, 0, 0, 0},
 };
