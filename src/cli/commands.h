@@ -20,5 +20,8 @@ int cmd_convert(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+/* Agreement and consensus (cmd_agree.c). */
+int cmd_agree(int argc, char **argv);
+int cmd_consensus(int argc, char **argv);
 
 #endif
