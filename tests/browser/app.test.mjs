@@ -35,15 +35,24 @@ before(async () => {
 });
 
 after(async () => {
+  await shared?.context().close();
   await browser?.close();
   if (server?.proc) await server.stop();
 });
 
+// One signed-in administrator's page, shared by the tests that need one
+// (signing in costs an Argon2id hash); each test starts from the projects.
+let shared = null;
 async function adminPage() {
-  const page = await openPage(browser, server.url);
-  await signIn(page, 'admin', server.adminPassword);
-  await page.getByRole('heading', { name: 'Projects' }).waitFor();
-  return page;
+  if (!shared) {
+    shared = await openPage(browser, server.url);
+    await signIn(shared, 'admin', server.adminPassword);
+  } else {
+    await shared.goto('/#/projects');
+  }
+  await shared.getByRole('heading', { name: 'Projects' }).waitFor();
+  shared.jsErrors.length = 0;
+  return shared;
 }
 
 test('sign-in: a wrong password shows the error; the right one opens the projects', async () => {
@@ -95,7 +104,6 @@ test('create a project: a schema error is shown at its path, then the project is
   const r = await admin.get(`${P}/projects`);
   assert.ok(r.json.projects.some((p) => p.name === 'birds'));
   assert.deepEqual(realErrors(page, [401, 400]), []);
-  await page.context().close();
 });
 
 test('data: upload images with progress, see thumbnails, filter and search', async () => {
@@ -154,7 +162,6 @@ test('data: upload images with progress, see thumbnails, filter and search', asy
   assert.match(await page.getByRole('link', { name: /^Open / }).first().getAttribute('href'), new RegExp(`^/label\\.html#project=${demo.id}&item=\\d+$`));
   await shot(page, 'app-queue');
   assert.deepEqual(realErrors(page), []);
-  await page.context().close();
 });
 
 test('schema: live validation as one types, save makes a new version in the history; guidelines render safely', async () => {
@@ -191,7 +198,6 @@ test('schema: live validation as one types, save makes a new version in the hist
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   await shot(page, 'app-guidelines');
   assert.deepEqual(realErrors(page), []);
-  await page.context().close();
 });
 
 test('members: add a member with a role', async () => {
@@ -207,7 +213,6 @@ test('members: add a member with a role', async () => {
   const m = await admin.get(`${P}/projects/${demo.id}/members`);
   assert.ok(m.json.members.some((x) => x.name === 'carol' && x.role === 'annotator'));
   assert.deepEqual(realErrors(page), []);
-  await page.context().close();
 });
 
 test('export: a background job with progress, then download its file', async () => {
@@ -223,7 +228,6 @@ test('export: a background job with progress, then download its file', async () 
   assert.ok(dl.suggestedFilename().length > 0);
   await shot(page, 'app-jobs');
   assert.deepEqual(realErrors(page), []);
-  await page.context().close();
 });
 
 test('account: create an API token (shown once), use it, revoke it; change the password', async () => {
@@ -256,7 +260,6 @@ test('account: create an API token (shown once), use it, revoke it; change the p
   assert.equal(relog.status, 200);
   assert.deepEqual(realErrors(page), []);
   assert.deepEqual(realErrors(p2), []);
-  await page.context().close();
   await p2.context().close();
 });
 
@@ -346,16 +349,17 @@ test('an expired session brings back sign-in, and the page goes on where it was'
   await shot(page, 'app-session-expired');
   await dialog.getByLabel('Password').fill(server.adminPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  await dialog.waitFor({ state: 'detached' });
   await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+  await page.getByRole('cell', { name: 'ci script' }).or(page.getByText('No API tokens.')).first().waitFor();
   assert.match(page.url(), /#\/account$/);
   // What was typed survives: the write is retried after signing in again.
   await page.getByLabel('Token name').fill('kept across sign-in');
   await page.context().clearCookies();
   await page.getByRole('button', { name: 'Create token' }).click();
-  await page.getByRole('dialog').getByLabel('Password').fill(server.adminPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await dialog.getByLabel('Password').fill(server.adminPassword);
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
   assert.match(await page.getByLabel('New token').inputValue(), /^cairn_/);
   await page.getByRole('cell', { name: 'kept across sign-in', exact: true }).waitFor();
   assert.deepEqual(realErrors(page), []);
-  await page.context().close();
 });

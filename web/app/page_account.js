@@ -39,12 +39,12 @@ export async function render(ctx) {
     if (!tname.value.trim()) { showError(tmsg, new Error('Give the token a name.')); tname.focus(); return; }
     try {
       const r = await post('/auth/tokens', { name: tname.value.trim() });
-      const out = h('input', { readonly: true, value: r.token, class: 'code', size: 60, id: 'new-token' });
+      const out = h('input', { readonly: true, value: r.token, class: 'code token-out', id: 'new-token' });
       const copy = h('button', { type: 'button', onclick: async () => {
         try { await navigator.clipboard.writeText(r.token); showOk(tmsg, 'Copied.'); } catch { out.select(); }
       } }, 'Copy');
       clear(secret, h('p', { class: 'msg warn', role: 'alert' }, `Token "${r.name}" created. Copy it now: it is shown only once.`),
-        h('div', { class: 'row' }, h('label', { for: 'new-token' }, 'New token'), out, copy));
+        h('label', { for: 'new-token', class: 'label' }, 'New token'), h('div', { class: 'token-row' }, out, copy));
       tname.value = '';
       await draw();
       out.focus();
@@ -54,12 +54,13 @@ export async function render(ctx) {
 
   clear(ctx.main, h('h1', null, 'Account'),
     h('p', null, 'Signed in as ', h('strong', null, session.user.name), session.user.admin ? ' (administrator)' : '', '.'),
-    h('div', { class: 'two-col' }, h('section', { class: 'col-side' }, pwForm),
+    h('div', { class: 'two-col' },
       h('section', { class: 'col-main card', 'aria-labelledby': 'tok-h' }, h('h2', { id: 'tok-h' }, 'API tokens'),
         h('p', { class: 'hint' }, 'For scripts: send it as "Authorization: Bearer …". Tokens do not expire; revoke the ones you no longer use.'),
         tokForm, secret, tmsg,
         h('table', { class: 'grid-table' }, h('caption', { class: 'sr' }, 'My API tokens'),
           h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Created'), h('th', null, 'Last used'), h('th', null, h('span', { class: 'sr' }, 'Actions')))),
-          tbody))));
+          tbody)),
+      h('section', { class: 'col-side' }, pwForm)));
   await draw();
 }

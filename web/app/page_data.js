@@ -79,7 +79,8 @@ export async function render(ctx) {
       }
     };
     const drop = h('form', { class: 'upload', 'aria-label': 'Upload media', onsubmit: (e) => { e.preventDefault(); run([...input.files]); } },
-      h('div', { class: 'row' }, field('Images or a zip of images', input, 'Or drop files here. Duplicates are recognised by content and skipped.'), go, cancel),
+      h('div', { class: 'row' }, field('Images or a zip of images', input), go, cancel),
+      h('p', { class: 'hint' }, 'Or drop files here. Duplicates are recognised by their content and skipped; each file is checked by its content, not its name.'),
       bar, info, results);
     bar.hidden = true;
     drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('drag'); });

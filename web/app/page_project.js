@@ -67,7 +67,7 @@ export async function queue(ctx) {
     h('p', null, mine ? 'The items assigned to you that still need work. ' : 'Items that still need work. ',
       'The editor opens the next one by itself.'),
     h('p', null, h('a', { href: editorUrl(pid), class: 'btn primary big' }, 'Start labelling')),
-    h('table', { class: 'grid-table' }, h('caption', null, 'To do'),
+    h('table', { class: 'grid-table narrow' }, h('caption', null, 'To do'),
       h('thead', null, h('tr', null, h('th', null, 'Item'), h('th', null, 'Status'), h('th', null, h('span', { class: 'sr' }, 'Open')))),
       tbody));
   const pages = await Promise.all(['rejected', 'in_progress', 'new'].map((s) => get(`/projects/${pid}/items?status=${s}&limit=50`)));

@@ -167,8 +167,8 @@ export function schemaEditor(opts) {
   api.el = h('div', { class: 'schema-editor' },
     h('label', { for: id }, opts.label || 'Schema (JSON)'),
     ta.readOnly ? h('div', { class: 'hint' }, 'Read only: your role cannot change the schema.') : null,
-    h('div', { class: 'code-wrap' }, gutter, ta),
-    status, list);
+    status, list,
+    h('div', { class: 'code-wrap' }, gutter, ta));
   api.textarea = ta;
   Object.defineProperty(api, 'value', {
     get: () => ta.value,
