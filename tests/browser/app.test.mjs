@@ -8,10 +8,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, openPage, signIn, shot } from './lib.mjs';
-import { Server, synthImages, makeUsers, createProject, demoSchema } from '../system/server.lib.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Server, synthImages, makeUsers, createProject, demoSchema, tool, ingest } from '../system/server.lib.mjs';
 
 const P = '/api/v1';
-let server; let browser; let admin; let users; let demo;
+let server; let browser; let admin; let users; let demo; let many;
 
 // The browser logs every 4xx answer as a console error ("Failed to load
 // resource"). The app asks /auth/me when it starts (401 when signed out),
@@ -32,6 +34,12 @@ before(async () => {
     + '- one <script>window.pwned = 1</script>\n- two [bad](javascript:window.pwned=2) `code`\n';
   demo = await createProject(admin, 'demo', schema);
   users = await makeUsers(server, admin, [{ name: 'vera', roles: { [demo.id]: 'viewer' } }, { name: 'carol' }]);
+  // A project with more items than one page of the item list.
+  many = await createProject(admin, 'many');
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-many-'));
+  tool(['synth', join(dir, 's'), '--images', '230', '--objects', '1', '--seed', '3', '--size', '24x16']);
+  ingest(server.data, 'many', join(dir, 's', 'images'));
+  rmSync(dir, { recursive: true, force: true });
 });
 
 after(async () => {
@@ -164,6 +172,27 @@ test('data: upload images with progress, see thumbnails, filter and search', asy
   assert.deepEqual(realErrors(page), []);
 });
 
+test('data: the grid pages through the items by cursor as it scrolls and keeps only what is in view', async () => {
+  const page = await adminPage();
+  await page.goto(`/#/projects/${many.id}/data`);
+  await page.getByText('230 items').waitFor();
+  await page.locator('a.cell').first().waitFor();
+  const firstCount = await page.locator('.cell').count();
+  assert.ok(firstCount < 100, `${firstCount} cells drawn for the first screen`);
+  // Scroll to the end: the next pages load, the last item appears, and the
+  // grid still holds about one screen of cells.
+  for (let i = 0; i < 12; i++) {
+    await page.locator('.grid-scroll').evaluate((e) => { e.scrollTop = e.scrollHeight; });
+    if (await page.locator('a.cell', { hasText: '000230.jpg' }).count()) break;
+    await page.waitForTimeout(250);
+  }
+  await page.locator('a.cell', { hasText: '000230.jpg' }).waitFor();
+  const endCount = await page.locator('.cell').count();
+  assert.ok(endCount < 100, `${endCount} cells drawn at the end`);
+  await shot(page, 'app-data-scrolled');
+  assert.deepEqual(realErrors(page), []);
+});
+
 test('schema: live validation as one types, save makes a new version in the history; guidelines render safely', async () => {
   const page = await adminPage();
   await page.goto(`/#/projects/${demo.id}/schema`);
@@ -174,6 +203,8 @@ test('schema: live validation as one types, save makes a new version in the hist
   const err = page.locator('ul.errors li').first();
   await err.waitFor();
   assert.match(await err.textContent(), /\$\.labels\[1\].*colour/);
+  await err.getByRole('button').click();
+  assert.equal(await ta.evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd)), '"colour"');
   await shot(page, 'app-schema-error');
   await ta.fill(good.replace('"An axis-aligned filled rectangle."', '"A filled rectangle, axis-aligned."'));
   await page.getByText('Valid schema.').waitFor();

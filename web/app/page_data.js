@@ -10,7 +10,7 @@ import { STATUSES } from './page_project.js';
 
 const CELL_W = 176;
 const CELL_H = 196;
-const PAGE = 200;
+const PAGE = 100; // items per request; the grid asks for the next page near the end
 const FILTERS = ['status', 'label', 'split', 'annotator', 'batch', 'q'];
 
 export async function render(ctx) {
@@ -86,7 +86,8 @@ export async function render(ctx) {
     drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('drag'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('drag'));
     drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('drag'); run([...e.dataTransfer.files]); });
-    uploadBox = h('details', { class: 'upload-box', open: true }, h('summary', null, 'Upload'), drop);
+    // Open at first; once there is data, the grid gets the room.
+    uploadBox = h('details', { class: 'upload-box', open: !ctx.info.counts.items }, h('summary', null, 'Upload'), drop);
   }
 
   // ---- the grid ----

@@ -115,6 +115,17 @@ export function schemaEditor(opts) {
         where = { start: offset, end: offset + 1, line: ta.value.slice(0, offset).split('\n').length };
       } else if (path) {
         where = locate(ta.value, path);
+        // "unknown key 'colour'" names a key of the object at the path:
+        // point at the key itself.
+        const k = where && message.match(/^(?:unknown|duplicate) key '([^']+)'/);
+        if (k) {
+          const key = JSON.stringify(k[1]);
+          const at = message.startsWith('duplicate')
+            ? ta.value.slice(0, where.end).lastIndexOf(key) : ta.value.indexOf(key, where.start);
+          if (at >= 0 && at < where.end) {
+            where = { start: at, end: at + key.length, line: ta.value.slice(0, at).split('\n').length };
+          }
+        }
       }
       if (where) gutter.querySelector(`[data-line="${where.line}"]`)?.classList.add('bad');
       const text = [where ? h('span', { class: 'line' }, `line ${where.line}`) : null,
