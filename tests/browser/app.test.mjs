@@ -80,7 +80,7 @@ test('sign-in: a wrong password shows the error; the right one opens the project
   await page.getByRole('progressbar', { name: 'demo: labelled items' }).waitFor();
   await shot(page, 'app-projects');
   assert.deepEqual(realErrors(page), []);
-  await page.context().close();
+  shared = page; // the later tests go on as this administrator
 });
 
 test('create a project: a schema error is shown at its path, then the project is made', async () => {
@@ -246,7 +246,7 @@ test('members: add a member with a role', async () => {
   assert.deepEqual(realErrors(page), []);
 });
 
-test('export: a background job with progress, then download its file', async () => {
+test('import and export: background jobs with progress; download the export', async () => {
   const page = await adminPage();
   await page.goto(`/#/projects/${demo.id}/jobs`);
   await page.getByRole('button', { name: 'Start export' }).click();
@@ -257,6 +257,19 @@ test('export: a background job with progress, then download its file', async () 
   const lines = readFileSync(path, 'utf8').trim().split('\n');
   assert.ok(lines.length >= 6, `${lines.length} lines exported`);
   assert.ok(dl.suggestedFilename().length > 0);
+
+  // Import: the COCO file of the uploaded images, as gold, through the form.
+  await page.getByLabel('Dataset').setInputFiles(join(synthImages(), '..', 'annotations', 'instances.json'));
+  await page.getByLabel('Import as').selectOption('gold');
+  const importForm = page.getByRole('form', { name: 'Import' });
+  await page.getByRole('button', { name: 'Start import' }).click();
+  await page.getByText(/^Choose the format of instances\.json/).waitFor();
+  await importForm.getByLabel('Format').selectOption('coco');
+  await page.getByRole('button', { name: 'Start import' }).click();
+  await page.getByText(/^Import job \d+ started/).waitFor();
+  const row = page.locator('tr', { hasText: 'import (coco)' });
+  await row.locator('.status', { hasText: /^(done|failed|cancelled)$/ }).waitFor({ timeout: 20000 });
+  assert.equal(await row.locator('.status').textContent(), 'done', await row.textContent());
   await shot(page, 'app-jobs');
   assert.deepEqual(realErrors(page), []);
 });
@@ -317,6 +330,9 @@ test('a viewer does not see manager-only controls', async () => {
   await page.locator('article.markdown h2').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Edit guidelines' }).count(), 0);
   await shot(page, 'app-viewer-schema');
+  // Signing out brings the sign-in form back.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('dialog').getByLabel('User name').waitFor();
   assert.deepEqual(realErrors(page), []);
   await page.context().close();
 });

@@ -103,7 +103,11 @@ export async function render(ctx) {
   };
 
   const cell = (it, i) => {
-    const img = h('img', { alt: '', loading: 'lazy', decoding: 'async', src: `/api/v1/items/${it.id}/thumbnail?size=256`, width: 160, height: 120 });
+    // Items imported without their media (size 0) have no thumbnail.
+    const img = it.size > 0 && it.kind === 'image'
+      ? h('img', { alt: '', loading: 'lazy', decoding: 'async', src: `/api/v1/items/${it.id}/thumbnail?size=256`, width: 160, height: 120 })
+      : h('span', { class: 'no-media' }, it.size > 0 ? it.kind : 'no media');
+    if (img.tagName === 'IMG') img.addEventListener('error', () => img.replaceWith(h('span', { class: 'no-media' }, 'no preview')), { once: true });
     const a = h('a', {
       class: 'cell', href: `/label.html#project=${pid}&item=${it.id}`, 'data-i': i, tabindex: i === state.focus ? 0 : -1,
       'aria-label': `Open ${it.name}, ${statusText(it.status)}`, title: it.name,

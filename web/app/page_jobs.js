@@ -54,6 +54,13 @@ export async function render(ctx) {
     e.preventDefault();
     const f = file.files[0];
     if (!f) { showError(msg, new Error('Choose a dataset file (an archive of its folder, or one annotation file).')); return; }
+    // The server recognises a format from an archive's layout; one bare
+    // annotation file needs its format named.
+    if (ifmt.value === 'auto' && !/\.(zip|tar|tgz|tar\.gz)$/i.test(f.name)) {
+      showError(msg, new Error(`Choose the format of ${f.name}: it is one annotation file, not an archive of a dataset folder.`));
+      ifmt.focus();
+      return;
+    }
     ibar.hidden = false;
     try {
       const q = new URLSearchParams({ format: ifmt.value, as: as.value, skip_invalid: String(skip.checked) });
@@ -70,6 +77,7 @@ export async function render(ctx) {
   h('h2', { id: 'imp-h' }, 'Import'),
   field('Dataset', file, 'A zip or tar of the dataset folder (COCO: annotations/ and images/), or one annotation file.'),
   h('div', { class: 'row' }, field('Format', ifmt), field('Import as', as)),
+  h('p', { class: 'hint' }, 'Detect works for archives; name the format of a single annotation file.'),
   h('label', { class: 'check' }, skip, ' Skip invalid records (report them instead of refusing the whole file)'),
   ibar, h('button', { type: 'submit', class: 'primary' }, 'Start import'));
 

@@ -43,7 +43,7 @@ function showSignIn(reason) {
       h('div', { class: 'field' }, h('label', { for: 'signin-name' }, 'User name'), name),
       h('div', { class: 'field' }, h('label', { for: 'signin-pw' }, 'Password'), pw),
       msg, btn);
-    const dlg = h('dialog', { class: 'signin-dialog' }, form);
+    const dlg = h('dialog', { class: 'signin-dialog', 'aria-labelledby': 'signin-title' }, form);
     // Escape must not dismiss it: there is nothing to go back to.
     dlg.addEventListener('cancel', (e) => e.preventDefault());
     form.addEventListener('submit', async (e) => {
