@@ -228,6 +228,16 @@ test('schema: live validation as one types, save makes a new version in the hist
   assert.deepEqual(hrefs, ['https://example.com/docs']);
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   await shot(page, 'app-guidelines');
+  // A manager edits them with a live preview; saving makes schema version 3.
+  await page.getByRole('button', { name: 'Edit guidelines' }).click();
+  const src = page.getByLabel('Guidelines (Markdown)');
+  await src.fill(`${await src.inputValue()}\n## Added\n\nMark *partly hidden* shapes as occluded.\n`);
+  await page.getByLabel('Preview').getByRole('heading', { name: 'Added' }).waitFor();
+  await shot(page, 'app-guidelines-edit');
+  await page.getByRole('button', { name: 'Save guidelines' }).click();
+  await page.getByText('Saved as schema version 3.').waitFor();
+  await md.getByRole('heading', { name: 'Added' }).waitFor();
+  assert.match((await admin.get(`${P}/projects/${demo.id}/schema`)).json.schema.guidelines, /## Added/);
   assert.deepEqual(realErrors(page), []);
 });
 
@@ -314,6 +324,8 @@ test('a viewer does not see manager-only controls', async () => {
   await page.getByRole('heading', { name: 'demo' }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'New project' }).count(), 0);
   assert.equal(await page.getByRole('link', { name: 'Import & export' }).count(), 0);
+  // This server has no batches endpoint yet: no Batches tab.
+  assert.equal(await page.getByRole('link', { name: 'Batches' }).count(), 0);
   await page.getByRole('link', { name: 'Data' }).click();
   await page.getByText(/\d+ items/).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Upload', exact: true }).count(), 0);

@@ -114,7 +114,7 @@ export async function render(ctx) {
   clear(ctx.main, h('h1', null, 'Import & export'),
     h('div', { class: 'two-col even' }, exportForm, importForm), msg,
     h('table', { class: 'grid-table jobs' }, h('caption', null, 'Jobs'),
-      h('thead', null, h('tr', null, ['Job', 'Kind', 'State', 'Progress', 'Started', 'Result', ''].map((t) => h('th', null, t || h('span', { class: 'sr' }, 'Actions'))))),
+      h('thead', null, h('tr', null, ['Job', 'Kind', 'State', 'Progress', 'Started', 'Result', ''].map((t) => h('th', { class: t === 'Job' ? 'num' : null }, t || h('span', { class: 'sr' }, 'Actions'))))),
       tbody));
   await refresh();
   return () => clearTimeout(timer);
