@@ -90,7 +90,9 @@ export async function guidelines(ctx) {
   draw();
   const msg = statusLine();
   const box = h('div', { class: 'guidelines-edit' });
+  const close = () => { view.hidden = false; clear(box, editBtn); editBtn.focus(); };
   const edit = () => {
+    view.hidden = true; // the preview beside the text shows the same
     const ta = h('textarea', { class: 'code', rows: 18, spellcheck: 'true' });
     ta.value = schema.guidelines || '';
     const preview = h('div', { class: 'markdown preview', 'aria-label': 'Preview' });
@@ -105,16 +107,15 @@ export async function guidelines(ctx) {
         schema = r.schema;
         current = r.current;
         draw();
-        clear(box, editBtn);
+        close();
         showOk(msg, `Saved as schema version ${r.version}.`);
-        editBtn.focus();
       } catch (err) { showError(msg, err); }
     };
     clear(box, h('form', { onsubmit: save, class: 'md-form' },
       h('div', { class: 'md-split' }, field('Guidelines (Markdown)', ta, 'Headings (#), lists, **bold**, *italic*, `code`, [links](https://…).'),
         h('div', null, h('div', { class: 'label' }, 'Preview'), preview)),
       h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Save guidelines'),
-        h('button', { type: 'button', onclick: () => { clear(box, editBtn); editBtn.focus(); } }, 'Cancel'))));
+        h('button', { type: 'button', onclick: close }, 'Cancel'))));
     ta.focus();
   };
   const editBtn = h('button', { type: 'button', onclick: edit }, 'Edit guidelines');
