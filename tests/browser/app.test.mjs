@@ -324,6 +324,7 @@ test('a viewer does not see manager-only controls', async () => {
   await page.getByRole('heading', { name: 'demo' }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'New project' }).count(), 0);
   assert.equal(await page.getByRole('link', { name: 'Import & export' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Start labelling' }).count(), 0);
   // This server has no batches endpoint yet: no Batches tab.
   assert.equal(await page.getByRole('link', { name: 'Batches' }).count(), 0);
   await page.getByRole('link', { name: 'Data' }).click();

@@ -24,7 +24,7 @@ export async function overview(ctx) {
   const labelBody = h('tbody');
   clear(ctx.main,
     h('div', { class: 'row head' }, h('h1', null, project.name),
-      h('a', { href: editorUrl(pid), class: 'btn primary' }, 'Start labelling')),
+      ctx.role !== 'viewer' ? h('a', { href: editorUrl(pid), class: 'btn primary' }, 'Start labelling') : null),
     project.description ? h('p', null, project.description) : null,
     h('div', { class: 'stats' },
       stat('Items', fmtNum(counts.items)), stat('Labelled', fmtNum(n)), stat('Annotations', fmtNum(counts.annotations)),
@@ -66,7 +66,9 @@ export async function queue(ctx) {
     h('div', { class: 'row head' }, h('h1', null, 'My queue')),
     h('p', null, mine ? 'The items assigned to you that still need work. ' : 'Items that still need work. ',
       'The editor opens the next one by itself.'),
-    h('p', null, h('a', { href: editorUrl(pid), class: 'btn primary big' }, 'Start labelling')),
+    ctx.role === 'viewer'
+      ? h('p', { class: 'hint' }, 'Viewers read the items but do not label them.')
+      : h('p', null, h('a', { href: editorUrl(pid), class: 'btn primary big' }, 'Start labelling')),
     h('table', { class: 'grid-table narrow' }, h('caption', null, 'To do'),
       h('thead', null, h('tr', null, h('th', null, 'Item'), h('th', null, 'Status'), h('th', null, h('span', { class: 'sr' }, 'Open')))),
       tbody));
