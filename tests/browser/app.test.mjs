@@ -37,7 +37,7 @@ before(async () => {
   // A project with more items than one page of the item list.
   many = await createProject(admin, 'many');
   const dir = mkdtempSync(join(tmpdir(), 'cairn-many-'));
-  tool(['synth', join(dir, 's'), '--images', '230', '--objects', '1', '--seed', '3', '--size', '24x16']);
+  tool(['synth', join(dir, 's'), '--images', '130', '--objects', '1', '--seed', '3', '--size', '24x16']);
   ingest(server.data, 'many', join(dir, 's', 'images'));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -175,7 +175,7 @@ test('data: upload images with progress, see thumbnails, filter and search', asy
 test('data: the grid pages through the items by cursor as it scrolls and keeps only what is in view', async () => {
   const page = await adminPage();
   await page.goto(`/#/projects/${many.id}/data`);
-  await page.getByText('230 items').waitFor();
+  await page.getByText('130 items').waitFor();
   await page.locator('a.cell').first().waitFor();
   const firstCount = await page.locator('.cell').count();
   assert.ok(firstCount < 100, `${firstCount} cells drawn for the first screen`);
@@ -183,10 +183,10 @@ test('data: the grid pages through the items by cursor as it scrolls and keeps o
   // grid still holds about one screen of cells.
   for (let i = 0; i < 12; i++) {
     await page.locator('.grid-scroll').evaluate((e) => { e.scrollTop = e.scrollHeight; });
-    if (await page.locator('a.cell', { hasText: '000230.jpg' }).count()) break;
+    if (await page.locator('a.cell', { hasText: '000130.jpg' }).count()) break;
     await page.waitForTimeout(250);
   }
-  await page.locator('a.cell', { hasText: '000230.jpg' }).waitFor();
+  await page.locator('a.cell', { hasText: '000130.jpg' }).waitFor();
   const endCount = await page.locator('.cell').count();
   assert.ok(endCount < 100, `${endCount} cells drawn at the end`);
   await shot(page, 'app-data-scrolled');
