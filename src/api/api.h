@@ -31,6 +31,7 @@ int api_projects_get(struct http_req *req, struct http_resp *resp);
 int api_schema_get(struct http_req *req, struct http_resp *resp);
 int api_schema_put(struct http_req *req, struct http_resp *resp);
 int api_schema_validate(struct http_req *req, struct http_resp *resp);
+int api_schema_versions(struct http_req *req, struct http_resp *resp);
 int api_members_list(struct http_req *req, struct http_resp *resp);
 int api_members_put(struct http_req *req, struct http_resp *resp);
 int api_members_delete(struct http_req *req, struct http_resp *resp);

@@ -206,6 +206,44 @@ int api_schema_get(struct http_req *req, struct http_resp *resp)
 	return 0;
 }
 
+struct version_ctx {
+	struct buf *out;
+	bool first;
+};
+
+static int add_version(void *vctx, int64_t version, const char *message, int64_t user_id,
+		       const char *user_name, int64_t created_at)
+{
+	struct version_ctx *c = vctx;
+	buf_addf(c->out, "%s{\"version\":%lld,\"message\":", c->first ? "" : ",",
+		 (long long)version);
+	buf_add_json_str(c->out, message ? message : "");
+	if (user_name) {
+		buf_addf(c->out, ",\"user\":%lld,\"user_name\":", (long long)user_id);
+		buf_add_json_str(c->out, user_name);
+	} else {
+		buf_adds(c->out, ",\"user\":null,\"user_name\":null");
+	}
+	buf_addf(c->out, ",\"created_at\":%lld}", (long long)created_at);
+	c->first = false;
+	return 0;
+}
+
+int api_schema_versions(struct http_req *req, struct http_resp *resp)
+{
+	struct buf err = BUF_INIT;
+	struct version_ctx c = {&resp->body, true};
+	buf_adds(&resp->body, "{\"versions\":[");
+	int rc = store_schema_list(req->st, req->project_id, add_version, &c, &err);
+	buf_adds(&resp->body, "]}");
+	if (rc)
+		api_store_fail(resp, rc, &err);
+	else
+		resp->status = 200;
+	buf_release(&err);
+	return rc;
+}
+
 /* The schema endpoints read the raw body: refuse non-JSON content types
  * the way http_json_body does for the others (415). */
 static int json_content_type(struct http_req *req, struct http_resp *resp)

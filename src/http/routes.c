@@ -37,6 +37,7 @@ const struct route http_routes[] = {
 	{"GET", V1 "/projects/{project}", api_projects_get, PERM_VIEW, 0, "a project and its counts"},
 	{"GET", V1 "/projects/{project}/schema", api_schema_get, PERM_VIEW, 0, "the current (or ?version=N) label schema"},
 	{"PUT", V1 "/projects/{project}/schema", api_schema_put, PERM_MANAGE, 4 << 20, "save a new schema version"},
+	{"GET", V1 "/projects/{project}/schema/versions", api_schema_versions, PERM_VIEW, 0, "every version of the label schema, newest first"},
 	{"POST", V1 "/projects/{project}/schema/validate", api_schema_validate, PERM_VIEW, 4 << 20, "check a schema without saving"},
 	{"GET", V1 "/projects/{project}/members", api_members_list, PERM_VIEW, 0, "members and roles"},
 	{"PUT", V1 "/projects/{project}/members/{user}", api_members_put, PERM_MANAGE, 64 << 10, "add a member or change a role"},

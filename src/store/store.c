@@ -148,6 +148,12 @@ int store_schema_get(struct store *st, int64_t project_id, int64_t version,
 	return st->ops->schema_get(st, project_id, version, schema_json, version_out, err);
 }
 
+int store_schema_list(struct store *st, int64_t project_id, store_schema_version_cb cb,
+		      void *ctx, struct buf *err)
+{
+	return st->ops->schema_list(st, project_id, cb, ctx, err);
+}
+
 int store_label_id(struct store *st, int64_t project_id, const char *name, int64_t *label_id,
 		   struct buf *err)
 {

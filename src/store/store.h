@@ -116,6 +116,14 @@ int store_schema_put(struct store *st, int64_t project_id, const char *schema_js
 		     struct buf *err);
 int store_schema_get(struct store *st, int64_t project_id, int64_t version,
 		     char **schema_json, int64_t *version_out, struct buf *err);
+/* Every schema version of a project, newest first, without the bodies.
+ * user_name is NULL when the version was made without a user (a CLI
+ * command); the strings are borrowed for the call only. */
+typedef int (*store_schema_version_cb)(void *ctx, int64_t version, const char *message,
+				       int64_t user_id, const char *user_name,
+				       int64_t created_at);
+int store_schema_list(struct store *st, int64_t project_id, store_schema_version_cb cb,
+		      void *ctx, struct buf *err);
 /* The label id the project uses for a label name; CAIRN_ENOTFOUND if none. */
 int store_label_id(struct store *st, int64_t project_id, const char *name,
 		   int64_t *label_id, struct buf *err);

@@ -51,6 +51,8 @@ struct store_ops {
 			  int64_t user_id, const char *message, int64_t *version, struct buf *err);
 	int (*schema_get)(struct store *st, int64_t project_id, int64_t version,
 			  char **schema_json, int64_t *version_out, struct buf *err);
+	int (*schema_list)(struct store *st, int64_t project_id, store_schema_version_cb cb,
+			   void *ctx, struct buf *err);
 	int (*label_id)(struct store *st, int64_t project_id, const char *name,
 			int64_t *label_id, struct buf *err);
 	int (*item_add)(struct store *st, const struct item *it, int64_t *id, struct buf *err);

@@ -1026,6 +1026,31 @@ static int sqlite_schema_put(struct store *st, int64_t project_id, const char *j
 	return rc;
 }
 
+static int sqlite_schema_list(struct store *st, int64_t project_id, store_schema_version_cb cb,
+			      void *ctx, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT s.version, s.message, s.created_by, u.name, "
+				    "s.created_at FROM schemas s LEFT JOIN users u ON u.id = "
+				    "s.created_by WHERE s.project_id = ?1 ORDER BY s.version DESC",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list schema versions", err);
+	sqlite3_bind_int64(q, 1, project_id);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		cbrc = cb(ctx, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1),
+			  sqlite3_column_int64(q, 2), (const char *)sqlite3_column_text(q, 3),
+			  sqlite3_column_int64(q, 4));
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list schema versions", err);
+	return 0;
+}
+
 static int sqlite_schema_get(struct store *st, int64_t project_id, int64_t version,
 			     char **json, int64_t *version_out, struct buf *err)
 {
@@ -4254,6 +4279,7 @@ static const struct store_ops sqlite_ops = {
 	.member_get = sqlite_member_get,
 	.schema_put = sqlite_schema_put,
 	.schema_get = sqlite_schema_get,
+	.schema_list = sqlite_schema_list,
 	.label_id = sqlite_label_id,
 	.item_add = sqlite_item_add,
 	.item_get = sqlite_item_get,

@@ -176,6 +176,10 @@ test('projects, schema versions, members, items with filters, cursors, counts, a
   assert.equal((await admin.get(`${P}/projects/${A}/schema?version=1`)).json.version, 1);
   assert.equal((await admin.get(`${P}/projects/${A}/schema`)).json.schema.labels[0].description, 'changed');
   assertError(await admin.get(`${P}/projects/${A}/schema?version=9`), 404);
+  const vs = await admin.get(`${P}/projects/${A}/schema/versions`);
+  assert.equal(vs.status, 200, vs.text);
+  assert.deepEqual(vs.json.versions.map((x) => [x.version, x.message, x.user_name]),
+    [[2, 'describe', 'admin'], [1, 'created', 'admin']]);
   const v = await admin.post(`${P}/projects/${A}/schema/validate`, badSchema);
   assert.equal(v.json.valid, false);
   assert.ok(v.json.count >= 1);

@@ -96,6 +96,8 @@ function matrix(ctx) {
       run: byProject((p, col, c) => c.put(`${P}/projects/${p}/schema`, demoSchema)) },
     { route: 'POST /projects/{project}/schema/validate', cols: { own: P_VIEW, other: OTHER },
       run: byProject((p, col, c) => c.post(`${P}/projects/${p}/schema/validate`, demoSchema)) },
+    { route: 'GET /projects/{project}/schema/versions', cols: { own: P_VIEW, other: OTHER },
+      run: byProject((p, col, c) => c.get(`${P}/projects/${p}/schema/versions`)) },
     { route: 'GET /projects/{project}/members', cols: { own: P_VIEW, other: OTHER },
       run: byProject((p, col, c) => c.get(`${P}/projects/${p}/members`)) },
     { route: 'PUT /projects/{project}/members/{user}', cols: { own: P_MANAGE, other: OTHER },

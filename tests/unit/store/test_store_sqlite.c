@@ -80,6 +80,27 @@ Test(store, fresh_database_has_the_latest_schema)
 	buf_release(&err);
 }
 
+struct versions_seen {
+	int n;
+	int64_t version[4], user[4], created_at[4];
+	char message[4][32];
+};
+
+static int collect_version(void *ctx, int64_t version, const char *message, int64_t user_id,
+			   const char *user_name, int64_t created_at)
+{
+	struct versions_seen *v = ctx;
+	(void)user_name;
+	if (v->n >= 4)
+		return CAIRN_EINVAL;
+	v->version[v->n] = version;
+	v->user[v->n] = user_id;
+	v->created_at[v->n] = created_at;
+	snprintf(v->message[v->n], sizeof(v->message[0]), "%s", message ? message : "");
+	v->n++;
+	return 0;
+}
+
 Test(store, users_projects_members_and_schemas)
 {
 	struct store *st;
@@ -124,6 +145,16 @@ Test(store, users_projects_members_and_schemas)
 	cr_assert_str_eq(body, schema);
 	free(body);
 	cr_assert_eq(store_schema_get(st, pid, 7, &body, &got, &err), CAIRN_ENOTFOUND);
+
+	struct versions_seen seen = {0};
+	cr_assert_eq(store_schema_list(st, pid, collect_version, &seen, &err), 0, "%s", err.data);
+	cr_assert_eq(seen.n, 2);
+	cr_assert_eq(seen.version[0], 2, "newest first");
+	cr_assert_eq(seen.version[1], 1);
+	cr_assert_str_eq(seen.message[0], "add bus");
+	cr_assert_str_eq(seen.message[1], "created");
+	cr_assert_eq(seen.user[0], uid);
+	cr_assert_gt(seen.created_at[0], 0);
 
 	struct project p;
 	cr_assert_eq(store_project_get(st, "p1", &p, &err), 0);
