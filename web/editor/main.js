@@ -1059,7 +1059,7 @@ async function doAction(a) {
       return;
     }
     case 'finish': if (S.drawing) finishDrawing(); return;
-    case 'cancel': if (S.drawing || S.drag) cancelDrawing(); else select([]); return;
+    case 'cancel': if (S.drawing || S.drag) cancelDrawing(); else if (S.vertex) { S.vertex = null; S.renderer.invalidate('ui'); } else select([]); return;
     case 'fit': S.renderer.fit(); return;
     case 'one': S.renderer.oneToOne(); return;
     case 'zoomIn': S.renderer.zoomAt(1.25, S.renderer.width / 2, S.renderer.height / 2); return;
@@ -1094,6 +1094,7 @@ async function doAction(a) {
   }
 }
 function pruneSelection() {
+  S.vertex = null;
   for (const id of [...S.selected]) if (!S.model.objects.has(id)) S.selected.delete(id);
   S.renderer.invalidate('ui');
   renderItemForm();
