@@ -238,6 +238,7 @@ async function loadItem(project, id) {
     S.renderer.fit();
     S.renderer.draw();
     S.openMs = performance.now() - t0;
+    S.firstRenderAt = performance.now();
     // Replay what this browser kept and the server does not have yet.
     const pending = await idbGet(saver.key).catch(() => null);
     if (pending && pending.doc) {
@@ -568,9 +569,11 @@ function renderObjectForm() {
   ls.value = o.label;
   kids.push(el('label', { for: 'obj-label' }, el('span', { text: 'label' }), ls));
   for (const a of L?.attributes || []) kids.push(attrInput(a, o.attributes?.[a.name], (v) => up({ attributes: { ...o.attributes, [a.name]: v } }, 'attribute'), 'objattr'));
-  if (['box', 'rotated_box', 'polygon'].includes(o.type) || o.text !== null && o.text !== undefined) {
+  if (o.text !== null && o.text !== undefined) {
     kids.push(el('label', { for: 'obj-text' }, el('span', { text: 'transcription' }),
-      el('textarea', { id: 'obj-text', onchange: (e) => up({ text: e.target.value }, 'text') }, o.text ?? '')));
+      el('textarea', { id: 'obj-text', onchange: (e) => up({ text: e.target.value }, 'text') }, o.text)));
+  } else if (['box', 'rotated_box', 'polygon'].includes(o.type)) {
+    kids.push(el('div', { class: 'row' }, el('button', { type: 'button', onclick: () => { up({ text: '' }, 'text'); requestAnimationFrame(() => requestAnimationFrame(() => $('obj-text')?.focus())); } }, 'Add a transcription')));
   }
   if (o.type === 'keypoints' && L?.skeleton) {
     const vis = ['absent', 'occluded', 'visible'];
@@ -678,12 +681,12 @@ function onDown(e) {
   if (e.button === 1 || (e.button === 0 && S.space)) {
     S.drag = { kind: 'pan', sx: p.sx, sy: p.sy };
     stage.classList.add('panning');
-    stage.setPointerCapture(e.pointerId);
+    capture(stage, e);
     e.preventDefault();
     return;
   }
   if (e.button !== 0) return;
-  stage.setPointerCapture(e.pointerId);
+  capture(stage, e);
   const t = S.tool;
   if (t === 'select') return selectDown(e, p);
   if (t === 'box' || t === 'ellipse' || t === 'cuboid' || t === 'ocr') {
@@ -697,6 +700,8 @@ function onDown(e) {
   if (t === 'keypoints') return clickKeypoint(e, p);
   if (t === 'brush' || t === 'eraser') return brushDown(e, p);
 }
+
+function capture(stage, e) { try { stage.setPointerCapture(e.pointerId); } catch { /* synthetic events */ } }
 
 function selectDown(e, p) {
   const o = single();

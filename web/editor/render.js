@@ -19,6 +19,9 @@ export class Renderer {
       this.layers[name] = { canvas: c, ctx: c.getContext('2d'), dirty: true };
     }
     this.view = { s: 1, tx: 0, ty: 0 };
+    this.ox = 0; this.oy = 0;
+    this.snap = document.createElement('canvas');   // the object layer, rendered with a margin
+    this.snapView = null; this.snapStale = true; this.settle = 0;
     this.width = 1; this.height = 1;
     this.image = null; this.tiles = null; this.tileCache = new Map();
     this.imgW = 1; this.imgH = 1;
@@ -50,10 +53,12 @@ export class Renderer {
       l.canvas.style.width = `${this.width}px`;
       l.canvas.style.height = `${this.height}px`;
     }
+    this.snapStale = true;
     this.invalidate('img', 'obj', 'ui');
   }
 
   invalidate(...names) {
+    if (!this.viewOnly && names.includes('obj')) this.snapStale = true;
     for (const n of names) this.layers[n].dirty = true;
     if (!this.raf) this.raf = requestAnimationFrame(() => { this.raf = 0; this.draw(); });
   }
@@ -71,12 +76,21 @@ export class Renderer {
   toImage(sx, sy) { return [(sx - this.view.tx) / this.view.s, (sy - this.view.ty) / this.view.s]; }
   toScreen(x, y) { return [x * this.view.s + this.view.tx, y * this.view.s + this.view.ty]; }
   visibleRect() {
-    const [x0, y0] = this.toImage(0, 0), [x1, y1] = this.toImage(this.width, this.height);
+    const mx = this.ox / this.dpr, my = this.oy / this.dpr;
+    const [x0, y0] = this.toImage(-mx, -my), [x1, y1] = this.toImage(this.width + mx, this.height + my);
     return [x0, y0, x1, y1];
   }
   setView(s, tx, ty) {
     this.view = { s: Math.min(64, Math.max(1e-4, s)), tx, ty };
+    this.viewOnly = true;
     this.invalidate('img', 'obj', 'ui');
+    this.viewOnly = false;
+    // Once the view rests, render the objects afresh (sharp, and all of the margin).
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => {
+      const v = this.snapView;
+      if (v && (v.s !== this.view.s || v.tx !== this.view.tx || v.ty !== this.view.ty)) this.invalidate('obj');
+    }, 250);
     this.onView && this.onView();
   }
   fit() {
@@ -92,16 +106,36 @@ export class Renderer {
   panBy(dx, dy) { this.setView(this.view.s, this.view.tx + dx, this.view.ty + dy); }
 
   // --- image ---
-  setImage(img, w, h) { this.image = img; this.tiles = null; this.imgW = w; this.imgH = h; this.invalidate('img'); }
+  setImage(img, w, h) { this.image = img; this.mips = [img]; this.tiles = null; this.imgW = w; this.imgH = h; this.invalidate('img'); }
+
+  // The image halved k times, the smallest still at least as sharp as the
+  // screen needs: zoomed-out views do not resample the full image each frame.
+  mip(scale) {
+    let k = 0;
+    while (scale * 2 ** (k + 1) <= 1 && Math.min(this.imgW, this.imgH) / 2 ** (k + 1) >= 64) k++;
+    while (this.mips.length <= k) {
+      const prev = this.mips[this.mips.length - 1], n = this.mips.length;
+      const c = document.createElement('canvas');
+      c.width = Math.max(1, Math.round(this.imgW / 2 ** n)); c.height = Math.max(1, Math.round(this.imgH / 2 ** n));
+      const x = c.getContext('2d');
+      x.imageSmoothingQuality = 'high';
+      x.drawImage(prev, 0, 0, c.width, c.height);
+      this.mips.push(c);
+    }
+    return this.mips[k];
+  }
   setTiles(info, urlOf) {
     this.tiles = info; this.tileUrl = urlOf; this.image = null; this.tileCache.clear();
     this.imgW = info.width; this.imgH = info.height; this.invalidate('img');
   }
 
+  // Image coordinates to device pixels (plus the snapshot's margin when drawing into it).
   setTransform(ctx) {
     const { s, tx, ty } = this.view, d = this.dpr;
-    ctx.setTransform(d * s, 0, 0, d * s, d * tx, d * ty);
+    ctx.setTransform(d * s, 0, 0, d * s, d * tx + this.ox, d * ty + this.oy);
   }
+  // CSS pixels of the stage to device pixels.
+  screenT(ctx) { ctx.setTransform(this.dpr, 0, 0, this.dpr, this.ox, this.oy); }
 
   drawImage() {
     const { ctx, canvas } = this.layers.img;
@@ -113,7 +147,7 @@ export class Renderer {
     if (this.brightness !== 1 || this.contrast !== 1) ctx.filter = `brightness(${this.brightness}) contrast(${this.contrast})`;
     else ctx.filter = 'none';
     if (this.image) {
-      ctx.drawImage(this.image, 0, 0, this.imgW, this.imgH);
+      ctx.drawImage(this.mip(this.view.s * this.dpr), 0, 0, this.imgW, this.imgH);
     } else if (this.tiles) {
       const maxL = this.tiles.levels - 1;
       const L = Math.max(0, Math.min(maxL, maxL + Math.ceil(Math.log2(this.view.s) - 1e-9)));
@@ -162,10 +196,11 @@ export class Renderer {
       const o = m.objects.get(id);
       const z = o.z_order || 0;
       if (!run || run.label !== o.label || run.z !== z) {
-        run = { label: o.label, z, fill: new Path2D(), stroke: new Path2D(), nfill: 0, markers: [], masks: [] };
+        run = { label: o.label, z, fill: new Path2D(), stroke: new Path2D(), nfill: 0, markers: [], masks: [], direct: [] };
         runs.push(run);
       }
       if (o.type === 'mask') run.masks.push(o);
+      else if (vertexCount(o) > HUGE || o.rings) run.direct.push(o);
       else if (o.type === 'points' || o.type === 'keypoints') run.markers.push(o);
       else {
         addPath(run.stroke, o);
@@ -175,18 +210,50 @@ export class Renderer {
     c.paths = runs;
   }
 
+  // The object layer is a bitmap cache: objects are rendered into `snap`
+  // (the view plus half a view of margin on each side) only when they
+  // changed, when the view left the margin or zoomed by more than 1.4x, or
+  // once the view has come to rest; in between, panning and zooming only
+  // move and scale that bitmap.
   drawObjects() {
     const { ctx, canvas } = this.layers.obj;
     this.layers.obj.dirty = false;
+    const d = this.dpr, { s, tx, ty } = this.view;
+    const mx = Math.round(canvas.width / 2), my = Math.round(canvas.height / 2);
+    let v = this.snapView, k = v ? s / v.s : 1;
+    const ex = () => -k * mx + d * (tx - k * v.tx), ey = () => -k * my + d * (ty - k * v.ty);
+    const covered = v && !this.snapStale && k > 0.7 && k < 1.4 && ex() <= 0 && ey() <= 0 &&
+      (canvas.width - ex()) / k <= this.snap.width && (canvas.height - ey()) / k <= this.snap.height;
+    if (!covered) {
+      if (this.snap.width !== canvas.width + 2 * mx || this.snap.height !== canvas.height + 2 * my) {
+        this.snap.width = canvas.width + 2 * mx; this.snap.height = canvas.height + 2 * my;
+      }
+      const sctx = this.snap.getContext('2d');
+      sctx.setTransform(1, 0, 0, 1, 0, 0);
+      sctx.clearRect(0, 0, this.snap.width, this.snap.height);
+      this.ox = mx; this.oy = my;
+      try { this.renderObjects(sctx); } finally { this.ox = 0; this.oy = 0; }
+      this.snapView = v = { s, tx, ty };
+      this.snapStale = false;
+      k = 1;
+      this.stats.renders = (this.stats.renders || 0) + 1;
+    }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.imageSmoothingEnabled = true;
+    ctx.setTransform(k, 0, 0, k, ex(), ey());
+    ctx.drawImage(this.snap, 0, 0);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+  }
+
+  renderObjects(ctx) {
     const vr = this.visibleRect();
     const chunks = this.model.chunksIn(vr);
     this.stats.chunks = chunks.length;
     const lw = 1.5 / this.view.s;
     const markers = [];
     this.setTransform(ctx);
-    ctx.lineJoin = 'round';
+    ctx.lineJoin = 'miter';
     for (const c of chunks) {
       if (!c.paths) this.buildChunk(c);
       for (const r of c.paths) {
@@ -199,15 +266,20 @@ export class Renderer {
           ctx.imageSmoothingEnabled = false;
           ctx.drawImage(mc, ...bboxXY(o, mc));
         }
-        if (r.nfill) { ctx.globalAlpha = st.opacity; ctx.fill(r.fill, 'evenodd'); }
+        if (r.nfill) { ctx.globalAlpha = st.opacity; ctx.fill(r.fill); }
         ctx.globalAlpha = 1;
         ctx.lineWidth = lw;
         ctx.stroke(r.stroke);
+        for (const o of r.direct) {
+          const { path, whole } = this.viewPath(o);
+          if (whole && filled(o.type)) { ctx.globalAlpha = st.opacity; ctx.fill(path, 'evenodd'); ctx.globalAlpha = 1; }
+          ctx.stroke(path);
+        }
         if (r.markers.length) markers.push(...r.markers);
       }
     }
     ctx.globalAlpha = 1;
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    this.screenT(ctx);
     for (const o of markers) this.drawMarkers(ctx, o, this.style(o.label).color, false);
     // Pre-labels: dashed, drawn per object (there are few).
     if (this.predictions.length) {
@@ -222,17 +294,24 @@ export class Renderer {
           const mc = maskCanvas(o, st.color);
           if (mc) {
             this.setTransform(ctx); ctx.globalAlpha = 0.35; ctx.drawImage(mc, ...bboxXY(o, mc)); ctx.globalAlpha = 1;
-            ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+            this.screenT(ctx);
           }
           continue;
         }
         const path = new Path2D();
         addPath(path, o);
+        const [bx, by] = this.toScreen(...firstPoint(o));
+        ctx.font = '12px system-ui, sans-serif';
+        const tag = `? ${o.label}${o.score != null ? ` ${Math.round(o.score * 100)}%` : ''}`;
+        ctx.fillStyle = 'rgba(0,0,0,0.7)';
+        ctx.fillRect(bx, by - 16, ctx.measureText(tag).width + 8, 16);
+        ctx.fillStyle = '#ffffff';
+        ctx.fillText(tag, bx + 4, by - 4);
         this.setTransform(ctx);
         ctx.lineWidth = 2 / this.view.s;
         ctx.setLineDash([6 / this.view.s, 4 / this.view.s]);
         ctx.stroke(path);
-        ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+        this.screenT(ctx);
         ctx.setLineDash([6, 4]);
       }
       ctx.setLineDash([]);
@@ -281,25 +360,65 @@ export class Renderer {
         this.setTransform(ctx); ctx.globalAlpha = 0.6; ctx.imageSmoothingEnabled = false;
         ctx.drawImage(mc, ...bboxXY(o, mc)); ctx.globalAlpha = 1;
         const [x0, y0, w, h] = bboxXY(o, mc);
-        ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+        this.screenT(ctx);
         const [a, b] = this.toScreen(x0, y0);
         ctx.strokeStyle = color; ctx.lineWidth = width; ctx.setLineDash([4, 3]);
         ctx.strokeRect(a, b, w * this.view.s, h * this.view.s); ctx.setLineDash([]);
       }
       return;
     }
-    const path = new Path2D();
-    addPath(path, o);
+    let path, whole = true;
+    if (vertexCount(o) > HUGE) ({ path, whole } = this.viewPath(o));
+    else { path = new Path2D(); addPath(path, o); }
     this.setTransform(ctx);
-    if (fill && filled(o.type)) { ctx.globalAlpha = this.style(o.label).opacity; ctx.fillStyle = this.style(o.label).color; ctx.fill(path, 'evenodd'); ctx.globalAlpha = 1; }
+    if (fill && whole && filled(o.type)) { ctx.globalAlpha = this.style(o.label).opacity; ctx.fillStyle = this.style(o.label).color; ctx.fill(path, 'evenodd'); ctx.globalAlpha = 1; }
     ctx.lineWidth = (width + 2) / this.view.s; ctx.strokeStyle = '#000000'; ctx.setLineDash([]);
     ctx.stroke(path);
     ctx.lineWidth = width / this.view.s; ctx.strokeStyle = color;
     if (dash) ctx.setLineDash(dash.map((d) => d / this.view.s));
     ctx.stroke(path);
     ctx.setLineDash([]);
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    this.screenT(ctx);
   }
+}
+
+const HUGE = 4096;
+function vertexCount(o) {
+  if (o.rings) { let n = 0; for (const r of o.rings) n += r.length; return n / 2; }
+  return o.points ? o.points.length / 2 : 0;
+}
+
+// The part of a very large polygon or polyline that is in view: only the
+// segments that meet the visible rectangle. whole: all of it is in view
+// (then it can be filled).
+Renderer.prototype.viewPath = function viewPath(o) {
+  const [x0, y0, x1, y1] = this.visibleRect(), m = 4 / this.view.s;
+  const rx0 = x0 - m, ry0 = y0 - m, rx1 = x1 + m, ry1 = y1 + m;
+  const path = new Path2D();
+  let whole = true;
+  const close = o.type === 'polygon';
+  for (const r of (o.rings || [o.points])) {
+    const n = r.length >> 1;
+    let pen = -1;
+    for (let i = 0; i < (close ? n : n - 1); i++) {
+      const j = i + 1 === n ? 0 : i + 1;
+      const ax = r[2 * i], ay = r[2 * i + 1], bx = r[2 * j], by = r[2 * j + 1];
+      const out = (ax < rx0 && bx < rx0) || (ax > rx1 && bx > rx1) || (ay < ry0 && by < ry0) || (ay > ry1 && by > ry1);
+      if (out) { whole = false; continue; }
+      if (pen !== i) path.moveTo(ax, ay);
+      path.lineTo(bx, by);
+      pen = j;
+    }
+  }
+  return { path, whole };
+};
+
+function firstPoint(o) {
+  const p = o.points || [];
+  if (o.type === 'box') return [p[0], p[1]];
+  if (o.type === 'ellipse' || o.type === 'rotated_box') return [p[0] - p[2], p[1] - p[3]];
+  if (o.rings) return [o.rings[0][0], o.rings[0][1]];
+  return [p[0] || 0, p[1] || 0];
 }
 
 function bboxXY(o, mc) {
