@@ -70,6 +70,16 @@ export class Renderer {
     if (this.layers.obj.dirty) this.drawObjects();
     if (this.layers.ui.dirty) this.drawOverlay();
     this.stats.frames++;
+    // Once the view rests (no view change for 250 ms after a frame), render
+    // the objects afresh: sharp, and all of the margin.
+    if (this.viewMoving) {
+      this.viewMoving = false;
+      clearTimeout(this.settle);
+      this.settle = setTimeout(() => {
+        const v = this.snapView;
+        if (v && (v.s !== this.view.s || v.tx !== this.view.tx || v.ty !== this.view.ty)) this.invalidate('obj');
+      }, 250);
+    }
   }
 
   // --- view ---
@@ -85,12 +95,8 @@ export class Renderer {
     this.viewOnly = true;
     this.invalidate('img', 'obj', 'ui');
     this.viewOnly = false;
-    // Once the view rests, render the objects afresh (sharp, and all of the margin).
     clearTimeout(this.settle);
-    this.settle = setTimeout(() => {
-      const v = this.snapView;
-      if (v && (v.s !== this.view.s || v.tx !== this.view.tx || v.ty !== this.view.ty)) this.invalidate('obj');
-    }, 250);
+    this.viewMoving = true;
     this.onView && this.onView();
   }
   fit() {
