@@ -2,7 +2,7 @@
 // page with performance.now(); frames are counted in requestAnimationFrame
 // callbacks, each of which moves the view and draws synchronously.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Server, tool, ingest, createProject, itemIds } from '../tests/system/server.lib.mjs';
 import { launch, openPage } from '../tests/browser/lib.mjs';
@@ -39,6 +39,7 @@ function bigPolygon() {
   return { format: 1, objects: [{ id: 'big', label: 'tissue', type: 'polygon', points }] };
 }
 
+const R_renders = (r) => r.renders;
 const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 async function main() {
@@ -66,7 +67,7 @@ async function main() {
     await page.goto(`/label.html#project=${P}&item=${item}`);
     await ready(item);
     const open = await page.evaluate(() => ({ total: window.cairnEditor.firstRenderAt, load: window.cairnEditor.openMs, n: window.cairnEditor.model.objects.size }));
-    console.log(`bench editor: ${open.n} polygons of ${V} vertices on a ${SIZE}x${SIZE} image`);
+    console.log(`bench editor: ${open.n} polygons of ${V} vertices on a ${SIZE}x${SIZE} image (headless Chromium, software raster; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at the start: absolute times scale with the machine's load, the ratios much less)`);
     console.log(`  open: ${fmt(open.total, 0)} ms from navigation to the first full render (${fmt(open.load, 0)} ms of it fetching item, schema, document, image and building the index)`);
 
     // 2. Pan and zoom, editor vs bare canvas, same page, same polygons, same view path.
@@ -122,6 +123,8 @@ async function main() {
         out.empty = await run(1, () => {});
         out.img = await run(1, (s, tx, ty) => { R.view = { s, tx, ty }; R.drawImage(); });
         out.obj = await run(1, (s, tx, ty) => { R.view = { s, tx, ty }; R.drawObjects(); });
+        out.ui = await run(1, (s, tx, ty) => { R.view = { s, tx, ty }; R.drawOverlay(); });
+        out.setv = await run(1, (s, tx, ty) => { R.setView(s, tx, ty); });
       }
       R.fit();
       out.fullEditor = full(() => { R.snapStale = true; R.drawObjects(); }, R.snap);
@@ -137,7 +140,7 @@ async function main() {
       R.fit();
       return out;
     }, { seconds: SECONDS });
-    if (res.empty) console.log('probe', JSON.stringify({ empty: res.empty, img: res.img, obj: res.obj }));
+    if (res.empty) console.log('probe', JSON.stringify({ empty: res.empty, img: res.img, obj: res.obj, ui: res.ui, setv: res.setv, renders: R_renders(res) }));
     const line = (name, e, b) => console.log(`  ${name}: editor ${fmt(e.fps)} frames/s (${fmt(e.drawMs, 2)} ms per frame, ${e.chunks} chunks drawn), bare canvas loop ${fmt(b.fps)} frames/s (${fmt(b.drawMs, 2)} ms per frame); ratio editor/bare: ${fmt(e.fps / b.fps, 2)} in frames/s, ${fmt(b.drawMs / e.drawMs, 2)} in draw time`);
     console.log(`  full render of all ${open.n} in view, to pixels: editor ${fmt(res.fullEditor)} ms, bare canvas loop ${fmt(res.fullBare)} ms (with the image); ratio bare/editor ${fmt(res.fullBare / res.fullEditor, 2)}`);
     line('pan+zoom, whole image in view (all 10,000 visible)', res.editorFit, res.bareFit);

@@ -348,6 +348,47 @@ test('predictions: shown as pre-labels, accepted and rejected', async () => {
   await page.context().close();
 });
 
+test('an expired session keeps the edit, asks to sign in, then saves; submit; the queue; tiles', async () => {
+  const page = await signedInPage();
+  await open(page, items[3]);
+  const n0 = await count(page);
+  // The session ends behind the page's back.
+  const csrf = (await (await page.request.get('/api/v1/auth/me')).json()).csrf_token;
+  assert.equal((await page.request.post('/api/v1/auth/logout', { data: {}, headers: { 'X-CSRF-Token': csrf } })).status(), 200);
+  await page.keyboard.press('b');
+  await drag(page, 300, 300, 400, 400);
+  await page.locator('#signin-dialog[open]').waitFor({ timeout: 10000 });
+  assert.equal(await page.locator('#save-status').getAttribute('data-kind'), 'auth');
+  await shot(page, 'editor-signin');
+  await page.locator('#si-pass').fill(server.adminPassword);
+  await page.locator('#signin-form button[type=submit]').click();
+  await saved(page);
+  assert.equal((await mine(items[3])).document.objects.length, n0 + 1);
+
+  // Submit: saved as submitted, and the page moves on to another item.
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.waitForFunction((id) => window.cairnEditor.itemId !== id && !window.cairnEditor.loading, items[3]);
+  assert.equal((await mine(items[3])).annotation.status, 'submitted');
+
+  // The queue: with no item in the address, an item without a submitted annotation of mine.
+  await page.goto(`/label.html#project=${P}`);
+  await page.waitForFunction(() => window.cairnEditor && window.cairnEditor.itemId && !window.cairnEditor.loading && window.cairnEditor.saver);
+  const q = await page.evaluate(() => window.cairnEditor.itemId);
+  assert.notEqual(q, items[3]);
+  assert.match(await page.evaluate(() => location.hash), new RegExp(`item=${q}`));
+
+  // Deep Zoom tiles (forced here; automatic above 36 megapixels).
+  await page.goto(`/label.html#project=${P}&item=${items[0]}&tiles=1`);
+  await page.reload();
+  await page.waitForFunction((id) => window.cairnEditor && window.cairnEditor.itemId === id && !window.cairnEditor.loading, items[0]);
+  await page.waitForFunction(() => [...window.cairnEditor.renderer.tileCache.values()].some((t) => t.ready));
+  assert.ok(await page.evaluate(() => window.cairnEditor.renderer.tiles.levels > 1));
+  await page.waitForTimeout(300);
+  await shot(page, 'editor-tiles');
+  assert.deepEqual(realErrors(page), []);
+  await page.context().close();
+});
+
 test('signed out: a link to sign in', async () => {
   const page = await openPage(browser, base);
   await page.goto(`/label.html#project=${P}&item=${items[0]}`);

@@ -279,7 +279,7 @@ function loadImage() {
     const info = await api.get(`/items/${it.id}/tiles`);
     S.renderer.setTiles(info, (L, c, r) => `/api/v1/items/${it.id}/tiles/${L}/${c}/${r}`);
   };
-  if (huge) return tiles();
+  if (huge || new URLSearchParams(location.hash.slice(1)).get('tiles') === '1') return tiles();
   return new Promise((res) => {
     const img = new Image();
     img.onload = () => { S.renderer.setImage(img, it.width || img.naturalWidth, it.height || img.naturalHeight); res(); };
