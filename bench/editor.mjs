@@ -66,9 +66,9 @@ async function main() {
     // 1. Open: navigation start to the first full render (all 10,000 in view).
     await page.goto(`/label.html#project=${P}&item=${item}`);
     await ready(item);
-    const open = await page.evaluate(() => ({ total: window.cairnEditor.firstRenderAt, load: window.cairnEditor.openMs, n: window.cairnEditor.model.objects.size }));
+    const open = await page.evaluate(() => ({ total: window.cairnEditor.firstRenderAt, load: window.cairnEditor.openMs, n: window.cairnEditor.model.objects.size, ph: window.cairnEditor.phases }));
     console.log(`bench editor: ${open.n} polygons of ${V} vertices on a ${SIZE}x${SIZE} image (headless Chromium, software raster; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at the start: absolute times scale with the machine's load, the ratios much less)`);
-    console.log(`  open: ${fmt(open.total, 0)} ms from navigation to the first full render (${fmt(open.load, 0)} ms of it fetching item, schema, document, image and building the index)`);
+    console.log(`  open: ${fmt(open.total, 0)} ms from navigation to the first full render (of which: fetching item, schema and document ${fmt(open.ph.fetch, 0)} ms, indexing ${fmt(open.ph.index, 0)} ms, the image ${fmt(open.ph.image, 0)} ms, first draw call ${fmt(open.ph.draw, 0)} ms; the draw's rasterisation is in the next line)`);
 
     // 2. Pan and zoom, editor vs bare canvas, same page, same polygons, same view path.
     if (process.env.BENCH_PROBE) await page.evaluate(() => { window.BENCH_PROBE = 1; });

@@ -211,6 +211,7 @@ async function loadItem(project, id) {
       api.get(`/items/${id}`), api.get(`/projects/${project}/schema`),
       api.get(`/items/${id}/annotations/mine`), api.get(`/items/${id}/annotations`).catch(() => ({ annotations: [] })),
     ]);
+    const tFetched = performance.now();
     S.item = itemR.item;
     S.schema = schemaR.schema;
     S.schemaVersion = schemaR.version;
@@ -224,8 +225,10 @@ async function loadItem(project, id) {
     const serverDoc = mineR.document || { format: 1, objects: [] };
     S.suppress = true;
     S.model.undoStack.length = 0; S.model.redoStack.length = 0;
+    const tParsed = performance.now();
     S.model.load(serverDoc);
     S.suppress = false;
+    const tIndexed = performance.now();
     const saver = new Saver({
       user: S.me.user.id, item: id, project: S.project, getDoc: () => S.model.toDoc(),
       onStatus: (k, t) => { if (!saver.dead) setStatus(k, t); }, onConflict: (c) => showConflict(c),
@@ -235,8 +238,10 @@ async function loadItem(project, id) {
     S.saver = saver;
     setStatus('saved', mineR.version ? `Saved (version ${mineR.version})` : 'No changes yet');
     await loadImage();
+    const tImage = performance.now();
     S.renderer.fit();
     S.renderer.draw();
+    S.phases = { fetch: tFetched - t0, index: tIndexed - tParsed, image: tImage - tIndexed, draw: performance.now() - tImage };
     S.openMs = performance.now() - t0;
     S.firstRenderAt = performance.now();
     // Replay what this browser kept and the server does not have yet.

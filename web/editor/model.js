@@ -6,7 +6,7 @@
 import { bbox } from './geom.js';
 
 const CELL = 256;     // hit-test grid cell, image pixels
-const CHUNK = 1024;   // draw chunk, image pixels
+const CHUNK = 256;    // draw chunk, image pixels (small: one big path rasterises slowly when zoomed in)
 const BIG = 256;      // objects over this many cells go to a list of their own
 
 export class Model {

@@ -112,7 +112,17 @@ export class Renderer {
   panBy(dx, dy) { this.setView(this.view.s, this.view.tx + dx, this.view.ty + dy); }
 
   // --- image ---
-  setImage(img, w, h) { this.image = img; this.mips = [img]; this.tiles = null; this.imgW = w; this.imgH = h; this.invalidate('img'); }
+  setImage(img, w, h) {
+    // Drawn from a canvas copy: decoded once and kept, where an <img> may be
+    // decoded again for each frame.
+    let base = img;
+    try {
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth || w; c.height = img.naturalHeight || h;
+      c.getContext('2d').drawImage(img, 0, 0);
+      base = c;
+    } catch { base = img; }
+    this.image = base; this.mips = [base]; this.tiles = null; this.imgW = w; this.imgH = h; this.invalidate('img'); }
 
   // The image halved k times, the smallest still at least as sharp as the
   // screen needs: zoomed-out views do not resample the full image each frame.
@@ -217,7 +227,7 @@ export class Renderer {
   }
 
   // The object layer is a bitmap cache: objects are rendered into `snap`
-  // (the view plus half a view of margin on each side) only when they
+  // (the view plus a quarter of a view of margin on each side) only when they
   // changed, when the view left the margin or zoomed by more than 1.4x, or
   // once the view has come to rest; in between, panning and zooming only
   // move and scale that bitmap.
@@ -225,7 +235,7 @@ export class Renderer {
     const { ctx, canvas } = this.layers.obj;
     this.layers.obj.dirty = false;
     const d = this.dpr, { s, tx, ty } = this.view;
-    const mx = Math.round(canvas.width / 2), my = Math.round(canvas.height / 2);
+    const mx = Math.round(canvas.width * MARGIN), my = Math.round(canvas.height * MARGIN);
     let v = this.snapView, k = v ? s / v.s : 1;
     const ex = () => -k * mx + d * (tx - k * v.tx), ey = () => -k * my + d * (ty - k * v.ty);
     const covered = v && !this.snapStale && k > 0.7 && k < 1.4 && ex() <= 0 && ey() <= 0 &&
@@ -389,6 +399,7 @@ export class Renderer {
 }
 
 const HUGE = 4096;
+const MARGIN = 0.25;   // of the view, on each side of the object bitmap
 function vertexCount(o) {
   if (o.rings) { let n = 0; for (const r of o.rings) n += r.length; return n / 2; }
   return o.points ? o.points.length / 2 : 0;
