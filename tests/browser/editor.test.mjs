@@ -97,7 +97,7 @@ async function saved(page) {
   await page.waitForFunction(() => {
     const S = window.cairnEditor;
     return S.saver && !S.saver.dirty && !S.saver.busy && document.getElementById('save-status').dataset.kind === 'saved';
-  }, null, { timeout: 15000 });
+  }, null, { timeout: 40000 });
 }
 async function mine(item) {
   const r = await admin.get(`/api/v1/items/${item}/annotations/mine`);
@@ -192,6 +192,9 @@ test('every tool draws its shape, and autosave puts it on the server', async () 
   assert.deepEqual(types, ['cuboid', 'ellipse', 'keypoints', 'mask', 'points', 'polygon', 'polyline', 'rotated_box', 'box', 'tag'].sort());
   assert.equal(m.document.objects.find((x) => x.label === 'sign').text, 'STOP 42');
   assert.equal(m.document.attributes.weather, 'rain');
+  // Our RLE is the canonical one: the server stores the counts exactly as sent.
+  const pm = (await objs(page)).find((x) => x.type === 'mask');
+  assert.equal(m.document.objects.find((x) => x.type === 'mask').rle.counts, pm.rle.counts);
   assert.deepEqual(realErrors(page), []);
   await page.context().close();
 });
@@ -274,7 +277,7 @@ test('a save from a second session: 409 shown, merged, nothing lost', async () =
   assert.equal(r.status, 200, r.text);
   // Meanwhile the page draws another box: its save meets a 409.
   await drag(page, 200, 200, 280, 260);
-  await page.locator('#conflict-dialog[open]').waitFor({ timeout: 10000 });
+  await page.locator('#conflict-dialog[open]').waitFor({ timeout: 30000 });
   const text = await page.locator('#conflict-body').innerText();
   assert.match(text, /Your changes[\s\S]*added car box/);
   assert.match(text, /Their changes[\s\S]*added sign box \(theirs1\)/);
@@ -357,7 +360,7 @@ test('an expired session keeps the edit, asks to sign in, then saves; submit; th
   assert.equal((await page.request.post('/api/v1/auth/logout', { data: {}, headers: { 'X-CSRF-Token': csrf } })).status(), 200);
   await page.keyboard.press('b');
   await drag(page, 300, 300, 400, 400);
-  await page.locator('#signin-dialog[open]').waitFor({ timeout: 10000 });
+  await page.locator('#signin-dialog[open]').waitFor({ timeout: 30000 });
   assert.equal(await page.locator('#save-status').getAttribute('data-kind'), 'auth');
   await shot(page, 'editor-signin');
   await page.locator('#si-pass').fill(server.adminPassword);
