@@ -106,6 +106,40 @@ async function mine(item) {
 }
 const realErrors = (page) => page.jsErrors.filter((e) => !/Failed to load resource/.test(e));
 
+test('editor modules: COCO RLE round trips, three-way merge keeps both sides', async () => {
+  const rle = await import('../../web/editor/rle.js');
+  const { merge3, diffDocs } = await import('../../web/editor/model.js');
+  // pycocotools' string for a 3x3 mask with only the centre set: runs 4,1,4.
+  assert.equal(rle.encode(Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0]), 3, 3).counts, '414');
+  assert.equal(rle.countsToString([0, 2, 3, 2]), '0230');   // the 4th run is coded as 2 - 2
+  assert.equal(rle.countsToString([1, 10, 1, 2]), '1:1H');  // and here as 2 - 10 = -8
+  assert.deepEqual(rle.stringToCounts('1:1H'), [1, 10, 1, 2]);
+  assert.deepEqual(rle.stringToCounts(rle.countsToString([4, 1, 4])), [4, 1, 4]);
+  let seed = 9;
+  const rnd = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  for (let t = 0; t < 50; t++) {
+    const counts = Array.from({ length: 1 + rnd(40) }, (_, i) => (i === 0 ? rnd(3) : 1 + rnd(t % 2 ? 5 : 5000000)));
+    assert.deepEqual(rle.stringToCounts(rle.countsToString(counts)), counts);
+    const h = 1 + rnd(30), w = 1 + rnd(30);
+    const bits = Uint8Array.from({ length: h * w }, () => (rnd(3) === 0 ? 1 : 0));
+    const enc = rle.encode(bits, h, w);
+    assert.deepEqual([...rle.decode(enc)], [...bits]);
+    assert.equal(rle.stringToCounts(enc.counts).reduce((a, b) => a + b, 0), h * w);
+  }
+  const o = (id, x) => ({ id, label: 'car', type: 'box', points: [x, 0, x + 1, 1] });
+  const base = { objects: [o('a', 0), o('b', 0), o('c', 0)] };
+  const mine = { objects: [o('a', 5), o('c', 0), o('m', 0)] };          // changed a, removed b, added m
+  const theirs = { objects: [o('a', 0), o('b', 0), o('c', 7), o('t', 0)] }; // changed c, added t
+  const r = merge3(base, mine, theirs);
+  assert.deepEqual(r.doc.objects.map((x) => x.id).sort(), ['a', 'c', 'm', 't']);
+  assert.equal(r.doc.objects.find((x) => x.id === 'a').points[0], 5);
+  assert.equal(r.doc.objects.find((x) => x.id === 'c').points[0], 7);
+  assert.deepEqual(r.both, []);
+  assert.deepEqual(diffDocs(base, mine), { added: ['m'], removed: ['b'], changed: ['a'], attributes: false });
+  // Both changed the same object: mine wins, and it is reported.
+  assert.deepEqual(merge3(base, { objects: [o('a', 1), o('b', 0), o('c', 0)] }, { objects: [o('a', 2), o('b', 0), o('c', 0)] }).both, ['a']);
+});
+
 test('every tool draws its shape, and autosave puts it on the server', async () => {
   const page = await signedInPage();
   await open(page, items[0]);
