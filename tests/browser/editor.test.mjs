@@ -322,6 +322,22 @@ test('a save from a second session: 409 shown, merged, nothing lost', async () =
   assert.equal(m.document.objects.length, 3);
   assert.ok(m.document.objects.some((x) => x.id === 'theirs1'));
   assert.equal(await count(page), 3);
+
+  // Again, and this time take theirs: Undo brings mine back and saves it.
+  const cur2 = await mine(items[1]);
+  const other2 = { ...cur2.document, objects: cur2.document.objects.filter((x) => x.id !== 'theirs1') };
+  assert.equal((await admin.put(`/api/v1/items/${items[1]}/annotations/mine`, other2, { headers: { 'If-Match': `"${cur2.version}"` } })).status, 200);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('b');
+  await drag(page, 400, 50, 500, 120);
+  await page.locator('#conflict-dialog[open]').waitFor({ timeout: 30000 });
+  await page.getByRole('button', { name: 'Take theirs' }).click();
+  await saved(page);
+  assert.equal(await count(page), 2);
+  await page.keyboard.press('Control+z');
+  assert.equal(await count(page), 4);   // mine: theirs1 and the new box
+  await saved(page);
+  assert.equal((await mine(items[1])).document.objects.length, 4);
   assert.deepEqual(realErrors(page), []);
   await page.context().close();
 });

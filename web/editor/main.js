@@ -1198,26 +1198,36 @@ function showConflict(c, fromBuffer = false) {
     section('Your changes', c.mine, mineD), section('Their changes', theirs, theirD),
     el('p', { class: 'muted', text: 'Merge keeps both; where both changed the same object yours wins. Whatever you choose can be undone.' }));
   const dlg = $('conflict-dialog');
-  const done = async (doc, saveIt) => {
+  // The choice is applied to what the page holds now (edits made while the
+  // dialog was open included), as undoable steps: Undo brings the other side back.
+  const done = async (choice) => {
     dlg.close();
+    const mineDoc = fromBuffer ? c.mine : S.model.toDoc();
     S.saver.resolved(c.current.version, theirs);
-    // Load the server's version silently, then apply the choice as one undoable step.
-    if (!fromBuffer) { S.suppress = true; S.model.commit(replaceAllChanges(c.mine), c.mine.attributes || {}, 'mine'); S.suppress = false; }
-    if (saveIt) {
-      S.model.commit(replaceAllChanges(doc), doc.attributes || {}, 'resolve conflict');
-      await S.saver.flush();
-    } else {
+    const toDoc = (doc, what) => {
+      const ch = replaceAllChanges(doc);
+      const attrsDiffer = JSON.stringify(doc.attributes || {}) !== JSON.stringify(S.model.attributes || {});
+      if (!ch.length && !attrsDiffer) return false;
+      S.model.commit(ch, attrsDiffer ? doc.attributes || {} : null, what);
+      return true;
+    };
+    if (choice === 'theirs') {
       S.suppress = true;
-      S.model.commit(replaceAllChanges(doc), doc.attributes || {}, 'take theirs');
+      toDoc(mineDoc, 'mine');
+      toDoc(theirs, 'take theirs');
       S.suppress = false;
       await S.saver.clean(c.current.version, theirs);
       hint('Took their version; Undo brings yours back');
+    } else {
+      const doc = choice === 'merge' ? merge3(base, mineDoc, theirs).doc : mineDoc;
+      if (!toDoc(doc, choice === 'merge' ? 'merge' : 'keep mine')) S.saver.changed();
+      await S.saver.flush();
     }
     pruneSelection();
   };
-  $('btn-mine').onclick = () => done(c.mine, true);
-  $('btn-theirs').onclick = () => done(theirs, false);
-  $('btn-merge').onclick = () => { const r = merge3(base, c.mine, theirs); done(r.doc, true); };
+  $('btn-mine').onclick = () => done('mine');
+  $('btn-theirs').onclick = () => done('theirs');
+  $('btn-merge').onclick = () => done('merge');
   if (!dlg.open) dlg.showModal();
 }
 function askSignIn() {
