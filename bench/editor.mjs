@@ -39,7 +39,6 @@ function bigPolygon() {
   return { format: 1, objects: [{ id: 'big', label: 'tissue', type: 'polygon', points }] };
 }
 
-const R_renders = (r) => r.renders;
 const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 async function main() {
@@ -71,7 +70,6 @@ async function main() {
     console.log(`  open: ${fmt(open.total, 0)} ms from navigation to the first full render (of which: fetching item, schema and document ${fmt(open.ph.fetch, 0)} ms, indexing ${fmt(open.ph.index, 0)} ms, the image ${fmt(open.ph.image, 0)} ms, first draw call ${fmt(open.ph.draw, 0)} ms; the draw's rasterisation is in the next line)`);
 
     // 2. Pan and zoom, editor vs bare canvas, same page, same polygons, same view path.
-    if (process.env.BENCH_PROBE) await page.evaluate(() => { window.BENCH_PROBE = 1; });
     const res = await page.evaluate(async ({ seconds }) => {
       const S = window.cairnEditor, R = S.renderer;
       const polys = [...S.model.objects.values()].map((o) => ({ p: o.points, c: R.style(o.label).color }));
@@ -119,13 +117,6 @@ async function main() {
         }
       };
       const out = {};
-      if (window.BENCH_PROBE) {
-        out.empty = await run(1, () => {});
-        out.img = await run(1, (s, tx, ty) => { R.view = { s, tx, ty }; R.drawImage(); });
-        out.obj = await run(1, (s, tx, ty) => { R.view = { s, tx, ty }; R.drawObjects(); });
-        out.ui = await run(1, (s, tx, ty) => { R.view = { s, tx, ty }; R.drawOverlay(); });
-        out.setv = await run(1, (s, tx, ty) => { R.setView(s, tx, ty); });
-      }
       R.fit();
       out.fullEditor = full(() => { R.snapStale = true; R.drawObjects(); }, R.snap);
       out.editorFit = await run(1, editor);
@@ -140,7 +131,6 @@ async function main() {
       R.fit();
       return out;
     }, { seconds: SECONDS });
-    if (res.empty) console.log('probe', JSON.stringify({ empty: res.empty, img: res.img, obj: res.obj, ui: res.ui, setv: res.setv, renders: R_renders(res) }));
     const line = (name, e, b) => console.log(`  ${name}: editor ${fmt(e.fps)} frames/s (${fmt(e.drawMs, 2)} ms per frame, ${e.chunks} chunks drawn), bare canvas loop ${fmt(b.fps)} frames/s (${fmt(b.drawMs, 2)} ms per frame); ratio editor/bare: ${fmt(e.fps / b.fps, 2)} in frames/s, ${fmt(b.drawMs / e.drawMs, 2)} in draw time`);
     console.log(`  full render of all ${open.n} in view, to pixels: editor ${fmt(res.fullEditor)} ms, bare canvas loop ${fmt(res.fullBare)} ms (with the image); ratio bare/editor ${fmt(res.fullBare / res.fullEditor, 2)}`);
     line('pan+zoom, whole image in view (all 10,000 visible)', res.editorFit, res.bareFit);
