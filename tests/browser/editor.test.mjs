@@ -425,7 +425,8 @@ test('an expired session keeps the edit, asks to sign in, then saves; submit; th
 
   // The queue: with no item in the address, an item without a submitted annotation of mine.
   await page.goto(`/label.html#project=${P}`);
-  await page.waitForFunction(() => window.cairnEditor && window.cairnEditor.itemId && !window.cairnEditor.loading && window.cairnEditor.saver);
+  await page.waitForFunction(() => /item=\d+/.test(location.hash) && window.cairnEditor && !window.cairnEditor.loading &&
+    String(window.cairnEditor.itemId) === new URLSearchParams(location.hash.slice(1)).get('item'));
   const q = await page.evaluate(() => window.cairnEditor.itemId);
   assert.notEqual(q, items[3]);
   assert.match(await page.evaluate(() => location.hash), new RegExp(`item=${q}`));
