@@ -1,0 +1,188 @@
+// bench/editor.mjs - see bench/editor.sh. All times are measured inside the
+// page with performance.now(); frames are counted in requestAnimationFrame
+// callbacks, each of which moves the view and draws synchronously.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Server, tool, ingest, createProject, itemIds } from '../tests/system/server.lib.mjs';
+import { launch, openPage } from '../tests/browser/lib.mjs';
+
+const N = Number(process.env.BENCH_EDITOR_POLYGONS ?? 10000);
+const V = 20, BIG = Number(process.env.BENCH_EDITOR_BIG ?? 100000);
+const SIZE = 4096, SECONDS = Number(process.env.BENCH_EDITOR_SECONDS ?? 3);
+const schema = { cairn_schema: 1, labels: [{ name: 'cell', shapes: ['polygon'] }, { name: 'tissue', shapes: ['polygon'] }] };
+
+// Deterministic pseudo-random numbers.
+let seed = 42;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+
+function polygons() {
+  const objects = [];
+  for (let i = 0; i < N; i++) {
+    const cx = 40 + rnd() * (SIZE - 80), cy = 40 + rnd() * (SIZE - 80), r = 8 + rnd() * 22;
+    const points = [];
+    for (let k = 0; k < V; k++) {
+      const a = (k / V) * 2 * Math.PI, rr = r * (0.7 + 0.3 * rnd());
+      points.push(Math.round((cx + rr * Math.cos(a)) * 10) / 10, Math.round((cy + rr * Math.sin(a)) * 10) / 10);
+    }
+    objects.push({ id: `p${i}`, label: i % 3 ? 'cell' : 'tissue', type: 'polygon', points });
+  }
+  return { format: 1, objects };
+}
+
+function bigPolygon() {
+  const points = [];
+  for (let k = 0; k < BIG; k++) {
+    const a = (k / BIG) * 2 * Math.PI, r = 1500 + 40 * Math.sin(a * 200) + 10 * rnd();
+    points.push(Math.round((SIZE / 2 + r * Math.cos(a)) * 100) / 100, Math.round((SIZE / 2 + r * Math.sin(a)) * 100) / 100);
+  }
+  return { format: 1, objects: [{ id: 'big', label: 'tissue', type: 'polygon', points }] };
+}
+
+const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+
+async function main() {
+  const tmp = mkdtempSync(join(tmpdir(), 'cairn-bench-editor-'));
+  const server = await Server.create(null);
+  let browser;
+  try {
+    tool(['synth', join(tmp, 's'), '--images', '2', '--objects', '1', '--seed', '1', '--size', `${SIZE}x${SIZE}`]);
+    const admin = await server.admin();
+    const P = (await createProject(admin, 'bench', schema)).id;
+    ingest(server.data, 'bench', join(tmp, 's', 'images'));
+    const [item, item2] = await itemIds(admin, P);
+    let r = await admin.put(`/api/v1/items/${item}/annotations/mine`, polygons(), { headers: { 'If-Match': '"0"' } });
+    if (r.status !== 201) throw new Error(r.text);
+    r = await admin.put(`/api/v1/items/${item2}/annotations/mine`, bigPolygon(), { headers: { 'If-Match': '"0"' } });
+    if (r.status !== 201) throw new Error(r.text);
+
+    browser = await launch();
+    const page = await openPage(browser, server.url, { viewport: { width: 1600, height: 1000 } });
+    const lr = await page.request.post('/api/v1/auth/login', { data: { username: 'admin', password: server.adminPassword } });
+    if (lr.status() !== 200) throw new Error('login');
+    const ready = (id) => page.waitForFunction((id) => window.cairnEditor && window.cairnEditor.itemId === id && !window.cairnEditor.loading && window.cairnEditor.firstRenderAt, id, { timeout: 60000 });
+
+    // 1. Open: navigation start to the first full render (all 10,000 in view).
+    await page.goto(`/label.html#project=${P}&item=${item}`);
+    await ready(item);
+    const open = await page.evaluate(() => ({ total: window.cairnEditor.firstRenderAt, load: window.cairnEditor.openMs, n: window.cairnEditor.model.objects.size, ph: window.cairnEditor.phases }));
+    console.log(`bench editor: ${open.n} polygons of ${V} vertices on a ${SIZE}x${SIZE} image (headless Chromium, software raster; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at the start: absolute times scale with the machine's load, the ratios much less)`);
+    console.log(`  open: ${fmt(open.total, 0)} ms from navigation to the first full render (of which: fetching item, schema and document ${fmt(open.ph.fetch, 0)} ms, indexing ${fmt(open.ph.index, 0)} ms, the image ${fmt(open.ph.image, 0)} ms, first draw call ${fmt(open.ph.draw, 0)} ms; the draw's rasterisation is in the next line)`);
+
+    // 2. Pan and zoom, editor vs bare canvas, same page, same polygons, same view path.
+    const res = await page.evaluate(async ({ seconds }) => {
+      const S = window.cairnEditor, R = S.renderer;
+      const polys = [...S.model.objects.values()].map((o) => ({ p: o.points, c: R.style(o.label).color }));
+      const stage = document.getElementById('stage');
+      const run = (zoom, drawFrame) => new Promise((res) => {
+        R.fit();
+        const s0 = R.view.s * zoom, cx = R.imgW / 2, cy = R.imgH / 2;
+        let frames = 0, drawMs = 0, t0 = 0;
+        const tick = (now) => {
+          if (!t0) t0 = now;
+          const t = (now - t0) / 1000;
+          const s = s0 * (1 + 0.15 * Math.sin(t * 3));
+          const tx = R.width / 2 - (cx + 200 * Math.sin(t * 2)) * s, ty = R.height / 2 - (cy + 200 * Math.cos(t * 2)) * s;
+          const a = performance.now();
+          drawFrame(s, tx, ty);
+          drawMs += performance.now() - a;
+          frames++;
+          if (t < seconds) requestAnimationFrame(tick);
+          else res({ fps: frames / t, drawMs: drawMs / frames, chunks: R.stats.chunks });
+        };
+        requestAnimationFrame(tick);
+      });
+      const editor = (s, tx, ty) => { R.setView(s, tx, ty); cancelAnimationFrame(R.raf); R.raf = 0; R.draw(); };
+      // A full render of every object in view, forced to pixels (getImageData waits for the raster).
+      const full = (fn, c) => { const a = performance.now(); fn(); c.getContext('2d').getImageData(0, 0, 1, 1); return performance.now() - a; };
+      // The ceiling: one canvas, the same polygons, filled and stroked one by one, no culling.
+      const bare = document.createElement('canvas');
+      bare.width = R.layers.obj.canvas.width; bare.height = R.layers.obj.canvas.height;
+      bare.style.cssText = 'position:absolute;left:0;top:0;width:100%;height:100%';
+      const bctx = bare.getContext('2d');
+      const bareFrame = (s, tx, ty) => {
+        const d = R.dpr;
+        bctx.setTransform(1, 0, 0, 1, 0, 0);
+        bctx.clearRect(0, 0, bare.width, bare.height);
+        bctx.drawImage(R.image, tx * d, ty * d, R.imgW * s * d, R.imgH * s * d);
+        bctx.setTransform(d * s, 0, 0, d * s, d * tx, d * ty);
+        bctx.lineWidth = 1.5 / s;
+        for (const { p, c } of polys) {
+          bctx.beginPath();
+          bctx.moveTo(p[0], p[1]);
+          for (let i = 2; i < p.length; i += 2) bctx.lineTo(p[i], p[i + 1]);
+          bctx.closePath();
+          bctx.fillStyle = c; bctx.strokeStyle = c;
+          bctx.globalAlpha = 0.3; bctx.fill(); bctx.globalAlpha = 1; bctx.stroke();
+        }
+      };
+      const out = {};
+      R.fit();
+      out.fullEditor = full(() => { R.snapStale = true; R.drawObjects(); }, R.snap);
+      out.editorFit = await run(1, editor);
+      out.editorZoom = await run(4, editor);
+      stage.appendChild(bare);
+      R.fit();
+      out.fullBare = full(() => bareFrame(R.view.s, R.view.tx, R.view.ty), bare);
+      out.bareFit = await run(1, bareFrame);
+      out.bareZoom = await run(4, bareFrame);
+      bare.remove();
+      out.renders = R.stats.renders;
+      R.fit();
+      return out;
+    }, { seconds: SECONDS });
+    const line = (name, e, b) => console.log(`  ${name}: editor ${fmt(e.fps)} frames/s (${fmt(e.drawMs, 2)} ms per frame, ${e.chunks} chunks drawn), bare canvas loop ${fmt(b.fps)} frames/s (${fmt(b.drawMs, 2)} ms per frame); ratio editor/bare: ${fmt(e.fps / b.fps, 2)} in frames/s, ${fmt(b.drawMs / e.drawMs, 2)} in draw time`);
+    console.log(`  full render of all ${open.n} in view, to pixels: editor ${fmt(res.fullEditor)} ms, bare canvas loop ${fmt(res.fullBare)} ms (with the image); ratio bare/editor ${fmt(res.fullBare / res.fullEditor, 2)}`);
+    line('pan+zoom, whole image in view (all 10,000 visible)', res.editorFit, res.bareFit);
+    line('pan+zoom at 4x (part in view)', res.editorZoom, res.bareZoom);
+
+    // 3. One 100,000-vertex polygon: drag one vertex (pointer events on the stage).
+    await page.goto(`/label.html#project=${P}&item=${item2}`);
+    await page.reload();
+    await ready(item2);
+    const big = await page.evaluate(async () => {
+      const S = window.cairnEditor, R = S.renderer, stage = document.getElementById('stage');
+      const o = S.model.objects.get('big');
+      const vx = o.points[0], vy = o.points[1];
+      R.setView(2, R.width / 2 - vx * 2, R.height / 2 - vy * 2); R.draw();
+      const rect = stage.getBoundingClientRect();
+      const ev = (type, x, y) => {
+        const [sx, sy] = R.toScreen(x, y);
+        stage.dispatchEvent(new PointerEvent(type, { clientX: rect.left + sx, clientY: rect.top + sy, button: 0, buttons: type === 'pointerup' ? 0 : 1, pointerId: 1, bubbles: true }));
+      };
+      const t0 = performance.now();
+      ev('pointerdown', vx + 400, vy);   // inside: select it
+      ev('pointerup', vx + 400, vy);
+      R.draw();
+      const tSelect = performance.now() - t0;
+      const a = performance.now();
+      ev('pointerdown', vx, vy);
+      R.draw();
+      const tGrab = performance.now() - a;
+      const moves = [];
+      for (let i = 1; i <= 30; i++) {
+        const b = performance.now();
+        ev('pointermove', vx + i, vy + i / 2);
+        R.draw();
+        moves.push(performance.now() - b);
+      }
+      const c = performance.now();
+      ev('pointerup', vx + 30, vy + 15);
+      R.draw();
+      const tDrop = performance.now() - c;
+      moves.sort((x, y) => x - y);
+      const moved = S.model.objects.get('big').points.slice(0, 2);
+      return { tSelect, tGrab, median: moves[15], max: moves[29], tDrop, moved, n: S.model.objects.get('big').points.length / 2 };
+    });
+    console.log(`  one ${big.n}-vertex polygon: select ${fmt(big.tSelect)} ms, grab a vertex ${fmt(big.tGrab)} ms, each drag step with redraw median ${fmt(big.median)} ms (max ${fmt(big.max)} ms), drop (commit, reindex, redraw) ${fmt(big.tDrop)} ms; vertex now at ${big.moved.join(',')}`);
+    console.log(`  object layer rendered ${res.renders} times in all the pan and zoom runs (in between, the cached bitmap is moved and scaled)`);
+    if (page.jsErrors.length) console.log(`  page errors: ${page.jsErrors.join('; ')}`);
+  } finally {
+    await browser?.close();
+    await server.stop();
+    rmSync(server.dir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => { console.error(`bench editor: ${e.stack || e}`); process.exit(1); });
