@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -172,4 +173,83 @@ static int remove_one(const char *p, const struct stat *sb, int flag, struct FTW
 int archive_remove_tree(const char *dir)
 {
 	return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- packing ---- */
+
+static struct {
+	struct archive *a;
+	size_t root;            /* length of the folder's path plus the slash */
+	struct buf *err;
+	int rc;
+} pack;
+
+static int pack_one(const char *path, const struct stat *sb, int type, struct FTW *f)
+{
+	(void)f;
+	if (strlen(path) <= pack.root || (type != FTW_F && type != FTW_D) ||
+	    (type == FTW_F && !S_ISREG(sb->st_mode)))
+		return 0;
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, path + pack.root);
+	archive_entry_set_mode(e, type == FTW_D ? (AE_IFDIR | 0755) : (AE_IFREG | 0644));
+	archive_entry_set_size(e, type == FTW_D ? 0 : sb->st_size);
+	archive_entry_set_mtime(e, sb->st_mtime, 0);
+	int rc = 0;
+	if (archive_write_header(pack.a, e) != ARCHIVE_OK) {
+		buf_setf(pack.err, "archive: %s: %s", path + pack.root, archive_error_string(pack.a));
+		rc = CAIRN_EIO;
+	}
+	int fd = rc || type == FTW_D ? -1 : open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (!rc && type == FTW_F && fd < 0) {
+		buf_setf(pack.err, "archive: cannot read %s: %s", path + pack.root, strerror(errno));
+		rc = CAIRN_EIO;
+	}
+	char chunk[65536];
+	ssize_t n;
+	while (fd >= 0 && !rc && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 || archive_write_data(pack.a, chunk, (size_t)n) != n) {
+			buf_setf(pack.err, "archive: cannot pack %s: %s", path + pack.root,
+				 n < 0 ? strerror(errno) : archive_error_string(pack.a));
+			rc = CAIRN_EIO;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	archive_entry_free(e);
+	pack.rc = rc;
+	return rc ? 1 : 0;
+}
+
+int archive_pack_dir(const char *dir, const char *zip_path, struct buf *err)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	struct archive *a = archive_write_new();
+	if (!a || archive_write_set_format_zip(a) != ARCHIVE_OK ||
+	    archive_write_open_filename(a, zip_path) != ARCHIVE_OK) {
+		buf_setf(err, "archive: cannot write %s: %s", zip_path,
+			 a ? archive_error_string(a) : "out of memory");
+		if (a)
+			archive_write_free(a);
+		return CAIRN_EIO;
+	}
+	/* nftw has no context argument: one packer at a time. */
+	pthread_mutex_lock(&mu);
+	pack.a = a;
+	pack.root = strlen(dir) + 1;
+	pack.err = err;
+	pack.rc = 0;
+	int r = nftw(dir, pack_one, 16, FTW_PHYS);
+	int rc = pack.rc;
+	pthread_mutex_unlock(&mu);
+	if (!rc && r) {
+		buf_setf(err, "archive: cannot walk %s: %s", dir, strerror(errno));
+		rc = CAIRN_EIO;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK && !rc) {
+		buf_setf(err, "archive: cannot finish %s: %s", zip_path, archive_error_string(a));
+		rc = CAIRN_EIO;
+	}
+	archive_write_free(a);
+	return rc;
 }

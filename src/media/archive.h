@@ -24,6 +24,14 @@ bool archive_sniff(const char *path);
 int archive_extract(const char *path, const char *dest, uint64_t max_bytes, uint64_t max_entries,
 		    struct buf *err);
 
+/*
+ * Packs the folder dir (regular files and folders; links are skipped) into
+ * a zip at zip_path, entries named relative to dir. Streams file by file.
+ * Returns 0, or CAIRN_EIO naming the file (zip_path may then be partial:
+ * write to a temporary name and rename).
+ */
+int archive_pack_dir(const char *dir, const char *zip_path, struct buf *err);
+
 /* Removes a folder and everything in it (no symlinks are followed). */
 int archive_remove_tree(const char *dir);
 

@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "formats/fmt.h"
+#include "media/archive.h"
 #include "store/store.h"
 #include "base/banned.h"
 
@@ -170,8 +171,22 @@ static int export_dataset(struct job_ctx *c, const struct fmt_ops *f, json_t *p)
 	buf_addf(&out, "%s/exports/%s", c->data_dir, name.data);
 	struct fmt_loss loss = {0};
 	int rc = f->write(c->st, j->project_id, out.data, &o, &loss, &c->error);
+	/* The folder is also packed into one zip, the job's download. */
+	struct buf zip = BUF_INIT, part = BUF_INIT;
+	buf_addf(&zip, "%s.zip", out.data);
+	buf_addf(&part, "%s/exports/.%s.zip.part", c->data_dir, name.data);
+	if (!rc && !(rc = archive_pack_dir(out.data, part.data, &c->error)) &&
+	    rename(part.data, zip.data)) {
+		buf_setf(&c->error, "export: cannot rename %s: %s", part.data, strerror(errno));
+		rc = CAIRN_EIO;
+	}
+	unlink(part.data);
+	buf_release(&zip);
+	buf_release(&part);
 	if (!rc) {
-		buf_adds(&c->result, "{\"folder\":");
+		buf_adds(&c->result, "{\"file\":");
+		buf_addf(&c->result, "\"%s.zip\"", name.data);
+		buf_adds(&c->result, ",\"folder\":");
 		buf_add_json_str(&c->result, name.data);
 		buf_addf(&c->result, ",\"format\":\"%s\",\"loss\":", f->name);
 		fmt_loss_json(&loss, &c->result);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, createProject, assertError, assertHealthy, tool } from './server.lib.mjs';
@@ -70,6 +70,21 @@ test('an uploaded dataset archive is imported by a job, then exported and downlo
     { headers: { Range: 'bytes=10-' } });
   assert.equal(part.status, 206);
   assert.equal(part.text, file.text.slice(10), 'a broken download resumes');
+  // A dataset format is written in its folder layout and downloads as one zip.
+  const cx = await admin.post(`/api/v1/projects/${project.id}/exports`, { format: 'coco' });
+  assert.equal(cx.status, 202, cx.text);
+  const cdone = await waitJob(admin, project.id, cx.json.job.id);
+  assert.equal(cdone.state, 'done', JSON.stringify(cdone));
+  assert.match(cdone.result.file, /^\d+\.coco\.zip$/);
+  const zdl = await admin.get(`/api/v1/projects/${project.id}/jobs/${cdone.id}/download`);
+  assert.equal(zdl.status, 200);
+  assert.equal(zdl.buf.subarray(0, 2).toString('latin1'), 'PK', 'a zip');
+  const zdir = mkdtempSync(join(tmpdir(), 'cairn-zip-'));
+  writeFileSync(join(zdir, 'x.zip'), zdl.buf);
+  const listing = execFileSync('python3', ['-c',
+    'import sys, zipfile, json; z = zipfile.ZipFile(sys.argv[1]); d = json.loads(z.read("annotations/instances.json")); print(len(d["images"]))',
+    join(zdir, 'x.zip')], { encoding: 'utf8' });
+  assert.equal(listing.trim(), '4', 'the zip holds the COCO file with the four images');
   await assertHealthy(server);
 });
 
