@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -755,6 +756,19 @@ static void skeleton_point(struct crd *r, const char **attrs)
 	free(tmp.pts);
 }
 
+/* A CVAT subset as a Cairn split: train, val or test (any case; validation is val). */
+static const char *split_name(const char *subset)
+{
+	if (!strcasecmp(subset, "train"))
+		return "train";
+	if (!strcasecmp(subset, "val") || !strcasecmp(subset, "validation") ||
+	    !strcasecmp(subset, "valid"))
+		return "val";
+	if (!strcasecmp(subset, "test"))
+		return "test";
+	return NULL;
+}
+
 static void c_start(struct fmt_xml *x, const char *el, const char **attrs)
 {
 	struct crd *r = x->ctx;
@@ -800,7 +814,21 @@ static void c_start(struct fmt_xml *x, const char *el, const char **attrs)
 			return;
 		}
 		const char *subset = fmt_xml_attr(attrs, "subset");
-		fmt_sink_split(r->s, subset && *subset ? subset : r->file_split);
+		const char *split = subset && *subset ? split_name(subset) : r->file_split;
+		if (subset && *subset && !split)
+			fmt_sink_note(r->s, "CVAT subset other than train, val, test (not kept)");
+		fmt_sink_split(r->s, split);
+		/* A project export keeps media in images/<Subset>/: name the folder when it
+		 * is not the split's own name. */
+		if (split && strcmp(split, subset) && r->media_dir && !strchr(name, '/')) {
+			buf_reset(&r->scratch);
+			buf_addf(&r->scratch, "%s/%s/%s", r->media_dir, subset, name);
+			if (access(r->scratch.data, F_OK) == 0) {
+				buf_reset(&r->scratch);
+				buf_addf(&r->scratch, "%s/%s", subset, name);
+				name = r->scratch.data;
+			}
+		}
 		char key[32];
 		snprintf(key, sizeof(key), "%lld", (long long)id);
 		fmt_strmap_put(&r->frames, key, 1);
