@@ -820,7 +820,7 @@ static void c_start(struct fmt_xml *x, const char *el, const char **attrs)
 		fmt_sink_split(r->s, split);
 		/* A project export keeps media in images/<Subset>/: name the folder when it
 		 * is not the split's own name. */
-		if (split && strcmp(split, subset) && r->media_dir && !strchr(name, '/')) {
+		if (split && subset && strcmp(split, subset) && r->media_dir && !strchr(name, '/')) {
 			buf_reset(&r->scratch);
 			buf_addf(&r->scratch, "%s/%s/%s", r->media_dir, subset, name);
 			if (access(r->scratch.data, F_OK) == 0) {
@@ -1319,7 +1319,7 @@ static void points_attr(struct buf *b, const double *p, size_t n, size_t stride)
  * (counted) when CVAT cannot carry it.
  */
 static bool shape_xml(struct cwr *w, struct buf *b, const struct ann_object *o, bool video,
-		      int64_t frame, const char *ind)
+		      int64_t frame, const char *ind, int64_t link)
 {
 	const char *lname = w->l.sc.labels[o->label].name;
 	const char *el;
@@ -1367,8 +1367,8 @@ static bool shape_xml(struct cwr *w, struct buf *b, const struct ann_object *o, 
 		buf_addf(b, " occluded=\"%d\"", o->occluded);
 		buf_addf(b, " z_order=\"%d\"", (int)o->z_order);
 	}
-	if (!video && o->has_group)
-		buf_addf(b, " group_id=\"%lld\"", (long long)o->group);
+	if (!video && (o->has_group || link > 0))
+		buf_addf(b, " group_id=\"%lld\"", (long long)(o->has_group ? o->group : link));
 	const double *p = o->pts;
 	switch (o->type) {
 	case SHAPE_BOX:
@@ -1443,7 +1443,8 @@ static bool shape_xml(struct cwr *w, struct buf *b, const struct ann_object *o, 
 	if (o->text)
 		fmt_loss_add(w->loss, "text", 1);
 	if (o->parent[0])
-		fmt_loss_add(w->loss, "parent link (CVAT keeps groups only)", 1);
+		fmt_loss_add(w->loss, link > 0 ? "parent link (written as a group_id)"
+				      : "parent link (CVAT keeps groups only)", 1);
 	return true;
 }
 
@@ -1553,12 +1554,25 @@ static int write_item(void *ctx, const struct item *it)
 	if (rc)
 		return rc;
 	bool item_noted = false;
+	/* A child (keypoints of a box) and its parent share a group_id when they have none. */
+	int64_t *link = found ? calloc(d.nobjects + 1, sizeof(int64_t)) : NULL;
+	int64_t gmax = 0;
+	for (size_t i = 0; found && i < d.nobjects; i++)
+		if (d.objects[i].has_group && d.objects[i].group > gmax)
+			gmax = d.objects[i].group;
+	for (size_t i = 0; found && i < d.nobjects; i++) {
+		size_t pi = d.objects[i].parent_index;
+		if (d.objects[i].parent[0] && pi < d.nobjects && !d.objects[i].has_group &&
+		    !d.objects[pi].has_group) {
+			if (!link[pi])
+				link[pi] = ++gmax;
+			link[i] = link[pi];
+		}
+	}
 	for (size_t i = 0; found && i < d.nobjects && !rc; i++) {
 		const struct ann_object *o = &d.objects[i];
-		size_t before = b->len;
-		if (!shape_xml(w, b, o, false, 0, "    "))
+		if (!shape_xml(w, b, o, false, 0, "    ", link[i]))
 			continue;
-		(void)before;
 		/* The track form, for the video layout. */
 		int64_t f = o->has_frame ? o->frame : frame;
 		note_frame(w, f);
@@ -1572,7 +1586,7 @@ static int write_item(void *ctx, const struct item *it)
 		struct fmt_loss scratch = {0};
 		struct fmt_loss *real = w->loss;
 		w->loss = &scratch; /* counted once, above */
-		shape_xml(w, &w->v, o, true, f, "    ");
+		shape_xml(w, &w->v, o, true, f, "    ", 0);
 		w->loss = real;
 		fmt_loss_release(&scratch);
 		if (o->has_track) {
@@ -1595,6 +1609,7 @@ static int write_item(void *ctx, const struct item *it)
 			rc = CAIRN_EIO;
 		}
 	}
+	free(link);
 	if (found) {
 		if (d.attrs && strcmp(d.attrs, "{}"))
 			fmt_loss_add(w->loss, "item attributes", 1);

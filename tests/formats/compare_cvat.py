@@ -5,8 +5,8 @@ attribute missing on one side equals its default ("", false) on the other;
 shapes without a label are not kept; an image name may gain its subset
 folder ("Test/img0.jpg") and subsets compare as Cairn splits (Train ->
 train, Validation -> val); shapes of an image and tracks compare as sets;
-source is not kept. Usage: compare_cvat.py A.xml B.xml"""
-import sys
+source is not kept; a file named train.xml, val.xml or test.xml is that split. Usage: compare_cvat.py A.xml B.xml"""
+import os, sys
 import xml.etree.ElementTree as ET
 
 SPLITS = {"train": "train", "val": "val", "validation": "val", "valid": "val", "test": "test"}
@@ -31,10 +31,22 @@ def attrs(el, defaults):
 def pts(s):
     return tuple(tuple(float(c) for c in p.split(",")) for p in s.split(";")) if s else ()
 
+def mask_pixels(el):
+    """CVAT RLE (row-major runs in left/top/width/height, background first) as a pixel set."""
+    L, T, W = int(el.get("left")), int(el.get("top")), int(el.get("width"))
+    out, pos, v = set(), 0, 0
+    for n in (int(c) for c in el.get("rle").replace(" ", "").split(",")):
+        if v:
+            out.update((L + p % W, T + p // W) for p in range(pos, pos + n))
+        pos, v = pos + n, 1 - v
+    return tuple(sorted(out))
+
 def shape(el, track=False):
-    g = tuple((k, float(el.get(k))) for k in GEOM if el.get(k) is not None and not (k == "rotation" and float(el.get(k)) == 0))
+    # A mask compares by its pixels (the writer crops to the tight box).
+    geom = GEOM if el.tag != "mask" else ()
+    g = tuple((k, float(el.get(k))) for k in geom if el.get(k) is not None and not (k == "rotation" and float(el.get(k)) == 0))
     cub = tuple(sorted((k, float(v)) for k, v in el.attrib.items() if k[-1] in "12" and k[:1] in "xy"))
-    key = [el.tag, g, cub, pts(el.get("points")), el.get("rle", "").replace(" ", ""),
+    key = [el.tag, g, cub, pts(el.get("points")), mask_pixels(el) if el.tag == "mask" else (),
            int(el.get("occluded", "0")), int(el.get("z_order", "0")), int(el.get("group_id", "0")),
            attrs(el, ("", "false"))]
     if not track:
@@ -50,7 +62,9 @@ def load(path):
     r = ET.parse(path).getroot()
     images, tracks = {}, {}
     for im in r.findall("image"):
-        sub = SPLITS.get((im.get("subset") or "").lower(), "")
+        # No subset: a file named after a split (train.xml) is that split.
+        stem = os.path.basename(path)[:-4]
+        sub = SPLITS.get((im.get("subset") or (stem if stem in ("train", "val", "test") else "")).lower(), "")
         name = im.get("name")
         if "/" in name and name.split("/")[0].lower() in SPLITS:
             name = name.split("/", 1)[1]
