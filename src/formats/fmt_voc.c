@@ -507,8 +507,9 @@ static int read_labelmap(struct vrd *r, const char *path)
 	return rc;
 }
 
-/* The split files of ImageSets/<sub> ("train", "val", ...), sorted; 0 when none. */
-static size_t split_files(const char *root, char ***out)
+/* The split files of ImageSets/<sub> ("train", "val", ...), sorted; 0 when none.
+ * Per-class lists are counted in the report (not read). */
+static size_t split_files(struct vrd *r, const char *root, char ***out)
 {
 	static const char *const subs[] = {"Main", "Layout", "Action", "Segmentation"};
 	*out = NULL;
@@ -527,6 +528,9 @@ static size_t split_files(const char *root, char ***out)
 		for (size_t k = 0; k < nn; k++) {
 			/* <class>_<split>.txt lists one class; trainval repeats train and val. */
 			if (strchr(names[k], '_') || (has_parts && !strcmp(names[k], "trainval"))) {
+				if (strchr(names[k], '_') && i == 0)
+					fmt_sink_note(r->s, "VOC ImageSets/Main/<class>_<split>.txt image "
+						      "labels (not read)");
 				free(names[k]);
 				continue;
 			}
@@ -613,7 +617,7 @@ static int read_dataset(struct vrd *r, const char *root)
 		qsort(xmls, nx, sizeof(char *), cmp_str);
 	struct fmt_strmap listed = {0};
 	char **splits;
-	size_t ns = split_files(root, &splits);
+	size_t ns = split_files(r, root, &splits);
 	if (!nx && !ns) {
 		buf_setf(r->err, "%s: no VOC annotations (Annotations/*.xml) and no ImageSets lists",
 			 root);
