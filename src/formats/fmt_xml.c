@@ -272,7 +272,12 @@ void fmt_xml_esc(struct buf *b, const char *s)
 		case '\n': buf_adds(b, "&#10;"); break;
 		case '\r': buf_adds(b, "&#13;"); break;
 		case '\t': buf_adds(b, "&#9;"); break;
-		default: buf_addch(b, *s);
+		default:
+			/* XML 1.0 cannot carry other control characters at all. */
+			if ((unsigned char)*s < 0x20)
+				buf_adds(b, "\xef\xbf\xbd");
+			else
+				buf_addch(b, *s);
 		}
 	}
 }

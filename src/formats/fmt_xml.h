@@ -62,7 +62,9 @@ bool fmt_xml_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 /* s with " " trimmed at both ends, into out (reset first). */
 void fmt_xml_trim(struct buf *out, const char *s, size_t len);
 
-/* Appends s escaped for text and attribute values (& < > " '). */
+/* Appends s escaped for text and attribute values (& < > " ' and tab, CR,
+ * LF as character references); other control characters, which XML 1.0
+ * cannot carry, become U+FFFD. */
 void fmt_xml_esc(struct buf *b, const char *s);
 /* Appends a number in the shortest form that reads back the same. */
 void fmt_xml_num_out(struct buf *b, double v);
