@@ -19,6 +19,14 @@ for c in tests/formats/cvat/*/; do
 		python3 tests/formats/compare_cvat.py "$in" "$d/out/annotations.xml" && ok || bad "cvat/$name: round trip differs"
 	else bad "cvat/$name: import or export failed"; fi
 done
+# --format auto finds CVAT; --skip-invalid imports the valid part and lists the rest.
+d=$T/cvat-skip
+$CAIRN init --data "$d" --admin admin </dev/null >/dev/null 2>&1
+sed 's|<box label="car" xtl="abc" ytl="1" xbr="3" ybr="4"/>|&<box label="car" xtl="0" ytl="1" xbr="3" ybr="4"/>|' \
+	tests/formats/cvat/bad_number/annotations.xml >"$d/annotations.xml"
+out=$($CAIRN import --data "$d" --project p --no-media --skip-invalid "$d/annotations.xml" 2>&1) &&
+	printf '%s' "$out" | grep -q "imported 1 images, 1 objects" &&
+	printf '%s' "$out" | grep -q '^annotations.xml:14: <box xtl="abc">: expected a number' && ok || bad "cvat: --skip-invalid: $out"
 # The mask of ok_images: CVAT RLE 1,2,3,1,5 over the 4x3 box at (3,2) is pixels
 # (4,2) (5,2) (1+3,3)... checked through COCO: area 3, bbox [3,2,3,2].
 d=$T/cvat-ok_images
