@@ -507,9 +507,8 @@ static int read_labelmap(struct vrd *r, const char *path)
 	return rc;
 }
 
-/* The split files of ImageSets/<sub> ("train", "val", ...), sorted; 0 when none.
- * Per-class lists are counted in the report (not read). */
-static size_t split_files(struct vrd *r, const char *root, char ***out)
+/* The split files of ImageSets/<sub> ("train", "val", ...), sorted; 0 when none. */
+static size_t split_files(const char *root, char ***out)
 {
 	static const char *const subs[] = {"Main", "Layout", "Action", "Segmentation"};
 	*out = NULL;
@@ -528,9 +527,6 @@ static size_t split_files(struct vrd *r, const char *root, char ***out)
 		for (size_t k = 0; k < nn; k++) {
 			/* <class>_<split>.txt lists one class; trainval repeats train and val. */
 			if (strchr(names[k], '_') || (has_parts && !strcmp(names[k], "trainval"))) {
-				if (strchr(names[k], '_') && i == 0)
-					fmt_sink_note(r->s, "VOC ImageSets/Main/<class>_<split>.txt image "
-						      "labels (not read)");
 				free(names[k]);
 				continue;
 			}
@@ -585,6 +581,77 @@ static int read_one(struct vrd *r, const char *root, const char *stem)
 	return rc;
 }
 
+/*
+ * ImageSets/Main/<class>_<split>.txt: "name 1" gives the image a tag of the
+ * class (-1 absent, 0 difficult: not kept). After every image is read.
+ */
+static int read_class_lists(struct vrd *r, const char *root, struct fmt_strmap *ids,
+			    char **splits, size_t ns)
+{
+	struct buf p = BUF_INIT, w = BUF_INIT, cls = BUF_INIT;
+	buf_addf(&p, "%s/ImageSets/Main", root);
+	char **names = NULL;
+	size_t n = 0;
+	list_files(p.data, "", ".txt", 0, &names, &n);
+	if (n)
+		qsort(names, n, sizeof(char *), cmp_str);
+	int rc = 0;
+	for (size_t k = 0; k < n && !rc; k++) {
+		const char *us = strrchr(names[k], '_');
+		if (!us || us == names[k])
+			continue;
+		buf_reset(&cls);
+		buf_add(&cls, names[k], (size_t)(us - names[k]));
+		buf_reset(&p);
+		buf_addf(&p, "%s/ImageSets/Main/%s.txt", root, names[k]);
+		FILE *f = fopen(p.data, "r");
+		if (!f)
+			continue;
+		char line[4096];
+		unsigned long ln = 0;
+		while (!rc && fgets(line, sizeof(line), f)) {
+			ln++;
+			char name[4096];
+			int flag;
+			if (sscanf(line, "%4095s %d", name, &flag) != 2 || flag != 1)
+				continue;
+			int64_t v;
+			buf_reset(&w);
+			buf_addf(&w, "ImageSets/Main/%s.txt:%lu", names[k], ln);
+			if (!fmt_strmap_get(ids, name, &v)) {
+				rc = fmt_sink_invalid(r->s, w.data, "'%s': no such image in the dataset",
+						      name);
+				continue;
+			}
+			if (r->fixed_labels && !fmt_strmap_get(&r->labels, cls.data, NULL)) {
+				rc = fmt_sink_invalid(r->s, w.data, "'%s': unknown label (not in "
+						      "labelmap.txt)", cls.data);
+				continue;
+			}
+			int64_t cat;
+			if ((rc = emit_label(r, cls.data, w.data, &cat)))
+				break;
+			size_t si = (size_t)(v % 1024);
+			char split[64] = "";
+			if (si < ns) {
+				const char *b = strrchr(splits[si], '/') + 1;
+				snprintf(split, sizeof(split), "%.*s", (int)(strlen(b) - 4), b);
+			}
+			fmt_sink_split(r->s, *split && strcmp(split, "default") ? split : NULL);
+			struct fmt_object fo = {.image_id = v / 1024, .category_id = cat,
+						.type = SHAPE_TAG, .where = w.data};
+			rc = fmt_sink_object(r->s, &fo);
+		}
+		fclose(f);
+	}
+	fmt_sink_split(r->s, NULL);
+	free_list(names, n);
+	buf_release(&p);
+	buf_release(&w);
+	buf_release(&cls);
+	return rc;
+}
+
 static int read_dataset(struct vrd *r, const char *root)
 {
 	struct buf p = BUF_INIT;
@@ -616,8 +683,9 @@ static int read_dataset(struct vrd *r, const char *root)
 	if (nx)
 		qsort(xmls, nx, sizeof(char *), cmp_str);
 	struct fmt_strmap listed = {0};
+	struct fmt_strmap ids = {0};  /* name -> image id * 1024 + index of its split file */
 	char **splits;
-	size_t ns = split_files(r, root, &splits);
+	size_t ns = split_files(root, &splits);
 	if (!nx && !ns) {
 		buf_setf(r->err, "%s: no VOC annotations (Annotations/*.xml) and no ImageSets lists",
 			 root);
@@ -655,16 +723,27 @@ static int read_dataset(struct vrd *r, const char *root)
 				fmt_sink_note(r->s, "image listed in two ImageSets splits (the first kept)");
 				continue;
 			}
+			int64_t before = r->image_id;
 			rc = fmt_strmap_get(&have, line, NULL) ? read_one(r, root, line)
 							       : read_bare(r, root, line, w.data);
+			if (!rc && r->image_id != before && i < 1023)
+				fmt_strmap_put(&ids, line, r->image_id * 1024 + (int64_t)i);
 		}
 		buf_release(&w);
 		fclose(f);
 	}
 	fmt_sink_split(r->s, NULL);
-	for (size_t i = 0; i < nx && !rc; i++)
-		if (!fmt_strmap_get(&listed, xmls[i], NULL))
-			rc = read_one(r, root, xmls[i]);
+	for (size_t i = 0; i < nx && !rc; i++) {
+		if (fmt_strmap_get(&listed, xmls[i], NULL))
+			continue;
+		int64_t before = r->image_id;
+		rc = read_one(r, root, xmls[i]);
+		if (!rc && r->image_id != before)
+			fmt_strmap_put(&ids, xmls[i], r->image_id * 1024 + 1023);
+	}
+	if (!rc)
+		rc = read_class_lists(r, root, &ids, splits, ns);
+	fmt_strmap_release(&ids);
 	fmt_strmap_release(&listed);
 	fmt_strmap_release(&have);
 	free_list(xmls, nx);
@@ -955,6 +1034,29 @@ static void write_object(struct vwr *w, const struct ann_doc *d, size_t i, const
 		fmt_loss_add(w->loss, "text", 1);
 }
 
+/* A tag: "name  1" in ImageSets/Main/<label>_<split>.txt. */
+static int write_tag(struct vwr *w, const struct ann_object *o, const char *split,
+		     const char *stem)
+{
+	const char *label = w->l.sc.labels[o->label].name;
+	if (strchr(label, '/') || strchr(label, ' ') || label[0] == '.') {
+		fmt_loss_add(w->loss, "tag whose label cannot name a VOC class list", 1);
+		return 0;
+	}
+	buf_reset(&w->p);
+	buf_addf(&w->p, "%s/ImageSets/Main/%s_%s.txt", w->out, label,
+		 split && *split ? split : "default");
+	FILE *f = fopen(w->p.data, "a");
+	if (!f || fprintf(f, "%s  1\n", stem) < 0) {
+		buf_setf(w->err, "cannot write '%s': %s", w->p.data, strerror(errno));
+		if (f)
+			fclose(f);
+		return CAIRN_EIO;
+	}
+	fclose(f);
+	return 0;
+}
+
 static int write_item(void *ctx, const struct item *it)
 {
 	struct vwr *w = ctx;
@@ -1029,6 +1131,11 @@ static int write_item(void *ctx, const struct item *it)
 			if (used[i])
 				continue;
 			const struct ann_object *o = &d.objects[i];
+			if (o->type == SHAPE_TAG) {
+				if ((rc = write_tag(w, o, split, stem.data)))
+					break;
+				continue;
+			}
 			if (!boxable(w, o, true))
 				continue;
 			size_t np = 0;
@@ -1052,6 +1159,8 @@ static int write_item(void *ctx, const struct item *it)
 		free(parts);
 		free(used);
 		ann_doc_release(&d);
+		if (rc)
+			goto out;
 	}
 	buf_adds(b, "</annotation>\n");
 	buf_reset(&w->p);

@@ -23,7 +23,7 @@ done
 d=$T/voc-auto
 $CAIRN init --data "$d" --admin admin </dev/null >/dev/null 2>&1
 out=$($CAIRN import --data "$d" --project p --no-media tests/formats/voc/ok_dataset/input 2>&1) &&
-	printf '%s' "$out" | grep -q "imported 2 images, 5 objects" && ok || bad "voc: --format auto: $out"
+	printf '%s' "$out" | grep -q "imported 2 images, 7 objects" && ok || bad "voc: --format auto: $out"
 mkdir -p "$T/voc-skip/Annotations"
 cp tests/formats/voc/ok_dataset/input/Annotations/a.xml "$T/voc-skip/Annotations/"
 sed 's/a.jpg/c.jpg/' tests/formats/voc/bad_number/input.xml >"$T/voc-skip/Annotations/c.xml"
@@ -54,6 +54,17 @@ assert acts == {"other": True, "jumping": False, "phoning": True, "playinginstru
 assert a["head"]["bbox"] == [5.5, 6, 2, 2], a["head"]
 PY
 		python3 tests/formats/compare_voc.py --annotated "$FIX/voc_dataset/voc_dataset1" "$d/v" && ok || bad "datumaro voc round trip"
+		# The per-class lists give 2007_000001 the image labels Datumaro expects (its
+		# odd-valued VocLabels, "ignored" included), written as CVAT tags here.
+		$CAIRN export --data "$d" --project v --format cvat "$d/cv" >/dev/null 2>&1 &&
+		python3 - "$d/cv/annotations.xml" <<'PY' && ok || bad "datumaro voc image labels"
+import sys
+import xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+tags = sorted(t.get("label") for t in r.iter("tag"))
+assert tags == ["aeroplane", "bird", "bottle", "car", "chair", "diningtable", "horse", "ignored",
+                "person", "sheep", "train"], tags
+PY
 	else bad "datumaro voc import/export: $out"; fi
 fi
 # voc-devkit: the devkit's 1-based pixels: xmin=1 xmax=1 is the first pixel, [0,0,1,1] in Cairn.

@@ -3,7 +3,7 @@
 docs/formats/voc.md: truncated, difficult and occluded default to 0 and pose
 to Unspecified; custom attribute values compare as text; splits compare as
 sets of names per ImageSets/Main/<split>.txt ("default" and no list are the
-same). Usage: compare_voc.py A_DIR B_DIR"""
+same); per-class lists compare by the names marked 1. Usage: compare_voc.py A_DIR B_DIR"""
 import glob, os, sys
 import xml.etree.ElementTree as ET
 
@@ -69,6 +69,21 @@ for k, v in sa.items():
     if sb.get(k, set()) >= v:
         continue
     errs.append(f"split {k or 'default'}: {sorted(v)} vs {sorted(sb.get(k, set()))}")
+def class_lists(d):
+    # ImageSets/Main/<class>_<split>.txt: the names marked 1, per class (splits merged).
+    out = {}
+    for f in glob.glob(os.path.join(d, "ImageSets", "Main", "*_*.txt")):
+        cls = os.path.basename(f)[:-4].rsplit("_", 1)[0]
+        pos = {l.split()[0] for l in open(f) if len(l.split()) >= 2 and l.split()[1] == "1"}
+        if pos:
+            out.setdefault(cls, set()).update(pos)
+    return out
+
+ca, cb = class_lists(a), class_lists(b)
+if annotated:
+    ca = {k: v & stems for k, v in ca.items() if v & stems}
+if ca != cb:
+    errs.append(f"class lists differ: {ca} vs {cb}")
 for e in errs[:20]:
     print(e)
 sys.exit(1 if errs else 0)
