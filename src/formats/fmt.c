@@ -75,7 +75,8 @@ const struct fmt_ops fmt_table[] = {
 	 fmt_yolo_cls_probe, fmt_yolo_cls_read, fmt_yolo_cls_write},
 	{"voc", "Pascal VOC (Annotations/*.xml, ImageSets/Main/<split>.txt, JPEGImages/, labelmap.txt)",
 	 "boxes (corners as written, like Datumaro and CVAT); truncated, difficult, occluded, pose; "
-	 "parts (head, hand, foot) as a group; actions and custom attributes; splits",
+	 "parts (head, hand, foot) as a group; actions and custom attributes; image tags from "
+	 "<class>_<split>.txt lists; splits",
 	 fmt_voc_probe, fmt_voc_read, fmt_voc_write},
 	{"voc-devkit", "Pascal VOC with the devkit's 1-based inclusive pixel boxes (give --format)",
 	 "as voc, but xmin=1 is the first pixel column: Cairn x0 = xmin - 1, x1 = xmax",
