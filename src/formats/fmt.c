@@ -42,6 +42,19 @@ int fmt_yolo_cls_probe(const char *path);
 int fmt_yolo_cls_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_yolo_cls_write(struct store *st, int64_t project_id, const char *out,
 		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+/* fmt_voc.c, fmt_cvat.c (XML) */
+int fmt_voc_probe(const char *path);
+int fmt_voc_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_voc_write(struct store *st, int64_t project_id, const char *out,
+		  const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_voc_devkit_probe(const char *path);
+int fmt_voc_devkit_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_voc_devkit_write(struct store *st, int64_t project_id, const char *out,
+			 const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_cvat_probe(const char *path);
+int fmt_cvat_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_cvat_write(struct store *st, int64_t project_id, const char *out,
+		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -60,6 +73,19 @@ const struct fmt_ops fmt_table[] = {
 	{"yolo-cls", "YOLO classify (<split>/<class>/<image> folders, give --format)",
 	 "one tag an image; class ids are the sorted folder names; export needs --include-media",
 	 fmt_yolo_cls_probe, fmt_yolo_cls_read, fmt_yolo_cls_write},
+	{"voc", "Pascal VOC (Annotations/*.xml, ImageSets/Main/<split>.txt, JPEGImages/, labelmap.txt)",
+	 "boxes (corners as written, like Datumaro and CVAT); truncated, difficult, occluded, pose; "
+	 "parts (head, hand, foot) as a group; actions and custom attributes; image tags from "
+	 "<class>_<split>.txt lists; splits",
+	 fmt_voc_probe, fmt_voc_read, fmt_voc_write},
+	{"voc-devkit", "Pascal VOC with the devkit's 1-based inclusive pixel boxes (give --format)",
+	 "as voc, but xmin=1 is the first pixel column: Cairn x0 = xmin - 1, x1 = xmax",
+	 fmt_voc_devkit_probe, fmt_voc_devkit_read, fmt_voc_devkit_write},
+	{"cvat", "CVAT for images 1.1 and CVAT for video 1.1 (annotations.xml + images/)",
+	 "boxes with rotation, polygons, polylines, points, ellipses, cuboids, masks (CVAT RLE), "
+	 "skeletons with outside/occluded points, tags, attributes, occluded, z_order, group; "
+	 "tracks with keyframe, outside and frame step (frames become image items)",
+	 fmt_cvat_probe, fmt_cvat_read, fmt_cvat_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -228,6 +254,7 @@ struct cat_info {
 	uint32_t (*edges)[2];
 	size_t nedges;
 	size_t max_kpts;           /* most keypoint triples seen */
+	uint32_t kinds;            /* SHAPE_BIT()s of the objects seen */
 	bool crowd;
 	struct attr_info *attrs;
 	size_t nattrs;
@@ -585,6 +612,7 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
 		return rc;
 	if (o->iscrowd)
 		ci->crowd = true;
+	ci->kinds |= SHAPE_BIT(o->type);
 	if (o->nkpts / 3 > ci->max_kpts)
 		ci->max_kpts = o->nkpts / 3;
 	char uid[40];
@@ -815,8 +843,15 @@ static int make_schema(struct imp *m)
 		if (c->id >= 1 && c->id <= 2147483647)
 			buf_addf(&b, ",\"id\":%lld", (long long)c->id);
 		size_t np = c->npoints ? c->npoints : c->max_kpts;
-		buf_addf(&b, ",\"shapes\":[\"tag\",\"box\",\"rotated_box\",\"polygon\",\"mask\"%s]",
+		buf_addf(&b, ",\"shapes\":[\"tag\",\"box\",\"rotated_box\",\"polygon\",\"mask\"%s",
 			 np ? ",\"keypoints\"" : "");
+		/* Other shapes the dataset uses (polylines, points, ellipses, cuboids...). */
+		for (int k = 0; k < SHAPE_KIND_COUNT_; k++)
+			if ((c->kinds & SHAPE_BIT(k)) && k != SHAPE_TAG && k != SHAPE_BOX &&
+			    k != SHAPE_ROTATED_BOX && k != SHAPE_POLYGON && k != SHAPE_MASK &&
+			    k != SHAPE_KEYPOINTS)
+				buf_addf(&b, ",\"%s\"", shape_kind_name((enum shape_kind)k));
+		buf_addch(&b, ']');
 		if (c->super && *c->super) {
 			buf_adds(&b, ",\"description\":");
 			buf_add_json_str(&b, c->super);

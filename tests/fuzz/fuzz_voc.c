@@ -1,0 +1,25 @@
+/*
+ * fuzz_voc.c - libFuzzer entry: the VOC XML reader (fmt_voc.c) on arbitrary
+ * bytes as one annotation file, into a sink that keeps nothing. Must never
+ * crash, leak or hang (expat, DTD refusal, numbers, masks, skeletons).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "formats/fmt.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* In fmt_voc.c. */
+int fmt_voc_read_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
+		     struct buf *err);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf err = BUF_INIT;
+	struct fmt_sink *s = fmt_null_sink_new();
+	fmt_voc_read_mem((const char *)data, size, "fuzz.xml", s, &err);
+	fmt_null_sink_free(s);
+	buf_release(&err);
+	return 0;
+}
