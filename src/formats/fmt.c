@@ -42,6 +42,16 @@ int fmt_yolo_cls_probe(const char *path);
 int fmt_yolo_cls_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_yolo_cls_write(struct store *st, int64_t project_id, const char *out,
 		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+/* Label Studio, LabelMe, ImageNet and CSV (fmt_labelstudio.c ... fmt_csv.c). */
+#define FMT_ROW_DECL(n)                                                                    \
+	int fmt_##n##_probe(const char *path);                                              \
+	int fmt_##n##_read(const char *path, struct fmt_sink *s, struct buf *err);          \
+	int fmt_##n##_write(struct store *st, int64_t project_id, const char *out,          \
+			    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+FMT_ROW_DECL(labelstudio)
+FMT_ROW_DECL(labelme)
+FMT_ROW_DECL(imagenet)
+FMT_ROW_DECL(csv)
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -60,6 +70,22 @@ const struct fmt_ops fmt_table[] = {
 	{"yolo-cls", "YOLO classify (<split>/<class>/<image> folders, give --format)",
 	 "one tag an image; class ids are the sorted folder names; export needs --include-media",
 	 fmt_yolo_cls_probe, fmt_yolo_cls_read, fmt_yolo_cls_write},
+	{"labelstudio", "Label Studio JSON export (a list of tasks with annotations and predictions)",
+	 "boxes with rotation, polygons, keypoints (as points), ellipses, brush masks (Label "
+	 "Studio's RLE, exact), choices (tags), textarea (transcriptions), per-region choices as "
+	 "attributes, scores of predictions (--as prediction); task and result ids; percentages "
+	 "of original_width/original_height",
+	 fmt_labelstudio_probe, fmt_labelstudio_read, fmt_labelstudio_write},
+	{"labelme", "LabelMe JSON, one file per image (shapes with label, group_id, flags)",
+	 "rectangles (boxes), polygons, lines and linestrips (polylines), points, circles "
+	 "(ellipses); group_id, flags and description as attributes; pixel coordinates",
+	 fmt_labelme_probe, fmt_labelme_read, fmt_labelme_write},
+	{"imagenet", "ImageNet class folders (<root>/<class>/<image>)",
+	 "one tag an image (the class folder); export needs --include-media",
+	 fmt_imagenet_probe, fmt_imagenet_read, fmt_imagenet_write},
+	{"csv", "CSV of image,label rows with a header (RFC 4180)",
+	 "tags (one a row; several rows of one image make several tags)",
+	 fmt_csv_probe, fmt_csv_read, fmt_csv_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -229,6 +255,7 @@ struct cat_info {
 	size_t nedges;
 	size_t max_kpts;           /* most keypoint triples seen */
 	bool crowd;
+	uint32_t kinds;            /* SHAPE_BIT()s of the objects seen */
 	struct attr_info *attrs;
 	size_t nattrs;
 	char *where;               /* the declaration, or the first use */
@@ -251,6 +278,7 @@ struct fmt_sink {
 	char *split;               /* of the file being read: images and objects are keyed by (split, id) */
 	struct buf frag;
 	int64_t max_object_id, max_image_id;
+	enum annotation_kind kind; /* what the import makes (fmt_sink_kind) */
 };
 
 static char *xstrdup(const char *s)
@@ -348,6 +376,11 @@ void fmt_sink_split(struct fmt_sink *s, const char *split)
 {
 	free(s->split);
 	s->split = split ? xstrdup(split) : NULL;
+}
+
+enum annotation_kind fmt_sink_kind(const struct fmt_sink *s)
+{
+	return s->kind;
 }
 
 void fmt_sink_media_dir(struct fmt_sink *s, const char *dir)
@@ -585,6 +618,7 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
 		return rc;
 	if (o->iscrowd)
 		ci->crowd = true;
+	ci->kinds |= SHAPE_BIT(o->type);
 	if (o->nkpts / 3 > ci->max_kpts)
 		ci->max_kpts = o->nkpts / 3;
 	char uid[40];
@@ -815,8 +849,15 @@ static int make_schema(struct imp *m)
 		if (c->id >= 1 && c->id <= 2147483647)
 			buf_addf(&b, ",\"id\":%lld", (long long)c->id);
 		size_t np = c->npoints ? c->npoints : c->max_kpts;
-		buf_addf(&b, ",\"shapes\":[\"tag\",\"box\",\"rotated_box\",\"polygon\",\"mask\"%s]",
+		buf_addf(&b, ",\"shapes\":[\"tag\",\"box\",\"rotated_box\",\"polygon\",\"mask\"%s",
 			 np ? ",\"keypoints\"" : "");
+		/* Other kinds the dataset has (ellipses, points, polylines ...). */
+		for (int k = 0; k < SHAPE_KIND_COUNT_; k++)
+			if ((c->kinds & SHAPE_BIT(k)) && k != SHAPE_TAG && k != SHAPE_BOX &&
+			    k != SHAPE_ROTATED_BOX && k != SHAPE_POLYGON && k != SHAPE_MASK &&
+			    k != SHAPE_KEYPOINTS)
+				buf_addf(&b, ",\"%s\"", shape_kind_name((enum shape_kind)k));
+		buf_addch(&b, ']');
 		if (c->super && *c->super) {
 			buf_adds(&b, ",\"description\":");
 			buf_add_json_str(&b, c->super);
@@ -1499,6 +1540,7 @@ int fmt_import(struct store *st, int64_t project_id, const struct fmt_ops *f, co
 	m.rep = rep;
 	m.err = err;
 	m.s.skip_invalid = o->skip_invalid;
+	m.s.kind = o->kind;
 	m.s.err = err;
 	m.s.rep = rep;
 	m.s.frag = (struct buf)BUF_INIT;

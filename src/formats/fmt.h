@@ -109,6 +109,9 @@ int fmt_sink_invalid(struct fmt_sink *s, const char *where, const char *fmt, ...
 void fmt_sink_note(struct fmt_sink *s, const char *what);
 /* The split of the file now being read ("val"), or NULL; ids are per split. */
 void fmt_sink_split(struct fmt_sink *s, const char *split);
+/* The kind of annotation the import makes (readers with predictions beside
+ * annotations, as Label Studio's, pick by it). */
+enum annotation_kind fmt_sink_kind(const struct fmt_sink *s);
 /* The media folder the reader found next to the annotations (or NULL). */
 void fmt_sink_media_dir(struct fmt_sink *s, const char *dir);
 
