@@ -383,9 +383,18 @@ static int read_doc(struct lrd *r, json_t *root, int64_t image_id, const char *r
 	json_t *fl = json_object_get(root, "flags");
 	const char *k;
 	json_t *v;
+	if (fl && !json_is_null(fl) && !json_is_object(fl)) {
+		at(r, ".flags");
+		return bad(r, "expected an object of true/false flags, got %s", show(r, fl));
+	}
 	json_object_foreach(fl, k, v) {
-		if (!json_is_true(v))
-			continue;
+		if (!json_is_true(v)) {
+			if (!json_is_false(v)) {
+				at(r, ".flags.%s", k);
+				return bad(r, "expected true or false, got %s", show(r, v));
+			}
+			continue; /* a flag not set: no tag */
+		}
 		at(r, ".flags.%s", k);
 		char *wf = xstrdup(r->where.data);
 		struct fmt_object o = {0};
@@ -459,7 +468,8 @@ static void list_json(const char *root, const char *rel, char ***v, size_t *n, i
 		if (is_dir(q.data)) {
 			if (depth < 4)
 				list_json(root, rq.data, v, n, depth + 1);
-		} else if (l > 5 && !strcmp(e->d_name + l - 5, ".json")) {
+		} else if (l > 5 && !strcmp(e->d_name + l - 5, ".json") &&
+			   strcmp(e->d_name, "loss-report.json")) {
 			*v = xrealloc(*v, (*n + 1) * sizeof(char *));
 			(*v)[(*n)++] = xstrdup(rq.data);
 		}
