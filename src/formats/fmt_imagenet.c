@@ -149,7 +149,7 @@ static int walk(struct ird *r, const char *rel, int64_t cat, int depth)
 	return rc;
 }
 
-/* Classes are the root's folders, sorted, ids from 0 (as torchvision's ImageFolder). */
+/* Classes are the root's folders, sorted (torchvision's ImageFolder order), ids from 1. */
 int fmt_imagenet_read(const char *path, struct fmt_sink *s, struct buf *err)
 {
 	if (!is_dir(path)) {
@@ -168,7 +168,7 @@ int fmt_imagenet_read(const char *path, struct fmt_sink *s, struct buf *err)
 	}
 	for (size_t i = 0; i < nc && !rc; i++) {
 		struct fmt_category c = {0};
-		c.id = (int64_t)i;
+		c.id = (int64_t)i + 1;
 		c.name = cls[i];
 		c.where = cls[i];
 		rc = fmt_sink_category(s, &c);
@@ -180,7 +180,7 @@ int fmt_imagenet_read(const char *path, struct fmt_sink *s, struct buf *err)
 		rc = add_image(&r, v[i], -1);
 	free_list(v, n);
 	for (size_t i = 0; i < nc && !rc; i++)
-		rc = walk(&r, cls[i], (int64_t)i, 0);
+		rc = walk(&r, cls[i], (int64_t)i + 1, 0);
 	free_list(cls, nc);
 	return rc;
 }

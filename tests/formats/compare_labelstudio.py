@@ -6,7 +6,8 @@ times ignored); results matched by (id, type, from_name); numbers within
 1e-6; brush masks compared as decoded masks (a decoder written here from the
 documented bit stream, independent of Cairn's); keypoint width, "closed",
 image_rotation and empty parentID ignored; choices as sets; text tasks
-(no image) skipped.
+(no image) skipped; in predictions, a result without a score has its
+prediction's score.
 Usage: compare_labelstudio.py [--predictions] A.json B.json
 """
 import json
@@ -107,7 +108,10 @@ def results(task, key):
     if not lists:
         return {}
     out = {}
+    score = lists[0].get('score')
     for r in lists[0].get('result', []):
+        if key == 'predictions' and score is not None and 'score' not in r:
+            r = dict(r, score=score)  # a prediction's score is its results' score
         k = (r.get('id'), r['type'], r.get('from_name'))
         assert k not in out, f'result {k} twice'
         out[k] = norm_result(r)
