@@ -160,8 +160,8 @@ static int read_record(struct crd *r, unsigned long *start, struct buf *err)
 			for (;;) {
 				c = getch(r);
 				if (c == EOF) {
-					buf_setf(err, "%s:%lu: unterminated quoted field (the quote opens on "
-						 "line %lu)", r->name, r->line, qline);
+					buf_setf(err, "%s:%lu: field %zu: unterminated quoted field (it runs "
+						 "to the end of the file)", r->name, qline, r->nf);
 					return CAIRN_EINVAL;
 				}
 				if (c == '"') {
@@ -205,9 +205,7 @@ static int read_record(struct crd *r, unsigned long *start, struct buf *err)
 						c = d == EOF ? EOF : '\n';
 						break;
 					}
-					r->peek = d;
-					if (d == '\n')
-						r->line--;
+					r->peek = d; /* a lone CR is kept in the field */
 				}
 				if (f->len >= MAX_FIELD) {
 					buf_setf(err, "%s:%lu: a field longer than %d bytes", r->name, r->line,
