@@ -621,8 +621,12 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
 	ci->kinds |= SHAPE_BIT(o->type);
 	if (o->nkpts / 3 > ci->max_kpts)
 		ci->max_kpts = o->nkpts / 3;
-	char uid[40];
-	if (o->has_id)
+	char uid[ANN_MAX_UID + 1];
+	size_t ul = o->uid ? strspn(o->uid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789_-") : 0;
+	if (ul && ul <= ANN_MAX_UID && !o->uid[ul])
+		snprintf(uid, sizeof(uid), "%s", o->uid);
+	else if (o->has_id)
 		snprintf(uid, sizeof(uid), "%lld", (long long)o->id);
 	else
 		snprintf(uid, sizeof(uid), "o%lld", (long long)(s->seq + 1));
@@ -652,7 +656,7 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
 		if (o->type == SHAPE_POLYGON && o->nparts > 1) {
 			size_t off = o->parts[0];
 			for (size_t i = 1; i < o->nparts; i++) {
-				char puid[72];
+				char puid[96];
 				snprintf(puid, sizeof(puid), "%s-%zu", uid, i + 1);
 				frag_begin(s, puid, "polygon");
 				buf_adds(&s->frag, ",\"points\":");
@@ -665,7 +669,7 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
 		}
 	}
 	if (o->nkpts) {
-		char kuid[72];
+		char kuid[96];
 		snprintf(kuid, sizeof(kuid), kp_self ? "%s" : "%s-kp", uid);
 		frag_begin(s, kuid, "keypoints");
 		buf_adds(&s->frag, ",\"points\":");

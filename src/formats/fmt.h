@@ -91,6 +91,8 @@ struct fmt_object {
 	bool keyframe, outside;     /* only with a track */
 	const char *text;           /* a transcription (OCR), or NULL */
 	const char *where;
+	const char *uid;            /* the dataset's own string id, kept as the object id when it
+				     * is 1 to 64 of [A-Za-z0-9_-] (else NULL or ignored) */
 };
 
 /* The sink. Each returns 0, or an error the reader must return at once. */

@@ -436,9 +436,6 @@ static void keep_names(json_t **attrs, const json_t *res, const char *type)
 	const char *f = json_string_value(json_object_get(res, "from_name"));
 	const char *t = json_string_value(json_object_get(res, "to_name"));
 	const char *p = json_string_value(json_object_get(res, "parentID"));
-	const char *id = json_string_value(json_object_get(res, "id"));
-	if (id && *id)
-		set_attr_str(attrs, "ls_id", id);
 	if (f && strcmp(f, default_from(type)))
 		set_attr_str(attrs, "ls_from_name", f);
 	if (t && strcmp(t, "image"))
@@ -811,8 +808,8 @@ static int read_results(struct rd *r, const json_t *list, const char *lp, int64_
 					struct fmt_object o = {0};
 					json_t *attrs = NULL;
 					keep_names(&attrs, e, type);
-					if (attrs && k)
-						json_object_del(attrs, "ls_id");
+					if (!k)
+						o.uid = json_string_value(json_object_get(e, "id"));
 					at(r, "%s.value.choices[%zu]", path, k);
 					char *w = xstrdup(r->where.data);
 					o.image_id = task;
@@ -875,6 +872,7 @@ static int read_results(struct rd *r, const json_t *list, const char *lp, int64_
 		x->o.pts = x->pts;
 		x->o.attrs = x->attrs;
 		x->o.where = x->where;
+		x->o.uid = x->id;
 		if (x->o.type == SHAPE_MASK)
 			x->o.mask = &x->mask;
 		if (x->text.len)
@@ -1470,9 +1468,7 @@ static bool is_ls_key(const char *k)
 static int write_object(struct wr *w, const struct ann_object *o, int W, int H, bool *first)
 {
 	json_t *attrs = o->attrs ? json_loads(o->attrs, 0, NULL) : NULL;
-	const char *id = json_string_value(json_object_get(attrs, "ls_id"));
-	if (!id || !*id)
-		id = o->uid;
+	const char *id = o->uid;
 	const char *label = w->l.sc.labels[o->label].name;
 	double sx = 100.0 / W, sy = 100.0 / H;
 	const char *type = NULL;
@@ -1650,8 +1646,7 @@ static void write_tags(struct wr *w, const struct ann_doc *d, int W, int H, bool
 			continue;
 		json_t *attrs = o->attrs ? json_loads(o->attrs, 0, NULL) : NULL;
 		const char *from = json_string_value(json_object_get(attrs, "ls_from_name"));
-		const char *id = json_string_value(json_object_get(attrs, "ls_id"));
-		res_begin(w, attrs, id && *id ? id : o->uid, "choices", W, H, *first);
+		res_begin(w, attrs, o->uid, "choices", W, H, *first);
 		*first = false;
 		buf_adds(&w->t, ",\"value\":{\"choices\":[");
 		size_t nc = 0;
