@@ -80,7 +80,7 @@ const struct fmt_ops fmt_table[] = {
 	 "rectangles (boxes), polygons, lines and linestrips (polylines), points, circles "
 	 "(ellipses); group_id, flags and description as attributes; pixel coordinates",
 	 fmt_labelme_probe, fmt_labelme_read, fmt_labelme_write},
-	{"imagenet", "ImageNet class folders (<root>/<class>/<image>)",
+	{"imagenet", "ImageNet class folders (<root>/<class>/<image>, give --format)",
 	 "one tag an image (the class folder); export needs --include-media",
 	 fmt_imagenet_probe, fmt_imagenet_read, fmt_imagenet_write},
 	{"csv", "CSV of image,label rows with a header (RFC 4180)",

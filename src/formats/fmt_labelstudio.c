@@ -241,6 +241,20 @@ struct lbl {
 	int64_t id;
 };
 
+/* Label names -> category ids, open addressing; shared by the files of one read. */
+struct lbls {
+	struct lbl *v;
+	size_t n, cap;
+};
+
+static void lbls_release(struct lbls *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->v[i].name);
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
 struct rd {
 	struct fmt_sink *s;
 	struct buf *err;
@@ -252,8 +266,7 @@ struct rd {
 	int nstack;
 	int rc;
 	bool top_seen;
-	struct lbl *lbls;          /* label names -> ids, open addressing */
-	size_t nlbls, caplbls;
+	struct lbls *lt;
 	int64_t next_task;
 	struct buf where, val;
 	bool predictions;          /* import predictions, not annotations */
@@ -270,39 +283,39 @@ static uint64_t hash_s(const char *s)
 /* The category id of a label name, declared on first use. */
 static int label_id(struct rd *r, const char *name, const char *where, int64_t *id)
 {
-	if (2 * (r->nlbls + 1) > r->caplbls) {
-		size_t nc = r->caplbls ? 2 * r->caplbls : 64;
+	if (2 * (r->lt->n + 1) > r->lt->cap) {
+		size_t nc = r->lt->cap ? 2 * r->lt->cap : 64;
 		struct lbl *nv = calloc(nc, sizeof(*nv));
 		if (!nv)
 			abort();
-		for (size_t i = 0; i < r->caplbls; i++) {
-			if (!r->lbls[i].name)
+		for (size_t i = 0; i < r->lt->cap; i++) {
+			if (!r->lt->v[i].name)
 				continue;
-			size_t k = (size_t)hash_s(r->lbls[i].name) & (nc - 1);
+			size_t k = (size_t)hash_s(r->lt->v[i].name) & (nc - 1);
 			while (nv[k].name)
 				k = (k + 1) & (nc - 1);
-			nv[k] = r->lbls[i];
+			nv[k] = r->lt->v[i];
 		}
-		free(r->lbls);
-		r->lbls = nv;
-		r->caplbls = nc;
+		free(r->lt->v);
+		r->lt->v = nv;
+		r->lt->cap = nc;
 	}
-	size_t k = (size_t)hash_s(name) & (r->caplbls - 1);
-	for (; r->lbls[k].name; k = (k + 1) & (r->caplbls - 1))
-		if (!strcmp(r->lbls[k].name, name)) {
-			*id = r->lbls[k].id;
+	size_t k = (size_t)hash_s(name) & (r->lt->cap - 1);
+	for (; r->lt->v[k].name; k = (k + 1) & (r->lt->cap - 1))
+		if (!strcmp(r->lt->v[k].name, name)) {
+			*id = r->lt->v[k].id;
 			return 0;
 		}
 	struct fmt_category c = {0};
-	c.id = (int64_t)r->nlbls + 1;
+	c.id = (int64_t)r->lt->n + 1;
 	c.name = name;
 	c.where = where;
 	int rc = fmt_sink_category(r->s, &c);
 	if (rc)
 		return rc;
-	r->lbls[k].name = xstrdup(name);
-	r->lbls[k].id = c.id;
-	r->nlbls++;
+	r->lt->v[k].name = xstrdup(name);
+	r->lt->v[k].id = c.id;
+	r->lt->n++;
 	*id = c.id;
 	return 0;
 }
@@ -1190,14 +1203,15 @@ static int y_key(void *c, const unsigned char *s, size_t n)
 static const yajl_callbacks ycb = {y_null, y_bool, NULL, NULL, y_number, y_string,
 				   y_start_map, y_key, y_end, y_start_array, y_end};
 
-static int read_stream(FILE *f, const char *data, size_t len, const char *name, struct fmt_sink *s,
-		       struct buf *err)
+static int read_stream(FILE *f, const char *data, size_t len, const char *name, struct lbls *lt,
+		       struct fmt_sink *s, struct buf *err)
 {
 	struct rd r;
 	memset(&r, 0, sizeof(r));
 	r.s = s;
 	r.err = err;
 	r.name = name;
+	r.lt = lt;
 	r.where = (struct buf)BUF_INIT;
 	r.val = (struct buf)BUF_INIT;
 	r.predictions = fmt_sink_kind(s) == ANN_PREDICTION;
@@ -1264,9 +1278,6 @@ out:
 		free(r.keys[i]);
 	if (r.nstack)
 		json_decref(r.stack[0]);
-	for (size_t i = 0; i < r.caplbls; i++)
-		free(r.lbls[i].name);
-	free(r.lbls);
 	free(chunk);
 	buf_release(&r.where);
 	buf_release(&r.val);
@@ -1277,7 +1288,10 @@ out:
 int fmt_labelstudio_read_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
 			     struct buf *err)
 {
-	return read_stream(NULL, data, len, name, s, err);
+	struct lbls lt = {0};
+	int rc = read_stream(NULL, data, len, name, &lt, s, err);
+	lbls_release(&lt);
+	return rc;
 }
 
 static bool is_dir(const char *p)
@@ -1291,7 +1305,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int read_file(const char *path, struct fmt_sink *s, struct buf *err)
+static int read_file(const char *path, struct lbls *lt, struct fmt_sink *s, struct buf *err)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -1300,7 +1314,7 @@ static int read_file(const char *path, struct fmt_sink *s, struct buf *err)
 	}
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	int rc = read_stream(f, NULL, 0, base, s, err);
+	int rc = read_stream(f, NULL, 0, base, lt, s, err);
 	fclose(f);
 	return rc;
 }
@@ -1309,6 +1323,7 @@ static int read_file(const char *path, struct fmt_sink *s, struct buf *err)
 int fmt_labelstudio_read(const char *path, struct fmt_sink *s, struct buf *err)
 {
 	struct buf p = BUF_INIT;
+	struct lbls lt = {0};
 	int rc = 0;
 	if (is_dir(path)) {
 		buf_addf(&p, "%s/images", path);
@@ -1337,7 +1352,7 @@ int fmt_labelstudio_read(const char *path, struct fmt_sink *s, struct buf *err)
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (!rc)
-				rc = read_file(v[i], s, err);
+				rc = read_file(v[i], &lt, s, err);
 			free(v[i]);
 		}
 		free(v);
@@ -1352,8 +1367,9 @@ int fmt_labelstudio_read(const char *path, struct fmt_sink *s, struct buf *err)
 		if (!is_dir(p.data))
 			buf_setlen(&p, dl);
 		fmt_sink_media_dir(s, p.data);
-		rc = read_file(path, s, err);
+		rc = read_file(path, &lt, s, err);
 	}
+	lbls_release(&lt);
 	buf_release(&p);
 	return rc;
 }
@@ -1363,7 +1379,28 @@ int fmt_labelstudio_probe(const char *path)
 {
 	struct buf p = BUF_INIT;
 	if (is_dir(path)) {
+		/* result.json (Label Studio's name in its zip), else the first *.json. */
 		buf_addf(&p, "%s/result.json", path);
+		struct stat sb;
+		if (stat(p.data, &sb) != 0) {
+			char *first = NULL;
+			DIR *d = opendir(path);
+			struct dirent *e;
+			while (d && (e = readdir(d))) {
+				size_t l = strlen(e->d_name);
+				if (l < 6 || e->d_name[0] == '.' || strcmp(e->d_name + l - 5, ".json") ||
+				    !strcmp(e->d_name, "loss-report.json") ||
+				    (first && strcmp(e->d_name, first) >= 0))
+					continue;
+				free(first);
+				first = xstrdup(e->d_name);
+			}
+			if (d)
+				closedir(d);
+			buf_reset(&p);
+			buf_addf(&p, "%s/%s", path, first ? first : "result.json");
+			free(first);
+		}
 	} else {
 		buf_adds(&p, path);
 	}
@@ -1695,11 +1732,25 @@ static int write_item(void *ctx, const struct item *it)
 	int64_t tid;
 	if (!fmt_meta_id(it, "labelstudio_id", &tid))
 		tid = ++w->next_id;
-	if (!rc && w->o->include_media) {
+	struct buf uniq = BUF_INIT;
+	if (w->o->include_media) {
+		/* Two items of one base name: the later is written as <stem>_<item id><ext>. */
 		buf_reset(&w->path);
 		buf_addf(&w->path, "%s/images/%s", w->out, base);
-		rc = fmt_copy_media(w->o->data_dir, it, w->path.data, w->err);
+		struct stat sb;
+		if (stat(w->path.data, &sb) == 0) {
+			const char *dot = strrchr(base, '.');
+			size_t stem = dot ? (size_t)(dot - base) : strlen(base);
+			buf_add(&uniq, base, stem);
+			buf_addf(&uniq, "_%lld%s", (long long)it->id, base + stem);
+			base = uniq.data;
+			buf_reset(&w->path);
+			buf_addf(&w->path, "%s/images/%s", w->out, base);
+			fmt_loss_add(w->loss, "image name used twice (renamed with the item id)", 1);
+		}
 	}
+	if (!rc && w->o->include_media)
+		rc = fmt_copy_media(w->o->data_dir, it, w->path.data, w->err);
 	int W = it->width, H = it->height;
 	if (!rc && found && d.nobjects && (W <= 0 || H <= 0)) {
 		buf_setf(w->err, "item %lld '%s': no width and height, which Label Studio's "
@@ -1745,6 +1796,7 @@ static int write_item(void *ctx, const struct item *it)
 		}
 	}
 	ann_doc_release(&d);
+	buf_release(&uniq);
 	free(tmp);
 	if (rc)
 		w->rc = rc;
