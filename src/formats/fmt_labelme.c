@@ -522,7 +522,14 @@ int fmt_labelme_read(const char *path, struct fmt_sink *s, struct buf *err)
 		if (n)
 			qsort(v, n, sizeof(char *), cmp_str);
 		else {
-			buf_setf(err, "%s: no LabelMe files (*.json) in the folder", path);
+			struct buf a = BUF_INIT;
+			buf_addf(&a, "%s/Annotations", path);
+			if (is_dir(a.data))
+				buf_setf(err, "%s: no LabelMe JSON files; Annotations/*.xml (the MIT "
+					 "LabelMe XML format) is not read yet", path);
+			else
+				buf_setf(err, "%s: no LabelMe files (*.json) in the folder", path);
+			buf_release(&a);
 			rc = CAIRN_ENOTFOUND;
 		}
 		for (size_t i = 0; i < n; i++) {
