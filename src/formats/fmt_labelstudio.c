@@ -463,8 +463,8 @@ static int hexv(char c)
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* The image's base name from data.image: "/data/upload/1/a%20b.jpg" -> "a b.jpg",
- * "/data/local-files/?d=images/a.jpg" -> "a.jpg". */
+/* The image's base name from data.image, percent-decoded: "/data/upload/1/a%20b.jpg" ->
+ * "a b.jpg", "/data/local-files/?d=images%5Ca.jpg" -> "a.jpg". */
 static void base_name(const char *url, struct buf *out)
 {
 	buf_reset(out);
@@ -472,21 +472,22 @@ static void base_name(const char *url, struct buf *out)
 	const char *s = d ? d + 3 : url;
 	const char *q = d ? strchr(s, '&') : strpbrk(s, "?#");
 	size_t len = q ? (size_t)(q - s) : strlen(s);
-	const char *b = s;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '/' || s[i] == '\\')
-			b = s + i + 1;
-	len -= (size_t)(b - s);
+	struct buf dec = BUF_INIT;
 	for (size_t i = 0; i < len; i++) {
-		if (b[i] == '%' && i + 2 < len && hexv(b[i + 1]) >= 0 && hexv(b[i + 2]) >= 0) {
-			char c = (char)(hexv(b[i + 1]) * 16 + hexv(b[i + 2]));
-			if (c && c != '/')
-				buf_addch(out, c);
+		if (s[i] == '%' && i + 2 < len && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
+			char c = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
+			buf_addch(&dec, c ? c : '_');
 			i += 2;
 		} else {
-			buf_addch(out, b[i]);
+			buf_addch(&dec, s[i]);
 		}
 	}
+	const char *b = dec.data;
+	for (const char *p = dec.data; p && *p; p++)
+		if (*p == '/' || *p == '\\')
+			b = p + 1;
+	buf_adds(out, b ? b : "");
+	buf_release(&dec);
 }
 
 static int task_size(struct rd *r, const json_t *res, const char *path, int32_t *W, int32_t *H)

@@ -273,3 +273,32 @@ Test(fmt_labelstudio, skip_invalid_and_predictions)
 	free(b);
 	buf_release(&err);
 }
+
+Test(fmt_labelstudio, image_names_from_urls)
+{
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+#define TAG "\"annotations\":[{\"result\":[{\"id\":\"t\",\"type\":\"choices\",\"original_width\":10," \
+	    "\"original_height\":10,\"value\":{\"choices\":[\"x\"]}}]}]"
+	int rc = import_text("[{\"id\":1,\"data\":{\"image\":\"/data/local-files/?d=images%5Cq%20r.png\"},"
+			     TAG "},{\"id\":2,\"data\":{\"img\":\"http://h/x/s.png?sig=1#top\"}," TAG "},"
+			     "{\"id\":3,\"data\":{\"photo\":\"/data/upload/9/0a1b2c3d-t.jpeg\",\"note\":\"x\"},"
+			     TAG "},{\"id\":4,\"data\":{\"text\":\"no image\"}}]",
+			     false, ANN_GOLD, &rep, &err);
+#undef TAG
+	cr_assert_eq(rc, 0, "%s", err.data);
+	cr_assert_eq(rep.images, 3);
+	bool text_noted = false, data_noted = false;
+	for (size_t i = 0; i < rep.notes.n; i++) {
+		text_noted |= strstr(rep.notes.v[i].what, "text task") != NULL;
+		data_noted |= strstr(rep.notes.v[i].what, "task data besides the image") != NULL;
+	}
+	cr_assert(text_noted && data_noted);
+	fmt_import_report_release(&rep);
+	char *b = export_text(0);
+	cr_assert(strstr(b, "?d=images/q r.png"), "%s", b);
+	cr_assert(strstr(b, "?d=images/s.png"), "%s", b);
+	cr_assert(strstr(b, "?d=images/0a1b2c3d-t.jpeg"), "%s", b);
+	free(b);
+	buf_release(&err);
+}
