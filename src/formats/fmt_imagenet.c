@@ -204,6 +204,20 @@ struct iwr {
 	int rc;
 };
 
+/* A class name as a folder name: '/' becomes '_', and "." or ".." gets a leading '_'. */
+static void folder_name(struct buf *b, const char *name, struct fmt_loss *loss)
+{
+	bool changed = !strcmp(name, ".") || !strcmp(name, "..");
+	if (changed)
+		buf_addch(b, '_');
+	for (const char *p = name; *p; p++) {
+		changed |= *p == '/';
+		buf_addch(b, *p == '/' ? '_' : *p);
+	}
+	if (changed && loss)
+		fmt_loss_add(loss, "class name that is not a folder name (written with '_')", 1);
+}
+
 static bool exists(const char *p)
 {
 	struct stat sb;
@@ -239,9 +253,11 @@ static int write_item(void *ctx, const struct item *it)
 		const char *base = strrchr(fn, '/');
 		base = base ? base + 1 : fn;
 		buf_reset(&w->path);
-		if (tag)
-			buf_addf(&w->path, "%s/%s/%s", w->out, w->l.sc.labels[tag->label].name, base);
-		else
+		if (tag) {
+			buf_addf(&w->path, "%s/", w->out);
+			folder_name(&w->path, w->l.sc.labels[tag->label].name, NULL);
+			buf_addf(&w->path, "/%s", base);
+		} else
 			buf_addf(&w->path, "%s/%s", w->out, base);
 		if (exists(w->path.data)) {
 			const char *dot = strrchr(w->path.data, '.');
@@ -288,7 +304,8 @@ int fmt_imagenet_write(struct store *st, int64_t project_id, const char *out,
 	/* Every class gets its folder, also an empty one. */
 	for (size_t i = 0; i < w.l.sc.nlabels && !rc; i++) {
 		buf_reset(&w.path);
-		buf_addf(&w.path, "%s/%s", out, w.l.sc.labels[i].name);
+		buf_addf(&w.path, "%s/", out);
+		folder_name(&w.path, w.l.sc.labels[i].name, loss);
 		rc = fmt_mkdirs(w.path.data, err);
 	}
 	for (;;) {
