@@ -55,6 +55,16 @@ int fmt_cvat_probe(const char *path);
 int fmt_cvat_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_cvat_write(struct store *st, int64_t project_id, const char *out,
 		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+/* Label Studio, LabelMe, ImageNet and CSV (fmt_labelstudio.c ... fmt_csv.c). */
+#define FMT_ROW_DECL(n)                                                                    \
+	int fmt_##n##_probe(const char *path);                                              \
+	int fmt_##n##_read(const char *path, struct fmt_sink *s, struct buf *err);          \
+	int fmt_##n##_write(struct store *st, int64_t project_id, const char *out,          \
+			    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+FMT_ROW_DECL(labelstudio)
+FMT_ROW_DECL(labelme)
+FMT_ROW_DECL(imagenet)
+FMT_ROW_DECL(csv)
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -86,6 +96,22 @@ const struct fmt_ops fmt_table[] = {
 	 "skeletons with outside/occluded points, tags, attributes, occluded, z_order, group; "
 	 "tracks with keyframe, outside and frame step (frames become image items)",
 	 fmt_cvat_probe, fmt_cvat_read, fmt_cvat_write},
+	{"labelstudio", "Label Studio JSON export (a list of tasks with annotations and predictions)",
+	 "boxes with rotation, polygons, keypoints (as points), ellipses, brush masks (Label "
+	 "Studio's RLE, exact), choices (tags), textarea (transcriptions), per-region choices as "
+	 "attributes, scores of predictions (--as prediction); task and result ids; percentages "
+	 "of original_width/original_height",
+	 fmt_labelstudio_probe, fmt_labelstudio_read, fmt_labelstudio_write},
+	{"labelme", "LabelMe JSON, one file per image (shapes with label, group_id, flags)",
+	 "rectangles (boxes), polygons, lines and linestrips (polylines), points, circles "
+	 "(ellipses); group_id, flags and description as attributes; pixel coordinates",
+	 fmt_labelme_probe, fmt_labelme_read, fmt_labelme_write},
+	{"imagenet", "ImageNet class folders (<root>/<class>/<image>, give --format)",
+	 "one tag an image (the class folder); export needs --include-media",
+	 fmt_imagenet_probe, fmt_imagenet_read, fmt_imagenet_write},
+	{"csv", "CSV of image,label rows with a header (RFC 4180)",
+	 "tags (one a row; several rows of one image make several tags)",
+	 fmt_csv_probe, fmt_csv_read, fmt_csv_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -278,6 +304,7 @@ struct fmt_sink {
 	char *split;               /* of the file being read: images and objects are keyed by (split, id) */
 	struct buf frag;
 	int64_t max_object_id, max_image_id;
+	enum annotation_kind kind; /* what the import makes (fmt_sink_kind) */
 };
 
 static char *xstrdup(const char *s)
@@ -375,6 +402,11 @@ void fmt_sink_split(struct fmt_sink *s, const char *split)
 {
 	free(s->split);
 	s->split = split ? xstrdup(split) : NULL;
+}
+
+enum annotation_kind fmt_sink_kind(const struct fmt_sink *s)
+{
+	return s->kind;
 }
 
 void fmt_sink_media_dir(struct fmt_sink *s, const char *dir)
@@ -615,8 +647,12 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
 	ci->kinds |= SHAPE_BIT(o->type);
 	if (o->nkpts / 3 > ci->max_kpts)
 		ci->max_kpts = o->nkpts / 3;
-	char uid[40];
-	if (o->has_id)
+	char uid[ANN_MAX_UID + 1];
+	size_t ul = o->uid ? strspn(o->uid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789_-") : 0;
+	if (ul && ul <= ANN_MAX_UID && !o->uid[ul])
+		snprintf(uid, sizeof(uid), "%s", o->uid);
+	else if (o->has_id)
 		snprintf(uid, sizeof(uid), "%lld", (long long)o->id);
 	else
 		snprintf(uid, sizeof(uid), "o%lld", (long long)(s->seq + 1));
@@ -646,7 +682,7 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
 		if (o->type == SHAPE_POLYGON && o->nparts > 1) {
 			size_t off = o->parts[0];
 			for (size_t i = 1; i < o->nparts; i++) {
-				char puid[72];
+				char puid[96];
 				snprintf(puid, sizeof(puid), "%s-%zu", uid, i + 1);
 				frag_begin(s, puid, "polygon");
 				buf_adds(&s->frag, ",\"points\":");
@@ -659,7 +695,7 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o)
 		}
 	}
 	if (o->nkpts) {
-		char kuid[72];
+		char kuid[96];
 		snprintf(kuid, sizeof(kuid), kp_self ? "%s" : "%s-kp", uid);
 		frag_begin(s, kuid, "keypoints");
 		buf_adds(&s->frag, ",\"points\":");
@@ -1534,6 +1570,7 @@ int fmt_import(struct store *st, int64_t project_id, const struct fmt_ops *f, co
 	m.rep = rep;
 	m.err = err;
 	m.s.skip_invalid = o->skip_invalid;
+	m.s.kind = o->kind;
 	m.s.err = err;
 	m.s.rep = rep;
 	m.s.frag = (struct buf)BUF_INIT;

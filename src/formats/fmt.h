@@ -91,6 +91,8 @@ struct fmt_object {
 	bool keyframe, outside;     /* only with a track */
 	const char *text;           /* a transcription (OCR), or NULL */
 	const char *where;
+	const char *uid;            /* the dataset's own string id, kept as the object id when it
+				     * is 1 to 64 of [A-Za-z0-9_-] (else NULL or ignored) */
 };
 
 /* The sink. Each returns 0, or an error the reader must return at once. */
@@ -109,6 +111,9 @@ int fmt_sink_invalid(struct fmt_sink *s, const char *where, const char *fmt, ...
 void fmt_sink_note(struct fmt_sink *s, const char *what);
 /* The split of the file now being read ("val"), or NULL; ids are per split. */
 void fmt_sink_split(struct fmt_sink *s, const char *split);
+/* The kind of annotation the import makes (readers with predictions beside
+ * annotations, as Label Studio's, pick by it). */
+enum annotation_kind fmt_sink_kind(const struct fmt_sink *s);
 /* The media folder the reader found next to the annotations (or NULL). */
 void fmt_sink_media_dir(struct fmt_sink *s, const char *dir);
 
