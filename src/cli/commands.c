@@ -29,5 +29,9 @@ const struct cli_cmd cli_commands[] = {
 	{"convert", "convert a dataset between formats through a temporary store",
 	 "convert [--from auto|coco] --to FORMAT [--media DIR] [--segm keep|polygon|rle] [--split ...] [--skip-invalid] [--json] IN OUT", cmd_convert},
 	{"formats", "list the dataset formats and what each can carry", "formats [--json]", cmd_formats},
+	{"eval", "COCO AP/AR of detections against ground truth, as pycocotools computes them",
+	 "eval --gt GT.json --dt DT.json [--iou-type bbox|segm|keypoints] [--max-dets 1,10,100] [--per-class] [--json]", cmd_eval},
+	{"check", "run the automated quality checks on a project's annotations",
+	 "check --project NAME [--rule R]... [--json]  [--data DIR]", cmd_check},
 	{0, 0, 0, 0},
 };

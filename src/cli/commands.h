@@ -18,5 +18,7 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -1,0 +1,1424 @@
+/*
+ * cocoeval.c - COCO AP/AR as pycocotools' COCOeval computes them (see
+ * cocoeval.h). The work is organised per category: ground truth and
+ * detections are sorted once by (category, image, score), each image's pair
+ * of lists is matched threshold by threshold, and the category's detections
+ * are sorted once by score for all area ranges and maxDets.
+ */
+#include "quality/cocoeval.h"
+
+#include <float.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "geom/geom.h"
+#include "geom/rle.h"
+#include "base/banned.h"
+
+#define T_ COCOEVAL_T
+#define R_ COCOEVAL_R
+#define MAX_A 4
+
+struct ce_img {
+	int64_t id;
+	uint32_t h, w;
+};
+
+struct ce_cat {
+	int64_t id;
+	char *name;
+	double *sigmas;   /* NULL: COCO person sigmas */
+	size_t nsig;
+};
+
+struct ce_obj {
+	int64_t id, image_id, category_id;
+	double score, area;
+	box bbox;
+	uint8_t crowd, ignore;
+	uint32_t img, cat;  /* resolved indices (run) */
+	struct rle mask;
+	double *kxy;        /* nkp points x, y */
+	uint8_t *kv;        /* visible (v > 0) */
+	size_t nkp;
+};
+
+struct cocoeval {
+	enum cocoeval_iou type;
+	int max_dets[COCOEVAL_MAX_M];
+	size_t M, A;
+	double area_rng[MAX_A][2];
+	const char *area_lbl[MAX_A];
+	double iou_thrs[T_], rec_thrs[R_];
+	struct ce_img *imgs;
+	size_t nimgs, capimgs;
+	int imgs_dirty;
+	struct ce_cat *cats;
+	size_t ncats, capcats;
+	struct ce_obj *gts, *dts;
+	size_t ngts, capgts, ndts, capdts;
+	double *precision;  /* [T][R][K][A][M] as pycocotools */
+	double *recall;     /* [T][K][A][M] */
+	double stats[12];
+	size_t nstats;
+	int done;
+};
+
+/* COCOeval's sigmas are np.array([.26, ...]) / 10.0, which is not always
+ * the literal .026 to the last bit. */
+static const double coco_sigmas10[17] = {
+	.26, .25, .25, .35, .35, .79, .79, .72, .72,
+	.62, .62, 1.07, 1.07, .87, .87, .89, .89,
+};
+
+const char *cocoeval_iou_name(enum cocoeval_iou t)
+{
+	return t == COCOEVAL_SEGM ? "segm" : t == COCOEVAL_KEYPOINTS ? "keypoints" : "bbox";
+}
+
+int cocoeval_iou_parse(const char *s)
+{
+	if (!strcmp(s, "bbox"))
+		return COCOEVAL_BBOX;
+	if (!strcmp(s, "segm"))
+		return COCOEVAL_SEGM;
+	if (!strcmp(s, "keypoints"))
+		return COCOEVAL_KEYPOINTS;
+	return -1;
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t n = *cap ? *cap * 2 : 64;
+	while (n < need)
+		n *= 2;
+	p = realloc(p, n * size);
+	if (!p)
+		abort();
+	*cap = n;
+	return p;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p)
+		abort();
+	return p;
+}
+
+struct cocoeval *cocoeval_new(enum cocoeval_iou type, const int *max_dets, size_t n)
+{
+	struct cocoeval *ev = xcalloc(1, sizeof(*ev));
+	ev->type = type;
+	if (type == COCOEVAL_KEYPOINTS) {
+		static const char *lbl[] = {"all", "medium", "large"};
+		static const double rng[][2] = {{0, 1e5 * 1e5}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}};
+		ev->A = 3;
+		for (size_t a = 0; a < 3; a++) {
+			ev->area_lbl[a] = lbl[a];
+			ev->area_rng[a][0] = rng[a][0];
+			ev->area_rng[a][1] = rng[a][1];
+		}
+		ev->max_dets[0] = 20;
+		ev->M = 1;
+	} else {
+		static const char *lbl[] = {"all", "small", "medium", "large"};
+		static const double rng[][2] = {{0, 1e5 * 1e5}, {0, 32 * 32}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}};
+		ev->A = 4;
+		for (size_t a = 0; a < 4; a++) {
+			ev->area_lbl[a] = lbl[a];
+			ev->area_rng[a][0] = rng[a][0];
+			ev->area_rng[a][1] = rng[a][1];
+		}
+		ev->max_dets[0] = 1;
+		ev->max_dets[1] = 10;
+		ev->max_dets[2] = 100;
+		ev->M = 3;
+	}
+	if (max_dets && n) {
+		ev->M = n > COCOEVAL_MAX_M ? COCOEVAL_MAX_M : n;
+		for (size_t m = 0; m < ev->M; m++)
+			ev->max_dets[m] = max_dets[m];
+	}
+	/* np.linspace: i * step + start, the last one set to stop. */
+	double step = (0.95 - 0.5) / 9;
+	for (int t = 0; t < T_; t++)
+		ev->iou_thrs[t] = t * step + 0.5;
+	ev->iou_thrs[T_ - 1] = 0.95;
+	step = 1.0 / 100;
+	for (int r = 0; r < R_; r++)
+		ev->rec_thrs[r] = r * step + 0.0;
+	ev->rec_thrs[R_ - 1] = 1.0;
+	return ev;
+}
+
+static void obj_release(struct ce_obj *o)
+{
+	rle_release(&o->mask);
+	free(o->kxy);
+	free(o->kv);
+}
+
+void cocoeval_free(struct cocoeval *ev)
+{
+	if (!ev)
+		return;
+	for (size_t i = 0; i < ev->ncats; i++) {
+		free(ev->cats[i].name);
+		free(ev->cats[i].sigmas);
+	}
+	for (size_t i = 0; i < ev->ngts; i++)
+		obj_release(&ev->gts[i]);
+	for (size_t i = 0; i < ev->ndts; i++)
+		obj_release(&ev->dts[i]);
+	free(ev->imgs);
+	free(ev->cats);
+	free(ev->gts);
+	free(ev->dts);
+	free(ev->precision);
+	free(ev->recall);
+	free(ev);
+}
+
+int cocoeval_add_image(struct cocoeval *ev, int64_t id, uint32_t h, uint32_t w,
+		       struct buf *err)
+{
+	(void)err;
+	ev->imgs = grow(ev->imgs, &ev->capimgs, ev->nimgs + 1, sizeof(*ev->imgs));
+	ev->imgs[ev->nimgs++] = (struct ce_img){id, h, w};
+	ev->imgs_dirty = 1;
+	return 0;
+}
+
+static int cmp_img(const void *a, const void *b)
+{
+	int64_t x = ((const struct ce_img *)a)->id, y = ((const struct ce_img *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_cat(const void *a, const void *b)
+{
+	int64_t x = ((const struct ce_cat *)a)->id, y = ((const struct ce_cat *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static int sort_images(struct cocoeval *ev, struct buf *err)
+{
+	if (!ev->imgs_dirty)
+		return 0;
+	qsort(ev->imgs, ev->nimgs, sizeof(*ev->imgs), cmp_img);
+	ev->imgs_dirty = 0;
+	for (size_t i = 1; i < ev->nimgs; i++)
+		if (ev->imgs[i].id == ev->imgs[i - 1].id) {
+			buf_setf(err, "image id %lld appears twice", (long long)ev->imgs[i].id);
+			return CAIRN_EINVAL;
+		}
+	return 0;
+}
+
+/* Index of image id, or -1. */
+static long find_image(const struct cocoeval *ev, int64_t id)
+{
+	size_t lo = 0, hi = ev->nimgs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ev->imgs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ev->nimgs && ev->imgs[lo].id == id ? (long)lo : -1;
+}
+
+static long find_cat(const struct cocoeval *ev, int64_t id)
+{
+	size_t lo = 0, hi = ev->ncats;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ev->cats[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ev->ncats && ev->cats[lo].id == id ? (long)lo : -1;
+}
+
+int cocoeval_add_category(struct cocoeval *ev, int64_t id, const char *name,
+			  const double *sigmas, size_t nsigmas, struct buf *err)
+{
+	(void)err;
+	ev->cats = grow(ev->cats, &ev->capcats, ev->ncats + 1, sizeof(*ev->cats));
+	struct ce_cat *c = &ev->cats[ev->ncats++];
+	c->id = id;
+	c->name = strdup(name ? name : "");
+	if (!c->name)
+		abort();
+	c->sigmas = NULL;
+	c->nsig = 0;
+	if (sigmas && nsigmas) {
+		c->sigmas = xcalloc(nsigmas, sizeof(double));
+		memcpy(c->sigmas, sigmas, nsigmas * sizeof(double));
+		c->nsig = nsigmas;
+	}
+	return 0;
+}
+
+static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt,
+		   struct buf *err)
+{
+	struct ce_obj x = {0};
+	x.id = o->id;
+	x.image_id = o->image_id;
+	x.category_id = o->category_id;
+	x.score = o->score;
+	x.area = o->area;
+	x.bbox = (box){o->bbox[0], o->bbox[1], o->bbox[2], o->bbox[3]};
+	x.crowd = o->iscrowd != 0;
+	if (ev->type == COCOEVAL_SEGM) {
+		if (!o->mask) {
+			buf_setf(err, "segm evaluation needs a mask");
+			return CAIRN_EINVAL;
+		}
+		if (rle_check(o->mask, err))
+			return CAIRN_EINVAL;
+		rle_copy(&x.mask, o->mask);
+	}
+	if (ev->type == COCOEVAL_KEYPOINTS) {
+		if (!o->kp && o->nkp) {
+			buf_setf(err, "keypoints evaluation needs keypoints");
+			return CAIRN_EINVAL;
+		}
+		int vis = 0;
+		x.nkp = o->nkp;
+		x.kxy = xcalloc(o->nkp * 2, sizeof(double));
+		x.kv = xcalloc(o->nkp, 1);
+		for (size_t i = 0; i < o->nkp; i++) {
+			x.kxy[2 * i] = o->kp[3 * i];
+			x.kxy[2 * i + 1] = o->kp[3 * i + 1];
+			x.kv[i] = o->kp[3 * i + 2] > 0;
+			vis += x.kv[i];
+		}
+		/* COCOeval: ignore = (num_keypoints == 0) or iscrowd. */
+		int nk = o->num_keypoints >= 0 ? o->num_keypoints : vis;
+		x.ignore = gt && nk == 0;
+	}
+	/* COCOeval overwrites any `ignore` field with iscrowd. */
+	x.ignore = x.ignore || x.crowd;
+	if (gt) {
+		ev->gts = grow(ev->gts, &ev->capgts, ev->ngts + 1, sizeof(x));
+		ev->gts[ev->ngts++] = x;
+	} else {
+		x.id = (int64_t)ev->ndts + 1;
+		x.ignore = 0;
+		ev->dts = grow(ev->dts, &ev->capdts, ev->ndts + 1, sizeof(x));
+		ev->dts[ev->ndts++] = x;
+	}
+	return 0;
+}
+
+int cocoeval_add_gt(struct cocoeval *ev, const struct cocoeval_obj *o, struct buf *err)
+{
+	return add_obj(ev, o, 1, err);
+}
+
+int cocoeval_add_dt(struct cocoeval *ev, const struct cocoeval_obj *o, struct buf *err)
+{
+	return add_obj(ev, o, 0, err);
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+struct key {
+	uint32_t cat, img;
+	double neg_score;
+	uint32_t idx;
+};
+
+static int cmp_key(const void *pa, const void *pb)
+{
+	const struct key *a = pa, *b = pb;
+	if (a->cat != b->cat)
+		return a->cat < b->cat ? -1 : 1;
+	if (a->img != b->img)
+		return a->img < b->img ? -1 : 1;
+	if (a->neg_score != b->neg_score)
+		return a->neg_score < b->neg_score ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* A detection of one category, in COCOeval's concatenation order. */
+struct cdet {
+	double neg_score;
+	uint32_t rank;  /* position among its image's detections, by score */
+	uint32_t pos;   /* position in the concatenation */
+};
+
+static int cmp_cdet(const void *pa, const void *pb)
+{
+	const struct cdet *a = pa, *b = pb;
+	if (a->neg_score != b->neg_score)
+		return a->neg_score < b->neg_score ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+enum { F_TP = 1, F_FP = 2 };
+
+struct scratch {
+	double *ious;
+	size_t capious;
+	box *gb, *db;
+	struct rle *gr, *dr;
+	size_t capg, capd;
+	uint8_t *gtig, *gtm, *crowd;
+	size_t *gind;
+	int64_t *dtm;
+	uint8_t *dtig;
+	/* per category */
+	struct cdet *cd;
+	uint8_t *flags; /* [pos][A][T] */
+	size_t capcd, capflags;
+	double *rc, *pr;
+	size_t capr;
+};
+
+static void scratch_release(struct scratch *s)
+{
+	free(s->ious);
+	free(s->gb);
+	free(s->db);
+	free(s->gr);
+	free(s->dr);
+	free(s->gtig);
+	free(s->gtm);
+	free(s->crowd);
+	free(s->gind);
+	free(s->dtm);
+	free(s->dtig);
+	free(s->cd);
+	free(s->flags);
+	free(s->rc);
+	free(s->pr);
+}
+
+static int compute_ious(struct cocoeval *ev, struct scratch *s, const struct key *gk,
+			size_t G, const struct key *dk, size_t D, struct buf *err)
+{
+	size_t need = D * G;
+	s->ious = grow(s->ious, &s->capious, need ? need : 1, sizeof(double));
+	if (G > s->capg) {
+		size_t c = G * 2;
+		s->gb = realloc(s->gb, c * sizeof(box));
+		s->gr = realloc(s->gr, c * sizeof(struct rle));
+		s->crowd = realloc(s->crowd, c);
+		s->gtig = realloc(s->gtig, c);
+		s->gtm = realloc(s->gtm, c);
+		s->gind = realloc(s->gind, c * sizeof(size_t));
+		if (!s->gb || !s->gr || !s->crowd || !s->gtig || !s->gtm || !s->gind)
+			abort();
+		s->capg = c;
+	}
+	if (D > s->capd) {
+		size_t c = D * 2;
+		s->db = realloc(s->db, c * sizeof(box));
+		s->dr = realloc(s->dr, c * sizeof(struct rle));
+		s->dtm = realloc(s->dtm, c * sizeof(int64_t));
+		s->dtig = realloc(s->dtig, c);
+		if (!s->db || !s->dr || !s->dtm || !s->dtig)
+			abort();
+		s->capd = c;
+	}
+	if (!D || !G)
+		return 0;
+	for (size_t j = 0; j < G; j++)
+		s->crowd[j] = ev->gts[gk[j].idx].crowd;
+	if (ev->type == COCOEVAL_BBOX) {
+		for (size_t j = 0; j < G; j++)
+			s->gb[j] = ev->gts[gk[j].idx].bbox;
+		for (size_t i = 0; i < D; i++)
+			s->db[i] = ev->dts[dk[i].idx].bbox;
+		box_iou_matrix(s->db, D, s->gb, G, s->crowd, s->ious);
+	} else if (ev->type == COCOEVAL_SEGM) {
+		for (size_t j = 0; j < G; j++)
+			s->gr[j] = ev->gts[gk[j].idx].mask;
+		for (size_t i = 0; i < D; i++)
+			s->dr[i] = ev->dts[dk[i].idx].mask;
+		rle_iou_matrix(s->dr, D, s->gr, G, s->crowd, s->ious);
+	} else {
+		const struct ce_cat *c = &ev->cats[gk[0].cat];
+		double sig[64];
+		const double *sigmas = sig;
+		size_t k = c->sigmas ? c->nsig : 17;
+		if (c->sigmas)
+			sigmas = c->sigmas;
+		else
+			for (size_t i = 0; i < 17; i++)
+				sig[i] = coco_sigmas10[i] / 10.0;
+		for (size_t j = 0; j < G; j++) {
+			const struct ce_obj *g = &ev->gts[gk[j].idx];
+			if (g->nkp != k) {
+				buf_setf(err, "image %lld category %lld: ground truth %lld has %zu keypoints, the category's sigmas %zu",
+					 (long long)g->image_id, (long long)g->category_id,
+					 (long long)g->id, g->nkp, k);
+				return CAIRN_EINVAL;
+			}
+			for (size_t i = 0; i < D; i++) {
+				const struct ce_obj *d = &ev->dts[dk[i].idx];
+				if (d->nkp != k) {
+					buf_setf(err, "image %lld category %lld: detection %lld has %zu keypoints, the category's sigmas %zu",
+						 (long long)d->image_id, (long long)d->category_id,
+						 (long long)d->id - 1, d->nkp, k);
+					return CAIRN_EINVAL;
+				}
+				s->ious[i * G + j] = keypoints_oks(g->kxy, g->kv, d->kxy, k, sigmas,
+								   g->area, g->bbox);
+			}
+		}
+	}
+	return 0;
+}
+
+/* COCOeval.evaluateImg for one image and category at every area range and
+ * threshold: writes F_TP / F_FP flags for the first D detections into
+ * flags[i][a][t] and adds the non-ignored ground truth to npig[a]. */
+static void evaluate_img(struct cocoeval *ev, struct scratch *s, const struct key *gk,
+			 size_t G, const struct key *dk, size_t D, uint8_t *flags,
+			 size_t *npig)
+{
+	size_t A = ev->A;
+	for (size_t a = 0; a < A; a++) {
+		double lo = ev->area_rng[a][0], hi = ev->area_rng[a][1];
+		size_t n = 0;
+		/* Stable sort by _ignore: the not-ignored first, in order. */
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t j = 0; j < G; j++) {
+				const struct ce_obj *g = &ev->gts[gk[j].idx];
+				int ig = g->ignore || g->area < lo || g->area > hi;
+				if (ig == pass) {
+					s->gind[n] = j;
+					s->gtig[n++] = (uint8_t)ig;
+				}
+			}
+		for (size_t j = 0; j < G; j++)
+			npig[a] += !s->gtig[j];
+		for (size_t t = 0; t < T_; t++) {
+			memset(s->gtm, 0, G);
+			for (size_t i = 0; i < D; i++) {
+				double iou = fmin(ev->iou_thrs[t], 1 - 1e-10);
+				long m = -1;
+				const double *row = s->ious + i * G;
+				for (size_t j = 0; j < G; j++) {
+					size_t gj = s->gind[j];
+					if (s->gtm[j] && !s->crowd[gj])
+						continue;
+					if (m > -1 && !s->gtig[m] && s->gtig[j])
+						break;
+					if (row[gj] < iou)
+						continue;
+					iou = row[gj];
+					m = (long)j;
+				}
+				s->dtm[i] = 0;
+				s->dtig[i] = 0;
+				if (m == -1)
+					continue;
+				s->dtig[i] = s->gtig[m];
+				s->dtm[i] = ev->gts[gk[s->gind[m]].idx].id;
+				s->gtm[m] = 1;
+			}
+			for (size_t i = 0; i < D; i++) {
+				const struct ce_obj *d = &ev->dts[dk[i].idx];
+				int out = d->area < lo || d->area > hi;
+				int ig = s->dtig[i] || (!s->dtm[i] && out);
+				uint8_t f = ig ? 0 : s->dtm[i] ? F_TP : F_FP;
+				flags[(i * A + a) * T_ + t] = f;
+			}
+		}
+	}
+}
+
+static size_t pidx(const struct cocoeval *ev, size_t t, size_t r, size_t k, size_t a, size_t m)
+{
+	return (((t * R_ + r) * ev->ncats + k) * ev->A + a) * ev->M + m;
+}
+
+static size_t ridx(const struct cocoeval *ev, size_t t, size_t k, size_t a, size_t m)
+{
+	return ((t * ev->ncats + k) * ev->A + a) * ev->M + m;
+}
+
+/* COCOeval.accumulate for one category. */
+static void accumulate_cat(struct cocoeval *ev, struct scratch *s, size_t k, size_t n,
+			   const size_t *npig)
+{
+	struct cdet *cd = s->cd;
+	size_t A = ev->A;
+	qsort(cd, n, sizeof(*cd), cmp_cdet);
+	s->rc = grow(s->rc, &s->capr, n ? n : 1, sizeof(double));
+	size_t capr = 0;
+	s->pr = grow(s->pr, &capr, s->capr, sizeof(double));
+	for (size_t a = 0; a < A; a++) {
+		if (!npig[a])
+			continue;
+		for (size_t m = 0; m < ev->M; m++) {
+			uint32_t md = ev->max_dets[m] < 0 ? 0 : (uint32_t)ev->max_dets[m];
+			for (size_t t = 0; t < T_; t++) {
+				double tp = 0, fp = 0;
+				size_t nd = 0;
+				for (size_t i = 0; i < n; i++) {
+					if (cd[i].rank >= md)
+						continue;
+					uint8_t f = s->flags[((size_t)cd[i].pos * A + a) * T_ + t];
+					tp += f == F_TP;
+					fp += f == F_FP;
+					s->rc[nd] = tp / (double)npig[a];
+					s->pr[nd] = tp / (fp + tp + DBL_EPSILON);
+					nd++;
+				}
+				ev->recall[ridx(ev, t, k, a, m)] = nd ? s->rc[nd - 1] : 0;
+				for (size_t i = nd; i-- > 1;)
+					if (s->pr[i] > s->pr[i - 1])
+						s->pr[i - 1] = s->pr[i];
+				size_t i = 0, r;
+				for (r = 0; r < R_; r++) {
+					while (i < nd && s->rc[i] < ev->rec_thrs[r])
+						i++;
+					if (i >= nd)
+						break;
+					ev->precision[pidx(ev, t, r, k, a, m)] = s->pr[i];
+				}
+				for (; r < R_; r++)
+					ev->precision[pidx(ev, t, r, k, a, m)] = 0;
+			}
+		}
+	}
+}
+
+/* COCOeval.summarize's _summarize over categories [k0, k1). */
+static double summarize(const struct cocoeval *ev, int ap, int thr, const char *area,
+			int max_det, size_t k0, size_t k1)
+{
+	size_t a, m;
+	for (a = 0; a < ev->A && strcmp(ev->area_lbl[a], area); a++)
+		;
+	for (m = 0; m < ev->M && ev->max_dets[m] != max_det; m++)
+		;
+	if (a == ev->A || m == ev->M)
+		return -1;
+	size_t t0 = 0, t1 = T_;
+	if (thr >= 0) {
+		t0 = (size_t)thr;
+		t1 = t0 + 1;
+	}
+	double sum = 0;
+	size_t cnt = 0;
+	for (size_t t = t0; t < t1; t++) {
+		if (ap) {
+			for (size_t r = 0; r < R_; r++)
+				for (size_t k = k0; k < k1; k++) {
+					double v = ev->precision[pidx(ev, t, r, k, a, m)];
+					if (v > -1) {
+						sum += v;
+						cnt++;
+					}
+				}
+		} else {
+			for (size_t k = k0; k < k1; k++) {
+				double v = ev->recall[ridx(ev, t, k, a, m)];
+				if (v > -1) {
+					sum += v;
+					cnt++;
+				}
+			}
+		}
+	}
+	return cnt ? sum / (double)cnt : -1;
+}
+
+struct sumrow {
+	int ap, thr; /* thr: -1 for .50:.95, else the index (0 = .50, 5 = .75) */
+	const char *area;
+	int max_det; /* >= 0 literal, < 0: max_dets[-max_det - 1] */
+};
+
+static const struct sumrow det_rows[12] = {
+	{1, -1, "all", 100}, {1, 0, "all", -3}, {1, 5, "all", -3},
+	{1, -1, "small", -3}, {1, -1, "medium", -3}, {1, -1, "large", -3},
+	{0, -1, "all", -1}, {0, -1, "all", -2}, {0, -1, "all", -3},
+	{0, -1, "small", -3}, {0, -1, "medium", -3}, {0, -1, "large", -3},
+};
+
+static const struct sumrow kp_rows[10] = {
+	{1, -1, "all", 20}, {1, 0, "all", 20}, {1, 5, "all", 20},
+	{1, -1, "medium", 20}, {1, -1, "large", 20},
+	{0, -1, "all", 20}, {0, 0, "all", 20}, {0, 5, "all", 20},
+	{0, -1, "medium", 20}, {0, -1, "large", 20},
+};
+
+static const struct sumrow *rows_of(const struct cocoeval *ev, size_t *n)
+{
+	*n = ev->type == COCOEVAL_KEYPOINTS ? 10 : 12;
+	return ev->type == COCOEVAL_KEYPOINTS ? kp_rows : det_rows;
+}
+
+static int row_max_det(const struct cocoeval *ev, const struct sumrow *row)
+{
+	if (row->max_det >= 0)
+		return row->max_det;
+	size_t i = (size_t)(-row->max_det - 1);
+	/* pycocotools indexes maxDets[i]; a shorter list has no such value. */
+	return i < ev->M ? ev->max_dets[i] : -1;
+}
+
+static void summarize_all(const struct cocoeval *ev, size_t k0, size_t k1, double *out)
+{
+	size_t n;
+	const struct sumrow *rows = rows_of(ev, &n);
+	for (size_t i = 0; i < n; i++)
+		out[i] = summarize(ev, rows[i].ap, rows[i].thr, rows[i].area,
+				   row_max_det(ev, &rows[i]), k0, k1);
+}
+
+static int resolve(struct cocoeval *ev, struct key **gkeys, size_t *ng, struct key **dkeys,
+		   size_t *nd, struct buf *err)
+{
+	if (sort_images(ev, err))
+		return CAIRN_EINVAL;
+	qsort(ev->cats, ev->ncats, sizeof(*ev->cats), cmp_cat);
+	for (size_t i = 1; i < ev->ncats; i++)
+		if (ev->cats[i].id == ev->cats[i - 1].id) {
+			buf_setf(err, "category id %lld appears twice", (long long)ev->cats[i].id);
+			return CAIRN_EINVAL;
+		}
+	struct key *g = xcalloc(ev->ngts, sizeof(*g)), *d = xcalloc(ev->ndts, sizeof(*d));
+	size_t n = 0;
+	/* As getAnnIds(imgIds, catIds): annotations of unknown images or
+	 * categories are not evaluated. */
+	for (size_t i = 0; i < ev->ngts; i++) {
+		long im = find_image(ev, ev->gts[i].image_id), c = find_cat(ev, ev->gts[i].category_id);
+		if (im < 0 || c < 0)
+			continue;
+		g[n++] = (struct key){(uint32_t)c, (uint32_t)im, 0, (uint32_t)i};
+	}
+	*ng = n;
+	n = 0;
+	for (size_t i = 0; i < ev->ndts; i++) {
+		long im = find_image(ev, ev->dts[i].image_id), c = find_cat(ev, ev->dts[i].category_id);
+		if (im < 0) {
+			buf_setf(err, "detection %zu: image_id %lld is not in the ground truth", i,
+				 (long long)ev->dts[i].image_id);
+			free(g);
+			free(d);
+			return CAIRN_EINVAL;
+		}
+		if (c < 0)
+			continue;
+		d[n++] = (struct key){(uint32_t)c, (uint32_t)im, -ev->dts[i].score, (uint32_t)i};
+	}
+	*nd = n;
+	qsort(g, *ng, sizeof(*g), cmp_key);
+	qsort(d, *nd, sizeof(*d), cmp_key);
+	*gkeys = g;
+	*dkeys = d;
+	return 0;
+}
+
+int cocoeval_run(struct cocoeval *ev, struct buf *err)
+{
+	struct key *gk, *dk;
+	size_t ng, nd;
+	if (ev->ngts > UINT32_MAX || ev->ndts > UINT32_MAX) {
+		buf_setf(err, "too many annotations");
+		return CAIRN_ETOOBIG;
+	}
+	int rc = resolve(ev, &gk, &ng, &dk, &nd, err);
+	if (rc)
+		return rc;
+	size_t K = ev->ncats, A = ev->A, M = ev->M;
+	free(ev->precision);
+	free(ev->recall);
+	ev->precision = xcalloc((size_t)T_ * R_ * K * A * M, sizeof(double));
+	ev->recall = xcalloc((size_t)T_ * K * A * M, sizeof(double));
+	for (size_t i = 0; i < (size_t)T_ * R_ * K * A * M; i++)
+		ev->precision[i] = -1;
+	for (size_t i = 0; i < (size_t)T_ * K * A * M; i++)
+		ev->recall[i] = -1;
+	/* COCOeval keeps the first maxDets[-1] detections per image. */
+	uint32_t maxdet = ev->max_dets[M - 1] < 0 ? 0 : (uint32_t)ev->max_dets[M - 1];
+
+	struct scratch s = {0};
+	size_t gi = 0, di = 0;
+	rc = 0;
+	for (size_t k = 0; k < K && !rc; k++) {
+		size_t npig[MAX_A] = {0}, n = 0;
+		int has_e = 0;
+		while (!rc && ((gi < ng && gk[gi].cat == k) || (di < nd && dk[di].cat == k))) {
+			uint32_t img = UINT32_MAX;
+			if (gi < ng && gk[gi].cat == k)
+				img = gk[gi].img;
+			if (di < nd && dk[di].cat == k && dk[di].img < img)
+				img = dk[di].img;
+			size_t g1 = gi, d1 = di;
+			while (g1 < ng && gk[g1].cat == k && gk[g1].img == img)
+				g1++;
+			while (d1 < nd && dk[d1].cat == k && dk[d1].img == img)
+				d1++;
+			size_t G = g1 - gi, D = d1 - di;
+			if (D > maxdet)
+				D = maxdet;
+			has_e = 1;
+			rc = compute_ious(ev, &s, gk + gi, G, dk + di, D, err);
+			if (!rc) {
+				s.cd = grow(s.cd, &s.capcd, n + D, sizeof(*s.cd));
+				s.flags = grow(s.flags, &s.capflags, (n + D) * A * T_, 1);
+				if (G && D) {
+					evaluate_img(ev, &s, gk + gi, G, dk + di, D,
+						     s.flags + n * A * T_, npig);
+				} else {
+					/* Nothing to match: every detection is a false
+					 * positive unless outside the area range. */
+					for (size_t a = 0; a < A; a++) {
+						double lo = ev->area_rng[a][0], hi = ev->area_rng[a][1];
+						for (size_t j = 0; j < G; j++) {
+							const struct ce_obj *g = &ev->gts[gk[gi + j].idx];
+							npig[a] += !(g->ignore || g->area < lo || g->area > hi);
+						}
+						for (size_t i = 0; i < D; i++) {
+							const struct ce_obj *d = &ev->dts[dk[di + i].idx];
+							int out = d->area < lo || d->area > hi;
+							memset(s.flags + ((n + i) * A + a) * T_, out ? 0 : F_FP, T_);
+						}
+					}
+				}
+				for (size_t i = 0; i < D; i++)
+					s.cd[n + i] = (struct cdet){dk[di + i].neg_score, (uint32_t)i,
+								    (uint32_t)(n + i)};
+				n += D;
+			}
+			gi = g1;
+			di = d1;
+		}
+		if (!rc && has_e)
+			accumulate_cat(ev, &s, k, n, npig);
+	}
+	scratch_release(&s);
+	free(gk);
+	free(dk);
+	if (rc)
+		return rc;
+	summarize_all(ev, 0, K, ev->stats);
+	rows_of(ev, &ev->nstats);
+	ev->done = 1;
+	return 0;
+}
+
+const double *cocoeval_stats(const struct cocoeval *ev, size_t *n)
+{
+	*n = ev->done ? ev->nstats : 0;
+	return ev->stats;
+}
+
+size_t cocoeval_ncats(const struct cocoeval *ev)
+{
+	return ev->ncats;
+}
+
+double cocoeval_precision(const struct cocoeval *ev, size_t t, size_t r, size_t k, size_t a,
+			  size_t m)
+{
+	return ev->precision[pidx(ev, t, r, k, a, m)];
+}
+
+double cocoeval_recall(const struct cocoeval *ev, size_t t, size_t k, size_t a, size_t m)
+{
+	return ev->recall[ridx(ev, t, k, a, m)];
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static void row_label(const struct cocoeval *ev, const struct sumrow *row, char *iou, size_t n)
+{
+	if (row->thr < 0)
+		snprintf(iou, n, "%0.2f:%0.2f", ev->iou_thrs[0], ev->iou_thrs[T_ - 1]);
+	else
+		snprintf(iou, n, "%0.2f", row->thr ? 0.75 : 0.5);
+}
+
+void cocoeval_write_summary(const struct cocoeval *ev, int per_class, struct buf *out)
+{
+	size_t n;
+	const struct sumrow *rows = rows_of(ev, &n);
+	for (size_t i = 0; i < n; i++) {
+		char iou[32];
+		row_label(ev, &rows[i], iou, sizeof(iou));
+		buf_addf(out, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %0.3f\n",
+			 rows[i].ap ? "Average Precision" : "Average Recall",
+			 rows[i].ap ? "(AP)" : "(AR)", iou, rows[i].area,
+			 row_max_det(ev, &rows[i]), ev->stats[i]);
+	}
+	if (!per_class)
+		return;
+	buf_addf(out, "\n%-24s %8s %8s %8s %8s\n", "category", "AP", "AP50", "AP75", "AR");
+	for (size_t k = 0; k < ev->ncats; k++) {
+		double st[12];
+		summarize_all(ev, k, k + 1, st);
+		size_t ar = ev->type == COCOEVAL_KEYPOINTS ? 5 : 8;
+		buf_addf(out, "%-24.24s %8.3f %8.3f %8.3f %8.3f\n", ev->cats[k].name, st[0], st[1],
+			 st[2], st[ar]);
+	}
+}
+
+static void add_num(struct buf *out, double v)
+{
+	if (!isfinite(v))
+		buf_adds(out, "null");
+	else if (v == -1 || v == 0 || v == 1)
+		buf_addf(out, "%g", v);
+	else
+		buf_addf(out, "%.17g", v);
+}
+
+static void add_nums(struct buf *out, const double *v, size_t n)
+{
+	buf_addch(out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addch(out, ',');
+		add_num(out, v[i]);
+	}
+	buf_addch(out, ']');
+}
+
+void cocoeval_write_json(const struct cocoeval *ev, struct buf *out)
+{
+	size_t n;
+	const struct sumrow *rows = rows_of(ev, &n);
+	buf_addf(out, "{\"iou_type\":\"%s\",\"images\":%zu,\"categories\":%zu,\"gt\":%zu,\"dt\":%zu,",
+		 cocoeval_iou_name(ev->type), ev->nimgs, ev->ncats, ev->ngts, ev->ndts);
+	buf_adds(out, "\"params\":{\"iou_thrs\":");
+	add_nums(out, ev->iou_thrs, T_);
+	buf_adds(out, ",\"rec_thrs\":");
+	add_nums(out, ev->rec_thrs, R_);
+	buf_adds(out, ",\"max_dets\":[");
+	for (size_t m = 0; m < ev->M; m++)
+		buf_addf(out, "%s%d", m ? "," : "", ev->max_dets[m]);
+	buf_adds(out, "],\"area_rng\":{");
+	for (size_t a = 0; a < ev->A; a++) {
+		buf_addf(out, "%s\"%s\":", a ? "," : "", ev->area_lbl[a]);
+		add_nums(out, ev->area_rng[a], 2);
+	}
+	buf_adds(out, "}},\"stats\":");
+	add_nums(out, ev->stats, ev->nstats);
+	buf_adds(out, ",\"summary\":[");
+	for (size_t i = 0; i < n; i++) {
+		char iou[32];
+		row_label(ev, &rows[i], iou, sizeof(iou));
+		buf_addf(out, "%s{\"metric\":\"%s\",\"iou\":\"%s\",\"area\":\"%s\",\"max_dets\":%d,\"value\":",
+			 i ? "," : "", rows[i].ap ? "AP" : "AR", iou, rows[i].area,
+			 row_max_det(ev, &rows[i]));
+		add_num(out, ev->stats[i]);
+		buf_addch(out, '}');
+	}
+	buf_adds(out, "],\"per_class\":[");
+	size_t mlast = ev->M ? ev->M - 1 : 0;
+	for (size_t k = 0; k < ev->ncats; k++) {
+		double st[12], v[R_];
+		summarize_all(ev, k, k + 1, st);
+		buf_addf(out, "%s{\"category_id\":%lld,\"name\":", k ? "," : "",
+			 (long long)ev->cats[k].id);
+		buf_add_json_str(out, ev->cats[k].name);
+		buf_adds(out, ",\"stats\":");
+		add_nums(out, st, n);
+		if (!ev->M) {
+			buf_adds(out, "}");
+			continue;
+		}
+		buf_adds(out, ",\"recall\":");
+		for (size_t t = 0; t < T_; t++)
+			v[t] = ev->recall[ridx(ev, t, k, 0, mlast)];
+		add_nums(out, v, T_);
+		buf_adds(out, ",\"precision\":[");
+		for (size_t t = 0; t < T_; t++) {
+			for (size_t r = 0; r < R_; r++)
+				v[r] = ev->precision[pidx(ev, t, r, k, 0, mlast)];
+			if (t)
+				buf_addch(out, ',');
+			add_nums(out, v, R_);
+		}
+		buf_adds(out, "]}");
+	}
+	buf_adds(out, "]}\n");
+}
+
+/* ---- COCO JSON ------------------------------------------------------------ */
+
+struct jctx {
+	const char *name;
+	struct buf *err;
+};
+
+static int jfail(struct jctx *c, const char *path, size_t i, const char *field, const char *what)
+{
+	buf_setf(c->err, "%s: $%s%s[%zu]%s%s: %s", c->name, *path ? "." : "", path, i,
+		 field ? "." : "", field ? field : "", what);
+	return CAIRN_EINVAL;
+}
+
+static int jnum(json_t *v, double *out)
+{
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return isfinite(*out) ? 0 : -1;
+	}
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	return -1;
+}
+
+static int jid(json_t *v, int64_t *out)
+{
+	double d;
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (jnum(v, &d) || d != floor(d) || fabs(d) > 9e15)
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}
+
+static int jbox(json_t *v, double b[4])
+{
+	if (!json_is_array(v) || json_array_size(v) != 4)
+		return -1;
+	for (size_t i = 0; i < 4; i++)
+		if (jnum(json_array_get(v, i), &b[i]))
+			return -1;
+	return 0;
+}
+
+/* A COCO segmentation (polygons, uncompressed or compressed RLE) for an
+ * image of h x w, as COCO.annToRLE reads it. */
+static int jsegm(json_t *v, uint32_t h, uint32_t w, struct rle *out, struct buf *why)
+{
+	if (json_is_array(v)) {
+		size_t np = json_array_size(v);
+		if (!np) {
+			uint32_t c = 0;
+			size_t cells = (size_t)h * w;
+			if (cells > UINT32_MAX) {
+				buf_setf(why, "image too large");
+				return -1;
+			}
+			c = (uint32_t)cells;
+			rle_from_counts(out, &c, 1, h, w);
+			return 0;
+		}
+		double **polys = xcalloc(np, sizeof(double *));
+		size_t *npts = xcalloc(np, sizeof(size_t));
+		int rc = 0, boxes = 0;
+		for (size_t i = 0; i < np && !rc; i++) {
+			json_t *p = json_array_get(v, i);
+			size_t len = json_array_size(p);
+			if (!json_is_array(p)) {
+				buf_setf(why, "polygon %zu: expected an array of numbers", i);
+				rc = -1;
+				break;
+			}
+			/* frPyObjects treats lists whose first entry has four
+			 * numbers as boxes. */
+			if (i == 0)
+				boxes = len == 4;
+			polys[i] = xcalloc(len ? len : 1, sizeof(double));
+			npts[i] = len / 2;
+			for (size_t j = 0; j < len; j++)
+				if (jnum(json_array_get(p, j), &polys[i][j])) {
+					buf_setf(why, "polygon %zu: value %zu is not a number", i, j);
+					rc = -1;
+					break;
+				}
+			if (!rc && boxes && len != 4) {
+				buf_setf(why, "box %zu: expected 4 numbers", i);
+				rc = -1;
+			}
+		}
+		if (!rc && !boxes) {
+			if (rle_from_polys(out, (const double *const *)polys, npts, np, h, w, why))
+				rc = -1;
+		} else if (!rc) {
+			struct rle *rs = xcalloc(np, sizeof(*rs));
+			for (size_t i = 0; i < np && !rc; i++)
+				if (rle_from_bbox(&rs[i], polys[i], h, w, why))
+					rc = -1;
+			if (!rc && rle_merge(out, rs, np, 0, why))
+				rc = -1;
+			for (size_t i = 0; i < np; i++)
+				rle_release(&rs[i]);
+			free(rs);
+		}
+		for (size_t i = 0; i < np; i++)
+			free(polys[i]);
+		free(polys);
+		free(npts);
+		return rc;
+	}
+	if (!json_is_object(v)) {
+		buf_setf(why, "expected polygons or an RLE object");
+		return -1;
+	}
+	json_t *size = json_object_get(v, "size"), *counts = json_object_get(v, "counts");
+	double sh, sw;
+	if (!json_is_array(size) || json_array_size(size) != 2 ||
+	    jnum(json_array_get(size, 0), &sh) || jnum(json_array_get(size, 1), &sw) || sh < 0 ||
+	    sw < 0 || sh > UINT32_MAX || sw > UINT32_MAX) {
+		buf_setf(why, "size: expected [height, width]");
+		return -1;
+	}
+	uint32_t rh = (uint32_t)sh, rw = (uint32_t)sw;
+	if (json_is_string(counts))
+		return rle_from_stringn(out, json_string_value(counts), json_string_length(counts), rh,
+					rw, why) ? -1 : 0;
+	if (!json_is_array(counts)) {
+		buf_setf(why, "counts: expected a string or an array");
+		return -1;
+	}
+	size_t n = json_array_size(counts);
+	uint32_t *c = xcalloc(n, sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++) {
+		double d;
+		if (jnum(json_array_get(counts, i), &d) || d < 0 || d > UINT32_MAX || d != floor(d)) {
+			buf_setf(why, "counts[%zu]: expected a count", i);
+			free(c);
+			return -1;
+		}
+		c[i] = (uint32_t)d;
+	}
+	rle_from_counts(out, c, n, rh, rw);
+	free(c);
+	if (rle_check(out, why)) {
+		rle_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+static int jkeypoints(json_t *v, double **out, size_t *n)
+{
+	if (!json_is_array(v) || json_array_size(v) % 3)
+		return -1;
+	size_t len = json_array_size(v);
+	double *k = xcalloc(len, sizeof(double));
+	for (size_t i = 0; i < len; i++)
+		if (jnum(json_array_get(v, i), &k[i])) {
+			free(k);
+			return -1;
+		}
+	*out = k;
+	*n = len / 3;
+	return 0;
+}
+
+static json_t *jload(const char *json, size_t len, struct jctx *c)
+{
+	json_error_t je;
+	json_t *root = json_loadb(json, len, JSON_DECODE_ANY, &je);
+	if (!root)
+		buf_setf(c->err, "%s:%d:%d: %s", c->name, je.line, je.column, je.text);
+	return root;
+}
+
+int cocoeval_load_gt(struct cocoeval *ev, const char *json, size_t len, const char *name,
+		     struct buf *err)
+{
+	struct jctx c = {name, err};
+	json_t *root = jload(json, len, &c);
+	if (!root)
+		return CAIRN_EINVAL;
+	int rc = CAIRN_EINVAL;
+	json_t *images = json_object_get(root, "images"), *anns = json_object_get(root, "annotations"),
+	       *cats = json_object_get(root, "categories");
+	struct buf why = BUF_INIT;
+	if (!json_is_object(root)) {
+		buf_setf(err, "%s: $: expected a COCO dataset object", name);
+		goto out;
+	}
+	if (!json_is_array(images) || !json_is_array(anns) || !json_is_array(cats)) {
+		buf_setf(err, "%s: $: expected arrays images, annotations and categories", name);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(images); i++) {
+		json_t *im = json_array_get(images, i);
+		int64_t id;
+		double h = 0, w = 0;
+		if (!json_is_object(im) || jid(json_object_get(im, "id"), &id)) {
+			jfail(&c, "images", i, "id", "expected an integer id");
+			goto out;
+		}
+		json_t *jh = json_object_get(im, "height"), *jw = json_object_get(im, "width");
+		if ((jh && (jnum(jh, &h) || h < 0 || h > UINT32_MAX)) ||
+		    (jw && (jnum(jw, &w) || w < 0 || w > UINT32_MAX))) {
+			jfail(&c, "images", i, "height", "expected height and width in pixels");
+			goto out;
+		}
+		cocoeval_add_image(ev, id, (uint32_t)h, (uint32_t)w, err);
+	}
+	if (sort_images(ev, &why)) {
+		buf_setf(err, "%s: $.images: %s", name, why.data);
+		goto out;
+	}
+	for (size_t i = 0; i < json_array_size(cats); i++) {
+		json_t *ca = json_array_get(cats, i), *sg;
+		int64_t id;
+		if (!json_is_object(ca) || jid(json_object_get(ca, "id"), &id)) {
+			jfail(&c, "categories", i, "id", "expected an integer id");
+			goto out;
+		}
+		const char *nm = json_string_value(json_object_get(ca, "name"));
+		double sig[64];
+		size_t ns = 0;
+		if ((sg = json_object_get(ca, "sigmas"))) {
+			ns = json_array_size(sg);
+			if (!json_is_array(sg) || !ns || ns > 64) {
+				jfail(&c, "categories", i, "sigmas", "expected 1 to 64 numbers");
+				goto out;
+			}
+			for (size_t j = 0; j < ns; j++)
+				if (jnum(json_array_get(sg, j), &sig[j]) || sig[j] <= 0) {
+					jfail(&c, "categories", i, "sigmas", "expected positive numbers");
+					goto out;
+				}
+		}
+		cocoeval_add_category(ev, id, nm, ns ? sig : NULL, ns, err);
+	}
+	for (size_t i = 0; i < json_array_size(anns); i++) {
+		json_t *a = json_array_get(anns, i), *v;
+		struct cocoeval_obj o = {0};
+		struct rle mask = RLE_INIT;
+		double *kp = NULL;
+		if (!json_is_object(a)) {
+			jfail(&c, "annotations", i, NULL, "expected an object");
+			goto out;
+		}
+		if (jid(json_object_get(a, "id"), &o.id)) {
+			jfail(&c, "annotations", i, "id", "expected an integer id");
+			goto out;
+		}
+		if (jid(json_object_get(a, "image_id"), &o.image_id)) {
+			jfail(&c, "annotations", i, "image_id", "expected an integer id");
+			goto out;
+		}
+		if (jid(json_object_get(a, "category_id"), &o.category_id)) {
+			jfail(&c, "annotations", i, "category_id", "expected an integer id");
+			goto out;
+		}
+		if (jnum(json_object_get(a, "area"), &o.area)) {
+			jfail(&c, "annotations", i, "area", "expected a number (COCOeval's area ranges read it)");
+			goto out;
+		}
+		double crowd = 0;
+		if ((v = json_object_get(a, "iscrowd")) && jnum(v, &crowd)) {
+			jfail(&c, "annotations", i, "iscrowd", "expected 0 or 1");
+			goto out;
+		}
+		o.iscrowd = crowd != 0;
+		o.num_keypoints = -1;
+		v = json_object_get(a, "bbox");
+		if ((ev->type != COCOEVAL_SEGM || v) && jbox(v, o.bbox)) {
+			jfail(&c, "annotations", i, "bbox", "expected 4 numbers");
+			goto out;
+		}
+		long im = find_image(ev, o.image_id);
+		if (ev->type == COCOEVAL_SEGM && im >= 0) {
+			buf_reset(&why);
+			if (jsegm(json_object_get(a, "segmentation"), ev->imgs[im].h, ev->imgs[im].w,
+				  &mask, &why)) {
+				jfail(&c, "annotations", i, "segmentation",
+				      why.len ? why.data : "expected polygons or RLE");
+				goto out;
+			}
+			o.mask = &mask;
+		} else if (ev->type == COCOEVAL_SEGM) {
+			continue; /* not evaluated: its image is not listed */
+		}
+		if (ev->type == COCOEVAL_KEYPOINTS) {
+			if (jkeypoints(json_object_get(a, "keypoints"), &kp, &o.nkp)) {
+				jfail(&c, "annotations", i, "keypoints", "expected x, y, v triples");
+				goto out;
+			}
+			o.kp = kp;
+			double nk;
+			if ((v = json_object_get(a, "num_keypoints"))) {
+				if (jnum(v, &nk) || nk < 0) {
+					jfail(&c, "annotations", i, "num_keypoints", "expected a count");
+					free(kp);
+					goto out;
+				}
+				o.num_keypoints = (int)fmin(nk, 1e9);
+			}
+		}
+		buf_reset(&why);
+		int r = cocoeval_add_gt(ev, &o, &why);
+		rle_release(&mask);
+		free(kp);
+		if (r) {
+			jfail(&c, "annotations", i, NULL, why.data);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	buf_release(&why);
+	json_decref(root);
+	return rc;
+}
+
+enum dt_branch { DT_BBOX, DT_SEGM, DT_KP };
+
+int cocoeval_load_dt(struct cocoeval *ev, const char *json, size_t len, const char *name,
+		     struct buf *err)
+{
+	struct jctx c = {name, err};
+	json_t *root = jload(json, len, &c);
+	if (!root)
+		return CAIRN_EINVAL;
+	int rc = CAIRN_EINVAL;
+	struct buf why = BUF_INIT;
+	enum dt_branch br = DT_BBOX;
+	if (sort_images(ev, &why)) {
+		buf_setf(err, "%s", why.data);
+		goto out;
+	}
+	if (!json_is_array(root)) {
+		buf_setf(err, "%s: $: expected an array of detections", name);
+		goto out;
+	}
+	if (json_array_size(root)) {
+		/* pycocotools' loadRes picks one reading from the first entry. */
+		json_t *a0 = json_array_get(root, 0), *b0 = json_object_get(a0, "bbox");
+		if (b0 && !(json_is_array(b0) && json_array_size(b0) == 0))
+			br = DT_BBOX;
+		else if (json_object_get(a0, "segmentation"))
+			br = DT_SEGM;
+		else if (json_object_get(a0, "keypoints"))
+			br = DT_KP;
+		else {
+			jfail(&c, "", 0, NULL, "expected bbox, segmentation or keypoints");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < json_array_size(root); i++) {
+		json_t *a = json_array_get(root, i);
+		struct cocoeval_obj o = {0};
+		struct rle mask = RLE_INIT;
+		double *kp = NULL;
+		if (!json_is_object(a)) {
+			jfail(&c, "", i, NULL, "expected an object");
+			goto out;
+		}
+		if (jid(json_object_get(a, "image_id"), &o.image_id)) {
+			jfail(&c, "", i, "image_id", "expected an integer id");
+			goto out;
+		}
+		if (jid(json_object_get(a, "category_id"), &o.category_id)) {
+			jfail(&c, "", i, "category_id", "expected an integer id");
+			goto out;
+		}
+		if (jnum(json_object_get(a, "score"), &o.score)) {
+			jfail(&c, "", i, "score", "expected a number");
+			goto out;
+		}
+		long im = find_image(ev, o.image_id);
+		if (im < 0) {
+			jfail(&c, "", i, "image_id", "not an image of the ground truth");
+			goto out;
+		}
+		uint32_t h = ev->imgs[im].h, w = ev->imgs[im].w;
+		json_t *seg = json_object_get(a, "segmentation");
+		if (br == DT_BBOX) {
+			if (jbox(json_object_get(a, "bbox"), o.bbox)) {
+				jfail(&c, "", i, "bbox", "expected 4 numbers");
+				goto out;
+			}
+			o.area = o.bbox[2] * o.bbox[3];
+			if (ev->type == COCOEVAL_SEGM) {
+				buf_reset(&why);
+				if (seg) {
+					if (jsegm(seg, h, w, &mask, &why)) {
+						jfail(&c, "", i, "segmentation", why.data);
+						goto out;
+					}
+				} else {
+					/* loadRes makes the box a polygon. */
+					double x1 = o.bbox[0], x2 = o.bbox[0] + o.bbox[2];
+					double y1 = o.bbox[1], y2 = o.bbox[1] + o.bbox[3];
+					double poly[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
+					if (rle_from_poly(&mask, poly, 4, h, w, &why)) {
+						jfail(&c, "", i, "bbox", why.data);
+						goto out;
+					}
+				}
+				o.mask = &mask;
+			}
+		} else if (br == DT_SEGM) {
+			buf_reset(&why);
+			if (!seg || jsegm(seg, h, w, &mask, &why)) {
+				jfail(&c, "", i, "segmentation", why.len ? why.data : "missing");
+				goto out;
+			}
+			o.area = (double)rle_area(&mask);
+			rle_bbox(&mask, o.bbox);
+			o.mask = &mask;
+		}
+		if (ev->type == COCOEVAL_KEYPOINTS || br == DT_KP) {
+			if (jkeypoints(json_object_get(a, "keypoints"), &kp, &o.nkp)) {
+				jfail(&c, "", i, "keypoints", "expected x, y, v triples");
+				rle_release(&mask);
+				goto out;
+			}
+			o.kp = kp;
+			if (br == DT_KP) {
+				double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+				for (size_t j = 0; j < o.nkp; j++) {
+					x0 = fmin(x0, kp[3 * j]);
+					x1 = fmax(x1, kp[3 * j]);
+					y0 = fmin(y0, kp[3 * j + 1]);
+					y1 = fmax(y1, kp[3 * j + 1]);
+				}
+				if (!o.nkp)
+					x0 = x1 = y0 = y1 = 0;
+				o.area = (x1 - x0) * (y1 - y0);
+				o.bbox[0] = x0;
+				o.bbox[1] = y0;
+				o.bbox[2] = x1 - x0;
+				o.bbox[3] = y1 - y0;
+			}
+		}
+		if (ev->type == COCOEVAL_SEGM && !o.mask) {
+			jfail(&c, "", i, "segmentation", "missing");
+			free(kp);
+			goto out;
+		}
+		buf_reset(&why);
+		int r = cocoeval_add_dt(ev, &o, &why);
+		rle_release(&mask);
+		free(kp);
+		if (r) {
+			jfail(&c, "", i, NULL, why.data);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	buf_release(&why);
+	json_decref(root);
+	return rc;
+}
