@@ -559,7 +559,8 @@ static void accumulate_cat(struct cocoeval *ev, struct scratch *s, size_t k, siz
 {
 	struct cdet *cd = s->cd;
 	size_t A = ev->A;
-	qsort(cd, n, sizeof(*cd), cmp_cdet);
+	if (n)
+		qsort(cd, n, sizeof(*cd), cmp_cdet);
 	s->rc = grow(s->rc, &s->capr, n ? n : 1, sizeof(double));
 	size_t capr = 0;
 	s->pr = grow(s->pr, &capr, s->capr, sizeof(double));
@@ -874,14 +875,21 @@ void cocoeval_write_summary(const struct cocoeval *ev, int per_class, struct buf
 	}
 }
 
+/* The shortest of %.15g, %.16g and %.17g that reads back to v, as Python
+ * prints floats: exact, and 0.55 rather than 0.55000000000000004. */
 static void add_num(struct buf *out, double v)
 {
-	if (!isfinite(v))
+	char tmp[40];
+	if (!isfinite(v)) {
 		buf_adds(out, "null");
-	else if (v == -1 || v == 0 || v == 1)
-		buf_addf(out, "%g", v);
-	else
-		buf_addf(out, "%.17g", v);
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (prec == 17 || strtod(tmp, NULL) == v)
+			break;
+	}
+	buf_adds(out, tmp);
 }
 
 static void add_nums(struct buf *out, const double *v, size_t n)

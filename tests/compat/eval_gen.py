@@ -31,7 +31,7 @@ def jitter_poly(rng, p, s):
     return [round(v + rng.uniform(-s, s), 2) for v in p]
 
 
-def gen(kind, n_images, seed, out_dir, dets_per_gt=2.0):
+def gen(kind, n_images, seed, out_dir, dets_per_gt=2.0, gt_max=12, heavy_every=13):
     rng = random.Random(seed)
     K = 6
     # K + 1 has nothing at all; K + 2 has detections but no ground truth
@@ -46,7 +46,7 @@ def gen(kind, n_images, seed, out_dir, dets_per_gt=2.0):
         img_id = 3 * i + 7  # not contiguous, not starting at 1
         images.append({"id": img_id, "width": w, "height": h, "file_name": "%d.jpg" % img_id})
         # Every 7th image has no ground truth; every 11th neither.
-        n_gt = 0 if i % 7 == 3 or i % 11 == 5 else rng.randint(1, 12)
+        n_gt = 0 if i % 7 == 3 or i % 11 == 5 else rng.randint(1, gt_max)
         gts = []
         for _ in range(n_gt):
             cat = rng.randint(1, K - 1) if kind != "keypoints" else rng.choice([1, 1, 1, 2])
@@ -65,17 +65,10 @@ def gen(kind, n_images, seed, out_dir, dets_per_gt=2.0):
                 poly = star(rng, x + bw / 2, y + bh / 2, min(bw, bh) / 2)
                 if crowd:
                     rle = M.merge(M.frPyObjects([poly], h, w))
-                    m = M.decode(rle)
-                    enc = []
-                    flat = m.flatten(order="F")
-                    cur, run = 0, 0
-                    for v in flat:
-                        if v == cur:
-                            run += 1
-                        else:
-                            enc.append(run)
-                            cur, run = v, 1
-                    enc.append(run)
+                    flat = M.decode(rle).flatten(order="F")
+                    edges = np.flatnonzero(np.diff(flat)) + 1
+                    runs = np.diff(np.concatenate(([0], edges, [flat.size])))
+                    enc = ([0] if flat[0] else []) + [int(v) for v in runs]
                     a["segmentation"] = {"size": [h, w], "counts": enc}
                 else:
                     a["segmentation"] = [poly]
@@ -134,7 +127,7 @@ def gen(kind, n_images, seed, out_dir, dets_per_gt=2.0):
                                            round(gy + rng.uniform(-j, j) / 4, 2), 1]
                 dets.append(d)
         # false positives, and one image in 13 with 120 of them
-        nfp = 120 if i % 13 == 2 else rng.randint(0, 3)
+        nfp = 120 if i % heavy_every == 2 else rng.randint(0, 3)
         for _ in range(nfp):
             s = rng.choice(SIZES)
             x, y = rng.uniform(0, w - 4), rng.uniform(0, h - 4)
