@@ -567,8 +567,8 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Robust z-scores (0.6745 (x - median) / MAD) of log area and log aspect,
- * per class. */
+/* Robust z-scores of log area and log aspect per class: (x - median) over
+ * a robust scale, so that a few wild boxes do not hide each other. */
 static void box_outliers(struct check_state *cs)
 {
 	size_t L = cs->nlabels;
@@ -587,11 +587,17 @@ static void box_outliers(struct check_state *cs)
 			for (size_t b = 0; b < cs->nboxes; b++)
 				if (cs->boxes[b].label == l)
 					tmp[n++] = which ? cs->boxes[b].log_aspect : cs->boxes[b].log_area;
-			double m = median(tmp, n);
-			for (size_t i = 0; i < n; i++)
+			double m = median(tmp, n), mean_ad = 0;
+			for (size_t i = 0; i < n; i++) {
 				tmp[i] = fabs(tmp[i] - m);
+				mean_ad += tmp[i];
+			}
+			double mad = median(tmp, n);
 			med[4 * l + 2 * which] = m;
-			med[4 * l + 2 * which + 1] = median(tmp, n);
+			/* The scale z divides by: MAD / 0.6745 (Iglewicz and
+			 * Hoaglin), or 1.2533 times the mean absolute deviation
+			 * when more than half the boxes are identical. */
+			med[4 * l + 2 * which + 1] = mad > 0 ? mad / 0.6745 : 1.2533 * mean_ad / (double)n;
 		}
 	}
 	for (size_t b = 0; b < cs->nboxes && !cs->stopped; b++) {
@@ -599,8 +605,8 @@ static void box_outliers(struct check_state *cs)
 		if (cnt[r->label] < cs->o.z_min_count)
 			continue;
 		const double *m = med + 4 * r->label;
-		double za = m[1] > 0 ? 0.6745 * (r->log_area - m[0]) / m[1] : 0;
-		double zr = m[3] > 0 ? 0.6745 * (r->log_aspect - m[2]) / m[3] : 0;
+		double za = m[1] > 0 ? (r->log_area - m[0]) / m[1] : 0;
+		double zr = m[3] > 0 ? (r->log_aspect - m[2]) / m[3] : 0;
 		if (fabs(za) > cs->o.z_max || fabs(zr) > cs->o.z_max) {
 			int area = fabs(za) >= fabs(zr);
 			emit(cs, CHECK_BOX_OUTLIER, r->item_id, r->ann_id, cs->uids.data + r->uid, NULL,
