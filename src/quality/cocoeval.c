@@ -1207,6 +1207,7 @@ int cocoeval_load_gt(struct cocoeval *ev, const char *json, size_t len, const ch
 		}
 		cocoeval_add_category(ev, id, nm, ns ? sig : NULL, ns, err);
 	}
+	ev->gts = grow(ev->gts, &ev->capgts, ev->ngts + json_array_size(anns), sizeof(*ev->gts));
 	for (size_t i = 0; i < json_array_size(anns); i++) {
 		json_t *a = json_array_get(anns, i), *v;
 		struct cocoeval_obj o = {0};
@@ -1323,6 +1324,7 @@ int cocoeval_load_dt(struct cocoeval *ev, const char *json, size_t len, const ch
 			goto out;
 		}
 	}
+	ev->dts = grow(ev->dts, &ev->capdts, ev->ndts + json_array_size(root), sizeof(*ev->dts));
 	for (size_t i = 0; i < json_array_size(root); i++) {
 		json_t *a = json_array_get(root, i);
 		struct cocoeval_obj o = {0};
