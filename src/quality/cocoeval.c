@@ -8,10 +8,11 @@
 #include "quality/cocoeval.h"
 
 #include <float.h>
-#include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_parse.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -270,7 +271,9 @@ int cocoeval_add_category(struct cocoeval *ev, int64_t id, const char *name,
 	return 0;
 }
 
-static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt,
+/* defer: a ground-truth segm object whose mask is filled in later (the
+ * loader rasterises polygons once every image size is known). */
+static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt, int defer,
 		   struct buf *err)
 {
 	struct ce_obj x = {0};
@@ -281,7 +284,7 @@ static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt,
 	x.area = o->area;
 	x.bbox = (box){o->bbox[0], o->bbox[1], o->bbox[2], o->bbox[3]};
 	x.crowd = o->iscrowd != 0;
-	if (ev->type == COCOEVAL_SEGM) {
+	if (ev->type == COCOEVAL_SEGM && !defer) {
 		if (!o->mask) {
 			buf_setf(err, "segm evaluation needs a mask");
 			return CAIRN_EINVAL;
@@ -325,12 +328,12 @@ static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt,
 
 int cocoeval_add_gt(struct cocoeval *ev, const struct cocoeval_obj *o, struct buf *err)
 {
-	return add_obj(ev, o, 1, err);
+	return add_obj(ev, o, 1, 0, err);
 }
 
 int cocoeval_add_dt(struct cocoeval *ev, const struct cocoeval_obj *o, struct buf *err)
 {
-	return add_obj(ev, o, 0, err);
+	return add_obj(ev, o, 0, 0, err);
 }
 
 /* ---- evaluation ---------------------------------------------------------- */
@@ -964,103 +967,497 @@ void cocoeval_write_json(const struct cocoeval *ev, struct buf *out)
 	buf_adds(out, "]}\n");
 }
 
-/* ---- COCO JSON ------------------------------------------------------------ */
+/* ---- COCO JSON, streamed ---------------------------------------------------
+ *
+ * yajl events are folded into one record (an image, a category, an
+ * annotation or a detection) at a time; at the record's end it is checked
+ * and added. Ground-truth masks are rasterised after the whole file, since
+ * "annotations" may come before "images". */
 
-struct jctx {
-	const char *name;
-	struct buf *err;
+struct dvec {
+	double *v;
+	size_t n, cap;
 };
 
-static int jfail(struct jctx *c, const char *path, size_t i, const char *field, const char *what)
+static void dvec_push(struct dvec *d, double x)
 {
-	buf_setf(c->err, "%s: $%s%s[%zu]%s%s: %s", c->name, *path ? "." : "", path, i,
-		 field ? "." : "", field ? field : "", what);
-	return CAIRN_EINVAL;
+	d->v = grow(d->v, &d->cap, d->n + 1, sizeof(double));
+	d->v[d->n++] = x;
 }
 
-static int jnum(json_t *v, double *out)
+/* A segmentation as read: polygons (or boxes), or an RLE. */
+struct segraw {
+	int kind;          /* 0 none, 1 polygons, 2 RLE object, 3 not one of these */
+	struct dvec pts;   /* polygons: all numbers, one polygon after another */
+	struct dvec lens;  /* polygons: numbers per polygon */
+	struct dvec size;  /* RLE: [h, w] */
+	struct dvec counts;
+	struct buf str;    /* RLE: compressed counts */
+	int counts_kind;   /* 0 none, 1 string, 2 array */
+	struct buf why;    /* first problem found while reading */
+};
+
+static void segraw_reset(struct segraw *g)
 {
-	if (json_is_number(v)) {
-		*out = json_number_value(v);
-		return isfinite(*out) ? 0 : -1;
-	}
-	if (json_is_boolean(v)) {
-		*out = json_is_true(v);
-		return 0;
-	}
-	return -1;
+	g->kind = 0;
+	g->pts.n = g->lens.n = g->size.n = g->counts.n = 0;
+	buf_reset(&g->str);
+	buf_reset(&g->why);
+	g->counts_kind = 0;
 }
 
-static int jid(json_t *v, int64_t *out)
+/* Frees g's arrays and leaves it empty; safe twice. */
+static void segraw_release(struct segraw *g)
 {
-	double d;
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return 0;
-	}
-	if (jnum(v, &d) || d != floor(d) || fabs(d) > 9e15)
+	free(g->pts.v);
+	free(g->lens.v);
+	free(g->size.v);
+	free(g->counts.v);
+	buf_release(&g->str);
+	buf_release(&g->why);
+	g->pts = g->lens = g->size = g->counts = (struct dvec){0};
+}
+
+enum field {
+	F_OTHER, F_ID, F_IMAGE_ID, F_CATEGORY_ID, F_AREA, F_ISCROWD, F_SCORE, F_NUM_KEYPOINTS,
+	F_WIDTH, F_HEIGHT, F_NAME, F_BBOX, F_SEGMENTATION, F_KEYPOINTS, F_SIGMAS, F_COUNT_
+};
+
+static const char *const field_names[F_COUNT_] = {
+	"", "id", "image_id", "category_id", "area", "iscrowd", "score", "num_keypoints",
+	"width", "height", "name", "bbox", "segmentation", "keypoints", "sigmas",
+};
+
+/* Field state: 0 absent, 1 a usable value, 2 present but not the right type. */
+struct rec {
+	uint8_t st[F_COUNT_];
+	double num[F_COUNT_];
+	struct buf name;
+	struct dvec bbox, kp, sig;
+	int bbox_array;    /* the bbox was an array (possibly empty) */
+	struct segraw seg;
+};
+
+enum section { SEC_NONE, SEC_IMAGES, SEC_ANNS, SEC_CATS, SEC_OTHER };
+
+/* A ground-truth mask to rasterise at the end. */
+struct pending {
+	size_t gt;         /* index into ev->gts */
+	size_t rec;        /* index in $.annotations */
+	int64_t image_id;
+	struct segraw seg;
+};
+
+struct sp {
+	struct cocoeval *ev;
+	const char *name;
+	struct buf *err;
+	int dt;
+	int depth;                 /* open containers */
+	int rec_depth;             /* depth inside a record's object */
+	enum section sec;
+	int seen[4];               /* images, annotations, categories arrays */
+	size_t idx[4];             /* records read per section (dt: [0]) */
+	int in_rec;
+	enum field field;          /* the record key being read */
+	int seg_key;               /* inside an RLE object: 1 size, 2 counts, 0 other */
+	struct rec r;
+	int failed;
+	int branch;                /* detections: -1 undecided, else enum dt_branch */
+	struct pending *pend;
+	size_t npend, cappend;
+	struct buf why;
+};
+
+enum dt_branch { DT_BBOX, DT_SEGM, DT_KP };
+
+static const char *sec_name(const struct sp *p)
+{
+	return p->dt ? "" : p->sec == SEC_IMAGES ? "images" : p->sec == SEC_ANNS ? "annotations"
+								   : "categories";
+}
+
+static size_t *sec_idx(struct sp *p)
+{
+	return &p->idx[p->dt ? 0 : p->sec - 1];
+}
+
+static int fail(struct sp *p, const char *field, const char *what)
+{
+	buf_setf(p->err, "%s: $%s%s[%zu]%s%s: %s", p->name, p->dt ? "" : ".", sec_name(p),
+		 *sec_idx(p) - 1, field ? "." : "", field ? field : "", what);
+	p->failed = 1;
+	return 0;
+}
+
+static void rec_reset(struct rec *r)
+{
+	memset(r->st, 0, sizeof(r->st));
+	buf_reset(&r->name);
+	r->bbox.n = r->kp.n = r->sig.n = 0;
+	r->bbox_array = 0;
+	segraw_reset(&r->seg);
+}
+
+static void rec_release(struct rec *r)
+{
+	buf_release(&r->name);
+	free(r->bbox.v);
+	free(r->kp.v);
+	free(r->sig.v);
+	segraw_release(&r->seg);
+}
+
+/* An integer id, as COCO writes them (an integral number is accepted). */
+static int rec_id(const struct rec *r, enum field f, int64_t *out)
+{
+	double d = r->num[f];
+	if (r->st[f] != 1 || d != floor(d) || fabs(d) > 9e15)
 		return -1;
 	*out = (int64_t)d;
 	return 0;
 }
 
-static int jbox(json_t *v, double b[4])
+static int rec_num(const struct rec *r, enum field f, double *out)
 {
-	if (!json_is_array(v) || json_array_size(v) != 4)
+	if (r->st[f] != 1)
 		return -1;
-	for (size_t i = 0; i < 4; i++)
-		if (jnum(json_array_get(v, i), &b[i]))
-			return -1;
+	*out = r->num[f];
 	return 0;
 }
 
-/* A COCO segmentation (polygons, uncompressed or compressed RLE) for an
- * image of h x w, as COCO.annToRLE reads it. */
-static int jsegm(json_t *v, uint32_t h, uint32_t w, struct rle *out, struct buf *why)
+/* The rel-th level inside the current record: 0 its keys and scalar values,
+ * 1 inside a field's array or object, 2 one level deeper. */
+static int rel(const struct sp *p)
 {
-	if (json_is_array(v)) {
-		size_t np = json_array_size(v);
+	return p->depth - p->rec_depth;
+}
+
+static void seg_bad(struct segraw *g, const char *fmt, size_t a, size_t b)
+{
+	if (!g->why.len)
+		buf_addf(&g->why, fmt, a, b);
+}
+
+/* A scalar value: number (with its value), or another kind (bad = 1). */
+static void on_value(struct sp *p, int is_num, double v)
+{
+	struct rec *r = &p->r;
+	int lv = rel(p);
+	enum field f = p->field;
+	if (lv == 0) {
+		if (f == F_BBOX || f == F_KEYPOINTS || f == F_SIGMAS)
+			r->st[f] = 2;
+		else if (f == F_SEGMENTATION) {
+			r->st[f] = 2;
+			r->seg.kind = 3;
+		} else if (f != F_OTHER && f != F_NAME)
+			r->st[f] = is_num ? 1 : 2, r->num[f] = v;
+		return;
+	}
+	if (lv == 1) {
+		struct dvec *d = f == F_BBOX ? &r->bbox : f == F_KEYPOINTS ? &r->kp
+							    : f == F_SIGMAS ? &r->sig : NULL;
+		if (d) {
+			if (is_num)
+				dvec_push(d, v);
+			else
+				r->st[f] = 2;
+		} else if (f == F_SEGMENTATION && r->seg.kind == 1) {
+			seg_bad(&r->seg, "polygon %zu: expected an array of numbers", r->seg.lens.n, 0);
+		} else if (f == F_SEGMENTATION && r->seg.kind == 2 && p->seg_key == 2) {
+			r->seg.counts_kind = 3; /* neither a string nor an array */
+		} else if (f == F_SEGMENTATION && r->seg.kind == 2 && p->seg_key == 1) {
+			seg_bad(&r->seg, "size: expected [height, width]", 0, 0);
+		}
+		return;
+	}
+	if (lv == 2 && f == F_SEGMENTATION) {
+		struct segraw *g = &r->seg;
+		if (g->kind == 1 && g->lens.n) {
+			if (is_num) {
+				dvec_push(&g->pts, v);
+				g->lens.v[g->lens.n - 1] += 1;
+			} else {
+				seg_bad(g, "polygon %zu: value %zu is not a number", g->lens.n - 1,
+					(size_t)g->lens.v[g->lens.n - 1]);
+			}
+		} else if (g->kind == 2 && p->seg_key == 1) {
+			if (is_num)
+				dvec_push(&g->size, v);
+			else
+				seg_bad(g, "size: expected [height, width]", 0, 0);
+		} else if (g->kind == 2 && p->seg_key == 2) {
+			if (is_num && v >= 0 && v <= UINT32_MAX && v == floor(v))
+				dvec_push(&g->counts, v);
+			else
+				seg_bad(g, "counts[%zu]: expected a count", g->counts.n, 0);
+		}
+		return;
+	}
+	/* Deeper inside a field: only a malformed value gets here. */
+	if (f == F_BBOX || f == F_KEYPOINTS || f == F_SIGMAS)
+		r->st[f] = 2;
+	else if (f == F_SEGMENTATION)
+		seg_bad(&r->seg, "expected polygons or an RLE object", 0, 0);
+}
+
+static int y_null(void *ctx)
+{
+	struct sp *p = ctx;
+	if (p->in_rec)
+		on_value(p, 0, 0);
+	else if (p->depth <= (p->dt ? 1 : 2) && (p->dt || p->sec != SEC_OTHER)) {
+		if (p->depth == 0 || (!p->dt && p->depth == 1))
+			return 1; /* a null section is caught at the end */
+		*sec_idx(p) += 1;
+		return fail(p, NULL, "expected an object");
+	}
+	return 1;
+}
+
+static int y_bool(void *ctx, int b)
+{
+	struct sp *p = ctx;
+	if (p->in_rec) {
+		on_value(p, 1, b); /* COCO writers put true for iscrowd */
+		return 1;
+	}
+	return y_null(ctx);
+}
+
+static int y_number(void *ctx, const char *s, size_t len)
+{
+	struct sp *p = ctx;
+	if (!p->in_rec)
+		return y_null(ctx);
+	char tmp[64];
+	double v;
+	if (len < sizeof(tmp)) {
+		memcpy(tmp, s, len);
+		tmp[len] = 0;
+		v = strtod(tmp, NULL);
+	} else {
+		struct buf b = BUF_INIT;
+		buf_add(&b, s, len);
+		v = strtod(b.data, NULL);
+		buf_release(&b);
+	}
+	on_value(p, isfinite(v), v);
+	return 1;
+}
+
+static int y_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct sp *p = ctx;
+	if (!p->in_rec)
+		return y_null(ctx);
+	struct rec *r = &p->r;
+	if (rel(p) == 0 && p->field == F_NAME) {
+		buf_reset(&r->name);
+		buf_add(&r->name, s, len);
+		r->st[F_NAME] = 1;
+		return 1;
+	}
+	if (rel(p) == 1 && p->field == F_SEGMENTATION && r->seg.kind == 2 && p->seg_key == 2) {
+		buf_reset(&r->seg.str);
+		buf_add(&r->seg.str, s, len);
+		r->seg.counts_kind = 1;
+		return 1;
+	}
+	on_value(p, 0, 0);
+	return 1;
+}
+
+static enum field field_of(const unsigned char *k, size_t len)
+{
+	for (int f = 1; f < F_COUNT_; f++)
+		if (strlen(field_names[f]) == len && !memcmp(field_names[f], k, len))
+			return (enum field)f;
+	return F_OTHER;
+}
+
+static int y_map_key(void *ctx, const unsigned char *k, size_t len)
+{
+	struct sp *p = ctx;
+	if (!p->dt && p->depth == 1) {
+		p->sec = SEC_OTHER;
+		if (len == 6 && !memcmp(k, "images", 6))
+			p->sec = SEC_IMAGES;
+		else if (len == 11 && !memcmp(k, "annotations", 11))
+			p->sec = SEC_ANNS;
+		else if (len == 10 && !memcmp(k, "categories", 10))
+			p->sec = SEC_CATS;
+		return 1;
+	}
+	if (!p->in_rec)
+		return 1;
+	if (rel(p) == 0)
+		p->field = field_of(k, len);
+	else if (rel(p) == 1 && p->field == F_SEGMENTATION && p->r.seg.kind == 2)
+		p->seg_key = len == 4 && !memcmp(k, "size", 4) ? 1
+			     : len == 6 && !memcmp(k, "counts", 6) ? 2 : 0;
+	return 1;
+}
+
+static int finish_record(struct sp *p);
+
+static int y_start_map(void *ctx)
+{
+	struct sp *p = ctx;
+	if (p->depth == 0 && !p->dt) {
+		p->depth++;
+		return 1;
+	}
+	if (p->depth == 0 && p->dt) {
+		buf_setf(p->err, "%s: $: expected an array of detections", p->name);
+		p->failed = 1;
+		return 0;
+	}
+	if (!p->in_rec && p->depth == (p->dt ? 1 : 2) && (p->dt || p->sec != SEC_OTHER)) {
+		p->depth++;
+		p->in_rec = 1;
+		p->rec_depth = p->depth;
+		p->field = F_OTHER;
+		*sec_idx(p) += 1;
+		rec_reset(&p->r);
+		return 1;
+	}
+	p->depth++;
+	if (p->in_rec && rel(p) == 1) {
+		if (p->field == F_SEGMENTATION) {
+			p->r.seg.kind = 2;
+			p->r.st[F_SEGMENTATION] = 1;
+			p->seg_key = 0;
+		} else if (p->field == F_BBOX || p->field == F_KEYPOINTS || p->field == F_SIGMAS) {
+			p->r.st[p->field] = 2;
+		} else if (p->field != F_OTHER) {
+			p->r.st[p->field] = 2;
+		}
+	} else if (p->in_rec && rel(p) == 2 && p->field == F_SEGMENTATION) {
+		if (p->r.seg.kind == 1)
+			seg_bad(&p->r.seg, "polygon %zu: expected an array of numbers", p->r.seg.lens.n, 0);
+		else
+			seg_bad(&p->r.seg, "expected polygons or an RLE object", 0, 0);
+	}
+	return 1;
+}
+
+static int y_end_map(void *ctx)
+{
+	struct sp *p = ctx;
+	if (p->in_rec && p->depth == p->rec_depth) {
+		p->depth--;
+		p->in_rec = 0;
+		return finish_record(p);
+	}
+	p->depth--;
+	return 1;
+}
+
+static int y_start_array(void *ctx)
+{
+	struct sp *p = ctx;
+	if (p->depth == 0) {
+		if (!p->dt) {
+			buf_setf(p->err, "%s: $: expected a COCO dataset object", p->name);
+			p->failed = 1;
+			return 0;
+		}
+		p->depth++;
+		return 1;
+	}
+	if (!p->dt && p->depth == 1 && p->sec != SEC_OTHER) {
+		p->seen[p->sec - 1] = 1;
+		p->depth++;
+		return 1;
+	}
+	if (!p->in_rec && p->depth == (p->dt ? 1 : 2) && (p->dt || p->sec != SEC_OTHER)) {
+		*sec_idx(p) += 1;
+		return fail(p, NULL, "expected an object");
+	}
+	p->depth++;
+	if (!p->in_rec)
+		return 1;
+	struct rec *r = &p->r;
+	if (rel(p) == 1) {
+		if (p->field == F_BBOX) {
+			r->bbox_array = 1;
+			if (r->st[F_BBOX] != 2)
+				r->st[F_BBOX] = 1;
+		} else if (p->field == F_KEYPOINTS || p->field == F_SIGMAS) {
+			if (r->st[p->field] != 2)
+				r->st[p->field] = 1;
+		} else if (p->field == F_SEGMENTATION) {
+			r->seg.kind = 1;
+			r->st[F_SEGMENTATION] = 1;
+		} else if (p->field != F_OTHER) {
+			r->st[p->field] = 2;
+		}
+	} else if (rel(p) == 2) {
+		if (p->field == F_SEGMENTATION && r->seg.kind == 1)
+			dvec_push(&r->seg.lens, 0);
+		else if (p->field == F_SEGMENTATION && r->seg.kind == 2 && p->seg_key == 2)
+			r->seg.counts_kind = 2;
+		else if (p->field == F_SEGMENTATION && r->seg.kind == 2 && p->seg_key == 1)
+			;
+		else if (p->field == F_BBOX || p->field == F_KEYPOINTS || p->field == F_SIGMAS)
+			r->st[p->field] = 2;
+	} else if (p->field == F_SEGMENTATION) {
+		seg_bad(&r->seg, "expected polygons or an RLE object", 0, 0);
+	}
+	return 1;
+}
+
+static int y_end_array(void *ctx)
+{
+	struct sp *p = ctx;
+	p->depth--;
+	return 1;
+}
+
+static const yajl_callbacks sp_callbacks = {y_null, y_bool, NULL, NULL, y_number, y_string,
+					    y_start_map, y_map_key, y_end_map, y_start_array,
+					    y_end_array};
+
+/* A read segmentation -> RLE for an image of h x w, as COCO.annToRLE. */
+static int seg_to_rle(const struct segraw *g, uint32_t h, uint32_t w, struct rle *out,
+		      struct buf *why)
+{
+	if (g->why.len) {
+		buf_setf(why, "%s", g->why.data);
+		return -1;
+	}
+	if (g->kind == 1) {
+		size_t np = g->lens.n;
 		if (!np) {
-			uint32_t c = 0;
 			size_t cells = (size_t)h * w;
 			if (cells > UINT32_MAX) {
 				buf_setf(why, "image too large");
 				return -1;
 			}
-			c = (uint32_t)cells;
+			uint32_t c = (uint32_t)cells;
 			rle_from_counts(out, &c, 1, h, w);
 			return 0;
 		}
-		double **polys = xcalloc(np, sizeof(double *));
+		const double **polys = xcalloc(np, sizeof(double *));
 		size_t *npts = xcalloc(np, sizeof(size_t));
-		int rc = 0, boxes = 0;
-		for (size_t i = 0; i < np && !rc; i++) {
-			json_t *p = json_array_get(v, i);
-			size_t len = json_array_size(p);
-			if (!json_is_array(p)) {
-				buf_setf(why, "polygon %zu: expected an array of numbers", i);
-				rc = -1;
-				break;
-			}
-			/* frPyObjects treats lists whose first entry has four
-			 * numbers as boxes. */
-			if (i == 0)
-				boxes = len == 4;
-			polys[i] = xcalloc(len ? len : 1, sizeof(double));
+		size_t off = 0;
+		/* frPyObjects treats lists whose first entry has four numbers
+		 * as boxes. */
+		int boxes = (size_t)g->lens.v[0] == 4, rc = 0;
+		for (size_t i = 0; i < np; i++) {
+			size_t len = (size_t)g->lens.v[i];
+			polys[i] = g->pts.v + off;
 			npts[i] = len / 2;
-			for (size_t j = 0; j < len; j++)
-				if (jnum(json_array_get(p, j), &polys[i][j])) {
-					buf_setf(why, "polygon %zu: value %zu is not a number", i, j);
-					rc = -1;
-					break;
-				}
-			if (!rc && boxes && len != 4) {
+			off += len;
+			if (boxes && len != 4 && !rc) {
 				buf_setf(why, "box %zu: expected 4 numbers", i);
 				rc = -1;
 			}
 		}
 		if (!rc && !boxes) {
-			if (rle_from_polys(out, (const double *const *)polys, npts, np, h, w, why))
+			if (rle_from_polys(out, polys, npts, np, h, w, why))
 				rc = -1;
 		} else if (!rc) {
 			struct rle *rs = xcalloc(np, sizeof(*rs));
@@ -1073,44 +1470,30 @@ static int jsegm(json_t *v, uint32_t h, uint32_t w, struct rle *out, struct buf 
 				rle_release(&rs[i]);
 			free(rs);
 		}
-		for (size_t i = 0; i < np; i++)
-			free(polys[i]);
 		free(polys);
 		free(npts);
 		return rc;
 	}
-	if (!json_is_object(v)) {
+	if (g->kind != 2) {
 		buf_setf(why, "expected polygons or an RLE object");
 		return -1;
 	}
-	json_t *size = json_object_get(v, "size"), *counts = json_object_get(v, "counts");
-	double sh, sw;
-	if (!json_is_array(size) || json_array_size(size) != 2 ||
-	    jnum(json_array_get(size, 0), &sh) || jnum(json_array_get(size, 1), &sw) || sh < 0 ||
-	    sw < 0 || sh > UINT32_MAX || sw > UINT32_MAX) {
+	if (g->size.n != 2 || g->size.v[0] < 0 || g->size.v[1] < 0 || g->size.v[0] > UINT32_MAX ||
+	    g->size.v[1] > UINT32_MAX) {
 		buf_setf(why, "size: expected [height, width]");
 		return -1;
 	}
-	uint32_t rh = (uint32_t)sh, rw = (uint32_t)sw;
-	if (json_is_string(counts))
-		return rle_from_stringn(out, json_string_value(counts), json_string_length(counts), rh,
-					rw, why) ? -1 : 0;
-	if (!json_is_array(counts)) {
+	uint32_t rh = (uint32_t)g->size.v[0], rw = (uint32_t)g->size.v[1];
+	if (g->counts_kind == 1)
+		return rle_from_stringn(out, g->str.data, g->str.len, rh, rw, why) ? -1 : 0;
+	if (g->counts_kind != 2) {
 		buf_setf(why, "counts: expected a string or an array");
 		return -1;
 	}
-	size_t n = json_array_size(counts);
-	uint32_t *c = xcalloc(n, sizeof(uint32_t));
-	for (size_t i = 0; i < n; i++) {
-		double d;
-		if (jnum(json_array_get(counts, i), &d) || d < 0 || d > UINT32_MAX || d != floor(d)) {
-			buf_setf(why, "counts[%zu]: expected a count", i);
-			free(c);
-			return -1;
-		}
-		c[i] = (uint32_t)d;
-	}
-	rle_from_counts(out, c, n, rh, rw);
+	uint32_t *c = xcalloc(g->counts.n, sizeof(uint32_t));
+	for (size_t i = 0; i < g->counts.n; i++)
+		c[i] = (uint32_t)g->counts.v[i];
+	rle_from_counts(out, c, g->counts.n, rh, rw);
 	free(c);
 	if (rle_check(out, why)) {
 		rle_release(out);
@@ -1119,316 +1502,301 @@ static int jsegm(json_t *v, uint32_t h, uint32_t w, struct rle *out, struct buf 
 	return 0;
 }
 
-static int jkeypoints(json_t *v, double **out, size_t *n)
+static void segraw_move(struct segraw *dst, struct segraw *src)
 {
-	if (!json_is_array(v) || json_array_size(v) % 3)
-		return -1;
-	size_t len = json_array_size(v);
-	double *k = xcalloc(len, sizeof(double));
-	for (size_t i = 0; i < len; i++)
-		if (jnum(json_array_get(v, i), &k[i])) {
-			free(k);
-			return -1;
-		}
-	*out = k;
-	*n = len / 3;
-	return 0;
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+	src->str = (struct buf)BUF_INIT;
+	src->why = (struct buf)BUF_INIT;
 }
 
-static json_t *jload(const char *json, size_t len, struct jctx *c)
+static int finish_image(struct sp *p)
 {
-	json_error_t je;
-	json_t *root = json_loadb(json, len, JSON_DECODE_ANY, &je);
-	if (!root)
-		buf_setf(c->err, "%s:%d:%d: %s", c->name, je.line, je.column, je.text);
-	return root;
+	const struct rec *r = &p->r;
+	int64_t id;
+	double h = 0, w = 0;
+	if (rec_id(r, F_ID, &id))
+		return fail(p, "id", "expected an integer id");
+	if ((r->st[F_HEIGHT] && (rec_num(r, F_HEIGHT, &h) || h < 0 || h > UINT32_MAX)) ||
+	    (r->st[F_WIDTH] && (rec_num(r, F_WIDTH, &w) || w < 0 || w > UINT32_MAX)))
+		return fail(p, "height", "expected height and width in pixels");
+	cocoeval_add_image(p->ev, id, (uint32_t)h, (uint32_t)w, NULL);
+	return 1;
+}
+
+static int finish_category(struct sp *p)
+{
+	const struct rec *r = &p->r;
+	int64_t id;
+	if (rec_id(r, F_ID, &id))
+		return fail(p, "id", "expected an integer id");
+	if (r->st[F_SIGMAS]) {
+		if (r->st[F_SIGMAS] != 1 || !r->sig.n || r->sig.n > 64)
+			return fail(p, "sigmas", "expected 1 to 64 numbers");
+		for (size_t j = 0; j < r->sig.n; j++)
+			if (!(r->sig.v[j] > 0))
+				return fail(p, "sigmas", "expected positive numbers");
+	}
+	cocoeval_add_category(p->ev, id, r->st[F_NAME] == 1 ? r->name.data : "",
+			      r->st[F_SIGMAS] ? r->sig.v : NULL, r->st[F_SIGMAS] ? r->sig.n : 0,
+			      NULL);
+	return 1;
+}
+
+static int rec_keypoints(struct sp *p, struct cocoeval_obj *o)
+{
+	const struct rec *r = &p->r;
+	if (r->st[F_KEYPOINTS] != 1 || r->kp.n % 3)
+		return fail(p, "keypoints", "expected x, y, v triples");
+	o->kp = r->kp.v;
+	o->nkp = r->kp.n / 3;
+	return 1;
+}
+
+static int finish_gt(struct sp *p)
+{
+	struct cocoeval *ev = p->ev;
+	struct rec *r = &p->r;
+	struct cocoeval_obj o = {0};
+	double crowd = 0;
+	if (rec_id(r, F_ID, &o.id))
+		return fail(p, "id", "expected an integer id");
+	if (rec_id(r, F_IMAGE_ID, &o.image_id))
+		return fail(p, "image_id", "expected an integer id");
+	if (rec_id(r, F_CATEGORY_ID, &o.category_id))
+		return fail(p, "category_id", "expected an integer id");
+	if (rec_num(r, F_AREA, &o.area))
+		return fail(p, "area", "expected a number (COCOeval's area ranges read it)");
+	if (r->st[F_ISCROWD] && rec_num(r, F_ISCROWD, &crowd))
+		return fail(p, "iscrowd", "expected 0 or 1");
+	o.iscrowd = crowd != 0;
+	o.num_keypoints = -1;
+	if ((ev->type != COCOEVAL_SEGM || r->st[F_BBOX]) &&
+	    (r->st[F_BBOX] != 1 || r->bbox.n != 4))
+		return fail(p, "bbox", "expected 4 numbers");
+	if (r->bbox.n == 4)
+		memcpy(o.bbox, r->bbox.v, sizeof(o.bbox));
+	if (ev->type == COCOEVAL_SEGM && (!r->st[F_SEGMENTATION] || r->seg.kind == 3))
+		return fail(p, "segmentation", "expected polygons or RLE");
+	if (ev->type == COCOEVAL_KEYPOINTS) {
+		if (!rec_keypoints(p, &o))
+			return 0;
+		if (r->st[F_NUM_KEYPOINTS]) {
+			double nk;
+			if (rec_num(r, F_NUM_KEYPOINTS, &nk) || nk < 0)
+				return fail(p, "num_keypoints", "expected a count");
+			o.num_keypoints = (int)fmin(nk, 1e9);
+		}
+	}
+	buf_reset(&p->why);
+	if (add_obj(ev, &o, 1, ev->type == COCOEVAL_SEGM, &p->why))
+		return fail(p, NULL, p->why.data);
+	if (ev->type == COCOEVAL_SEGM) {
+		p->pend = grow(p->pend, &p->cappend, p->npend + 1, sizeof(*p->pend));
+		struct pending *q = &p->pend[p->npend++];
+		q->gt = ev->ngts - 1;
+		q->rec = *sec_idx(p) - 1;
+		q->image_id = o.image_id;
+		segraw_move(&q->seg, &r->seg);
+	}
+	return 1;
+}
+
+static int finish_dt(struct sp *p)
+{
+	struct cocoeval *ev = p->ev;
+	struct rec *r = &p->r;
+	struct cocoeval_obj o = {0};
+	struct rle mask = RLE_INIT;
+	if (p->branch < 0) {
+		/* pycocotools' loadRes picks one reading from the first entry. */
+		if (r->st[F_BBOX] && !(r->bbox_array && r->st[F_BBOX] == 1 && r->bbox.n == 0))
+			p->branch = DT_BBOX;
+		else if (r->st[F_SEGMENTATION])
+			p->branch = DT_SEGM;
+		else if (r->st[F_KEYPOINTS])
+			p->branch = DT_KP;
+		else
+			return fail(p, NULL, "expected bbox, segmentation or keypoints");
+	}
+	if (rec_id(r, F_IMAGE_ID, &o.image_id))
+		return fail(p, "image_id", "expected an integer id");
+	if (rec_id(r, F_CATEGORY_ID, &o.category_id))
+		return fail(p, "category_id", "expected an integer id");
+	if (rec_num(r, F_SCORE, &o.score))
+		return fail(p, "score", "expected a number");
+	long im = find_image(ev, o.image_id);
+	if (im < 0)
+		return fail(p, "image_id", "not an image of the ground truth");
+	uint32_t h = ev->imgs[im].h, w = ev->imgs[im].w;
+	buf_reset(&p->why);
+	if (p->branch == DT_BBOX) {
+		if (r->st[F_BBOX] != 1 || r->bbox.n != 4)
+			return fail(p, "bbox", "expected 4 numbers");
+		memcpy(o.bbox, r->bbox.v, sizeof(o.bbox));
+		o.area = o.bbox[2] * o.bbox[3];
+		if (ev->type == COCOEVAL_SEGM) {
+			if (r->st[F_SEGMENTATION]) {
+				if (seg_to_rle(&r->seg, h, w, &mask, &p->why))
+					return fail(p, "segmentation", p->why.data);
+			} else {
+				/* loadRes makes the box a polygon. */
+				double x1 = o.bbox[0], x2 = o.bbox[0] + o.bbox[2];
+				double y1 = o.bbox[1], y2 = o.bbox[1] + o.bbox[3];
+				double poly[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
+				if (rle_from_poly(&mask, poly, 4, h, w, &p->why))
+					return fail(p, "bbox", p->why.data);
+			}
+			o.mask = &mask;
+		}
+	} else if (p->branch == DT_SEGM) {
+		if (!r->st[F_SEGMENTATION] || seg_to_rle(&r->seg, h, w, &mask, &p->why))
+			return fail(p, "segmentation", p->why.len ? p->why.data : "missing");
+		o.area = (double)rle_area(&mask);
+		rle_bbox(&mask, o.bbox);
+		o.mask = &mask;
+	}
+	if (ev->type == COCOEVAL_KEYPOINTS || p->branch == DT_KP) {
+		if (!rec_keypoints(p, &o)) {
+			rle_release(&mask);
+			return 0;
+		}
+		if (p->branch == DT_KP) {
+			double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+			for (size_t j = 0; j < o.nkp; j++) {
+				x0 = fmin(x0, o.kp[3 * j]);
+				x1 = fmax(x1, o.kp[3 * j]);
+				y0 = fmin(y0, o.kp[3 * j + 1]);
+				y1 = fmax(y1, o.kp[3 * j + 1]);
+			}
+			if (!o.nkp)
+				x0 = x1 = y0 = y1 = 0;
+			o.area = (x1 - x0) * (y1 - y0);
+			o.bbox[0] = x0;
+			o.bbox[1] = y0;
+			o.bbox[2] = x1 - x0;
+			o.bbox[3] = y1 - y0;
+		}
+	}
+	if (ev->type == COCOEVAL_SEGM && !o.mask)
+		return fail(p, "segmentation", "missing");
+	int rc = cocoeval_add_dt(ev, &o, &p->why);
+	rle_release(&mask);
+	if (rc)
+		return fail(p, NULL, p->why.data);
+	return 1;
+}
+
+static int finish_record(struct sp *p)
+{
+	if (p->dt)
+		return finish_dt(p);
+	if (p->sec == SEC_IMAGES)
+		return finish_image(p);
+	if (p->sec == SEC_CATS)
+		return finish_category(p);
+	return finish_gt(p);
+}
+
+static int parse(struct sp *p, const char *json, size_t len)
+{
+	yajl_handle h = yajl_alloc(&sp_callbacks, NULL, p);
+	if (!h)
+		abort();
+	yajl_status st = yajl_parse(h, (const unsigned char *)json, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	int rc = 0;
+	if (st != yajl_status_ok && !p->failed) {
+		/* yajl's message without its excerpt, and the line of the
+		 * offending byte. */
+		size_t at = yajl_get_bytes_consumed(h), line = 1;
+		if (at > len)
+			at = len;
+		for (size_t i = 0; i < at; i++)
+			line += json[i] == '\n';
+		unsigned char *m = yajl_get_error(h, 0, NULL, 0);
+		buf_setf(p->err, "%s:%zu: %s", p->name, line, m ? (const char *)m : "invalid JSON");
+		char *nl = strchr(p->err->data, '\n');
+		if (nl)
+			buf_setlen(p->err, (size_t)(nl - p->err->data));
+		if (m)
+			yajl_free_error(h, m);
+		rc = CAIRN_EINVAL;
+	} else if (p->failed) {
+		rc = CAIRN_EINVAL;
+	}
+	yajl_free(h);
+	return rc;
+}
+
+static void sp_release(struct sp *p)
+{
+	for (size_t i = 0; i < p->npend; i++)
+		segraw_release(&p->pend[i].seg);
+	free(p->pend);
+	rec_release(&p->r);
+	buf_release(&p->why);
 }
 
 int cocoeval_load_gt(struct cocoeval *ev, const char *json, size_t len, const char *name,
 		     struct buf *err)
 {
-	struct jctx c = {name, err};
-	json_t *root = jload(json, len, &c);
-	if (!root)
-		return CAIRN_EINVAL;
-	int rc = CAIRN_EINVAL;
-	json_t *images = json_object_get(root, "images"), *anns = json_object_get(root, "annotations"),
-	       *cats = json_object_get(root, "categories");
-	struct buf why = BUF_INIT;
-	if (!json_is_object(root)) {
-		buf_setf(err, "%s: $: expected a COCO dataset object", name);
-		goto out;
-	}
-	if (!json_is_array(images) || !json_is_array(anns) || !json_is_array(cats)) {
+	struct sp p = {.ev = ev, .name = name, .err = err, .dt = 0, .branch = -1};
+	p.why = (struct buf)BUF_INIT;
+	p.r.name = (struct buf)BUF_INIT;
+	p.r.seg.str = (struct buf)BUF_INIT;
+	p.r.seg.why = (struct buf)BUF_INIT;
+	int rc = parse(&p, json, len);
+	if (!rc && (!p.seen[0] || !p.seen[1] || !p.seen[2])) {
 		buf_setf(err, "%s: $: expected arrays images, annotations and categories", name);
-		goto out;
+		rc = CAIRN_EINVAL;
 	}
-	for (size_t i = 0; i < json_array_size(images); i++) {
-		json_t *im = json_array_get(images, i);
-		int64_t id;
-		double h = 0, w = 0;
-		if (!json_is_object(im) || jid(json_object_get(im, "id"), &id)) {
-			jfail(&c, "images", i, "id", "expected an integer id");
-			goto out;
-		}
-		json_t *jh = json_object_get(im, "height"), *jw = json_object_get(im, "width");
-		if ((jh && (jnum(jh, &h) || h < 0 || h > UINT32_MAX)) ||
-		    (jw && (jnum(jw, &w) || w < 0 || w > UINT32_MAX))) {
-			jfail(&c, "images", i, "height", "expected height and width in pixels");
-			goto out;
-		}
-		cocoeval_add_image(ev, id, (uint32_t)h, (uint32_t)w, err);
+	if (!rc && sort_images(ev, &p.why)) {
+		buf_setf(err, "%s: $.images: %s", name, p.why.data);
+		rc = CAIRN_EINVAL;
 	}
-	if (sort_images(ev, &why)) {
-		buf_setf(err, "%s: $.images: %s", name, why.data);
-		goto out;
-	}
-	for (size_t i = 0; i < json_array_size(cats); i++) {
-		json_t *ca = json_array_get(cats, i), *sg;
-		int64_t id;
-		if (!json_is_object(ca) || jid(json_object_get(ca, "id"), &id)) {
-			jfail(&c, "categories", i, "id", "expected an integer id");
-			goto out;
-		}
-		const char *nm = json_string_value(json_object_get(ca, "name"));
-		double sig[64];
-		size_t ns = 0;
-		if ((sg = json_object_get(ca, "sigmas"))) {
-			ns = json_array_size(sg);
-			if (!json_is_array(sg) || !ns || ns > 64) {
-				jfail(&c, "categories", i, "sigmas", "expected 1 to 64 numbers");
-				goto out;
-			}
-			for (size_t j = 0; j < ns; j++)
-				if (jnum(json_array_get(sg, j), &sig[j]) || sig[j] <= 0) {
-					jfail(&c, "categories", i, "sigmas", "expected positive numbers");
-					goto out;
-				}
-		}
-		cocoeval_add_category(ev, id, nm, ns ? sig : NULL, ns, err);
-	}
-	ev->gts = grow(ev->gts, &ev->capgts, ev->ngts + json_array_size(anns), sizeof(*ev->gts));
-	for (size_t i = 0; i < json_array_size(anns); i++) {
-		json_t *a = json_array_get(anns, i), *v;
-		struct cocoeval_obj o = {0};
-		struct rle mask = RLE_INIT;
-		double *kp = NULL;
-		if (!json_is_object(a)) {
-			jfail(&c, "annotations", i, NULL, "expected an object");
-			goto out;
-		}
-		if (jid(json_object_get(a, "id"), &o.id)) {
-			jfail(&c, "annotations", i, "id", "expected an integer id");
-			goto out;
-		}
-		if (jid(json_object_get(a, "image_id"), &o.image_id)) {
-			jfail(&c, "annotations", i, "image_id", "expected an integer id");
-			goto out;
-		}
-		if (jid(json_object_get(a, "category_id"), &o.category_id)) {
-			jfail(&c, "annotations", i, "category_id", "expected an integer id");
-			goto out;
-		}
-		if (jnum(json_object_get(a, "area"), &o.area)) {
-			jfail(&c, "annotations", i, "area", "expected a number (COCOeval's area ranges read it)");
-			goto out;
-		}
-		double crowd = 0;
-		if ((v = json_object_get(a, "iscrowd")) && jnum(v, &crowd)) {
-			jfail(&c, "annotations", i, "iscrowd", "expected 0 or 1");
-			goto out;
-		}
-		o.iscrowd = crowd != 0;
-		o.num_keypoints = -1;
-		v = json_object_get(a, "bbox");
-		if ((ev->type != COCOEVAL_SEGM || v) && jbox(v, o.bbox)) {
-			jfail(&c, "annotations", i, "bbox", "expected 4 numbers");
-			goto out;
-		}
-		long im = find_image(ev, o.image_id);
-		if (ev->type == COCOEVAL_SEGM && im >= 0) {
-			buf_reset(&why);
-			if (jsegm(json_object_get(a, "segmentation"), ev->imgs[im].h, ev->imgs[im].w,
-				  &mask, &why)) {
-				jfail(&c, "annotations", i, "segmentation",
-				      why.len ? why.data : "expected polygons or RLE");
-				goto out;
-			}
-			o.mask = &mask;
-		} else if (ev->type == COCOEVAL_SEGM) {
+	for (size_t i = 0; i < p.npend && !rc; i++) {
+		struct pending *q = &p.pend[i];
+		long im = find_image(ev, q->image_id);
+		if (im < 0)
 			continue; /* not evaluated: its image is not listed */
+		buf_reset(&p.why);
+		if (seg_to_rle(&q->seg, ev->imgs[im].h, ev->imgs[im].w, &ev->gts[q->gt].mask, &p.why)) {
+			buf_setf(err, "%s: $.annotations[%zu].segmentation: %s", name, q->rec,
+				 p.why.data);
+			rc = CAIRN_EINVAL;
 		}
-		if (ev->type == COCOEVAL_KEYPOINTS) {
-			if (jkeypoints(json_object_get(a, "keypoints"), &kp, &o.nkp)) {
-				jfail(&c, "annotations", i, "keypoints", "expected x, y, v triples");
-				goto out;
-			}
-			o.kp = kp;
-			double nk;
-			if ((v = json_object_get(a, "num_keypoints"))) {
-				if (jnum(v, &nk) || nk < 0) {
-					jfail(&c, "annotations", i, "num_keypoints", "expected a count");
-					free(kp);
-					goto out;
-				}
-				o.num_keypoints = (int)fmin(nk, 1e9);
-			}
-		}
-		buf_reset(&why);
-		int r = cocoeval_add_gt(ev, &o, &why);
-		rle_release(&mask);
-		free(kp);
-		if (r) {
-			jfail(&c, "annotations", i, NULL, why.data);
-			goto out;
-		}
+		segraw_release(&q->seg);
 	}
-	rc = 0;
-out:
-	buf_release(&why);
-	json_decref(root);
+	sp_release(&p);
 	return rc;
 }
-
-enum dt_branch { DT_BBOX, DT_SEGM, DT_KP };
 
 int cocoeval_load_dt(struct cocoeval *ev, const char *json, size_t len, const char *name,
 		     struct buf *err)
 {
-	struct jctx c = {name, err};
-	json_t *root = jload(json, len, &c);
-	if (!root)
+	struct sp p = {.ev = ev, .name = name, .err = err, .dt = 1, .branch = -1};
+	p.why = (struct buf)BUF_INIT;
+	p.r.name = (struct buf)BUF_INIT;
+	p.r.seg.str = (struct buf)BUF_INIT;
+	p.r.seg.why = (struct buf)BUF_INIT;
+	if (sort_images(ev, &p.why)) {
+		buf_setf(err, "%s", p.why.data);
+		buf_release(&p.why);
 		return CAIRN_EINVAL;
-	int rc = CAIRN_EINVAL;
-	struct buf why = BUF_INIT;
-	enum dt_branch br = DT_BBOX;
-	if (sort_images(ev, &why)) {
-		buf_setf(err, "%s", why.data);
-		goto out;
 	}
-	if (!json_is_array(root)) {
-		buf_setf(err, "%s: $: expected an array of detections", name);
-		goto out;
-	}
-	if (json_array_size(root)) {
-		/* pycocotools' loadRes picks one reading from the first entry. */
-		json_t *a0 = json_array_get(root, 0), *b0 = json_object_get(a0, "bbox");
-		if (b0 && !(json_is_array(b0) && json_array_size(b0) == 0))
-			br = DT_BBOX;
-		else if (json_object_get(a0, "segmentation"))
-			br = DT_SEGM;
-		else if (json_object_get(a0, "keypoints"))
-			br = DT_KP;
-		else {
-			jfail(&c, "", 0, NULL, "expected bbox, segmentation or keypoints");
-			goto out;
+	int rc = parse(&p, json, len);
+	if (!rc && p.depth == 0 && !p.idx[0] && len && !p.failed) {
+		/* A lone scalar at the top. */
+		const char *s = json;
+		while (s < json + len && (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r'))
+			s++;
+		if (s < json + len && *s != '[') {
+			buf_setf(err, "%s: $: expected an array of detections", name);
+			rc = CAIRN_EINVAL;
 		}
 	}
-	ev->dts = grow(ev->dts, &ev->capdts, ev->ndts + json_array_size(root), sizeof(*ev->dts));
-	for (size_t i = 0; i < json_array_size(root); i++) {
-		json_t *a = json_array_get(root, i);
-		struct cocoeval_obj o = {0};
-		struct rle mask = RLE_INIT;
-		double *kp = NULL;
-		if (!json_is_object(a)) {
-			jfail(&c, "", i, NULL, "expected an object");
-			goto out;
-		}
-		if (jid(json_object_get(a, "image_id"), &o.image_id)) {
-			jfail(&c, "", i, "image_id", "expected an integer id");
-			goto out;
-		}
-		if (jid(json_object_get(a, "category_id"), &o.category_id)) {
-			jfail(&c, "", i, "category_id", "expected an integer id");
-			goto out;
-		}
-		if (jnum(json_object_get(a, "score"), &o.score)) {
-			jfail(&c, "", i, "score", "expected a number");
-			goto out;
-		}
-		long im = find_image(ev, o.image_id);
-		if (im < 0) {
-			jfail(&c, "", i, "image_id", "not an image of the ground truth");
-			goto out;
-		}
-		uint32_t h = ev->imgs[im].h, w = ev->imgs[im].w;
-		json_t *seg = json_object_get(a, "segmentation");
-		if (br == DT_BBOX) {
-			if (jbox(json_object_get(a, "bbox"), o.bbox)) {
-				jfail(&c, "", i, "bbox", "expected 4 numbers");
-				goto out;
-			}
-			o.area = o.bbox[2] * o.bbox[3];
-			if (ev->type == COCOEVAL_SEGM) {
-				buf_reset(&why);
-				if (seg) {
-					if (jsegm(seg, h, w, &mask, &why)) {
-						jfail(&c, "", i, "segmentation", why.data);
-						goto out;
-					}
-				} else {
-					/* loadRes makes the box a polygon. */
-					double x1 = o.bbox[0], x2 = o.bbox[0] + o.bbox[2];
-					double y1 = o.bbox[1], y2 = o.bbox[1] + o.bbox[3];
-					double poly[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
-					if (rle_from_poly(&mask, poly, 4, h, w, &why)) {
-						jfail(&c, "", i, "bbox", why.data);
-						goto out;
-					}
-				}
-				o.mask = &mask;
-			}
-		} else if (br == DT_SEGM) {
-			buf_reset(&why);
-			if (!seg || jsegm(seg, h, w, &mask, &why)) {
-				jfail(&c, "", i, "segmentation", why.len ? why.data : "missing");
-				goto out;
-			}
-			o.area = (double)rle_area(&mask);
-			rle_bbox(&mask, o.bbox);
-			o.mask = &mask;
-		}
-		if (ev->type == COCOEVAL_KEYPOINTS || br == DT_KP) {
-			if (jkeypoints(json_object_get(a, "keypoints"), &kp, &o.nkp)) {
-				jfail(&c, "", i, "keypoints", "expected x, y, v triples");
-				rle_release(&mask);
-				goto out;
-			}
-			o.kp = kp;
-			if (br == DT_KP) {
-				double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-				for (size_t j = 0; j < o.nkp; j++) {
-					x0 = fmin(x0, kp[3 * j]);
-					x1 = fmax(x1, kp[3 * j]);
-					y0 = fmin(y0, kp[3 * j + 1]);
-					y1 = fmax(y1, kp[3 * j + 1]);
-				}
-				if (!o.nkp)
-					x0 = x1 = y0 = y1 = 0;
-				o.area = (x1 - x0) * (y1 - y0);
-				o.bbox[0] = x0;
-				o.bbox[1] = y0;
-				o.bbox[2] = x1 - x0;
-				o.bbox[3] = y1 - y0;
-			}
-		}
-		if (ev->type == COCOEVAL_SEGM && !o.mask) {
-			jfail(&c, "", i, "segmentation", "missing");
-			free(kp);
-			goto out;
-		}
-		buf_reset(&why);
-		int r = cocoeval_add_dt(ev, &o, &why);
-		rle_release(&mask);
-		free(kp);
-		if (r) {
-			jfail(&c, "", i, NULL, why.data);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	buf_release(&why);
-	json_decref(root);
+	sp_release(&p);
 	return rc;
 }
