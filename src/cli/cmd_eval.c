@@ -3,36 +3,13 @@
  * detections file against a ground-truth dataset, with the numbers
  * pycocotools' COCOeval gives (src/quality/cocoeval.c).
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "base/buf.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "quality/cocoeval.h"
 #include "base/banned.h"
-
-static int read_all(const char *path, struct buf *out, struct buf *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		buf_setf(err, "cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	char chunk[1 << 16];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(out, chunk, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		buf_setf(err, "cannot read '%s'", path);
-		return -1;
-	}
-	return 0;
-}
 
 static int parse_max_dets(const char *s, int *out, size_t *n)
 {
@@ -86,14 +63,10 @@ int cmd_eval(int argc, char **argv)
 		return cli_usage_error(cmd, "--max-dets: expected ascending counts like 1,10,100, not '%s'",
 				       maxd);
 	struct cocoeval *ev = cocoeval_new((enum cocoeval_iou)type, nmd ? md : NULL, nmd);
-	struct buf err = BUF_INIT, data = BUF_INIT, out = BUF_INIT;
+	struct buf err = BUF_INIT, out = BUF_INIT;
 	rc = EXIT_FAIL;
-	if (read_all(gt, &data, &err) || cocoeval_load_gt(ev, data.data, data.len, gt, &err))
+	if (cocoeval_load_gt_file(ev, gt, &err) || cocoeval_load_dt_file(ev, dt, &err))
 		goto fail;
-	buf_release(&data);
-	if (read_all(dt, &data, &err) || cocoeval_load_dt(ev, data.data, data.len, dt, &err))
-		goto fail;
-	buf_release(&data);
 	if (cocoeval_run(ev, &err))
 		goto fail;
 	if (json)
@@ -108,7 +81,6 @@ fail:
 done:
 	cocoeval_free(ev);
 	buf_release(&err);
-	buf_release(&data);
 	buf_release(&out);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "quality/cocoeval.h"
 
 #include <float.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1045,7 +1046,9 @@ struct pending {
 	size_t gt;         /* index into ev->gts */
 	size_t rec;        /* index in $.annotations */
 	int64_t image_id;
-	struct segraw seg;
+	int kind, counts_kind;
+	/* offsets into the pools of struct sp: one allocation for all */
+	size_t pts, npts, lens, nlens, size, nsize, counts, ncounts, str, nstr;
 };
 
 struct sp {
@@ -1064,8 +1067,11 @@ struct sp {
 	struct rec r;
 	int failed;
 	int branch;                /* detections: -1 undecided, else enum dt_branch */
+	int saw_root;              /* detections: the top-level array was opened */
 	struct pending *pend;
 	size_t npend, cappend;
+	struct dvec pool;          /* pending masks' numbers */
+	struct buf spool;          /* pending masks' compressed counts */
 	struct buf why;
 };
 
@@ -1365,6 +1371,7 @@ static int y_start_array(void *ctx)
 			return 0;
 		}
 		p->depth++;
+		p->saw_root = 1;
 		return 1;
 	}
 	if (!p->dt && p->depth == 1 && p->sec != SEC_OTHER) {
@@ -1502,12 +1509,49 @@ static int seg_to_rle(const struct segraw *g, uint32_t h, uint32_t w, struct rle
 	return 0;
 }
 
-static void segraw_move(struct segraw *dst, struct segraw *src)
+static size_t pool_add(struct dvec *pool, const struct dvec *d)
 {
-	*dst = *src;
-	memset(src, 0, sizeof(*src));
-	src->str = (struct buf)BUF_INIT;
-	src->why = (struct buf)BUF_INIT;
+	size_t off = pool->n;
+	if (d->n) {
+		pool->v = grow(pool->v, &pool->cap, pool->n + d->n, sizeof(double));
+		memcpy(pool->v + pool->n, d->v, d->n * sizeof(double));
+		pool->n += d->n;
+	}
+	return off;
+}
+
+/* Keeps a ground-truth segmentation for after the file. */
+static void pend_add(struct sp *p, size_t gt, size_t rec, int64_t image_id, const struct segraw *g)
+{
+	p->pend = grow(p->pend, &p->cappend, p->npend + 1, sizeof(*p->pend));
+	struct pending *q = &p->pend[p->npend++];
+	*q = (struct pending){.gt = gt, .rec = rec, .image_id = image_id, .kind = g->kind,
+			      .counts_kind = g->counts_kind};
+	q->pts = pool_add(&p->pool, &g->pts);
+	q->npts = g->pts.n;
+	q->lens = pool_add(&p->pool, &g->lens);
+	q->nlens = g->lens.n;
+	q->size = pool_add(&p->pool, &g->size);
+	q->nsize = g->size.n;
+	q->counts = pool_add(&p->pool, &g->counts);
+	q->ncounts = g->counts.n;
+	q->str = p->spool.len;
+	q->nstr = g->str.len;
+	buf_add(&p->spool, g->str.data, g->str.len);
+}
+
+/* A borrowed segraw view of a pending segmentation. */
+static void pend_view(const struct sp *p, const struct pending *q, struct segraw *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->kind = q->kind;
+	g->counts_kind = q->counts_kind;
+	g->pts = (struct dvec){p->pool.v + q->pts, q->npts, 0};
+	g->lens = (struct dvec){p->pool.v + q->lens, q->nlens, 0};
+	g->size = (struct dvec){p->pool.v + q->size, q->nsize, 0};
+	g->counts = (struct dvec){p->pool.v + q->counts, q->ncounts, 0};
+	g->str = (struct buf){p->spool.data + q->str, q->nstr, 0, 0};
+	g->why = (struct buf)BUF_INIT;
 }
 
 static int finish_image(struct sp *p)
@@ -1578,6 +1622,8 @@ static int finish_gt(struct sp *p)
 		memcpy(o.bbox, r->bbox.v, sizeof(o.bbox));
 	if (ev->type == COCOEVAL_SEGM && (!r->st[F_SEGMENTATION] || r->seg.kind == 3))
 		return fail(p, "segmentation", "expected polygons or RLE");
+	if (ev->type == COCOEVAL_SEGM && r->seg.why.len)
+		return fail(p, "segmentation", r->seg.why.data);
 	if (ev->type == COCOEVAL_KEYPOINTS) {
 		if (!rec_keypoints(p, &o))
 			return 0;
@@ -1591,14 +1637,8 @@ static int finish_gt(struct sp *p)
 	buf_reset(&p->why);
 	if (add_obj(ev, &o, 1, ev->type == COCOEVAL_SEGM, &p->why))
 		return fail(p, NULL, p->why.data);
-	if (ev->type == COCOEVAL_SEGM) {
-		p->pend = grow(p->pend, &p->cappend, p->npend + 1, sizeof(*p->pend));
-		struct pending *q = &p->pend[p->npend++];
-		q->gt = ev->ngts - 1;
-		q->rec = *sec_idx(p) - 1;
-		q->image_id = o.image_id;
-		segraw_move(&q->seg, &r->seg);
-	}
+	if (ev->type == COCOEVAL_SEGM)
+		pend_add(p, ev->ngts - 1, *sec_idx(p) - 1, o.image_id, &r->seg);
 	return 1;
 }
 
@@ -1698,23 +1738,56 @@ static int finish_record(struct sp *p)
 	return finish_gt(p);
 }
 
-static int parse(struct sp *p, const char *json, size_t len)
+static size_t count_lines(const unsigned char *s, size_t n)
+{
+	size_t k = 0;
+	for (const unsigned char *e = s + n; (s = memchr(s, '\n', (size_t)(e - s))); s++)
+		k++;
+	return k;
+}
+
+/* Feeds yajl from f in 64 KiB chunks (bounded memory), or from json. */
+static int parse(struct sp *p, FILE *f, const char *json, size_t len)
 {
 	yajl_handle h = yajl_alloc(&sp_callbacks, NULL, p);
-	if (!h)
+	unsigned char *chunk = f ? malloc(1 << 16) : NULL;
+	if (!h || (f && !chunk))
 		abort();
-	yajl_status st = yajl_parse(h, (const unsigned char *)json, len);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(h);
+	size_t line = 1, used = 0;
+	yajl_status st = yajl_status_ok;
 	int rc = 0;
-	if (st != yajl_status_ok && !p->failed) {
-		/* yajl's message without its excerpt, and the line of the
-		 * offending byte. */
-		size_t at = yajl_get_bytes_consumed(h), line = 1;
-		if (at > len)
-			at = len;
-		for (size_t i = 0; i < at; i++)
-			line += json[i] == '\n';
+	for (;;) {
+		const unsigned char *cur;
+		size_t n;
+		if (f) {
+			n = fread(chunk, 1, 1 << 16, f);
+			cur = chunk;
+			if (!n) {
+				if (ferror(f)) {
+					buf_setf(p->err, "%s: cannot read the file", p->name);
+					rc = CAIRN_EIO;
+				}
+				break;
+			}
+		} else {
+			if (used == len)
+				break;
+			n = len - used > (1 << 16) ? (1 << 16) : len - used;
+			cur = (const unsigned char *)json + used;
+			used += n;
+		}
+		st = yajl_parse(h, cur, n);
+		if (st != yajl_status_ok) {
+			size_t at = yajl_get_bytes_consumed(h);
+			line += count_lines(cur, at < n ? at : n);
+			break;
+		}
+		line += count_lines(cur, n);
+	}
+	if (!rc && st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	if (!rc && st != yajl_status_ok && !p->failed) {
+		/* yajl's message without its excerpt. */
 		unsigned char *m = yajl_get_error(h, 0, NULL, 0);
 		buf_setf(p->err, "%s:%zu: %s", p->name, line, m ? (const char *)m : "invalid JSON");
 		char *nl = strchr(p->err->data, '\n');
@@ -1723,31 +1796,33 @@ static int parse(struct sp *p, const char *json, size_t len)
 		if (m)
 			yajl_free_error(h, m);
 		rc = CAIRN_EINVAL;
-	} else if (p->failed) {
+	} else if (!rc && p->failed) {
 		rc = CAIRN_EINVAL;
 	}
+	free(chunk);
 	yajl_free(h);
 	return rc;
 }
 
 static void sp_release(struct sp *p)
 {
-	for (size_t i = 0; i < p->npend; i++)
-		segraw_release(&p->pend[i].seg);
 	free(p->pend);
+	free(p->pool.v);
+	buf_release(&p->spool);
 	rec_release(&p->r);
 	buf_release(&p->why);
 }
 
-int cocoeval_load_gt(struct cocoeval *ev, const char *json, size_t len, const char *name,
-		     struct buf *err)
+static int load_gt(struct cocoeval *ev, FILE *f, const char *json, size_t len, const char *name,
+		   struct buf *err)
 {
 	struct sp p = {.ev = ev, .name = name, .err = err, .dt = 0, .branch = -1};
+	p.spool = (struct buf)BUF_INIT;
 	p.why = (struct buf)BUF_INIT;
 	p.r.name = (struct buf)BUF_INIT;
 	p.r.seg.str = (struct buf)BUF_INIT;
 	p.r.seg.why = (struct buf)BUF_INIT;
-	int rc = parse(&p, json, len);
+	int rc = parse(&p, f, json, len);
 	if (!rc && (!p.seen[0] || !p.seen[1] || !p.seen[2])) {
 		buf_setf(err, "%s: $: expected arrays images, annotations and categories", name);
 		rc = CAIRN_EINVAL;
@@ -1761,22 +1836,24 @@ int cocoeval_load_gt(struct cocoeval *ev, const char *json, size_t len, const ch
 		long im = find_image(ev, q->image_id);
 		if (im < 0)
 			continue; /* not evaluated: its image is not listed */
+		struct segraw g;
+		pend_view(&p, q, &g);
 		buf_reset(&p.why);
-		if (seg_to_rle(&q->seg, ev->imgs[im].h, ev->imgs[im].w, &ev->gts[q->gt].mask, &p.why)) {
+		if (seg_to_rle(&g, ev->imgs[im].h, ev->imgs[im].w, &ev->gts[q->gt].mask, &p.why)) {
 			buf_setf(err, "%s: $.annotations[%zu].segmentation: %s", name, q->rec,
 				 p.why.data);
 			rc = CAIRN_EINVAL;
 		}
-		segraw_release(&q->seg);
 	}
 	sp_release(&p);
 	return rc;
 }
 
-int cocoeval_load_dt(struct cocoeval *ev, const char *json, size_t len, const char *name,
-		     struct buf *err)
+static int load_dt(struct cocoeval *ev, FILE *f, const char *json, size_t len, const char *name,
+		   struct buf *err)
 {
 	struct sp p = {.ev = ev, .name = name, .err = err, .dt = 1, .branch = -1};
+	p.spool = (struct buf)BUF_INIT;
 	p.why = (struct buf)BUF_INIT;
 	p.r.name = (struct buf)BUF_INIT;
 	p.r.seg.str = (struct buf)BUF_INIT;
@@ -1786,17 +1863,45 @@ int cocoeval_load_dt(struct cocoeval *ev, const char *json, size_t len, const ch
 		buf_release(&p.why);
 		return CAIRN_EINVAL;
 	}
-	int rc = parse(&p, json, len);
-	if (!rc && p.depth == 0 && !p.idx[0] && len && !p.failed) {
-		/* A lone scalar at the top. */
-		const char *s = json;
-		while (s < json + len && (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r'))
-			s++;
-		if (s < json + len && *s != '[') {
-			buf_setf(err, "%s: $: expected an array of detections", name);
-			rc = CAIRN_EINVAL;
-		}
+	int rc = parse(&p, f, json, len);
+	if (!rc && !p.saw_root) {
+		buf_setf(err, "%s: $: expected an array of detections", name);
+		rc = CAIRN_EINVAL;
 	}
 	sp_release(&p);
 	return rc;
+}
+
+int cocoeval_load_gt(struct cocoeval *ev, const char *json, size_t len, const char *name,
+		     struct buf *err)
+{
+	return load_gt(ev, NULL, json, len, name, err);
+}
+
+int cocoeval_load_dt(struct cocoeval *ev, const char *json, size_t len, const char *name,
+		     struct buf *err)
+{
+	return load_dt(ev, NULL, json, len, name, err);
+}
+
+static int load_file(struct cocoeval *ev, const char *path, int dt, struct buf *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		buf_setf(err, "cannot open '%s': %s", path, strerror(errno));
+		return CAIRN_EIO;
+	}
+	int rc = dt ? load_dt(ev, f, NULL, 0, path, err) : load_gt(ev, f, NULL, 0, path, err);
+	fclose(f);
+	return rc;
+}
+
+int cocoeval_load_gt_file(struct cocoeval *ev, const char *path, struct buf *err)
+{
+	return load_file(ev, path, 0, err);
+}
+
+int cocoeval_load_dt_file(struct cocoeval *ev, const char *path, struct buf *err)
+{
+	return load_file(ev, path, 1, err);
 }

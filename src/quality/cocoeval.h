@@ -87,6 +87,10 @@ int cocoeval_load_gt(struct cocoeval *ev, const char *json, size_t len,
 int cocoeval_load_dt(struct cocoeval *ev, const char *json, size_t len,
 		     const char *name, struct buf *err);
 
+/* The same, streamed from a file in 64 KiB chunks; messages name path. */
+int cocoeval_load_gt_file(struct cocoeval *ev, const char *path, struct buf *err);
+int cocoeval_load_dt_file(struct cocoeval *ev, const char *path, struct buf *err);
+
 /* evaluate + accumulate + summarize. */
 int cocoeval_run(struct cocoeval *ev, struct buf *err);
 
