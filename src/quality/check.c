@@ -388,6 +388,18 @@ int check_add_doc(struct check_state *cs, const struct item *it, int64_t ann,
 	char split_group[48], batch_group[48];
 	snprintf(split_group, sizeof(split_group), "split %s", it->split ? it->split : "none");
 	snprintf(batch_group, sizeof(batch_group), "batch %lld", (long long)it->batch_id);
+	/* Looked up once per document, not per object. */
+	size_t gs = 0, gb = 0;
+	if (on(cs, CHECK_CLASS_SHIFT)) {
+		gs = (size_t)(group_get(cs, split_group) - cs->groups);
+		if (it->batch_id)
+			gb = (size_t)(group_get(cs, batch_group) - cs->groups);
+	}
+	uint32_t *lmap = malloc((sc->nlabels ? sc->nlabels : 1) * sizeof(uint32_t));
+	if (!lmap)
+		abort();
+	for (size_t l = 0; l < sc->nlabels; l++)
+		lmap[l] = UINT32_MAX;
 	for (size_t i = 0; i < d->nobjects && !cs->stopped; i++) {
 		const struct ann_object *o = &d->objects[i];
 		const char *why = degenerate(o, &msg);
@@ -407,15 +419,15 @@ int check_add_doc(struct check_state *cs, const struct item *it, int64_t ann,
 			     "%s is %gx%g px, below %g", shape_kind_name(o->type), w, h,
 			     cs->o.min_size);
 		/* What the distribution rules need. */
-		uint32_t li = label_index(cs, sc->labels[o->label].name);
+		if (lmap[o->label] == UINT32_MAX)
+			lmap[o->label] = label_index(cs, sc->labels[o->label].name);
+		uint32_t li = lmap[o->label];
 		if (on(cs, CHECK_CLASS_SHIFT)) {
-			struct group *g = group_get(cs, split_group);
-			g->counts[li]++;
-			g->total++;
+			cs->groups[gs].counts[li]++;
+			cs->groups[gs].total++;
 			if (it->batch_id) {
-				g = group_get(cs, batch_group);
-				g->counts[li]++;
-				g->total++;
+				cs->groups[gb].counts[li]++;
+				cs->groups[gb].total++;
 			}
 		}
 		if (on(cs, CHECK_BOX_OUTLIER) && o->type == SHAPE_BOX && !why) {
@@ -427,6 +439,7 @@ int check_add_doc(struct check_state *cs, const struct item *it, int64_t ann,
 	}
 	if (!cs->stopped && on(cs, CHECK_DUPLICATE))
 		duplicates(cs, it, ann, d, sc, bad);
+	free(lmap);
 	free(bad);
 	buf_release(&msg);
 	return cs->stopped;
