@@ -275,7 +275,7 @@ int cocoeval_add_category(struct cocoeval *ev, int64_t id, const char *name,
 /* defer: a ground-truth segm object whose mask is filled in later (the
  * loader rasterises polygons once every image size is known). */
 static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt, int defer,
-		   struct buf *err)
+		   struct rle *take, struct buf *err)
 {
 	struct ce_obj x = {0};
 	x.id = o->id;
@@ -292,7 +292,13 @@ static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt, in
 		}
 		if (rle_check(o->mask, err))
 			return CAIRN_EINVAL;
-		rle_copy(&x.mask, o->mask);
+		/* The loaders hand their mask over instead of copying it. */
+		if (take && take == o->mask) {
+			x.mask = *take;
+			*take = (struct rle)RLE_INIT;
+		} else {
+			rle_copy(&x.mask, o->mask);
+		}
 	}
 	if (ev->type == COCOEVAL_KEYPOINTS) {
 		if (!o->kp && o->nkp) {
@@ -329,12 +335,12 @@ static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt, in
 
 int cocoeval_add_gt(struct cocoeval *ev, const struct cocoeval_obj *o, struct buf *err)
 {
-	return add_obj(ev, o, 1, 0, err);
+	return add_obj(ev, o, 1, 0, NULL, err);
 }
 
 int cocoeval_add_dt(struct cocoeval *ev, const struct cocoeval_obj *o, struct buf *err)
 {
-	return add_obj(ev, o, 0, 0, err);
+	return add_obj(ev, o, 0, 0, NULL, err);
 }
 
 /* ---- evaluation ---------------------------------------------------------- */
@@ -1635,7 +1641,7 @@ static int finish_gt(struct sp *p)
 		}
 	}
 	buf_reset(&p->why);
-	if (add_obj(ev, &o, 1, ev->type == COCOEVAL_SEGM, &p->why))
+	if (add_obj(ev, &o, 1, ev->type == COCOEVAL_SEGM, NULL, &p->why))
 		return fail(p, NULL, p->why.data);
 	if (ev->type == COCOEVAL_SEGM)
 		pend_add(p, ev->ngts - 1, *sec_idx(p) - 1, o.image_id, &r->seg);
@@ -1693,7 +1699,8 @@ static int finish_dt(struct sp *p)
 		if (!r->st[F_SEGMENTATION] || seg_to_rle(&r->seg, h, w, &mask, &p->why))
 			return fail(p, "segmentation", p->why.len ? p->why.data : "missing");
 		o.area = (double)rle_area(&mask);
-		rle_bbox(&mask, o.bbox);
+		if (ev->type != COCOEVAL_SEGM) /* the box is only read by bbox IoU */
+			rle_bbox(&mask, o.bbox);
 		o.mask = &mask;
 	}
 	if (ev->type == COCOEVAL_KEYPOINTS || p->branch == DT_KP) {
@@ -1720,7 +1727,7 @@ static int finish_dt(struct sp *p)
 	}
 	if (ev->type == COCOEVAL_SEGM && !o.mask)
 		return fail(p, "segmentation", "missing");
-	int rc = cocoeval_add_dt(ev, &o, &p->why);
+	int rc = add_obj(ev, &o, 0, 0, &mask, &p->why);
 	rle_release(&mask);
 	if (rc)
 		return fail(p, NULL, p->why.data);
