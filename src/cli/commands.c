@@ -37,5 +37,9 @@ const struct cli_cmd cli_commands[] = {
 	 "agree (FILE.csv | --project NAME [--label-kind tag]) --metric percent|kappa|weighted-kappa|fleiss|alpha|gwet [--level nominal|ordinal|interval|ratio] [--weights linear|quadratic] [--bootstrap N] [--seed S] | agree --project NAME --spatial [--iou-floor X]  [--data DIR]", cmd_agree},
 	{"consensus", "write a consensus annotation per item from its annotators' tags, boxes, masks and keypoints",
 	 "consensus --project NAME [--method majority|dawid-skene] [--min-agreement X] [--min-annotators N] [--user NAME] [--dry-run] [--json]  [--data DIR]", cmd_consensus},
+	{"eval", "COCO AP/AR of detections against ground truth, as pycocotools computes them",
+	 "eval --gt GT.json --dt DT.json [--iou-type bbox|segm|keypoints] [--max-dets 1,10,100] [--per-class] [--json]", cmd_eval},
+	{"check", "run the automated quality checks on a project's annotations",
+	 "check --project NAME [--rule R[,R...]] [--min-size PX] [--dup-iou X] [--z-max Z] [--p-max P] [--near-threshold N] [--predictions] [--list-rules] [--json]  [--data DIR]", cmd_check},
 	{0, 0, 0, 0},
 };

@@ -23,5 +23,7 @@ int cmd_review(int argc, char **argv);
 /* Agreement and consensus (cmd_agree.c). */
 int cmd_agree(int argc, char **argv);
 int cmd_consensus(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -1,0 +1,830 @@
+/*
+ * check.c - the automated quality checks (check.h). Per-object rules look at
+ * one object; duplicates are found by a sweep over one annotation's objects
+ * sorted by x; the distribution rules keep a few numbers per object and per
+ * item and decide at the end (medians, chi-square, a near-duplicate hash
+ * index), so no rule compares all pairs of the dataset.
+ */
+#include "quality/check.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "core/annotation.h"
+#include "core/model.h"
+#include "core/schema.h"
+#include "geom/geom.h"
+#include "media/ingest.h"
+#include "store/store.h"
+#include "base/banned.h"
+
+const struct check_rule check_rules[CHECK_RULE_COUNT_] = {
+	[CHECK_OUT_OF_BOUNDS] = {"out_of_bounds", CHECK_WARNING,
+				 "a shape reaches past the image"},
+	[CHECK_DEGENERATE] = {"degenerate_shape", CHECK_ERROR,
+			      "zero width, height or area, an empty mask, or a self-intersecting polygon"},
+	[CHECK_TOO_SMALL] = {"too_small", CHECK_WARNING,
+			     "a region narrower or lower than --min-size pixels"},
+	[CHECK_DUPLICATE] = {"duplicate", CHECK_WARNING,
+			     "two objects of one annotation with the same label and IoU above --dup-iou"},
+	[CHECK_REQUIRED_ATTR] = {"required_attribute", CHECK_ERROR,
+				 "a required attribute without a value"},
+	[CHECK_UNKNOWN_LABEL] = {"unknown_label", CHECK_ERROR,
+				 "a label that the annotation's schema version does not have"},
+	[CHECK_INVALID] = {"invalid_annotation", CHECK_ERROR,
+			   "an annotation that does not validate against its schema version"},
+	[CHECK_CLASS_SHIFT] = {"class_shift", CHECK_WARNING,
+			       "a split's or batch's class mix differs from the project's (chi-square)"},
+	[CHECK_BOX_OUTLIER] = {"box_outlier", CHECK_INFO,
+			       "a box whose area or aspect ratio is far from its class's (robust z-score)"},
+	[CHECK_LEAKAGE] = {"leakage", CHECK_ERROR,
+			   "near-duplicate images in different splits (train, val, test)"},
+};
+
+int check_rule_find(const char *name)
+{
+	for (int i = 0; i < CHECK_RULE_COUNT_; i++)
+		if (!strcmp(check_rules[i].name, name))
+			return i;
+	return -1;
+}
+
+const char *check_severity_name(enum check_severity s)
+{
+	return s == CHECK_ERROR ? "error" : s == CHECK_WARNING ? "warning" : "info";
+}
+
+void check_opts_default(struct check_opts *o)
+{
+	*o = (struct check_opts){
+		.rules = 0,
+		.min_size = 3,
+		.dup_iou = 0.9,
+		.z_max = 3.5,
+		.z_min_count = 20,
+		.p_max = 0.001,
+		.shift_min = 30,
+		.near_threshold = 4,
+		.with_predictions = false,
+	};
+}
+
+/* One box kept for the box_outlier rule. */
+struct boxrec {
+	uint32_t label;   /* index into cs->labels */
+	uint32_t uid;     /* offset into cs->uids */
+	int64_t item_id, ann_id;
+	double log_area, log_aspect;
+};
+
+/* Object counts of one split or batch, per label. */
+struct group {
+	char name[48];
+	int64_t *counts;  /* nlabels_cap entries */
+	int64_t total;
+};
+
+struct itemrec {
+	int64_t id;
+	uint64_t phash;
+	int split;        /* 0 train, 1 val, 2 test */
+};
+
+struct check_state {
+	struct check_opts o;
+	check_cb cb;
+	void *ctx;
+	int stopped;
+	char **labels;
+	size_t nlabels, caplabels;
+	struct group *groups;
+	size_t ngroups, capgroups;
+	struct boxrec *boxes;
+	size_t nboxes, capboxes;
+	struct buf uids;
+	struct itemrec *items;
+	size_t nitems, capitems;
+};
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t n = *cap ? *cap * 2 : 16;
+	while (n < need)
+		n *= 2;
+	p = realloc(p, n * size);
+	if (!p)
+		abort();
+	*cap = n;
+	return p;
+}
+
+static bool on(const struct check_state *cs, enum check_rule_id r)
+{
+	return !cs->o.rules || (cs->o.rules & (1u << r));
+}
+
+struct check_state *check_state_new(const struct check_opts *o, check_cb cb, void *ctx)
+{
+	struct check_state *cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		abort();
+	if (o)
+		cs->o = *o;
+	else
+		check_opts_default(&cs->o);
+	cs->cb = cb;
+	cs->ctx = ctx;
+	buf_init(&cs->uids, 0);
+	return cs;
+}
+
+void check_state_free(struct check_state *cs)
+{
+	if (!cs)
+		return;
+	for (size_t i = 0; i < cs->nlabels; i++)
+		free(cs->labels[i]);
+	for (size_t i = 0; i < cs->ngroups; i++)
+		free(cs->groups[i].counts);
+	free(cs->labels);
+	free(cs->groups);
+	free(cs->boxes);
+	free(cs->items);
+	buf_release(&cs->uids);
+	free(cs);
+}
+
+static int emit(struct check_state *cs, enum check_rule_id r, int64_t item, int64_t ann,
+		const char *uid, const char *group, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static int emit(struct check_state *cs, enum check_rule_id r, int64_t item, int64_t ann,
+		const char *uid, const char *group, const char *fmt, ...)
+{
+	if (cs->stopped || !on(cs, r))
+		return cs->stopped;
+	struct buf m = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	struct check_finding f = {r, item, ann, uid ? uid : "", group ? group : "", m.data};
+	int rc = cs->cb ? cs->cb(cs->ctx, &f) : 0;
+	buf_release(&m);
+	if (rc)
+		cs->stopped = rc;
+	return rc;
+}
+
+static int split_index(const char *s)
+{
+	if (!s)
+		return -1;
+	if (!strcmp(s, "train"))
+		return 0;
+	if (!strcmp(s, "val"))
+		return 1;
+	if (!strcmp(s, "test"))
+		return 2;
+	return -1;
+}
+
+int check_add_item(struct check_state *cs, const struct item *it)
+{
+	int sp = split_index(it->split);
+	if (it->has_phash && sp >= 0 && on(cs, CHECK_LEAKAGE)) {
+		cs->items = grow(cs->items, &cs->capitems, cs->nitems + 1, sizeof(*cs->items));
+		cs->items[cs->nitems++] = (struct itemrec){it->id, it->phash, sp};
+	}
+	return cs->stopped;
+}
+
+/* Index of the label named name, added when new (labels are compared by
+ * name, so several schema versions share counts). */
+static uint32_t label_index(struct check_state *cs, const char *name)
+{
+	for (size_t i = 0; i < cs->nlabels; i++)
+		if (!strcmp(cs->labels[i], name))
+			return (uint32_t)i;
+	size_t old = cs->caplabels;
+	cs->labels = grow(cs->labels, &cs->caplabels, cs->nlabels + 1, sizeof(char *));
+	if (cs->caplabels != old)
+		for (size_t g = 0; g < cs->ngroups; g++) {
+			cs->groups[g].counts = realloc(cs->groups[g].counts,
+						       cs->caplabels * sizeof(int64_t));
+			if (!cs->groups[g].counts)
+				abort();
+			memset(cs->groups[g].counts + old, 0, (cs->caplabels - old) * sizeof(int64_t));
+		}
+	cs->labels[cs->nlabels] = strdup(name);
+	if (!cs->labels[cs->nlabels])
+		abort();
+	return (uint32_t)cs->nlabels++;
+}
+
+static struct group *group_get(struct check_state *cs, const char *name)
+{
+	for (size_t i = 0; i < cs->ngroups; i++)
+		if (!strcmp(cs->groups[i].name, name))
+			return &cs->groups[i];
+	cs->groups = grow(cs->groups, &cs->capgroups, cs->ngroups + 1, sizeof(*cs->groups));
+	struct group *g = &cs->groups[cs->ngroups++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->counts = calloc(cs->caplabels ? cs->caplabels : 1, sizeof(int64_t));
+	if (!g->counts)
+		abort();
+	return g;
+}
+
+static bool is_region(enum shape_kind t)
+{
+	return t == SHAPE_BOX || t == SHAPE_ROTATED_BOX || t == SHAPE_POLYGON || t == SHAPE_MASK ||
+	       t == SHAPE_ELLIPSE || t == SHAPE_CUBOID;
+}
+
+static bool is_spatial(enum shape_kind t)
+{
+	return is_region(t) || t == SHAPE_POLYLINE || t == SHAPE_POINTS || t == SHAPE_KEYPOINTS;
+}
+
+/* The geom/ view of a region object (borrows o); false when it has none. */
+static bool obj_shape(const struct ann_object *o, struct shape *s)
+{
+	memset(s, 0, sizeof(*s));
+	switch (o->type) {
+	case SHAPE_BOX:
+		s->kind = GEOM_BOX;
+		s->u.box = (box){o->pts[0], o->pts[1], o->pts[2] - o->pts[0], o->pts[3] - o->pts[1]};
+		return true;
+	case SHAPE_ROTATED_BOX:
+		s->kind = GEOM_RBOX;
+		s->u.rbox = (rbox){o->pts[0], o->pts[1], o->pts[2], o->pts[3], o->pts[4]};
+		return true;
+	case SHAPE_ELLIPSE:
+		s->kind = GEOM_ELLIPSE;
+		s->u.rbox = (rbox){o->pts[0], o->pts[1], 2 * o->pts[2], 2 * o->pts[3], o->pts[4]};
+		return true;
+	case SHAPE_POLYGON:
+		s->kind = GEOM_POLYGON;
+		s->xy = o->pts;
+		s->n = o->npts / 2;
+		s->rings = o->rings;
+		s->nrings = o->nrings;
+		return true;
+	case SHAPE_MASK:
+		s->kind = GEOM_MASK;
+		s->mask = &o->mask;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Returns a reason when o has no extent, else NULL; msg holds it. */
+static const char *degenerate(const struct ann_object *o, struct buf *msg)
+{
+	double w = o->x1 - o->x0, h = o->y1 - o->y0;
+	buf_reset(msg);
+	switch (o->type) {
+	case SHAPE_BOX:
+		if (!(w > 0) || !(h > 0))
+			buf_addf(msg, "box [%g, %g, %g, %g] has zero width or height", o->pts[0],
+				 o->pts[1], o->pts[2], o->pts[3]);
+		break;
+	case SHAPE_ROTATED_BOX:
+	case SHAPE_ELLIPSE:
+		if (!(o->pts[2] > 0) || !(o->pts[3] > 0))
+			buf_addf(msg, "%s with zero size", shape_kind_name(o->type));
+		break;
+	case SHAPE_POLYGON: {
+		struct buf why = BUF_INIT;
+		if (polygon_validate(o->pts, o->npts / 2, o->rings, o->nrings, &why))
+			buf_addf(msg, "%s", why.len ? why.data : "polygon: invalid");
+		buf_release(&why);
+		break;
+	}
+	case SHAPE_MASK:
+		if (!rle_area(&o->mask))
+			buf_adds(msg, "empty mask");
+		break;
+	case SHAPE_SPAN:
+	case SHAPE_SEGMENT:
+		if (!(o->pts[1] > o->pts[0]))
+			buf_addf(msg, "%s [%g, %g) is empty", shape_kind_name(o->type), o->pts[0],
+				 o->pts[1]);
+		break;
+	default:
+		break;
+	}
+	return msg->len ? msg->data : NULL;
+}
+
+struct xent {
+	double x0, x1;
+	size_t i;
+};
+
+static int cmp_xent(const void *a, const void *b)
+{
+	double x = ((const struct xent *)a)->x0, y = ((const struct xent *)b)->x0;
+	return x < y ? -1 : x > y;
+}
+
+/* Pairs of one annotation with the same label and IoU above dup_iou, by a
+ * sweep in x: only objects whose x ranges overlap are compared. */
+static int duplicates(struct check_state *cs, const struct item *it, int64_t ann,
+		      const struct ann_doc *d, const struct schema *sc, const bool *bad)
+{
+	struct xent *xs = calloc(d->nobjects ? d->nobjects : 1, sizeof(*xs));
+	if (!xs)
+		abort();
+	size_t n = 0;
+	for (size_t i = 0; i < d->nobjects; i++)
+		if (is_region(d->objects[i].type) && d->objects[i].type != SHAPE_CUBOID && !bad[i])
+			xs[n++] = (struct xent){d->objects[i].x0, d->objects[i].x1, i};
+	qsort(xs, n, sizeof(*xs), cmp_xent);
+	uint32_t h = it->height > 0 ? (uint32_t)it->height : 0;
+	uint32_t w = it->width > 0 ? (uint32_t)it->width : 0;
+	for (size_t a = 0; a < n && !cs->stopped; a++) {
+		const struct ann_object *oa = &d->objects[xs[a].i];
+		for (size_t b = a + 1; b < n && xs[b].x0 < xs[a].x1; b++) {
+			const struct ann_object *ob = &d->objects[xs[b].i];
+			if (oa->label != ob->label || ob->y0 >= oa->y1 || oa->y0 >= ob->y1)
+				continue;
+			struct shape sa, sb;
+			double iou = 0;
+			obj_shape(oa, &sa);
+			obj_shape(ob, &sb);
+			if (shape_iou(&sa, &sb, 0, h, w, &iou, NULL))
+				continue;
+			if (iou > cs->o.dup_iou) {
+				const struct ann_object *first = xs[a].i < xs[b].i ? oa : ob;
+				const struct ann_object *second = first == oa ? ob : oa;
+				emit(cs, CHECK_DUPLICATE, it->id, ann, second->uid, NULL,
+				     "%s duplicates %s (label %s, IoU %.3f)", second->uid, first->uid,
+				     sc->labels[oa->label].name, iou);
+			}
+		}
+	}
+	free(xs);
+	return cs->stopped;
+}
+
+int check_add_doc(struct check_state *cs, const struct item *it, int64_t ann,
+		  const struct ann_doc *d, const struct schema *sc)
+{
+	struct buf msg = BUF_INIT;
+	bool *bad = calloc(d->nobjects ? d->nobjects : 1, sizeof(bool));
+	if (!bad)
+		abort();
+	char split_group[48], batch_group[48];
+	snprintf(split_group, sizeof(split_group), "split %s", it->split ? it->split : "none");
+	snprintf(batch_group, sizeof(batch_group), "batch %lld", (long long)it->batch_id);
+	/* Looked up once per document, not per object. */
+	size_t gs = 0, gb = 0;
+	if (on(cs, CHECK_CLASS_SHIFT)) {
+		gs = (size_t)(group_get(cs, split_group) - cs->groups);
+		if (it->batch_id)
+			gb = (size_t)(group_get(cs, batch_group) - cs->groups);
+	}
+	uint32_t *lmap = malloc((sc->nlabels ? sc->nlabels : 1) * sizeof(uint32_t));
+	if (!lmap)
+		abort();
+	for (size_t l = 0; l < sc->nlabels; l++)
+		lmap[l] = UINT32_MAX;
+	for (size_t i = 0; i < d->nobjects && !cs->stopped; i++) {
+		const struct ann_object *o = &d->objects[i];
+		const char *why = degenerate(o, &msg);
+		if (why) {
+			bad[i] = true;
+			emit(cs, CHECK_DEGENERATE, it->id, ann, o->uid, NULL, "%s", why);
+		}
+		double w = o->x1 - o->x0, h = o->y1 - o->y0;
+		if (is_spatial(o->type) && it->width > 0 && it->height > 0 &&
+		    (o->x0 < 0 || o->y0 < 0 || o->x1 > it->width || o->y1 > it->height))
+			emit(cs, CHECK_OUT_OF_BOUNDS, it->id, ann, o->uid, NULL,
+			     "%s [%g, %g, %g, %g] reaches past the %dx%d image",
+			     shape_kind_name(o->type), o->x0, o->y0, o->x1, o->y1, it->width,
+			     it->height);
+		if (!why && is_region(o->type) && (w < cs->o.min_size || h < cs->o.min_size))
+			emit(cs, CHECK_TOO_SMALL, it->id, ann, o->uid, NULL,
+			     "%s is %gx%g px, below %g", shape_kind_name(o->type), w, h,
+			     cs->o.min_size);
+		/* What the distribution rules need. */
+		if (lmap[o->label] == UINT32_MAX)
+			lmap[o->label] = label_index(cs, sc->labels[o->label].name);
+		uint32_t li = lmap[o->label];
+		if (on(cs, CHECK_CLASS_SHIFT)) {
+			cs->groups[gs].counts[li]++;
+			cs->groups[gs].total++;
+			if (it->batch_id) {
+				cs->groups[gb].counts[li]++;
+				cs->groups[gb].total++;
+			}
+		}
+		if (on(cs, CHECK_BOX_OUTLIER) && o->type == SHAPE_BOX && !why) {
+			cs->boxes = grow(cs->boxes, &cs->capboxes, cs->nboxes + 1, sizeof(*cs->boxes));
+			cs->boxes[cs->nboxes++] = (struct boxrec){
+				li, (uint32_t)cs->uids.len, it->id, ann, log(w * h), log(w / h)};
+			buf_add(&cs->uids, o->uid, strlen(o->uid) + 1);
+		}
+	}
+	if (!cs->stopped && on(cs, CHECK_DUPLICATE))
+		duplicates(cs, it, ann, d, sc, bad);
+	free(lmap);
+	free(bad);
+	buf_release(&msg);
+	return cs->stopped;
+}
+
+int check_add_invalid(struct check_state *cs, const struct item *it, int64_t ann,
+		      const char *errors)
+{
+	const char *p = errors;
+	while (p && *p && !cs->stopped) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char line[1024];
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		/* "$.objects[3].label: ..." names the object by index; the
+		 * uid is not known for a document that does not parse. */
+		enum check_rule_id r = CHECK_INVALID;
+		if (strstr(line, "missing required attribute"))
+			r = CHECK_REQUIRED_ATTR;
+		else if (strstr(line, ".label:") && strstr(line, "is not a label"))
+			r = CHECK_UNKNOWN_LABEL;
+		char uid[32] = "";
+		const char *o = strstr(line, "$.objects[");
+		if (o) {
+			long idx = strtol(o + 10, NULL, 10);
+			snprintf(uid, sizeof(uid), "objects[%ld]", idx);
+		}
+		if (len)
+			emit(cs, r, it->id, ann, uid, NULL, "%s", line);
+		p = nl ? nl + 1 : NULL;
+	}
+	return cs->stopped;
+}
+
+/* ---- distribution rules -------------------------------------------------- */
+
+double check_gamma_q(double a, double x)
+{
+	if (!(x > 0))
+		return 1;
+	if (!(a > 0))
+		return 0;
+	double lg = lgamma(a);
+	if (x < a + 1) {
+		/* Series for P(a, x). */
+		double sum = 1 / a, term = sum, ap = a;
+		for (int n = 0; n < 1000; n++) {
+			ap += 1;
+			term *= x / ap;
+			sum += term;
+			if (fabs(term) < fabs(sum) * 1e-16)
+				break;
+		}
+		double p = sum * exp(-x + a * log(x) - lg);
+		return p >= 1 ? 0 : 1 - p;
+	}
+	/* Continued fraction for Q(a, x) (modified Lentz). */
+	double tiny = 1e-300, b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+	for (int i = 1; i < 1000; i++) {
+		double an = -i * (i - a);
+		b += 2;
+		d = an * d + b;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = b + an / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1 / d;
+		double del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-16)
+			break;
+	}
+	return exp(-x + a * log(x) - lg) * h;
+}
+
+/* Each group's class counts against the whole project's proportions. The
+ * "all" distribution is the sum over the split groups (every object has
+ * exactly one split group, "split none" included). */
+static void class_shift(struct check_state *cs)
+{
+	size_t L = cs->nlabels;
+	int64_t *all = calloc(L ? L : 1, sizeof(int64_t)), n = 0;
+	if (!all)
+		abort();
+	for (size_t g = 0; g < cs->ngroups; g++)
+		if (!strncmp(cs->groups[g].name, "split ", 6))
+			for (size_t l = 0; l < L; l++) {
+				all[l] += cs->groups[g].counts[l];
+				n += cs->groups[g].counts[l];
+			}
+	size_t nsplits = 0;
+	for (size_t g = 0; g < cs->ngroups; g++)
+		nsplits += !strncmp(cs->groups[g].name, "split ", 6);
+	for (size_t g = 0; g < cs->ngroups && n && !cs->stopped; g++) {
+		struct group *gr = &cs->groups[g];
+		/* One split only is the whole project: nothing to compare. */
+		if (gr->total < cs->o.shift_min || gr->total == n ||
+		    (nsplits < 2 && !strncmp(gr->name, "split ", 6)))
+			continue;
+		double chi2 = 0, worst = 0;
+		int df = -1;
+		size_t wl = 0;
+		for (size_t l = 0; l < L; l++) {
+			if (!all[l])
+				continue;
+			df++;
+			double e = (double)gr->total * (double)all[l] / (double)n;
+			double t = ((double)gr->counts[l] - e) * ((double)gr->counts[l] - e) / e;
+			chi2 += t;
+			if (t > worst) {
+				worst = t;
+				wl = l;
+			}
+		}
+		if (df < 1)
+			continue;
+		double p = check_gamma_q(df / 2.0, chi2 / 2);
+		if (p < cs->o.p_max)
+			emit(cs, CHECK_CLASS_SHIFT, 0, 0, NULL, gr->name,
+			     "%s: class mix differs from the project's (chi-square %.1f, %d df, p = %.2g); "
+			     "most off: %s, %lld objects where %.1f were expected",
+			     gr->name, chi2, df, p, cs->labels[wl], (long long)gr->counts[wl],
+			     (double)gr->total * (double)all[wl] / (double)n);
+	}
+	free(all);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Robust z-scores of log area and log aspect per class: (x - median) over
+ * a robust scale, so that a few wild boxes do not hide each other. */
+static void box_outliers(struct check_state *cs)
+{
+	size_t L = cs->nlabels;
+	size_t *cnt = calloc(L ? L : 1, sizeof(size_t));
+	double *med = calloc(L ? 4 * L : 1, sizeof(double)); /* area med, mad, aspect med, mad */
+	double *tmp = calloc(cs->nboxes ? cs->nboxes : 1, sizeof(double));
+	if (!cnt || !med || !tmp)
+		abort();
+	for (size_t b = 0; b < cs->nboxes; b++)
+		cnt[cs->boxes[b].label]++;
+	for (size_t l = 0; l < L; l++) {
+		if (cnt[l] < cs->o.z_min_count)
+			continue;
+		for (int which = 0; which < 2; which++) {
+			size_t n = 0;
+			for (size_t b = 0; b < cs->nboxes; b++)
+				if (cs->boxes[b].label == l)
+					tmp[n++] = which ? cs->boxes[b].log_aspect : cs->boxes[b].log_area;
+			double m = median(tmp, n), mean_ad = 0;
+			for (size_t i = 0; i < n; i++) {
+				tmp[i] = fabs(tmp[i] - m);
+				mean_ad += tmp[i];
+			}
+			double mad = median(tmp, n);
+			med[4 * l + 2 * which] = m;
+			/* The scale z divides by: MAD / 0.6745 (Iglewicz and
+			 * Hoaglin), or 1.2533 times the mean absolute deviation
+			 * when more than half the boxes are identical. */
+			med[4 * l + 2 * which + 1] = mad > 0 ? mad / 0.6745 : 1.2533 * mean_ad / (double)n;
+		}
+	}
+	for (size_t b = 0; b < cs->nboxes && !cs->stopped; b++) {
+		const struct boxrec *r = &cs->boxes[b];
+		if (cnt[r->label] < cs->o.z_min_count)
+			continue;
+		const double *m = med + 4 * r->label;
+		double za = m[1] > 0 ? (r->log_area - m[0]) / m[1] : 0;
+		double zr = m[3] > 0 ? (r->log_aspect - m[2]) / m[3] : 0;
+		if (fabs(za) > cs->o.z_max || fabs(zr) > cs->o.z_max) {
+			int area = fabs(za) >= fabs(zr);
+			emit(cs, CHECK_BOX_OUTLIER, r->item_id, r->ann_id, cs->uids.data + r->uid, NULL,
+			     "%s box: %s %s than the class's (robust z %.1f; area %.0f px, aspect %.2f)",
+			     cs->labels[r->label], area ? "area" : "aspect ratio",
+			     (area ? za : zr) > 0 ? (area ? "larger" : "wider") : (area ? "smaller" : "taller"),
+			     area ? za : zr, exp(r->log_area), exp(r->log_aspect));
+		}
+	}
+	free(cnt);
+	free(med);
+	free(tmp);
+}
+
+static const char *split_names[3] = {"train", "val", "test"};
+
+/* Near-duplicate images in different splits: one hash index per split, each
+ * item looked up in the indexes of the later splits. */
+static int leakage(struct check_state *cs, struct buf *err)
+{
+	struct phash_index *ix[3];
+	for (int s = 0; s < 3; s++) {
+		ix[s] = phash_index_new(cs->o.near_threshold);
+		if (!ix[s]) {
+			for (int t = 0; t < s; t++)
+				phash_index_free(ix[t]);
+			buf_setf(err, "near-duplicate threshold %d is not in 0..63", cs->o.near_threshold);
+			return CAIRN_EINVAL;
+		}
+	}
+	for (size_t i = 0; i < cs->nitems; i++)
+		phash_index_add(ix[cs->items[i].split], cs->items[i].id, cs->items[i].phash);
+	for (size_t i = 0; i < cs->nitems && !cs->stopped; i++) {
+		const struct itemrec *r = &cs->items[i];
+		for (int s = r->split + 1; s < 3; s++) {
+			int64_t other;
+			int dist;
+			if (phash_index_find(ix[s], r->phash, &other, &dist))
+				emit(cs, CHECK_LEAKAGE, r->id, 0, NULL, NULL,
+				     "item %lld (%s) and item %lld (%s) are near-duplicate images (hash distance %d)",
+				     (long long)r->id, split_names[r->split], (long long)other,
+				     split_names[s], dist);
+		}
+	}
+	for (int s = 0; s < 3; s++)
+		phash_index_free(ix[s]);
+	return 0;
+}
+
+int check_finish(struct check_state *cs, struct buf *err)
+{
+	if (!cs->stopped && on(cs, CHECK_CLASS_SHIFT))
+		class_shift(cs);
+	if (!cs->stopped && on(cs, CHECK_BOX_OUTLIER))
+		box_outliers(cs);
+	if (!cs->stopped && on(cs, CHECK_LEAKAGE)) {
+		int rc = leakage(cs, err);
+		if (rc)
+			return rc;
+	}
+	return cs->stopped;
+}
+
+/* ---- streaming a project -------------------------------------------------- */
+
+#define PAGE 256
+
+struct page {
+	struct item *items;
+	size_t n;
+};
+
+static int page_add(void *ctx, const struct item *it)
+{
+	struct page *p = ctx;
+	struct item *c = &p->items[p->n++];
+	*c = (struct item){0};
+	c->id = it->id;
+	c->project_id = it->project_id;
+	c->kind = it->kind;
+	c->width = it->width;
+	c->height = it->height;
+	c->phash = it->phash;
+	c->has_phash = it->has_phash;
+	c->batch_id = it->batch_id;
+	c->status = it->status;
+	c->split = it->split ? strdup(it->split) : NULL;
+	return 0;
+}
+
+struct annref {
+	int64_t id;
+	enum annotation_kind kind;
+};
+
+struct annlist {
+	struct annref *v;
+	size_t n, cap;
+};
+
+static int ann_add(void *ctx, const struct annotation *a)
+{
+	struct annlist *l = ctx;
+	l->v = grow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = (struct annref){a->id, a->kind};
+	return 0;
+}
+
+struct schemas {
+	int64_t *versions;
+	struct schema *sc;
+	size_t n, cap, capsc;
+};
+
+static const struct schema *schema_for(struct store *st, int64_t project, int64_t version,
+				       struct schemas *ss, struct buf *err)
+{
+	for (size_t i = 0; i < ss->n; i++)
+		if (ss->versions[i] == version)
+			return &ss->sc[i];
+	char *json = NULL;
+	int64_t v;
+	if (store_schema_get(st, project, version, &json, &v, err))
+		return NULL;
+	struct schema sc;
+	int rc = schema_parse(&sc, json, strlen(json), err);
+	free(json);
+	if (rc)
+		return NULL;
+	ss->versions = grow(ss->versions, &ss->cap, ss->n + 1, sizeof(int64_t));
+	ss->sc = grow(ss->sc, &ss->capsc, ss->n + 1, sizeof(struct schema));
+	ss->versions[ss->n] = version;
+	ss->sc[ss->n] = sc;
+	return &ss->sc[ss->n++];
+}
+
+static int check_one_item(struct store *st, struct check_state *cs, const struct item *it,
+			  struct annlist *al, struct schemas *ss, struct buf *err)
+{
+	int rc = check_add_item(cs, it);
+	if (rc)
+		return rc;
+	al->n = 0;
+	if ((rc = store_annotation_list(st, it->id, true, ann_add, al, err)))
+		return rc;
+	for (size_t k = 0; k < al->n && !rc; k++) {
+		if (al->v[k].kind == ANN_PREDICTION && !cs->o.with_predictions)
+			continue;
+		struct annotation a = {0};
+		if ((rc = store_annotation_get(st, al->v[k].id, &a, err)))
+			break;
+		const struct schema *sc = a.body ? schema_for(st, it->project_id, a.schema_version, ss, err)
+						 : NULL;
+		if (a.body && !sc)
+			rc = CAIRN_EINVAL;
+		if (!rc && a.body) {
+			struct ann_doc d = {0};
+			size_t len = strlen(a.body);
+			if (ann_doc_parse(&d, a.body, len, sc, it->width, it->height, NULL, NULL)) {
+				struct buf errors = BUF_INIT;
+				ann_doc_validate_all(a.body, len, sc, it->width, it->height, &errors,
+						     NULL, NULL);
+				rc = check_add_invalid(cs, it, a.id, errors.data);
+				buf_release(&errors);
+			} else {
+				rc = check_add_doc(cs, it, a.id, &d, sc);
+			}
+			ann_doc_release(&d);
+		}
+		annotation_release(&a);
+	}
+	return rc;
+}
+
+int check_project(struct store *st, int64_t project_id, const struct check_opts *o, check_cb cb,
+		  void *ctx, struct buf *err)
+{
+	struct check_state *cs = check_state_new(o, cb, ctx);
+	struct page pg = {calloc(PAGE, sizeof(struct item)), 0};
+	struct annlist al = {0};
+	struct schemas ss = {0};
+	int64_t after = 0;
+	int rc = 0;
+	if (!pg.items)
+		abort();
+	for (;;) {
+		pg.n = 0;
+		if ((rc = store_item_list(st, project_id, after, PAGE, page_add, &pg, err)))
+			break;
+		for (size_t i = 0; i < pg.n && !rc; i++)
+			rc = check_one_item(st, cs, &pg.items[i], &al, &ss, err);
+		for (size_t i = 0; i < pg.n; i++)
+			free(pg.items[i].split);
+		if (rc || pg.n < PAGE)
+			break;
+		after = pg.items[pg.n - 1].id;
+	}
+	if (!rc)
+		rc = check_finish(cs, err);
+	for (size_t i = 0; i < ss.n; i++)
+		schema_release(&ss.sc[i]);
+	free(ss.sc);
+	free(ss.versions);
+	free(al.v);
+	free(pg.items);
+	check_state_free(cs);
+	return rc;
+}
