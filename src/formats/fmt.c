@@ -1327,16 +1327,53 @@ done:
 	return out;
 }
 
-static int write_image(struct imp *m, sqlite3_stmt *oq, int64_t image_id, const char *split,
-		       int64_t item_id, int32_t w, int32_t h)
+/*
+ * A copy of frag whose object id (and parent, for keypoints) has the
+ * prefix "dup<k>_", so objects of the k-th image merged onto one item keep
+ * distinct ids. frag starts with "id":"..." (frag_begin); a keypoints
+ * object's "parent" comes before its attributes.
+ */
+static char *prefix_ids(const char *frag, size_t k)
+{
+	struct buf b = BUF_INIT;
+	char pre[24];
+	snprintf(pre, sizeof(pre), "dup%zu_", k);
+	const char *p = frag;
+	if (!strncmp(p, "\"id\":\"", 6)) {
+		buf_add(&b, p, 6);
+		buf_adds(&b, pre);
+		p += 6;
+	}
+	const char *par = strstr(p, ",\"parent\":\"");
+	const char *attrs = strstr(p, ",\"attributes\":");
+	if (par && (!attrs || par < attrs)) {
+		buf_add(&b, p, (size_t)(par - p) + 11);
+		buf_adds(&b, pre);
+		p = par + 11;
+	}
+	buf_adds(&b, p);
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * Writes the annotation of one item from the objects of its images:
+ * usually one, several when the dataset holds byte-identical images (one
+ * item in the store, which keeps one item per content), whose objects are
+ * then merged rather than one image's annotation replacing another's.
+ */
+static int write_image(struct imp *m, sqlite3_stmt *oq, const int64_t *image_ids,
+		       char *const *splits, size_t nimages, int64_t item_id, int32_t w, int32_t h)
 {
 	struct obj_row *rows = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
+	int64_t image_id = image_ids[0];
+	for (size_t im = 0; im < nimages && !rc; im++) {
 	sqlite3_reset(oq);
-	sqlite3_bind_int64(oq, 1, image_id);
-	if (split)
-		sqlite3_bind_text(oq, 2, split, -1, SQLITE_TRANSIENT);
+	sqlite3_clear_bindings(oq);
+	sqlite3_bind_int64(oq, 1, image_ids[im]);
+	if (splits[im])
+		sqlite3_bind_text(oq, 2, splits[im], -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(oq) == SQLITE_ROW) {
 		int64_t cat = sqlite3_column_int64(oq, 0);
 		const char *w0 = (const char *)sqlite3_column_text(oq, 2);
@@ -1362,8 +1399,14 @@ static int write_image(struct imp *m, sqlite3_stmt *oq, int64_t image_id, const 
 		const char *frag = (const char *)sqlite3_column_text(oq, 1);
 		char *boxed = as_box_if_needed(m, frag, ci->label);
 		rows[n].frag = boxed ? boxed : xstrdup(frag);
+		if (im > 0) {
+			char *t = prefix_ids(rows[n].frag, im);
+			free(rows[n].frag);
+			rows[n].frag = t;
+		}
 		rows[n].where = xstrdup(w0);
 		rows[n++].label = ci->label;
+	}
 	}
 	struct buf doc = BUF_INIT, e = BUF_INIT, canon = BUF_INIT;
 	struct ann_doc d;
@@ -1508,6 +1551,15 @@ static int write_phase(struct imp *m)
 			   "item_id FROM img ORDER BY seq", -1, &q, NULL);
 	sqlite3_prepare_v2(m->s.db, "SELECT cat, frag, where_ FROM obj WHERE split = IFNULL(?2, '') "
 			   "AND image_id = ?1 ORDER BY seq", -1, &oq, NULL);
+	/* Images that became one item (the same bytes): written together once. */
+	sqlite3_stmt *same = NULL, *mark = NULL;
+	sqlite3_exec(m->s.db, "CREATE INDEX IF NOT EXISTS img_item ON img(item_id); "
+		     "CREATE TEMP TABLE IF NOT EXISTS written(item INTEGER PRIMARY KEY)", NULL, NULL,
+		     NULL);
+	sqlite3_prepare_v2(m->s.db, "SELECT id, NULLIF(split, '') FROM img WHERE item_id = ?1 "
+			   "ORDER BY seq", -1, &same, NULL);
+	sqlite3_prepare_v2(m->s.db, "INSERT OR IGNORE INTO written(item) VALUES (?1)", -1, &mark,
+			   NULL);
 	int64_t done = 0;
 	rc = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -1543,7 +1595,46 @@ static int write_phase(struct imp *m)
 				item_release(&it);
 			}
 		}
-		if ((rc = write_image(m, oq, id, split, item, w, h)))
+		int64_t one_id = id;
+		char *one_split = (char *)split;
+		int64_t *ids = &one_id;
+		char **splits = &one_split;
+		size_t nimg = 1;
+		if (!m->o->no_media) {
+			sqlite3_reset(mark);
+			sqlite3_bind_int64(mark, 1, item);
+			sqlite3_step(mark);
+			if (sqlite3_changes(m->s.db) == 0)
+				continue; /* written with an earlier image of the same bytes */
+			size_t cap = 0;
+			nimg = 0;
+			ids = NULL;
+			splits = NULL;
+			sqlite3_reset(same);
+			sqlite3_bind_int64(same, 1, item);
+			while (sqlite3_step(same) == SQLITE_ROW) {
+				if (nimg == cap) {
+					cap = cap ? 2 * cap : 4;
+					ids = xrealloc(ids, cap * sizeof(*ids));
+					splits = xrealloc(splits, cap * sizeof(*splits));
+				}
+				const char *sp = (const char *)sqlite3_column_text(same, 1);
+				ids[nimg] = sqlite3_column_int64(same, 0);
+				splits[nimg++] = sp ? xstrdup(sp) : NULL;
+			}
+			if (nimg > 1)
+				fmt_sink_note(&m->s, "images with the same bytes as an earlier one "
+						      "(one item; their objects merged)");
+		}
+		if (nimg)
+			rc = write_image(m, oq, ids, splits, nimg, item, w, h);
+		if (ids != &one_id) {
+			for (size_t k = 0; k < nimg; k++)
+				free(splits[k]);
+			free(ids);
+			free(splits);
+		}
+		if (rc)
 			break;
 		if ((++done & 1023) == 0)
 			progress(m, "annotations", done, total);
@@ -1551,6 +1642,8 @@ static int write_phase(struct imp *m)
 	progress(m, "annotations", done, total);
 	sqlite3_finalize(q);
 	sqlite3_finalize(oq);
+	sqlite3_finalize(same);
+	sqlite3_finalize(mark);
 	if (!rc)
 		rc = save_project_meta(m);
 	return rc;
