@@ -42,6 +42,10 @@ int fmt_yolo_cls_probe(const char *path);
 int fmt_yolo_cls_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_yolo_cls_write(struct store *st, int64_t project_id, const char *out,
 		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_masks_probe(const char *path);
+int fmt_masks_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_masks_write(struct store *st, int64_t project_id, const char *out,
+		    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -60,6 +64,11 @@ const struct fmt_ops fmt_table[] = {
 	{"yolo-cls", "YOLO classify (<split>/<class>/<image> folders, give --format)",
 	 "one tag an image; class ids are the sorted folder names; export needs --include-media",
 	 fmt_yolo_cls_probe, fmt_yolo_cls_read, fmt_yolo_cls_write},
+	{"masks", "mask PNGs with a label map (CamVid, Cityscapes gtFine, VOC SegmentationClass/"
+	 "SegmentationObject)",
+	 "masks (one per class of a semantic PNG, one per instance of an instance PNG); iscrowd "
+	 "for class regions; boxes and polygons written rasterised; label_colors.txt",
+	 fmt_masks_probe, fmt_masks_read, fmt_masks_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
