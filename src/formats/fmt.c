@@ -46,6 +46,14 @@ int fmt_masks_probe(const char *path);
 int fmt_masks_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_masks_write(struct store *st, int64_t project_id, const char *out,
 		    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_mot_probe(const char *path);
+int fmt_mot_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_mot_write(struct store *st, int64_t project_id, const char *out,
+		  const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_kitti_probe(const char *path);
+int fmt_kitti_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_kitti_write(struct store *st, int64_t project_id, const char *out,
+		    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -69,6 +77,14 @@ const struct fmt_ops fmt_table[] = {
 	 "masks (one per class of a semantic PNG, one per instance of an instance PNG); iscrowd "
 	 "for class regions; boxes and polygons written rasterised; label_colors.txt",
 	 fmt_masks_probe, fmt_masks_read, fmt_masks_write},
+	{"mot", "MOT Challenge sequence (gt/gt.txt, gt/labels.txt, seqinfo.ini, img1/)",
+	 "boxes with frame and track; conf and visibility as attributes; class numbers from "
+	 "gt/labels.txt (1-based)",
+	 fmt_mot_probe, fmt_mot_read, fmt_mot_write},
+	{"kitti", "KITTI 2D object detection (label_2/*.txt, image_2/)",
+	 "boxes with type (DontCare included); truncated, occluded, alpha, 3D dimensions, location "
+	 "and rotation_y and score as attributes",
+	 fmt_kitti_probe, fmt_kitti_read, fmt_kitti_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
