@@ -54,6 +54,10 @@ int fmt_kitti_probe(const char *path);
 int fmt_kitti_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_kitti_write(struct store *st, int64_t project_id, const char *out,
 		    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_coco_panoptic_probe(const char *path);
+int fmt_coco_panoptic_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_coco_panoptic_write(struct store *st, int64_t project_id, const char *out,
+			    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -72,6 +76,11 @@ const struct fmt_ops fmt_table[] = {
 	{"yolo-cls", "YOLO classify (<split>/<class>/<image> folders, give --format)",
 	 "one tag an image; class ids are the sorted folder names; export needs --include-media",
 	 fmt_yolo_cls_probe, fmt_yolo_cls_read, fmt_yolo_cls_write},
+	{"coco-panoptic", "COCO panoptic segmentation (annotations/panoptic_<split>.json + PNG "
+	 "folder, segment id = R + 256*G + 256^2*B)",
+	 "one mask per segment with its id and iscrowd; isthing as an attribute; boxes and "
+	 "polygons written rasterised; overlaps resolved by z-order",
+	 fmt_coco_panoptic_probe, fmt_coco_panoptic_read, fmt_coco_panoptic_write},
 	{"masks", "mask PNGs with a label map (CamVid, Cityscapes gtFine, VOC SegmentationClass/"
 	 "SegmentationObject)",
 	 "masks (one per class of a semantic PNG, one per instance of an instance PNG); iscrowd "

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/buf.h"
 #include "core/annotation.h"
@@ -247,6 +248,17 @@ int fmt_mkdirs(const char *path, struct buf *err);
 /* Readers: COCO (fmt_coco.c). Reads a buffer as one COCO JSON file. */
 int fmt_coco_read_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
 		      struct buf *err);
+/*
+ * The COCO reader's streaming walk for other COCO-shaped files (panoptic):
+ * each element of "images", "annotations" and "categories" is built as a
+ * small tree and handed to fn with its section name, index and "$.x[i]"
+ * location (fn returns 0 or an error, which stops the walk). Reads f, or
+ * data/len when f is NULL.
+ */
+typedef int (*fmt_coco_element_fn)(void *ctx, const char *section, size_t index, json_t *e,
+				   const char *where);
+int fmt_coco_stream(FILE *f, const char *data, size_t len, const char *name, struct fmt_sink *s,
+		    fmt_coco_element_fn fn, void *ctx, struct buf *err);
 /* A sink that keeps nothing (owned; free with fmt_null_sink_free). */
 struct fmt_sink *fmt_null_sink_new(void);
 void fmt_null_sink_free(struct fmt_sink *s);

@@ -202,6 +202,7 @@ static int read_line(struct krd *r, char *line, const char *name, long ln, int64
 	o.pts = pts;
 	o.npts = 4;
 	o.attrs = a;
+	o.occluded = v[2] > 0;
 	o.where = where;
 	rc = fmt_sink_object(r->s, &o);
 	json_decref(a);

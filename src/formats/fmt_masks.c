@@ -1165,9 +1165,8 @@ static void paint(uint32_t *px, const struct rle *m, uint32_t v, uint64_t *overw
 	}
 }
 
-/* The object as a mask of h x w, or false (counted in the loss). */
-static bool object_mask(struct mwr *w, const struct ann_object *ob, uint32_t H, uint32_t W,
-			struct rle *out)
+bool fmt_masks_object_rle(const struct ann_object *ob, uint32_t H, uint32_t W, struct rle *out,
+			  struct fmt_loss *loss, const char *target)
 {
 	struct buf e = BUF_INIT;
 	bool ok = false;
@@ -1179,7 +1178,7 @@ static bool object_mask(struct mwr *w, const struct ann_object *ob, uint32_t H, 
 	case SHAPE_BOX: {
 		double bb[4] = {ob->pts[0], ob->pts[1], ob->pts[2] - ob->pts[0], ob->pts[3] - ob->pts[1]};
 		ok = !rle_from_bbox(out, bb, H, W, &e);
-		fmt_loss_add(w->loss, "box written as its rasterised mask", 1);
+		fmt_loss_add(loss, "box written as its rasterised mask", 1);
 		break;
 	}
 	case SHAPE_POLYGON: {
@@ -1201,14 +1200,15 @@ static bool object_mask(struct mwr *w, const struct ann_object *ob, uint32_t H, 
 			rle_release(&ring);
 			off += 2 * np;
 		}
-		fmt_loss_add(w->loss, "polygon written as its rasterised mask", 1);
+		fmt_loss_add(loss, "polygon written as its rasterised mask", 1);
 		break;
 	}
-	default:
-		fmt_loss_add(w->loss, w->voc ? "shape other than mask, polygon or box (not in VOC "
-				      "segmentation masks)"
-				    : "shape other than mask, polygon or box (not in masks)", 1);
+	default: {
+		char what[160];
+		snprintf(what, sizeof(what), "shape other than mask, polygon or box (not in %s)", target);
+		fmt_loss_add(loss, what, 1);
 		break;
+	}
 	}
 	buf_release(&e);
 	if (ok && (out->h != H || out->w != W)) {
@@ -1372,7 +1372,8 @@ static int write_item(void *ctx, const struct item *it)
 		for (size_t i = 0; i < d.nobjects; i++) {
 			const struct ann_object *ob = ord[i];
 			struct rle m = RLE_INIT;
-			if (!object_mask(w, ob, H, W, &m))
+			if (!fmt_masks_object_rle(ob, H, W, &m, w->loss,
+						  w->voc ? "VOC segmentation masks" : "masks"))
 				continue;
 			uint32_t c = w->cls_of[ob->label];
 			if (!c) {

@@ -9,6 +9,7 @@
 #ifndef CAIRN_FMT_MASKS_H
 #define CAIRN_FMT_MASKS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/buf.h"
@@ -41,6 +42,15 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
  */
 int fmt_masks_write_voc(struct store *st, int64_t project_id, const char *out,
 			const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+
+/*
+ * An object of a document as an h x w mask (owned in out): masks as they
+ * are, boxes and polygons (holes cut out) rasterised as pycocotools does,
+ * each counted in loss; other shapes are counted as "shape other than
+ * mask, polygon or box (not in <target>)" and give false.
+ */
+bool fmt_masks_object_rle(const struct ann_object *ob, uint32_t h, uint32_t w, struct rle *out,
+			  struct fmt_loss *loss, const char *target);
 
 /* Reads one label PNG of len bytes as the masks reader does (fuzzing):
  * name is used in messages. */
