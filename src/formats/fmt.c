@@ -257,6 +257,7 @@ struct cat_info {
 	int64_t id;
 	char *name;                /* NULL until declared */
 	char *super;
+	char color[8];             /* "#rrggbb" or "" */
 	char **points;
 	size_t npoints;
 	uint32_t (*edges)[2];
@@ -370,6 +371,15 @@ int fmt_sink_invalid(struct fmt_sink *s, const char *where, const char *fmt, ...
 	}
 	buf_release(&m);
 	return rc;
+}
+
+void fmt_sink_category_color(struct fmt_sink *s, int64_t id, const char *color)
+{
+	struct cat_info *ci = cat_get(s, id, false);
+	if (!ci || !color || strlen(color) != 7 || color[0] != '#' ||
+	    strspn(color + 1, "0123456789abcdefABCDEF") != 6)
+		return;
+	memcpy(ci->color, color, 8);
 }
 
 void fmt_sink_note(struct fmt_sink *s, const char *what)
@@ -848,6 +858,8 @@ static int make_schema(struct imp *m)
 		buf_add_json_str(&b, c->name);
 		if (c->id >= 1 && c->id <= 2147483647)
 			buf_addf(&b, ",\"id\":%lld", (long long)c->id);
+		if (c->color[0])
+			buf_addf(&b, ",\"color\":\"%s\"", c->color);
 		size_t np = c->npoints ? c->npoints : c->max_kpts;
 		buf_addf(&b, ",\"shapes\":[\"tag\",\"box\",\"rotated_box\",\"polygon\",\"mask\"%s]",
 			 np ? ",\"keypoints\"" : "");

@@ -106,6 +106,9 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o);
  */
 int fmt_sink_invalid(struct fmt_sink *s, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Gives a declared category its colour ("#rrggbb"), which the label made
+ * from it gets (mask formats' label maps); anything else is ignored. */
+void fmt_sink_category_color(struct fmt_sink *s, int64_t id, const char *color);
 /* Counts something kept only in part or not at all ("caption"). */
 void fmt_sink_note(struct fmt_sink *s, const char *what);
 /* The split of the file now being read ("val"), or NULL; ids are per split. */

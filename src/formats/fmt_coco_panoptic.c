@@ -416,13 +416,14 @@ static int read_file(const char *path, struct fmt_sink *s, struct buf *err)
 		buf_setlen(&dir, dir.len - 5);
 	const char *pb = strrchr(dir.data, '/');
 	buf_addf(&pname, "%s/", pb ? pb + 1 : dir.data);
-	/* panoptic_val.json -> split val */
-	const char *u = strchr(base, '_');
-	if (u) {
-		buf_adds(&split, u + 1);
-		if (split.len > 5 && !strcmp(split.data + split.len - 5, ".json"))
-			buf_setlen(&split, split.len - 5);
-	}
+	/* panoptic_val2017.json -> split val, as the COCO reader names them */
+	const char *u = strrchr(base, '_');
+	if (u && !strncmp(u + 1, "train", 5))
+		buf_adds(&split, "train");
+	else if (u && !strncmp(u + 1, "val", 3))
+		buf_adds(&split, "val");
+	else if (u && !strncmp(u + 1, "test", 4))
+		buf_adds(&split, "test");
 	fmt_sink_split(s, split.len ? split.data : NULL);
 	struct prd r;
 	memset(&r, 0, sizeof(r));

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,6 +448,7 @@ struct mrd {
 	struct lmap lm;
 	const char *map_name;       /* for messages: "label_colors.txt" or "the CamVid label map" */
 	bool palette_is_index;      /* VOC: palette PNG values are the class */
+	bool *declared;             /* per class: emitted as a category */
 	int64_t next_image;
 };
 
@@ -494,26 +496,42 @@ static long class_of(struct mrd *r, const struct mask_png_info *in, uint32_t v, 
 	return (long)v;
 }
 
+/* Classes become categories when first used (with the map's colour). */
 static int emit_categories(struct mrd *r)
 {
-	for (size_t i = 1; i < r->lm.n; i++) {
-		if (!r->lm.name[i])
-			continue;
-		struct fmt_category c;
-		memset(&c, 0, sizeof(c));
-		c.id = (int64_t)i;
-		c.name = r->lm.name[i];
-		c.where = r->lm.where[i];
-		int rc = fmt_sink_category(r->s, &c);
-		if (rc)
-			return rc;
-	}
+	free(r->declared);
+	r->declared = calloc(r->lm.n + 1, 1);
+	if (!r->declared)
+		abort();
 	return 0;
+}
+
+static int declare(struct mrd *r, long cls)
+{
+	if (cls <= 0 || (size_t)cls >= r->lm.n || r->declared[cls])
+		return 0;
+	struct fmt_category c;
+	char col[8];
+	memset(&c, 0, sizeof(c));
+	c.id = cls;
+	c.name = r->lm.name[cls];
+	c.where = r->lm.where[cls];
+	r->declared[cls] = true;
+	int rc = fmt_sink_category(r->s, &c);
+	if (!rc && r->lm.has_rgb[cls]) {
+		snprintf(col, sizeof(col), "#%02x%02x%02x", r->lm.rgb[cls][0], r->lm.rgb[cls][1],
+			 r->lm.rgb[cls][2]);
+		fmt_sink_category_color(r->s, cls, col);
+	}
+	return rc;
 }
 
 static int emit_mask(struct mrd *r, int64_t image, long cls, const struct rle *m, bool crowd,
 		     bool has_id, int64_t id, int64_t group, const char *where)
 {
+	int rc = declare(r, cls);
+	if (rc)
+		return rc;
 	struct fmt_object o;
 	memset(&o, 0, sizeof(o));
 	o.image_id = image;
@@ -546,6 +564,13 @@ static int read_png(const char *path, const char *name, struct mask_png_label **
 		buf_setf(err, "%s: %s", name, e.data);
 	buf_release(&e);
 	return rc;
+}
+
+/* Cairn's splits are train, val and test; another split folder stays in
+ * the file name (the media are found by it) with no split. */
+static bool known_split(const char *s)
+{
+	return s && (!strcmp(s, "train") || !strcmp(s, "val") || !strcmp(s, "test"));
 }
 
 /* One image: its semantic PNG (sem, may be NULL) and instance PNG (inst,
@@ -584,12 +609,23 @@ static int read_image(struct mrd *r, const char *sem, const char *inst, enum ins
 	struct fmt_image im;
 	memset(&im, 0, sizeof(im));
 	im.id = image;
+	struct buf fnb = BUF_INIT;
+	if (split && !known_split(split)) {
+		if (!r->palette_is_index) {
+			buf_addf(&fnb, "%s/%s", split, file_name);
+			file_name = fnb.data;
+		}
+		split = NULL;
+	}
+	fmt_sink_split(r->s, split);
 	im.file_name = file_name;
 	im.width = (int32_t)(sem ? si.w : ii.w);
 	im.height = (int32_t)(sem ? si.h : ii.h);
 	im.split = split;
 	im.where = sem ? sem : inst;
-	if ((rc = fmt_sink_image(r->s, &im)))
+	rc = fmt_sink_image(r->s, &im);
+	buf_release(&fnb);
+	if (rc)
 		goto out;
 	if (inst && ik == INST_CITY) {
 		for (size_t i = 0; i < in_ && !rc; i++) {
@@ -834,8 +870,8 @@ static int read_camvid(struct mrd *r)
 			}
 			/* The image's split folder is its first component. */
 			const char *isl = strchr(img, '/');
-			char *isplit = isl ? strndup(img, (size_t)(isl - img)) : xstrdup(split);
-			if (!isplit)
+			char *isplit = isl ? strndup(img, (size_t)(isl - img)) : NULL;
+			if (isl && !isplit)
 				abort();
 			const char *fn = isl ? isl + 1 : img;
 			buf_reset(&p);
@@ -848,7 +884,7 @@ static int read_camvid(struct mrd *r)
 			/* <split>inst/<same name> when the dataset has it (Cairn's writer). */
 			buf_reset(&inst);
 			const char *ms = strchr(msk, '/');
-			if (ms && ms - msk > 5 && !strncmp(ms - 5, "annot", 5)) {
+			if (ms && ms - msk >= 5 && !strncmp(ms - 5, "annot", 5)) {
 				buf_add(&inst, msk, (size_t)(ms - msk) - 5);
 				buf_addf(&inst, "inst%s", ms);
 				buf_reset(&p);
@@ -867,7 +903,7 @@ static int read_camvid(struct mrd *r)
 	if (!rc && !nlists) {
 		walk(r->root, NULL, 0, NULL, true, &dirs);
 		for (size_t i = 0; i < dirs.n && !rc; i++) {
-			if (!ends_with(dirs.v[i], "annot") || strlen(dirs.v[i]) == 5)
+			if (!ends_with(dirs.v[i], "annot"))
 				continue;
 			nlists++;
 			char *split = xstrdup(dirs.v[i]);
@@ -886,7 +922,7 @@ static int read_camvid(struct mrd *r)
 				buf_addf(&p, "%s/%s", r->root, inst.data);
 				bool hi = is_file(p.data);
 				rc = read_image(r, hi ? NULL : w.data, hi ? inst.data : NULL,
-						hi ? INST_CITY : INST_NONE, f.v[k], split);
+						hi ? INST_CITY : INST_NONE, f.v[k], *split ? split : NULL);
 			}
 			strv_free(&f);
 			free(split);
@@ -959,6 +995,8 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
 	for (size_t li = 0; li < lists.n && !rc; li++) {
 		char *split = NULL;
 		struct strv stems = {0};
+		if (!strcmp(lists.v[li], "trainval.txt") && lists.n > 1)
+			continue; /* train.txt and val.txt have them */
 		if (*lists.v[li]) {
 			split = xstrdup(lists.v[li]);
 			split[strlen(split) - 4] = 0;
@@ -980,7 +1018,6 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
 			for (size_t i = 0; i < names.n; i++)
 				strv_add(&stems, names.v[i]);
 		}
-		fmt_sink_split(s, split);
 		for (size_t i = 0; i < stems.n && !rc; i++) {
 			buf_reset(&a);
 			buf_addf(&a, "SegmentationClass/%s.png", stems.v[i]);
@@ -1007,7 +1044,7 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
 				}
 			}
 			rc = read_image(&r, hc ? a.data : NULL, ho ? b.data : NULL, ho ? INST_VOC : INST_NONE,
-					fn.data, NULL);
+					fn.data, split);
 		}
 		strv_free(&stems);
 		free(split);
@@ -1016,6 +1053,7 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
 	strv_free(&lists);
 	strv_free(&names);
 	lmap_free(&r.lm);
+	free(r.declared);
 	buf_release(&p);
 	buf_release(&a);
 	buf_release(&b);
@@ -1083,6 +1121,7 @@ int fmt_masks_read(const char *path, struct fmt_sink *s, struct buf *err)
 	r.root = path;
 	int rc = city ? read_cityscapes(&r) : read_camvid(&r);
 	lmap_free(&r.lm);
+	free(r.declared);
 	return rc;
 }
 
@@ -1117,6 +1156,7 @@ int fmt_masks_read_png_mem(const void *data, size_t len, const char *name, struc
 	}
 	mask_png_labels_free(l, n);
 	lmap_free(&r.lm);
+	free(r.declared);
 	buf_release(&e);
 	buf_release(&w);
 	return rc;
@@ -1135,6 +1175,7 @@ struct mwr {
 	bool voc;
 	uint32_t *cls_of;           /* per label: the class value */
 	uint32_t ncls;              /* class values are below this */
+	uint8_t (*pal)[3];          /* masks: the colour of each class value */
 	bool write_inst;
 	int64_t last_id, done;
 	int rc;
@@ -1203,6 +1244,31 @@ bool fmt_masks_object_rle(const struct ann_object *ob, uint32_t H, uint32_t W, s
 		fmt_loss_add(loss, "polygon written as its rasterised mask", 1);
 		break;
 	}
+	case SHAPE_ROTATED_BOX:
+	case SHAPE_ELLIPSE: {
+		/* The rotated box's corners, or the ellipse as 32 points (as the
+		 * COCO writer draws them), clockwise angle in degrees. */
+		double xy[64];
+		int k = ob->type == SHAPE_ELLIPSE ? 32 : 4;
+		double cx = ob->pts[0], cy = ob->pts[1], a = ob->pts[4] * M_PI / 180;
+		for (int i = 0; i < k; i++) {
+			double dx, dy;
+			if (k == 4) {
+				dx = (i == 1 || i == 2 ? 0.5 : -0.5) * ob->pts[2];
+				dy = (i >= 2 ? 0.5 : -0.5) * ob->pts[3];
+			} else {
+				double t = 2 * M_PI * i / 32;
+				dx = ob->pts[2] * cos(t);
+				dy = ob->pts[3] * sin(t);
+			}
+			xy[2 * i] = cx + dx * cos(a) - dy * sin(a);
+			xy[2 * i + 1] = cy + dx * sin(a) + dy * cos(a);
+		}
+		ok = !rle_from_poly(out, xy, (size_t)k, H, W, &e);
+		fmt_loss_add(loss, k == 4 ? "rotated box written as its rasterised mask"
+				   : "ellipse written as its rasterised mask (32-point outline)", 1);
+		break;
+	}
 	default: {
 		char what[160];
 		snprintf(what, sizeof(what), "shape other than mask, polygon or box (not in %s)", target);
@@ -1262,8 +1328,12 @@ static int encode_to(struct mwr *w, const char *path, const uint32_t *px, uint32
 		     enum mask_png_kind kind, int depth, uint32_t npal)
 {
 	uint8_t pal[256][3];
-	for (uint32_t i = 0; i < 256; i++)
-		fmt_masks_voc_colour(i, pal[i]);
+	for (uint32_t i = 0; i < 256; i++) {
+		if (!w->voc && w->pal && i < w->ncls)
+			memcpy(pal[i], w->pal[i], 3);
+		else
+			fmt_masks_voc_colour(i, pal[i]);
+	}
 	buf_reset(&w->png);
 	struct buf e = BUF_INIT;
 	int rc = mask_png_encode_values(px, W, H, kind, depth, (const uint8_t(*)[3])pal, npal,
@@ -1286,9 +1356,9 @@ static FILE *list_for(struct mwr *w, const char *split)
 		buf_addf(&w->path, "%s/ImageSets/Segmentation", w->out);
 		if (fmt_mkdirs(w->path.data, w->err))
 			return NULL;
-		buf_addf(&w->path, "/%s.txt", split);
+		buf_addf(&w->path, "/%s.txt", *split ? split : "default");
 	} else {
-		buf_addf(&w->path, "%s/%s.txt", w->out, split);
+		buf_addf(&w->path, "%s/%s.txt", w->out, *split ? split : "default");
 	}
 	FILE *f = fopen(w->path.data, "w");
 	if (!f) {
@@ -1306,8 +1376,8 @@ static int write_item(void *ctx, const struct item *it)
 	w->last_id = it->id;
 	w->done++;
 	const char *split = w->o->split ? fmt_split_of(w->o->split, it) : it->split;
-	if (!split || !*split)
-		split = w->voc ? "train" : "default";
+	if (!split)
+		split = "";
 	char *tmp;
 	const char *fn0 = fmt_item_file_name(it, &tmp);
 	size_t sl = strlen(split);
@@ -1330,7 +1400,7 @@ static int write_item(void *ctx, const struct item *it)
 		if (w->voc)
 			buf_addf(&w->path, "%s/JPEGImages/%s", w->out, fn0);
 		else
-			buf_addf(&w->path, "%s/%s/%s", w->out, split, fn0);
+			buf_addf(&w->path, "%s/%s%s%s", w->out, split, *split ? "/" : "", fn0);
 		rc = fmt_copy_media(w->o->data_dir, it, w->path.data, w->err);
 	}
 	struct ann_doc d;
@@ -1448,7 +1518,7 @@ static int write_item(void *ctx, const struct item *it)
 				rc = encode_to(w, w->path.data, w->ipx, W, H, MASK_PNG_PALETTE, 8, 256);
 			}
 		} else if (!rc) {
-			fprintf(lf, "/%s/%s /%sannot/%s.png\n", split, fn0, split, stem);
+			fprintf(lf, "/%s%s%s /%sannot/%s.png\n", split, *split ? "/" : "", fn0, split, stem);
 			buf_reset(&w->path);
 			buf_addf(&w->path, "%s/%sannot/%s.png", w->out, split, stem);
 			if (w->ncls <= 256)
@@ -1515,28 +1585,74 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 			buf_addf(&lm, "%s:%u,%u,%u::\n", name, rgb[0], rgb[1], rgb[2]);
 		}
 	} else {
-		/* Class values 1..n in the order of the labels' dataset ids. */
-		size_t *ord = xrealloc(NULL, (n + 1) * sizeof(*ord));
-		for (size_t i = 0; i < n; i++)
-			ord[i] = i;
-		for (size_t i = 1; i < n; i++)
-			for (size_t k = i; k > 0 && w.l.ids[ord[k - 1]] > w.l.ids[ord[k]]; k--) {
-				size_t t = ord[k];
-				ord[k] = ord[k - 1];
-				ord[k - 1] = t;
-			}
-		buf_adds(&lm, "0 0 0 background\n");
-		for (size_t k = 0; k < n; k++) {
-			w.cls_of[ord[k]] = (uint32_t)(k + 1);
-			uint8_t rgb[3];
-			fmt_masks_voc_colour((uint32_t)(k + 1), rgb);
-			buf_addf(&lm, "%u %u %u %s\n", rgb[0], rgb[1], rgb[2], w.l.sc.labels[ord[k]].name);
+		/* Class values: the labels' dataset ids (a masks import keeps the label
+		 * map's indexes) when they are 1..65535, unless that puts more than 65
+		 * classes' worth of values past Cityscapes' 16-bit instance ids while
+		 * numbering them 1..n would not; else 1..n in id order. */
+		bool ids_ok = true;
+		int64_t maxid = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (w.l.ids[i] < 1 || w.l.ids[i] > 65535)
+				ids_ok = false;
+			if (w.l.ids[i] > maxid)
+				maxid = w.l.ids[i];
 		}
-		free(ord);
-		w.ncls = (uint32_t)n + 1;
+		if (ids_ok && maxid > 65 && n <= 65)
+			ids_ok = false;
+		for (size_t i = 0; i < n; i++) {
+			if (ids_ok) {
+				w.cls_of[i] = (uint32_t)w.l.ids[i];
+				continue;
+			}
+			uint32_t rank = 1;
+			for (size_t k = 0; k < n; k++)
+				if (w.l.ids[k] < w.l.ids[i] || (w.l.ids[k] == w.l.ids[i] && k < i))
+					rank++;
+			w.cls_of[i] = rank;
+		}
+		w.ncls = 1;
+		for (size_t i = 0; i < n; i++)
+			if (w.cls_of[i] + 1 > w.ncls)
+				w.ncls = w.cls_of[i] + 1;
+		/* Colours: the labels' own when they are distinct and not black. */
+		bool own = true;
+		for (size_t i = 0; i < n && own; i++) {
+			const char *c = w.l.sc.labels[i].color;
+			if (strlen(c) != 7 || !strcasecmp(c, "#000000"))
+				own = false;
+			for (size_t k = 0; k < i && own; k++)
+				if (!strcasecmp(c, w.l.sc.labels[k].color))
+					own = false;
+		}
+		w.pal = xrealloc(NULL, (size_t)w.ncls * sizeof(*w.pal));
+		memset(w.pal, 0, (size_t)w.ncls * sizeof(*w.pal));
+		for (uint32_t c = 1; c < w.ncls; c++)
+			fmt_masks_voc_colour(c, w.pal[c]);
+		buf_adds(&lm, "# r g b name (line k is class k; names alone are unused classes)\n"
+			      "0 0 0 background\n");
+		char **names = calloc(w.ncls, sizeof(char *));
+		if (!names)
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			uint32_t c = w.cls_of[i];
+			names[c] = w.l.sc.labels[i].name;
+			unsigned r, g, b;
+			if (own && sscanf(w.l.sc.labels[i].color + 1, "%2x%2x%2x", &r, &g, &b) == 3) {
+				w.pal[c][0] = (uint8_t)r;
+				w.pal[c][1] = (uint8_t)g;
+				w.pal[c][2] = (uint8_t)b;
+			}
+		}
+		for (uint32_t c = 1; c < w.ncls; c++) {
+			if (names[c])
+				buf_addf(&lm, "%u %u %u %s\n", w.pal[c][0], w.pal[c][1], w.pal[c][2], names[c]);
+			else
+				buf_addf(&lm, "_unused%u\n", c);
+		}
+		free(names);
 		w.write_inst = w.ncls <= 66;
 		if (!w.write_inst)
-			fmt_loss_add(loss, "instance masks (more than 65 classes do not fit 16-bit "
+			fmt_loss_add(loss, "instance masks (class values past 65 do not fit 16-bit "
 				     "instance ids; classes only)", 1);
 	}
 	buf_reset(&w.path);
@@ -1569,6 +1685,7 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 	fmt_doc_cache_free(w.dc);
 	fmt_labels_release(&w.l);
 	free(w.cls_of);
+	free(w.pal);
 	free(w.cpx);
 	free(w.ipx);
 	buf_release(&w.path);
