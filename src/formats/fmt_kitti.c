@@ -438,6 +438,10 @@ static int write_item(void *ctx, const struct item *it)
 		fmt_loss_add(w->loss, "relation", (int64_t)d.nrelations);
 	for (size_t i = 0; !rc && found && i < d.nobjects; i++) {
 		const struct ann_object *ob = &d.objects[i];
+		if (ob->type == SHAPE_KEYPOINTS && ob->parent[0]) {
+			fmt_loss_add(w->loss, "keypoints of an object (not in KITTI)", 1);
+			continue;
+		}
 		if (ob->type == SHAPE_TAG || ob->type == SHAPE_SPAN || ob->type == SHAPE_SEGMENT ||
 		    (ob->type == SHAPE_KEYPOINTS && ob->x1 <= ob->x0)) {
 			fmt_loss_add(w->loss, "shape without a box (not in KITTI)", 1);

@@ -636,9 +636,12 @@ static int read_image(struct mrd *r, const char *sem, const char *inst, enum ins
 			buf_reset(&w);
 			buf_addf(&w, "%s: value %u", inst, v);
 			if (ii.kind == MASK_PNG_RGB || cls >= r->lm.n || !r->lm.name[cls]) {
-				rc = fmt_sink_invalid(r->s, w.data, "%s", ii.kind == MASK_PNG_RGB
-						      ? "an instance PNG must be greyscale, not colour"
-						      : "class not in the label map");
+				if (ii.kind == MASK_PNG_RGB)
+					rc = fmt_sink_invalid(r->s, w.data, "an instance PNG must be "
+							      "greyscale, not colour");
+				else
+					rc = fmt_sink_invalid(r->s, w.data, "class %u is not in %s", cls,
+							      r->map_name);
 				if (ii.kind == MASK_PNG_RGB)
 					break;
 				continue;

@@ -153,8 +153,8 @@ static int frame_image(struct mot_rd *r, int64_t frame, const char *where)
 	return fmt_sink_image(r->s, &im);
 }
 
-static const char *const col_name[] = {"frame", "id", "bb_left", "bb_top", "bb_width",
-				       "bb_height", "conf", "class", "visibility"};
+static const char *const col_name[] = {"frame", "id", "x", "y", "w", "h", "conf", "class",
+				       "visibility"};
 
 static int parse_num(struct mot_rd *r, const char *where, int col, const char *t, bool integer,
 		     double *out)
@@ -199,8 +199,7 @@ static int read_line(struct mot_rd *r, char *line, long ln)
 	}
 	if (nt < 6 || nt > 10)
 		return fmt_sink_invalid(r->s, where, "expected 6 to 10 comma-separated columns "
-					"(frame,id,bb_left,bb_top,bb_width,bb_height,conf,class,"
-					"visibility), got %d", nt);
+					"(frame,id,x,y,w,h,conf,class,visibility), got %d", nt);
 	double v[9];
 	int rc;
 	for (int i = 0; i < nt && i < 9; i++)
@@ -214,7 +213,7 @@ static int read_line(struct mot_rd *r, char *line, long ln)
 					"got \"%s\"", tok[1]);
 	if (v[4] < 0 || v[5] < 0)
 		return fmt_sink_invalid(r->s, where, "column %d (%s): expected a size >= 0, got \"%s\"",
-					v[4] < 0 ? 5 : 6, v[4] < 0 ? "bb_width" : "bb_height",
+					v[4] < 0 ? 5 : 6, v[4] < 0 ? "w" : "h",
 					v[4] < 0 ? tok[4] : tok[5]);
 	int64_t cls = nt >= 8 ? (int64_t)v[7] : -1;
 	if (cls == 0 || cls < -1 || cls > MAX_CLASSES)
@@ -597,6 +596,10 @@ static int write_item(void *ctx, const struct item *it)
 		fmt_loss_add(w->loss, "relation", (int64_t)d.nrelations);
 	for (size_t i = 0; !rc && found && i < d.nobjects; i++) {
 		const struct ann_object *ob = &d.objects[i];
+		if (ob->type == SHAPE_KEYPOINTS && ob->parent[0]) {
+			fmt_loss_add(w->loss, "keypoints of an object (not in MOT)", 1);
+			continue;
+		}
 		if (ob->type == SHAPE_TAG || ob->type == SHAPE_SPAN || ob->type == SHAPE_SEGMENT ||
 		    (ob->type == SHAPE_KEYPOINTS && ob->x1 <= ob->x0)) {
 			fmt_loss_add(w->loss, "shape without a box (not in MOT)", 1);
