@@ -881,13 +881,26 @@ static int finish_split(struct pwr *w, struct psplit *sp)
 			rc = CAIRN_EIO;
 	fputs("],\"categories\":[", sp->json);
 	buf_reset(&w->b);
-	for (size_t i = 0; i < w->l.sc.nlabels; i++) {
-		buf_addf(&w->b, "%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)w->l.ids[i]);
+	/* In id order. */
+	size_t nl = w->l.sc.nlabels;
+	size_t *ord = xrealloc(NULL, (nl + 1) * sizeof(*ord));
+	for (size_t i = 0; i < nl; i++)
+		ord[i] = i;
+	for (size_t i = 1; i < nl; i++)
+		for (size_t k = i; k > 0 && w->l.ids[ord[k - 1]] > w->l.ids[ord[k]]; k--) {
+			size_t t = ord[k];
+			ord[k] = ord[k - 1];
+			ord[k - 1] = t;
+		}
+	for (size_t j = 0; j < nl; j++) {
+		size_t i = ord[j];
+		buf_addf(&w->b, "%s{\"id\":%lld,\"name\":", j ? "," : "", (long long)w->l.ids[i]);
 		buf_add_json_str(&w->b, w->l.sc.labels[i].name);
 		buf_adds(&w->b, ",\"supercategory\":");
 		buf_add_json_str(&w->b, w->l.super[i] ? w->l.super[i] : "");
 		buf_addf(&w->b, ",\"isthing\":%d}", w->isthing[i] == 0 ? 0 : 1);
 	}
+	free(ord);
 	buf_adds(&w->b, "]}\n");
 	if (fwrite(w->b.data, 1, w->b.len, sp->json) != w->b.len)
 		rc = CAIRN_EIO;
@@ -929,6 +942,11 @@ int fmt_coco_panoptic_write(struct store *st, int64_t project_id, const char *ou
 		buf_release(&e);
 		if (!crc) {
 			memcpy(w.l.ids, c.ids, w.l.sc.nlabels * sizeof(*w.l.ids));
+			for (size_t i = 0; i < w.l.sc.nlabels; i++)
+				if (!w.l.super[i] && c.super[i]) {
+					w.l.super[i] = c.super[i];
+					c.super[i] = NULL;
+				}
 			w.l.max_image_id = c.max_image_id;
 			fmt_labels_release(&c);
 		}
