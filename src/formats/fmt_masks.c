@@ -318,7 +318,7 @@ static int parse_label_colors(struct lmap *m, const char *path, const char *name
 	size_t idx = 0;
 	long line = 0;
 	char *save = NULL;
-	struct buf w = BUF_INIT;
+	struct buf w = BUF_INIT, orig = BUF_INIT;
 	for (char *p = data; p && *p && !rc;) {
 		char *nl = strchr(p, '\n');
 		if (nl)
@@ -332,6 +332,8 @@ static int parse_label_colors(struct lmap *m, const char *path, const char *name
 		if (*p && *p != '#') {
 			buf_reset(&w);
 			buf_addf(&w, "%s:%ld", name, line);
+			buf_reset(&orig);
+			buf_adds(&orig, p);
 			char *tok[4] = {0};
 			int nt = 0;
 			char *t = strtok_r(p, " \t", &save);
@@ -356,7 +358,8 @@ static int parse_label_colors(struct lmap *m, const char *path, const char *name
 				if (!rc)
 					lmap_set(m, idx++, tok[3], c, w.data);
 			} else {
-				buf_setf(err, "%s: expected \"r g b name\" or \"name\", got \"%s\"", w.data, p);
+				buf_setf(err, "%s: expected \"r g b name\" or \"name\", got \"%s\"", w.data,
+					 orig.data);
 				rc = CAIRN_EINVAL;
 			}
 			if (!rc && idx > MAX_CLASSES) {
@@ -367,6 +370,7 @@ static int parse_label_colors(struct lmap *m, const char *path, const char *name
 		p = nl ? nl + 1 : NULL;
 	}
 	buf_release(&w);
+	buf_release(&orig);
 	free(data);
 	if (!rc && !idx) {
 		buf_setf(err, "%s: no classes", name);

@@ -214,6 +214,12 @@ static int decode(struct png_io *io, enum decode_mode mode, uint32_t *ph,
 			 MASK_PNG_MAX_PIXELS);
 		return CAIRN_ETOOBIG;
 	}
+	if (mode == DECODE_VALUES && (uint64_t)w * h > MASK_PNG_MAX_PIXELS / 4) {
+		png_destroy_read_struct(&png, &info, NULL);
+		buf_setf(err, "png: %ux%u image is over the limit of %llu pixels for "
+			 "a label image", w, h, MASK_PNG_MAX_PIXELS / 4);
+		return CAIRN_ETOOBIG;
+	}
 	if (mode == DECODE_LABELS && ct != PNG_COLOR_TYPE_GRAY &&
 	    ct != PNG_COLOR_TYPE_PALETTE) {
 		png_destroy_read_struct(&png, &info, NULL);

@@ -81,7 +81,9 @@ struct mask_png_info {
  * value, sorted by value, where the value is the sample (greyscale, 1 to
  * 16 bits), the index (palette; the palette itself is returned in info),
  * or R + 256*G + 65536*B (colour; 16-bit samples use their high byte).
- * Alpha is ignored. info may be NULL. Errors as mask_png_decode.
+ * Alpha is ignored. info may be NULL. Errors as mask_png_decode; the
+ * decoder holds four bytes a pixel, so the pixel limit is a quarter of
+ * MASK_PNG_MAX_PIXELS.
  */
 int mask_png_decode_values(struct mask_png_label **labels, size_t *n,
 			   struct mask_png_info *info, const void *data,

@@ -156,13 +156,22 @@ Test(fmt_kitti, errors_name_file_line_column_and_value)
 		{"Car 0 0 0 1 9 3 4 -1 -1 -1 -1 -1 -1 -1\n", "l.txt:1: column 8 (y2): expected >= 9, got \"4\""},
 		{"Car 0 0 0 1 2 3 4 -1 -1 -1 -1 -1 -1 inf\n", "l.txt:1: column 15 (rotation_y): expected a number, got \"inf\""},
 	};
+	put("d/image_2/l.png", png20x10, sizeof(png20x10));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/d", dir);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct buf err = BUF_INIT;
+		struct fmt_import_report rep;
+		put("d/label_2/l.txt", cases[i].text, strlen(cases[i].text));
+		cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL, "case %zu", i);
+		fmt_import_report_release(&rep);
+		cr_assert(!strncmp(err.data, "label_2/", 8) && !strncmp(err.data + 8, cases[i].err,
+									strlen(cases[i].err)),
+			  "case %zu: %s", i, err.data);
 		struct fmt_sink *s = fmt_null_sink_new();
-		int rc = fmt_kitti_read_mem(cases[i].text, strlen(cases[i].text), "l.txt", s, &err);
+		cr_assert_eq(fmt_kitti_read_mem(cases[i].text, strlen(cases[i].text), "l.txt", s, &err),
+			     CAIRN_EINVAL);
 		fmt_null_sink_free(s);
-		cr_assert_eq(rc, CAIRN_EINVAL, "case %zu", i);
-		cr_assert(!strncmp(err.data, cases[i].err, strlen(cases[i].err)), "case %zu: %s", i, err.data);
 		buf_release(&err);
 	}
 }

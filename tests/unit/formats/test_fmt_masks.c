@@ -265,8 +265,9 @@ Test(fmt_masks, voc_writer_read_back)
 	cr_assert_eq(fmt_masks_write_voc(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
 	cr_assert_eq(loss.n, 0);
 	cr_assert_str_eq(slurp("voc/ImageSets/Segmentation/train.txt"), "2007_000001\n");
-	cr_assert(!strncmp(slurp("voc/labelmap.txt"), "# label:color_rgb:parts:actions\n"
-			   "background:0,0,0::\naeroplane:128,0,0::\nbicycle:0,128,0::\n", 90));
+	cr_assert(strstr(slurp("voc/labelmap.txt"), "# label:color_rgb:parts:actions\n"
+			 "background:0,0,0::\naeroplane:128,0,0::\nbicycle:0,128,0::\n"),
+		  "%s", slurp("voc/labelmap.txt"));
 	struct mask_png_info in;
 	uint32_t *v = values("voc/SegmentationClass/2007_000001.png", &in);
 	cr_assert_eq(in.kind, MASK_PNG_PALETTE);
