@@ -76,33 +76,54 @@ struct prd {
 	size_t mem_len;
 	struct pcat { int64_t id; int isthing; } *cats; /* isthing: -1 unknown */
 	size_t ncats;
-	struct pimg { int64_t id; int32_t w, h; } *imgs; /* sizes, for PNGs of another size */
+	/* Image sizes by id (open addressing), for PNGs of another size. */
+	struct pimg { int64_t id; int32_t w, h; bool used; } *imgs;
 	size_t nimgs, capimgs;
-	bool imgs_sorted;
 	struct buf w;
 };
 
-static int cmp_pimg(const void *a, const void *b)
+static size_t pslot(int64_t id, size_t cap)
 {
-	int64_t x = ((const struct pimg *)a)->id, y = ((const struct pimg *)b)->id;
-	return x < y ? -1 : x > y;
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+}
+
+static void img_put(struct prd *r, int64_t id, int32_t w, int32_t h)
+{
+	if ((r->nimgs + 1) * 2 > r->capimgs) {
+		size_t nc = r->capimgs ? 2 * r->capimgs : 64;
+		struct pimg *nv = calloc(nc, sizeof(*nv));
+		if (!nv)
+			abort();
+		for (size_t i = 0; i < r->capimgs; i++)
+			if (r->imgs[i].used) {
+				size_t j = pslot(r->imgs[i].id, nc);
+				while (nv[j].used)
+					j = (j + 1) & (nc - 1);
+				nv[j] = r->imgs[i];
+			}
+		free(r->imgs);
+		r->imgs = nv;
+		r->capimgs = nc;
+	}
+	size_t j = pslot(id, r->capimgs);
+	while (r->imgs[j].used && r->imgs[j].id != id)
+		j = (j + 1) & (r->capimgs - 1);
+	if (!r->imgs[j].used)
+		r->nimgs++;
+	r->imgs[j] = (struct pimg){id, w, h, true};
 }
 
 static const struct pimg *img_find(struct prd *r, int64_t id)
 {
-	if (!r->imgs_sorted) {
-		qsort(r->imgs, r->nimgs, sizeof(*r->imgs), cmp_pimg);
-		r->imgs_sorted = true;
+	if (!r->capimgs)
+		return NULL;
+	size_t j = pslot(id, r->capimgs);
+	while (r->imgs[j].used) {
+		if (r->imgs[j].id == id)
+			return &r->imgs[j];
+		j = (j + 1) & (r->capimgs - 1);
 	}
-	size_t lo = 0, hi = r->nimgs;
-	while (lo < hi) {
-		size_t m = (lo + hi) / 2;
-		if (r->imgs[m].id < id)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return lo < r->nimgs && r->imgs[lo].id == id ? &r->imgs[lo] : NULL;
+	return NULL;
 }
 
 /* m padded with background or cropped to h x w (top-left kept). */
@@ -212,14 +233,7 @@ static int on_image(struct prd *r, json_t *e, const char *where)
 	im.width = (int32_t)w;
 	im.height = (int32_t)h;
 	im.where = where;
-	if (r->nimgs == r->capimgs) {
-		r->capimgs = r->capimgs ? 2 * r->capimgs : 64;
-		r->imgs = xrealloc(r->imgs, r->capimgs * sizeof(*r->imgs));
-	}
-	r->imgs[r->nimgs].id = id;
-	r->imgs[r->nimgs].w = (int32_t)w;
-	r->imgs[r->nimgs++].h = (int32_t)h;
-	r->imgs_sorted = false;
+	img_put(r, id, (int32_t)w, (int32_t)h);
 	return fmt_sink_image(r->s, &im);
 }
 
