@@ -82,27 +82,31 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The size from an image's header (its first 256 KiB), or 0 x 0. */
-static void image_size(const char *path, int32_t *w, int32_t *h)
+/* The size of the image file at path (read whole, up to 64 MiB, as
+ * media_probe checks the file), or 0 x 0. Shared with fmt_mot.c. */
+void fmt_kitti_image_size(const char *path, int32_t *w, int32_t *h);
+void fmt_kitti_image_size(const char *path, int32_t *w, int32_t *h)
 {
 	*w = *h = 0;
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return;
-	unsigned char *b = malloc(256 << 10);
-	if (!b)
-		abort();
-	size_t n = fread(b, 1, 256 << 10, f);
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < ((size_t)64 << 20))
+		buf_add(&b, chunk, n);
 	fclose(f);
 	struct media_info mi;
 	memset(&mi, 0, sizeof(mi));
 	struct buf e = BUF_INIT;
-	if (!media_probe(b, n, path, &mi, &e) && mi.width > 0 && mi.height > 0) {
+	if (!media_probe((const unsigned char *)b.data, b.len, path, &mi, &e) && mi.width > 0 &&
+	    mi.height > 0) {
 		*w = mi.width;
 		*h = mi.height;
 	}
 	buf_release(&e);
-	free(b);
+	buf_release(&b);
 }
 
 struct krd {
@@ -287,7 +291,7 @@ static int read_split(struct krd *r, const char *dir, const char *rel, const cha
 		memset(&im, 0, sizeof(im));
 		buf_reset(&p);
 		buf_addf(&p, "%s/image_2/%s", dir, fn.data);
-		image_size(p.data, &im.width, &im.height);
+		fmt_kitti_image_size(p.data, &im.width, &im.height);
 		im.id = ++r->next_image;
 		im.file_name = fn.data;
 		im.where = name.data;

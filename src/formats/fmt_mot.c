@@ -33,6 +33,9 @@ int fmt_mot_write(struct store *st, int64_t project_id, const char *out,
 int fmt_mot_read_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
 		     struct buf *err);
 
+/* In fmt_kitti.c: an image file's size from its header, or 0 x 0. */
+void fmt_kitti_image_size(const char *path, int32_t *w, int32_t *h);
+
 #define MAX_FRAME 100000000LL
 #define MAX_CLASSES 100000
 
@@ -453,6 +456,13 @@ int fmt_mot_read(const char *path, struct fmt_sink *s, struct buf *err)
 			if (!rc && dot && end == dot && fr >= 1 && fr <= MAX_FRAME &&
 			    strlen(dot) < sizeof(r.ext)) {
 				snprintf(r.ext, sizeof(r.ext), "%s", dot);
+				if (!r.width || !r.height) {
+					/* No size in seqinfo.ini: the first frame's. */
+					struct buf ip = BUF_INIT;
+					buf_addf(&ip, "%s/%s", p.data, names[i]);
+					fmt_kitti_image_size(ip.data, &r.width, &r.height);
+					buf_release(&ip);
+				}
 				rc = frame_image(&r, fr, imdir);
 			} else if (!rc) {
 				fmt_sink_note(s, "file in the image folder not named by a frame number");
