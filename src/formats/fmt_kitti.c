@@ -270,6 +270,10 @@ static int read_split(struct krd *r, const char *dir, const char *rel, const cha
 	fmt_sink_media_dir(r->s, p.data);
 	fmt_sink_split(r->s, split);
 	int rc = 0;
+	if (n >= MAX_FILES) {
+		buf_setf(r->err, "%s/label_2: more than %d label files", rel, MAX_FILES);
+		rc = CAIRN_ETOOBIG;
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		buf_reset(&name);
 		buf_addf(&name, "%s%slabel_2/%s", rel, *rel ? "/" : "", files[i]);

@@ -34,7 +34,7 @@ int fmt_masks_write(struct store *st, int64_t project_id, const char *out,
 		    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 #define PNG_MAX ((size_t)512 << 20)   /* one mask PNG */
-#define LIST_MAX 100000               /* files in one folder walk */
+#define LIST_MAX 10000000             /* files in one folder walk */
 #define MAX_CLASSES 65536
 
 /* ---- small helpers ---- */
@@ -105,6 +105,7 @@ static int slurp(const char *path, const char *name, size_t max, char **out, siz
 struct strv {
 	char **v;
 	size_t n, cap;
+	bool full;                  /* LIST_MAX reached: refused, never cut short silently */
 };
 
 static void strv_add(struct strv *s, const char *x)
@@ -139,7 +140,11 @@ static void walk(const char *dir, const char *rel, int depth, const char *suffix
 		return;
 	struct dirent *e;
 	struct buf p = BUF_INIT, r = BUF_INIT;
-	while ((e = readdir(d)) && out->n < LIST_MAX) {
+	while ((e = readdir(d))) {
+		if (out->n >= LIST_MAX) {
+			out->full = true;
+			break;
+		}
 		if (e->d_name[0] == '.')
 			continue;
 		buf_reset(&p);
@@ -167,6 +172,15 @@ static void walk(const char *dir, const char *rel, int depth, const char *suffix
 	buf_release(&r);
 	if (!rel || !*rel)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+}
+
+/* A listing that reached LIST_MAX is an error, not a shorter dataset. */
+static int check_full(const struct strv *l, const char *dir, struct buf *err)
+{
+	if (!l->full)
+		return 0;
+	buf_setf(err, "%s: more than %d files", dir, LIST_MAX);
+	return CAIRN_ETOOBIG;
 }
 
 /* ---- label maps ---- */
@@ -792,6 +806,7 @@ static int read_cityscapes(struct mrd *r)
 		buf_reset(&p);
 		buf_addf(&p, "%s/gtFine/%s", r->root, splits.v[i]);
 		walk(p.data, NULL, 3, sufs[which], false, &f);
+		rc = check_full(&f, p.data, r->err);
 		fmt_sink_split(r->s, splits.v[i]);
 		for (size_t k = 0; k < f.n && !rc; k++) {
 			buf_reset(&fn);
@@ -919,6 +934,7 @@ static int read_camvid(struct mrd *r)
 			buf_reset(&p);
 			buf_addf(&p, "%s/%s", r->root, dirs.v[i]);
 			walk(p.data, NULL, 3, ".png", false, &f);
+			rc = check_full(&f, p.data, r->err);
 			fmt_sink_split(r->s, split);
 			for (size_t k = 0; k < f.n && !rc; k++) {
 				buf_reset(&w);
@@ -988,6 +1004,7 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
 		buf_reset(&p);
 		buf_addf(&p, "%s/SegmentationObject", voc_root);
 		walk(p.data, NULL, 0, ".png", false, &x);
+		rc = check_full(&x, "SegmentationClass/ and SegmentationObject/", err);
 		qsort(x.v, x.n, sizeof(*x.v), cmp_str);
 		for (size_t i = 0; i < x.n; i++)
 			if (!i || strcmp(x.v[i], x.v[i - 1])) {

@@ -440,7 +440,7 @@ int fmt_mot_read(const char *path, struct fmt_sink *s, struct buf *err)
 		char **names = NULL;
 		size_t n = 0;
 		struct dirent *e;
-		while (d && (e = readdir(d)) && n < (size_t)MAX_FRAME) {
+		while (d && (e = readdir(d)) && n <= (size_t)MAX_FRAME) {
 			if (e->d_name[0] == '.')
 				continue;
 			names = xrealloc(names, (n + 1) * sizeof(*names));
