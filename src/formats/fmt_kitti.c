@@ -264,7 +264,8 @@ static int read_split(struct krd *r, const char *dir, const char *rel, const cha
 	}
 	if (d)
 		closedir(d);
-	qsort(files, n, sizeof(*files), cmp_str);
+	if (n)
+		qsort(files, n, sizeof(*files), cmp_str);
 	buf_reset(&p);
 	buf_addf(&p, "%s/image_2", dir);
 	fmt_sink_media_dir(r->s, p.data);

@@ -170,7 +170,7 @@ static void walk(const char *dir, const char *rel, int depth, const char *suffix
 	closedir(d);
 	buf_release(&p);
 	buf_release(&r);
-	if (!rel || !*rel)
+	if ((!rel || !*rel) && out->n)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
 }
 
@@ -1005,7 +1005,8 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
 		buf_addf(&p, "%s/SegmentationObject", voc_root);
 		walk(p.data, NULL, 0, ".png", false, &x);
 		rc = check_full(&x, "SegmentationClass/ and SegmentationObject/", err);
-		qsort(x.v, x.n, sizeof(*x.v), cmp_str);
+		if (x.n)
+			qsort(x.v, x.n, sizeof(*x.v), cmp_str);
 		for (size_t i = 0; i < x.n; i++)
 			if (!i || strcmp(x.v[i], x.v[i - 1])) {
 				x.v[i][strlen(x.v[i]) - 4] = 0;

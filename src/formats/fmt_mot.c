@@ -448,7 +448,8 @@ int fmt_mot_read(const char *path, struct fmt_sink *s, struct buf *err)
 		}
 		if (d)
 			closedir(d);
-		qsort(names, n, sizeof(*names), cmp_str);
+		if (n)
+			qsort(names, n, sizeof(*names), cmp_str);
 		for (size_t i = 0; i < n; i++) {
 			char *dot = strrchr(names[i], '.');
 			char *end;
