@@ -1434,6 +1434,14 @@ static int write_item(void *ctx, const struct item *it)
 	if (!rc)
 		rc = fmt_item_doc(w->dc, it, w->o->kinds, &d, &found, w->loss, w->err);
 	uint32_t W = it->width > 0 ? (uint32_t)it->width : 0, H = it->height > 0 ? (uint32_t)it->height : 0;
+	if (!rc && (!W || !H) && !(found && d.nobjects)) {
+		/* Not an image (text, audio) and nothing to draw: no PNG. */
+		fmt_loss_add(w->loss, "item without a size and without objects (no mask PNG)", 1);
+		ann_doc_release(&d);
+		free(stem);
+		free(tmp);
+		return 0;
+	}
 	if (!rc && (!W || !H)) {
 		buf_setf(w->err, "item %lld '%s': no width and height, which a mask PNG needs",
 			 (long long)it->id, fn0);
