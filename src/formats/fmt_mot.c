@@ -548,6 +548,23 @@ static void add_num(struct buf *b, double v)
 	json_add_double(b, v);
 }
 
+/* The width x1 - x0 as the shortest number w for which x0 + w == x1 again
+ * (what the reader computes), so that 29.23 stays 29.23 instead of
+ * 29.230000000000018. */
+static void add_extent(struct buf *b, double x0, double x1)
+{
+	double d = x1 - x0;
+	char t[40];
+	for (int p = 1; p <= 17; p++) {
+		snprintf(t, sizeof(t), "%.*g", p, d);
+		if (strtod(t, NULL) + x0 == x1) {
+			buf_adds(b, t);
+			return;
+		}
+	}
+	json_add_double(b, d);
+}
+
 static int64_t frame_of(struct mot_wr *w, const struct item *it, const char *fn)
 {
 	int64_t id;
@@ -660,9 +677,9 @@ static int write_item(void *ctx, const struct item *it)
 		buf_addch(&w->line, ',');
 		add_num(&w->line, y0);
 		buf_addch(&w->line, ',');
-		add_num(&w->line, x1 - x0);
+		add_extent(&w->line, x0, x1);
 		buf_addch(&w->line, ',');
-		add_num(&w->line, y1 - y0);
+		add_extent(&w->line, y0, y1);
 		buf_addch(&w->line, ',');
 		add_num(&w->line, conf);
 		buf_addf(&w->line, ",%lld,", (long long)w->cls[ob->label]);

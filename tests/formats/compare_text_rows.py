@@ -18,7 +18,10 @@ def num(t):
 
 
 def mot_rows(root):
-    names = []
+    # Without gt/labels.txt the classes are MOT16's.
+    names = ["pedestrian", "person_on_vehicle", "car", "bicycle", "motorbike",
+             "non_motorized_vehicle", "static_person", "distractor", "occluder",
+             "occluder_on_the_ground", "occluder_full", "reflection"]
     lp = os.path.join(root, "gt", "labels.txt")
     if os.path.exists(lp):
         names = [l.strip() for l in open(lp) if l.strip()]
