@@ -65,6 +65,22 @@ FMT_ROW_DECL(labelstudio)
 FMT_ROW_DECL(labelme)
 FMT_ROW_DECL(imagenet)
 FMT_ROW_DECL(csv)
+int fmt_masks_probe(const char *path);
+int fmt_masks_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_masks_write(struct store *st, int64_t project_id, const char *out,
+		    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_mot_probe(const char *path);
+int fmt_mot_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_mot_write(struct store *st, int64_t project_id, const char *out,
+		  const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_kitti_probe(const char *path);
+int fmt_kitti_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_kitti_write(struct store *st, int64_t project_id, const char *out,
+		    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+int fmt_coco_panoptic_probe(const char *path);
+int fmt_coco_panoptic_read(const char *path, struct fmt_sink *s, struct buf *err);
+int fmt_coco_panoptic_write(struct store *st, int64_t project_id, const char *out,
+			    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 const struct fmt_ops fmt_table[] = {
 	{"coco", "COCO object detection JSON (instances, person keypoints)",
@@ -112,6 +128,24 @@ const struct fmt_ops fmt_table[] = {
 	{"csv", "CSV of image,label rows with a header (RFC 4180)",
 	 "tags (one a row; several rows of one image make several tags)",
 	 fmt_csv_probe, fmt_csv_read, fmt_csv_write},
+	{"coco-panoptic", "COCO panoptic segmentation (annotations/panoptic_<split>.json + PNG "
+	 "folder, segment id = R + 256*G + 256^2*B)",
+	 "one mask per segment with its id and iscrowd; isthing as an attribute; boxes and "
+	 "polygons written rasterised; overlaps resolved by z-order",
+	 fmt_coco_panoptic_probe, fmt_coco_panoptic_read, fmt_coco_panoptic_write},
+	{"masks", "mask PNGs with a label map (CamVid, Cityscapes gtFine, VOC SegmentationClass/"
+	 "SegmentationObject)",
+	 "masks (one per class of a semantic PNG, one per instance of an instance PNG); iscrowd "
+	 "for class regions; boxes and polygons written rasterised; label_colors.txt",
+	 fmt_masks_probe, fmt_masks_read, fmt_masks_write},
+	{"mot", "MOT Challenge sequence (gt/gt.txt, gt/labels.txt, seqinfo.ini, img1/)",
+	 "boxes with frame and track; conf and visibility as attributes; class numbers from "
+	 "gt/labels.txt (1-based)",
+	 fmt_mot_probe, fmt_mot_read, fmt_mot_write},
+	{"kitti", "KITTI 2D object detection (label_2/*.txt, image_2/)",
+	 "boxes with type (DontCare included); truncated, occluded, alpha, 3D dimensions, location "
+	 "and rotation_y and score as attributes",
+	 fmt_kitti_probe, fmt_kitti_read, fmt_kitti_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -275,6 +309,7 @@ struct cat_info {
 	int64_t id;
 	char *name;                /* NULL until declared */
 	char *super;
+	char color[8];             /* "#rrggbb" or "" */
 	char **points;
 	size_t npoints;
 	uint32_t (*edges)[2];
@@ -390,6 +425,15 @@ int fmt_sink_invalid(struct fmt_sink *s, const char *where, const char *fmt, ...
 	}
 	buf_release(&m);
 	return rc;
+}
+
+void fmt_sink_category_color(struct fmt_sink *s, int64_t id, const char *color)
+{
+	struct cat_info *ci = cat_get(s, id, false);
+	if (!ci || !color || strlen(color) != 7 || color[0] != '#' ||
+	    strspn(color + 1, "0123456789abcdefABCDEF") != 6)
+		return;
+	memcpy(ci->color, color, 8);
 }
 
 void fmt_sink_note(struct fmt_sink *s, const char *what)
@@ -878,6 +922,8 @@ static int make_schema(struct imp *m)
 		buf_add_json_str(&b, c->name);
 		if (c->id >= 1 && c->id <= 2147483647)
 			buf_addf(&b, ",\"id\":%lld", (long long)c->id);
+		if (c->color[0])
+			buf_addf(&b, ",\"color\":\"%s\"", c->color);
 		size_t np = c->npoints ? c->npoints : c->max_kpts;
 		buf_addf(&b, ",\"shapes\":[\"tag\",\"box\",\"rotated_box\",\"polygon\",\"mask\"%s",
 			 np ? ",\"keypoints\"" : "");

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/buf.h"
 #include "core/annotation.h"
@@ -107,6 +108,9 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o);
  */
 int fmt_sink_invalid(struct fmt_sink *s, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Gives a declared category its colour ("#rrggbb"), which the label made
+ * from it gets (mask formats' label maps); anything else is ignored. */
+void fmt_sink_category_color(struct fmt_sink *s, int64_t id, const char *color);
 /* Counts something kept only in part or not at all ("caption"). */
 void fmt_sink_note(struct fmt_sink *s, const char *what);
 /* The split of the file now being read ("val"), or NULL; ids are per split. */
@@ -252,6 +256,17 @@ int fmt_mkdirs(const char *path, struct buf *err);
 /* Readers: COCO (fmt_coco.c). Reads a buffer as one COCO JSON file. */
 int fmt_coco_read_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
 		      struct buf *err);
+/*
+ * The COCO reader's streaming walk for other COCO-shaped files (panoptic):
+ * each element of "images", "annotations" and "categories" is built as a
+ * small tree and handed to fn with its section name, index and "$.x[i]"
+ * location (fn returns 0 or an error, which stops the walk). Reads f, or
+ * data/len when f is NULL.
+ */
+typedef int (*fmt_coco_element_fn)(void *ctx, const char *section, size_t index, json_t *e,
+				   const char *where);
+int fmt_coco_stream(FILE *f, const char *data, size_t len, const char *name, struct fmt_sink *s,
+		    fmt_coco_element_fn fn, void *ctx, struct buf *err);
 /* A sink that keeps nothing (owned; free with fmt_null_sink_free). */
 struct fmt_sink *fmt_null_sink_new(void);
 void fmt_null_sink_free(struct fmt_sink *s);

@@ -51,6 +51,8 @@ struct rd {
 	int rc;                    /* an error set by a handler */
 	bool seen[4];
 	struct buf where;
+	fmt_coco_element_fn hook;  /* fmt_coco_stream: elements go here instead */
+	void *hook_ctx;
 };
 
 static const char *sect_name(enum sect s)
@@ -499,12 +501,17 @@ out:
 static int element_done(struct rd *r, json_t *e)
 {
 	int rc = 0;
+	if (r->hook) {
+		rc = r->hook(r->hook_ctx, sect_name(r->sect), r->index, e, where_(r, NULL));
+		goto done;
+	}
 	switch (r->sect) {
 	case SECT_IMAGES: rc = on_image(r, e); break;
 	case SECT_ANNOTATIONS: rc = on_annotation(r, e); break;
 	case SECT_CATEGORIES: rc = on_category(r, e); break;
 	default: break;
 	}
+done:
 	json_decref(e);
 	r->index++;
 	if (rc < 0) {
@@ -785,11 +792,14 @@ static const yajl_callbacks ycb = {y_null, y_bool, NULL, NULL, y_number, y_strin
 				   y_start_map, y_map_key, y_end_map, y_start_array, y_end_array};
 
 /* Scalars at the top, or in place of a section's array, are caught here. */
-static int read_stream(FILE *f, const char *data, size_t len, const char *name, const char *split,
-		       struct fmt_sink *s, struct buf *err)
+static int read_stream_hook(FILE *f, const char *data, size_t len, const char *name,
+			    const char *split, struct fmt_sink *s, struct buf *err,
+			    fmt_coco_element_fn hook, void *hook_ctx)
 {
 	struct rd r;
 	memset(&r, 0, sizeof(r));
+	r.hook = hook;
+	r.hook_ctx = hook_ctx;
 	r.s = s;
 	r.err = err;
 	r.name = name;
@@ -866,6 +876,18 @@ out:
 	buf_release(&r.where);
 	yajl_free(h);
 	return rc;
+}
+
+static int read_stream(FILE *f, const char *data, size_t len, const char *name, const char *split,
+		       struct fmt_sink *s, struct buf *err)
+{
+	return read_stream_hook(f, data, len, name, split, s, err, NULL, NULL);
+}
+
+int fmt_coco_stream(FILE *f, const char *data, size_t len, const char *name, struct fmt_sink *s,
+		    fmt_coco_element_fn fn, void *ctx, struct buf *err)
+{
+	return read_stream_hook(f, data, len, name, NULL, s, err, fn, ctx);
 }
 
 int fmt_coco_read_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,

@@ -28,6 +28,7 @@ struct png_io {
 	unsigned char *block;   /* encode: a band of rows */
 	int failed_write;
 	int rc;         /* decode: the error to return after a longjmp */
+	struct mask_png_info *info; /* DECODE_VALUES: what the image is */
 };
 
 static void on_error(png_structp png, png_const_charp msg)
@@ -160,7 +161,7 @@ int mask_png_encode(const struct rle *r, int bit_depth, struct buf *out,
 
 /* ---- decode -------------------------------------------------------------- */
 
-enum decode_mode { DECODE_BINARY, DECODE_LABELS };
+enum decode_mode { DECODE_BINARY, DECODE_LABELS, DECODE_VALUES };
 
 /* Reads the PNG into io->pix, column-major: one byte per pixel (0/1) for
  * DECODE_BINARY, two (native uint16_t value) for DECODE_LABELS. Returns 0
@@ -213,6 +214,12 @@ static int decode(struct png_io *io, enum decode_mode mode, uint32_t *ph,
 			 MASK_PNG_MAX_PIXELS);
 		return CAIRN_ETOOBIG;
 	}
+	if (mode == DECODE_VALUES && (uint64_t)w * h > MASK_PNG_MAX_PIXELS / 4) {
+		png_destroy_read_struct(&png, &info, NULL);
+		buf_setf(err, "png: %ux%u image is over the limit of %llu pixels for "
+			 "a label image", w, h, MASK_PNG_MAX_PIXELS / 4);
+		return CAIRN_ETOOBIG;
+	}
 	if (mode == DECODE_LABELS && ct != PNG_COLOR_TYPE_GRAY &&
 	    ct != PNG_COLOR_TYPE_PALETTE) {
 		png_destroy_read_struct(&png, &info, NULL);
@@ -222,15 +229,38 @@ static int decode(struct png_io *io, enum decode_mode mode, uint32_t *ph,
 			 : "greyscale with alpha");
 		return CAIRN_EINVAL;
 	}
+	if (mode == DECODE_VALUES && io->info) {
+		struct mask_png_info *mi = io->info;
+		mi->kind = ct == PNG_COLOR_TYPE_PALETTE ? MASK_PNG_PALETTE
+			   : (ct & PNG_COLOR_MASK_COLOR) ? MASK_PNG_RGB : MASK_PNG_GREY;
+		mi->bit_depth = depth;
+		mi->w = w;
+		mi->h = h;
+		png_colorp pal = NULL;
+		int np = 0;
+		if (ct == PNG_COLOR_TYPE_PALETTE &&
+		    png_get_PLTE(png, info, &pal, &np) == PNG_INFO_PLTE && pal) {
+			if (np > 256)
+				np = 256;
+			for (int i = 0; i < np; i++) {
+				mi->palette[i][0] = pal[i].red;
+				mi->palette[i][1] = pal[i].green;
+				mi->palette[i][2] = pal[i].blue;
+			}
+			mi->npalette = (size_t)np;
+		}
+	}
 	/* Sub-byte samples become one byte each, unscaled (palette indexes
 	 * stay indexes); 16-bit samples stay 16-bit so that no nonzero value
-	 * rounds to zero. */
+	 * rounds to zero (colour values keep the high byte). */
 	if (depth < 8)
 		png_set_packing(png);
+	if (mode == DECODE_VALUES && depth == 16 && (ct & PNG_COLOR_MASK_COLOR))
+		png_set_strip_16(png);
 	png_read_update_info(png, info);
 	int ch = png_get_channels(png, info);
-	int bps = depth == 16 ? 2 : 1;
-	size_t esize = mode == DECODE_LABELS ? 2 : 1;
+	int bps = png_get_bit_depth(png, info) == 16 ? 2 : 1;
+	size_t esize = mode == DECODE_VALUES ? 4 : mode == DECODE_LABELS ? 2 : 1;
 	size_t rowbytes = png_get_rowbytes(png, info);
 
 	io->row = malloc(rowbytes ? rowbytes : 1);
@@ -260,6 +290,16 @@ static int decode(struct png_io *io, enum decode_mode mode, uint32_t *ph,
 			const unsigned char *s = io->row;
 			for (uint32_t i = 0; i < pw_; i++, s += ch * bps) {
 				size_t at = (size_t)(x0 + i * dx) * h + y;
+				if (mode == DECODE_VALUES) {
+					uint32_t v;
+					if (ch >= 3)
+						v = (uint32_t)s[0] | (uint32_t)s[1] << 8 |
+						    (uint32_t)s[2] << 16;
+					else
+						v = bps == 2 ? (uint32_t)(s[0] << 8 | s[1]) : s[0];
+					memcpy(io->pix + 4 * at, &v, 4);
+					continue;
+				}
 				if (mode == DECODE_LABELS) {
 					uint16_t v = bps == 2
 						? (uint16_t)(s[0] << 8 | s[1]) : s[0];
@@ -394,4 +434,202 @@ void mask_png_labels_free(struct mask_png_label *labels, size_t n)
 	for (i = 0; i < n; i++)
 		rle_release(&labels[i].rle);
 	free(labels);
+}
+
+/* ---- any label image --------------------------------------------------- */
+
+static int cmp_label(const void *a, const void *b)
+{
+	uint32_t x = ((const struct mask_png_label *)a)->value;
+	uint32_t y = ((const struct mask_png_label *)b)->value;
+	return x < y ? -1 : x > y;
+}
+
+int mask_png_decode_values(struct mask_png_label **labels, size_t *n,
+			   struct mask_png_info *info, const void *data,
+			   size_t len, struct buf *err)
+{
+	struct png_io io;
+	struct mask_png_info dummy;
+	uint32_t h = 0, w = 0;
+	int rc;
+
+	*labels = NULL;
+	*n = 0;
+	memset(&io, 0, sizeof(io));
+	memset(&dummy, 0, sizeof(dummy));
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
+	io.data = data;
+	io.len = len;
+	io.info = info;
+	rc = decode(&io, DECODE_VALUES, &h, &w, err);
+	free(io.row);
+	if (rc) {
+		free(io.pix);
+		return rc;
+	}
+	/* Values to their runs through an open-addressing table (colour
+	 * images have up to 2^24 values); one pass as in decode_labels. */
+	size_t cap = 64, used = 0;
+	uint32_t *keys = malloc(cap * sizeof(*keys));
+	struct label_runs *by = calloc(cap, sizeof(*by));
+	if (!keys || !by)
+		abort();
+	uint64_t a = (uint64_t)h * w, p = 0;
+	const uint32_t *pix = (const uint32_t *)(void *)io.pix;
+	while (p < a) {
+		uint32_t v = pix[p];
+		uint64_t e = p + 1;
+		while (e < a && pix[e] == v)
+			e++;
+		size_t i = (size_t)((v * 2654435761u) & (cap - 1));
+		while (by[i].cap && keys[i] != v)
+			i = (i + 1) & (cap - 1);
+		if (!by[i].cap) {
+			keys[i] = v;
+			used++;
+		}
+		lr_push(&by[i], (uint32_t)(p - by[i].end));
+		lr_push(&by[i], (uint32_t)(e - p));
+		by[i].end = e;
+		p = e;
+		if (used * 2 > cap) {
+			size_t nc = cap * 2;
+			uint32_t *nk = malloc(nc * sizeof(*nk));
+			struct label_runs *nb = calloc(nc, sizeof(*nb));
+			if (!nk || !nb)
+				abort();
+			for (size_t k = 0; k < cap; k++) {
+				if (!by[k].cap)
+					continue;
+				size_t j = (size_t)((keys[k] * 2654435761u) & (nc - 1));
+				while (nb[j].cap)
+					j = (j + 1) & (nc - 1);
+				nk[j] = keys[k];
+				nb[j] = by[k];
+			}
+			free(keys);
+			free(by);
+			keys = nk;
+			by = nb;
+			cap = nc;
+		}
+	}
+	free(io.pix);
+	struct mask_png_label *out = calloc(used ? used : 1, sizeof(*out));
+	if (!out)
+		abort();
+	size_t k = 0;
+	for (size_t i = 0; i < cap; i++) {
+		struct label_runs *l = &by[i];
+		if (!l->cap)
+			continue;
+		if (a > l->end)
+			lr_push(l, (uint32_t)(a - l->end));
+		out[k].value = keys[i];
+		out[k].rle.h = h;
+		out[k].rle.w = w;
+		out[k].rle.n = l->n;
+		out[k].rle.counts = l->c;
+		k++;
+	}
+	free(by);
+	free(keys);
+	qsort(out, used, sizeof(*out), cmp_label);
+	*labels = out;
+	*n = used;
+	return 0;
+}
+
+int mask_png_encode_values(const uint32_t *px, uint32_t w, uint32_t h,
+			   enum mask_png_kind kind, int bit_depth,
+			   const uint8_t (*palette)[3], size_t npalette,
+			   struct buf *out, struct buf *err)
+{
+	struct png_io io;
+	png_structp png;
+	png_infop info;
+	size_t old = out->len;
+	uint32_t maxv = kind == MASK_PNG_RGB ? 0xffffffu
+			: kind == MASK_PNG_PALETTE ? (npalette ? (uint32_t)npalette - 1 : 0)
+			: bit_depth == 16 ? 65535u : 255u;
+	int ct = kind == MASK_PNG_RGB ? PNG_COLOR_TYPE_RGB
+		 : kind == MASK_PNG_PALETTE ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_GRAY;
+	int depth = kind == MASK_PNG_GREY ? bit_depth : 8;
+
+	if (kind == MASK_PNG_GREY && bit_depth != 8 && bit_depth != 16) {
+		buf_setf(err, "png: bit depth %d, expected 8 or 16", bit_depth);
+		return CAIRN_EINVAL;
+	}
+	if (kind == MASK_PNG_PALETTE && (!npalette || npalette > 256)) {
+		buf_setf(err, "png: a palette of %zu colours (1 to 256)", npalette);
+		return CAIRN_EINVAL;
+	}
+	if (!h || !w || w > PNG_UINT_31_MAX || h > PNG_UINT_31_MAX) {
+		buf_setf(err, "png: cannot encode a %ux%u image", h, w);
+		return CAIRN_EINVAL;
+	}
+	for (size_t i = 0; i < (size_t)w * h; i++)
+		if (px[i] > maxv) {
+			buf_setf(err, "png: value %u at pixel %zu does not fit (at most %u)",
+				 px[i], i, maxv);
+			return CAIRN_EINVAL;
+		}
+	memset(&io, 0, sizeof(io));
+	io.out = out;
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &io, on_error, on_warning);
+	if (!png) {
+		buf_setf(err, "png: cannot create a libpng writer");
+		return CAIRN_EINTERNAL;
+	}
+	info = png_create_info_struct(png);
+	if (!info || setjmp(png_jmpbuf(png))) {
+		png_destroy_write_struct(&png, info ? &info : NULL);
+		free(io.row);
+		buf_setlen(out, old);
+		buf_setf(err, "png: %s", io.msg[0] ? io.msg : "cannot create a libpng writer");
+		return io.failed_write ? CAIRN_ETOOBIG : CAIRN_EINTERNAL;
+	}
+	png_set_write_fn(png, &io, on_write, on_flush);
+	png_set_IHDR(png, info, w, h, depth, ct, PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	if (kind == MASK_PNG_PALETTE) {
+		png_color pal[256];
+		for (size_t i = 0; i < npalette; i++) {
+			pal[i].red = palette[i][0];
+			pal[i].green = palette[i][1];
+			pal[i].blue = palette[i][2];
+		}
+		png_set_PLTE(png, info, pal, (int)npalette);
+	}
+	png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+	png_write_info(png, info);
+	size_t bpp = kind == MASK_PNG_RGB ? 3 : depth == 16 ? 2 : 1;
+	io.row = malloc((size_t)w * bpp);
+	if (!io.row)
+		png_error(png, "out of memory");
+	for (uint32_t y = 0; y < h; y++) {
+		const uint32_t *src = px + (size_t)y * w;
+		unsigned char *d = io.row;
+		for (uint32_t x = 0; x < w; x++) {
+			uint32_t v = src[x];
+			if (bpp == 3) {
+				*d++ = (unsigned char)(v & 255);
+				*d++ = (unsigned char)(v >> 8 & 255);
+				*d++ = (unsigned char)(v >> 16 & 255);
+			} else if (bpp == 2) {
+				*d++ = (unsigned char)(v >> 8);
+				*d++ = (unsigned char)(v & 255);
+			} else {
+				*d++ = (unsigned char)v;
+			}
+		}
+		png_write_row(png, io.row);
+	}
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	free(io.row);
+	return 0;
 }

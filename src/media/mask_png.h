@@ -65,4 +65,40 @@ int mask_png_decode_labels(struct mask_png_label **labels, size_t *n,
 			   const void *data, size_t len, struct buf *err);
 void mask_png_labels_free(struct mask_png_label *labels, size_t n);
 
+/* What a label image is made of (mask_png_decode_values). */
+enum mask_png_kind { MASK_PNG_GREY, MASK_PNG_PALETTE, MASK_PNG_RGB };
+
+struct mask_png_info {
+	enum mask_png_kind kind;
+	int bit_depth;              /* of the file: 1, 2, 4, 8 or 16 */
+	uint32_t w, h;
+	size_t npalette;            /* palette images: entries in palette */
+	uint8_t palette[256][3];
+};
+
+/*
+ * Like mask_png_decode_labels, for any PNG: one mask per distinct pixel
+ * value, sorted by value, where the value is the sample (greyscale, 1 to
+ * 16 bits), the index (palette; the palette itself is returned in info),
+ * or R + 256*G + 65536*B (colour; 16-bit samples use their high byte).
+ * Alpha is ignored. info may be NULL. Errors as mask_png_decode; the
+ * decoder holds four bytes a pixel, so the pixel limit is a quarter of
+ * MASK_PNG_MAX_PIXELS.
+ */
+int mask_png_decode_values(struct mask_png_label **labels, size_t *n,
+			   struct mask_png_info *info, const void *data,
+			   size_t len, struct buf *err);
+
+/*
+ * Encodes h rows of w values (row-major, px[y*w + x]) appended to out:
+ * MASK_PNG_GREY with bit_depth 8 or 16, MASK_PNG_PALETTE (8-bit indexes
+ * with npalette colours; values must be below 256) or MASK_PNG_RGB (value
+ * R + 256*G + 65536*B). Values that do not fit are CAIRN_EINVAL. On
+ * failure out keeps its old length.
+ */
+int mask_png_encode_values(const uint32_t *px, uint32_t w, uint32_t h,
+			   enum mask_png_kind kind, int bit_depth,
+			   const uint8_t (*palette)[3], size_t npalette,
+			   struct buf *out, struct buf *err);
+
 #endif
