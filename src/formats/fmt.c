@@ -1382,7 +1382,7 @@ done:
 static char *prefix_ids(const char *frag, size_t k)
 {
 	struct buf b = BUF_INIT;
-	char pre[24];
+	char pre[32];
 	snprintf(pre, sizeof(pre), "dup%zu_", k);
 	const char *p = frag;
 	if (!strncmp(p, "\"id\":\"", 6)) {
