@@ -171,7 +171,12 @@ async function nextFromQueue(project, after = null) {
   if (after === null) {
     const r = await api.request('POST', `/projects/${project}/queue/next`, { body: {}, raw: true }).catch(() => null);
     if (r && r.status === 200 && r.json && r.json.item) return r.json.item.id;
-    if (r && r.status === 204) return null;
+    if (r && r.status === 204) {
+      // Nothing left in my batches; a project without batches has one
+      // queue of all its items (below).
+      const b = await api.request('GET', `/projects/${project}/batches`, { raw: true }).catch(() => null);
+      if (!b || b.status !== 200 || (b.json?.batches || []).length) return null;
+    }
   }
   // Fallback: the first item (after `after`) without a submitted annotation of mine.
   let cursor = after;
