@@ -23,6 +23,7 @@
 #include "core/schema.h"
 #include "media/ingest.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 /* Rows of the table live in their own files. */
@@ -341,22 +342,6 @@ struct fmt_sink {
 	int64_t max_object_id, max_image_id;
 	enum annotation_kind kind; /* what the import makes (fmt_sink_kind) */
 };
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 static size_t slot_of(const struct fmt_sink *s, int64_t id)
 {
@@ -1081,12 +1066,6 @@ static int file_sha256(const char *path, char hex[HASH_HEX_LEN + 1])
 	crypto_hash_sha256_final(&h, d);
 	sodium_bin2hex(hex, HASH_HEX_LEN + 1, d, sizeof(d));
 	return 0;
-}
-
-static bool is_file(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 /* Finds each image's file, ingests them, records item ids (outside the transaction). */

@@ -22,6 +22,7 @@
 #include "base/err.h"
 #include "geom/contour.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_coco_probe(const char *path);
@@ -925,12 +926,6 @@ static int read_file(const char *path, struct fmt_sink *s, struct buf *err)
 	int rc = read_stream(f, NULL, 0, base, split_of_name(base), s, err);
 	fclose(f);
 	return rc;
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -25,6 +25,7 @@
 #include "formats/fmt_masks.h"
 #include "media/mask_png.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_coco_panoptic_probe(const char *path);
@@ -37,28 +38,6 @@ int fmt_coco_panoptic_read_mem(const char *json, size_t len, const void *png, si
 
 #define PNG_MAX ((size_t)512 << 20)
 #define MAX_SEGMENT 0xffffffu
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 static int cmp_str(const void *a, const void *b)
 {

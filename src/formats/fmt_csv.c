@@ -20,6 +20,7 @@
 #include "base/err.h"
 #include "formats/fmt.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_csv_probe(const char *path);
@@ -29,22 +30,6 @@ int fmt_csv_write(struct store *st, int64_t project_id, const char *out,
 
 #define MAX_FIELDS 256
 #define MAX_FIELD (1 << 20)
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
 
 /* ---- reading ---- */
 
@@ -344,12 +329,6 @@ int fmt_csv_read_mem(const char *data, size_t len, const char *name, struct fmt_
 	int rc = read_stream(&r, err);
 	crd_release(&r);
 	return rc;
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 /* The folder's CSV: labels.csv, else the only *.csv (owned), or NULL. */

@@ -26,6 +26,7 @@
 #include "base/err.h"
 #include "formats/fmt_xml.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_cvat_probe(const char *path);
@@ -42,28 +43,6 @@ int fmt_cvat_rle_from_coco(const struct rle *m, struct buf *rle, int64_t box[4])
 #define MAX_DEPTH 32
 /* Largest mask box converted (pixels). */
 #define MAX_MASK_AREA (1u << 28)
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
 
 /* ---- masks: CVAT RLE <-> COCO RLE ---- */
 

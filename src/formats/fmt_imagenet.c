@@ -17,34 +17,13 @@
 #include "base/err.h"
 #include "formats/fmt.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_imagenet_probe(const char *path);
 int fmt_imagenet_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_imagenet_write(struct store *st, int64_t project_id, const char *out,
 		       const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
 
 static bool is_image_name(const char *n)
 {

@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "media/media.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_kitti_probe(const char *path);
@@ -48,34 +49,6 @@ static const char *const col_name[] = {
 };
 /* What KITTI writes when a field is not known. */
 static const double col_default[] = {0, 0, 0, -10, 0, 0, 0, 0, -1, -1, -1, -1000, -1000, -1000, -10, 0};
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static bool is_file(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 static int cmp_str(const void *a, const void *b)
 {

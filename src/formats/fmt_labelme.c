@@ -21,6 +21,7 @@
 #include "formats/fmt.h"
 #include "geom/contour.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_labelme_probe(const char *path);
@@ -30,28 +31,6 @@ int fmt_labelme_write(struct store *st, int64_t project_id, const char *out,
 
 #define FILE_MAX ((size_t)512 << 20)
 #define PI 3.14159265358979323846
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
 
 /* ---- reading ---- */
 

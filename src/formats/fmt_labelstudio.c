@@ -23,6 +23,7 @@
 #include "base/err.h"
 #include "formats/fmt.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_labelstudio_probe(const char *path);
@@ -32,22 +33,6 @@ int fmt_labelstudio_write(struct store *st, int64_t project_id, const char *out,
 
 #define MAX_DEPTH 64
 #define PI 3.14159265358979323846
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
 
 /* ---- brush RLE ---- */
 
@@ -1293,12 +1278,6 @@ int fmt_labelstudio_read_mem(const char *data, size_t len, const char *name, str
 	int rc = read_stream(NULL, data, len, name, &lt, s, err);
 	lbls_release(&lt);
 	return rc;
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -26,6 +26,7 @@
 #include "base/err.h"
 #include "media/mask_png.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_masks_probe(const char *path);
@@ -38,34 +39,6 @@ int fmt_masks_write(struct store *st, int64_t project_id, const char *out,
 #define MAX_CLASSES 65536
 
 /* ---- small helpers ---- */
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static bool is_file(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 static bool ends_with(const char *s, const char *suf)
 {

@@ -24,6 +24,7 @@
 
 #include "base/err.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_mot_probe(const char *path);
@@ -46,34 +47,6 @@ static const char *const mot_names[] = {
 	"occluder_on_the_ground", "occluder_full", "reflection",
 };
 #define NMOT (sizeof(mot_names) / sizeof(*mot_names))
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static bool is_file(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
 
 /* A set of frame numbers (open addressing). */
 struct iset {

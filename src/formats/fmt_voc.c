@@ -21,6 +21,7 @@
 #include "base/err.h"
 #include "formats/fmt_xml.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_voc_probe(const char *path);
@@ -48,26 +49,6 @@ static bool in_list(const char *const *l, const char *s)
 		if (!strcmp(*l, s))
 			return true;
 	return false;
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static bool is_file(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
 }
 
 /* ---- reading ---- */

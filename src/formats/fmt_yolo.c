@@ -26,6 +26,7 @@
 #include "media/media.h"
 #include "media/media_image.h"
 #include "store/store.h"
+#include "formats/fmt_util.h"
 #include "base/banned.h"
 
 int fmt_yolo_probe(const char *path);
@@ -51,26 +52,6 @@ int fmt_yolo_parse_yaml_mem(const char *data, size_t len, struct buf *err);
 /* Normalised numbers may pass 0 and 1 by this much (rounding of writers). */
 #define SLACK 1e-6
 
-static bool is_dir(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static bool is_file(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-	if (!r)
-		abort();
-	return r;
-}
-
 /* Copies n bytes that need not be NUL-terminated (strndup may read past
  * them looking for a NUL). */
 static char *xstrndup_(const char *s, size_t n)
@@ -81,14 +62,6 @@ static char *xstrndup_(const char *s, size_t n)
 	memcpy(r, s, n);
 	r[n] = 0;
 	return r;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
 }
 
 static int cmp_str(const void *a, const void *b)
