@@ -21,6 +21,7 @@
 #include "formats/fmt.h"
 #include "store/store.h"
 #include "formats/fmt_util.h"
+#include "formats/fmt_xml.h"  /* fmt_strmap */
 #include "base/banned.h"
 
 int fmt_csv_probe(const char *path);
@@ -54,8 +55,7 @@ struct crd {
 	struct buf fields[MAX_FIELDS];
 	size_t nf;
 	struct buf where;
-	char **labels;
-	size_t nlabels, *slots, nslots;
+	struct fmt_strmap labels;  /* name -> category id (from 1) */
 	int peek;
 };
 
@@ -69,42 +69,17 @@ static uint64_t hash_s(const char *s)
 
 static int label_id(struct crd *r, const char *name, const char *where, int64_t *id)
 {
-	if (r->nslots) {
-		for (size_t k = (size_t)hash_s(name) & (r->nslots - 1); r->slots[k];
-		     k = (k + 1) & (r->nslots - 1))
-			if (!strcmp(r->labels[r->slots[k] - 1], name)) {
-				*id = (int64_t)r->slots[k];
-				return 0;
-			}
-	}
+	if (fmt_strmap_get(&r->labels, name, id))
+		return 0;
 	struct fmt_category c = {0};
-	c.id = (int64_t)r->nlabels + 1;
+	c.id = (int64_t)r->labels.n + 1;
 	c.name = name;
 	c.where = where;
 	int rc = fmt_sink_category(r->s, &c);
 	if (rc)
 		return rc;
-	r->labels = xrealloc(r->labels, (r->nlabels + 1) * sizeof(char *));
-	r->labels[r->nlabels++] = xstrdup(name);
-	if (2 * r->nlabels > r->nslots) {
-		free(r->slots);
-		r->nslots = r->nslots ? 2 * r->nslots : 64;
-		r->slots = calloc(r->nslots, sizeof(size_t));
-		if (!r->slots)
-			abort();
-		for (size_t i = 0; i < r->nlabels; i++) {
-			size_t k = (size_t)hash_s(r->labels[i]) & (r->nslots - 1);
-			while (r->slots[k])
-				k = (k + 1) & (r->nslots - 1);
-			r->slots[k] = i + 1;
-		}
-	} else {
-		size_t k = (size_t)hash_s(name) & (r->nslots - 1);
-		while (r->slots[k])
-			k = (k + 1) & (r->nslots - 1);
-		r->slots[k] = r->nlabels;
-	}
-	*id = (int64_t)r->nlabels;
+	fmt_strmap_put(&r->labels, name, c.id);
+	*id = c.id;
 	return 0;
 }
 
@@ -300,10 +275,7 @@ static void crd_release(struct crd *r)
 {
 	for (size_t i = 0; i < MAX_FIELDS; i++)
 		buf_release(&r->fields[i]);
-	for (size_t i = 0; i < r->nlabels; i++)
-		free(r->labels[i]);
-	free(r->labels);
-	free(r->slots);
+	fmt_strmap_release(&r->labels);
 	buf_release(&r->where);
 }
 

@@ -22,6 +22,7 @@
 #include "geom/contour.h"
 #include "store/store.h"
 #include "formats/fmt_util.h"
+#include "formats/fmt_xml.h"  /* fmt_strmap */
 #include "base/banned.h"
 
 int fmt_labelme_probe(const char *path);
@@ -38,58 +39,22 @@ struct lrd {
 	struct fmt_sink *s;
 	const char *name;          /* the file, for messages */
 	struct buf where, val;
-	char **labels;             /* names; ids are index + 1 */
-	size_t nlabels;
-	size_t *slots;             /* open addressing: index + 1 */
-	size_t nslots;
+	struct fmt_strmap labels;  /* name -> category id (from 1) */
 };
-
-static uint64_t hash_s(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
 
 static int label_id(struct lrd *r, const char *name, const char *where, int64_t *id)
 {
-	if (r->nslots) {
-		for (size_t k = (size_t)hash_s(name) & (r->nslots - 1); r->slots[k];
-		     k = (k + 1) & (r->nslots - 1))
-			if (!strcmp(r->labels[r->slots[k] - 1], name)) {
-				*id = (int64_t)r->slots[k];
-				return 0;
-			}
-	}
+	if (fmt_strmap_get(&r->labels, name, id))
+		return 0;
 	struct fmt_category c = {0};
-	c.id = (int64_t)r->nlabels + 1;
+	c.id = (int64_t)r->labels.n + 1;
 	c.name = name;
 	c.where = where;
 	int rc = fmt_sink_category(r->s, &c);
 	if (rc)
 		return rc;
-	r->labels = xrealloc(r->labels, (r->nlabels + 1) * sizeof(char *));
-	r->labels[r->nlabels++] = xstrdup(name);
-	if (2 * r->nlabels > r->nslots) {
-		free(r->slots);
-		r->nslots = r->nslots ? 2 * r->nslots : 64;
-		r->slots = calloc(r->nslots, sizeof(size_t));
-		if (!r->slots)
-			abort();
-		for (size_t i = 0; i < r->nlabels; i++) {
-			size_t k = (size_t)hash_s(r->labels[i]) & (r->nslots - 1);
-			while (r->slots[k])
-				k = (k + 1) & (r->nslots - 1);
-			r->slots[k] = i + 1;
-		}
-	} else {
-		size_t k = (size_t)hash_s(name) & (r->nslots - 1);
-		while (r->slots[k])
-			k = (k + 1) & (r->nslots - 1);
-		r->slots[k] = r->nlabels;
-	}
-	*id = (int64_t)r->nlabels;
+	fmt_strmap_put(&r->labels, name, c.id);
+	*id = c.id;
 	return 0;
 }
 
@@ -416,10 +381,7 @@ int fmt_labelme_read_mem(const char *data, size_t len, const char *name, struct 
 			rc = 0;
 	}
 	json_decref(root);
-	for (size_t i = 0; i < r.nlabels; i++)
-		free(r.labels[i]);
-	free(r.labels);
-	free(r.slots);
+	fmt_strmap_release(&r.labels);
 	buf_release(&r.where);
 	buf_release(&r.val);
 	return rc;
@@ -532,10 +494,7 @@ int fmt_labelme_read(const char *path, struct fmt_sink *s, struct buf *err)
 		buf_release(&d);
 		rc = read_one(&r, path, sl ? sl + 1 : path, 1, err);
 	}
-	for (size_t i = 0; i < r.nlabels; i++)
-		free(r.labels[i]);
-	free(r.labels);
-	free(r.slots);
+	fmt_strmap_release(&r.labels);
 	buf_release(&r.where);
 	buf_release(&r.val);
 	return rc;
