@@ -84,6 +84,14 @@ int api_review_next(struct http_req *req, struct http_resp *resp);
 int api_review_create(struct http_req *req, struct http_resp *resp);
 int api_stats_annotators(struct http_req *req, struct http_resp *resp);
 
+/* api_quality.c */
+int api_quality_agreement(struct http_req *req, struct http_resp *resp);
+int api_quality_confusion(struct http_req *req, struct http_resp *resp);
+int api_quality_checks(struct http_req *req, struct http_resp *resp);
+int api_quality_progress(struct http_req *req, struct http_resp *resp);
+int api_quality_classes(struct http_req *req, struct http_resp *resp);
+int api_quality_consensus(struct http_req *req, struct http_resp *resp);
+
 /* api_media.c */
 int api_media_thumbnail(struct http_req *req, struct http_resp *resp);
 int api_media_tiles(struct http_req *req, struct http_resp *resp);

@@ -586,7 +586,9 @@ out:
 int api_stats_annotators(struct http_req *req, struct http_resp *resp)
 {
 	struct buf err = BUF_INIT;
-	int rc = perf_annotators_json(req->st, req->project_id, &resp->body, &err);
+	/* Reviewers and managers see every annotator; an annotator sees their own row. */
+	int64_t only = req->role < ROLE_REVIEWER && !req->is_admin ? req->user_id : 0;
+	int rc = perf_annotators_json_for(req->st, req->project_id, only, &resp->body, &err);
 	if (rc) {
 		buf_setlen(&resp->body, 0);
 		api_store_fail(resp, rc, &err);

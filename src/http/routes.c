@@ -87,6 +87,13 @@ const struct route http_routes[] = {
 	{"POST", V1 "/projects/{project}/queue/{item}/release", api_queue_release, PERM_ANNOTATE, 4 << 10, "give back my reserved item for anyone"},
 	{"POST", V1 "/projects/{project}/review/next", api_review_next, PERM_REVIEW, 4 << 10, "the next sampled annotation to review (204: none)"},
 	{"POST", V1 "/items/{item}/review", api_review_create, PERM_REVIEW, 64 << 10, "accept or reject a submitted annotation, with a pinned comment"},
-	{"GET", V1 "/projects/{project}/stats/annotators", api_stats_annotators, PERM_MANAGE, 0, "annotator performance: throughput, rejections, gold accuracy"},
+	{"GET", V1 "/projects/{project}/stats/annotators", api_stats_annotators, PERM_ANNOTATE, 0, "annotator performance: throughput, rejections, gold accuracy (annotators: their own row)"},
+	/* Quality dashboards: agreement, confusion, checks, progress, classes, consensus (docs/quality.md). */
+	{"GET", V1 "/projects/{project}/quality/agreement", api_quality_agreement, PERM_REVIEW, 0, "agreement over item labels and objects, per class, per annotator pair and per ?window= seconds"},
+	{"GET", V1 "/projects/{project}/quality/confusion", api_quality_confusion, PERM_REVIEW, 0, "confusion matrices between annotators ?a= and ?b= (item labels, matched objects)"},
+	{"GET", V1 "/projects/{project}/quality/checks", api_quality_checks, PERM_REVIEW, 0, "run the automated checks (?rules=a,b) and list the findings with editor links"},
+	{"GET", V1 "/projects/{project}/quality/progress", api_quality_progress, PERM_VIEW, 0, "progress per batch: items by status, annotations needed and submitted (annotators: their batches)"},
+	{"GET", V1 "/projects/{project}/quality/classes", api_quality_classes, PERM_VIEW, 0, "class distribution: objects and items per label"},
+	{"POST", V1 "/projects/{project}/quality/consensus", api_quality_consensus, PERM_MANAGE, 4 << 10, "start a consensus job: one consensus annotation per item, recording what it was built from"},
 	{NULL, NULL, NULL, PERM_DENY, 0, NULL},
 };

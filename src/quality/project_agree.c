@@ -658,7 +658,7 @@ static void spatial_json(const struct spatial_ctx *c, const char *project, size_
 /* Writes (or replaces) the item's consensus annotation with document doc. */
 static int save_consensus(struct store *st, const struct project *p, int64_t item_id,
 			  int32_t width, int32_t height, const char *method, const struct buf *doc,
-			  int64_t user_id, int64_t *version, struct buf *err)
+			  const char *detail, int64_t user_id, int64_t *version, struct buf *err)
 {
 	struct annotation_key key = {item_id, ANN_CONSENSUS, 0, method};
 	struct annotation cur = {0};
@@ -670,6 +670,7 @@ static int save_consensus(struct store *st, const struct project *p, int64_t ite
 		.project_id = p->id, .item_id = item_id, .width = width, .height = height,
 		.key = key, .expected_version = expected, .json = doc->data, .len = doc->len,
 		.status = "submitted", .user_id = user_id, .audit_action = "consensus.save",
+		.audit_detail = detail,
 	};
 	struct ann_saved out;
 	int rc = ann_service_save(st, &in, &out, err);
@@ -977,22 +978,30 @@ static int cons_cb(void *ctx, const struct item_ref *it, struct ann_view *v, siz
 		buf_adds(dst, ",\"agreement\":");
 		json_add_double(dst, tidy(c->share[i]));
 	}
-	buf_addf(dst, ",\"annotators\":%zu,\"objects\":%zu,\"dropped_objects\":%zu,\"from\":[",
+	buf_addf(dst, ",\"annotators\":%zu,\"objects\":%zu,\"dropped_objects\":%zu,\"from\":",
 		 n, nobj, c->dropped - dropped0);
+	/* What the consensus is built from: each annotation at its version. The
+	 * saved annotation's audit row keeps the same list. */
+	struct buf from = BUF_INIT;
+	buf_addch(&from, '[');
 	for (size_t k = 0; k < n; k++) {
-		buf_addf(dst, "%s{\"annotation\":%lld,\"version\":%lld,\"annotator\":", k ? "," : "",
-			 (long long)v[k].ann_id, (long long)v[k].version);
-		buf_add_json_str(dst, v[k].user);
-		buf_addch(dst, '}');
+		buf_addf(&from, "%s{\"annotation\":%lld,\"version\":%lld,\"annotator\":",
+			 k ? "," : "", (long long)v[k].ann_id, (long long)v[k].version);
+		buf_add_json_str(&from, v[k].user);
+		buf_addch(&from, '}');
 	}
-	buf_addch(dst, ']');
+	buf_addch(&from, ']');
+	buf_add(dst, from.data, from.len);
 	if (review)
 		c->low_n++;
 	/* A low tag agreement keeps the whole item for review. */
 	if (!rc && !c->dry && nobj && !tag_low) {
 		int64_t version = 0;
+		struct buf detail = BUF_INIT;
+		buf_addf(&detail, "{\"method\":\"%s\",\"from\":%s}", c->method, from.data);
 		rc = save_consensus(c->st, c->p, it->id, it->width, it->height, c->method, &doc,
-				    c->uid, &version, err);
+				    detail.data, c->uid, &version, err);
+		buf_release(&detail);
 		if (rc) {
 			struct buf e2 = BUF_INIT;
 			buf_addf(&e2, "item %lld: %s", (long long)it->id, err->data);
@@ -1005,6 +1014,7 @@ static int cons_cb(void *ctx, const struct item_ref *it, struct ann_view *v, siz
 	}
 	buf_addch(dst, '}');
 	buf_release(&doc);
+	buf_release(&from);
 	return rc;
 }
 

@@ -270,6 +270,7 @@ struct annotation_write {
 	/* When set, an audit-log row (this action, user saved_by, target the
 	 * annotation) is written in the same transaction as the save. */
 	const char *audit_action;
+	const char *audit_detail;  /* JSON for that row's detail, or NULL */
 	/* When the caller compared doc with the version it replaces under the
 	 * same schema (ann_doc_changes): unchanged says nothing differs, so no
 	 * object row is written; else changed[i] marks doc's objects to write

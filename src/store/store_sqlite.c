@@ -2237,7 +2237,7 @@ static int sqlite_annotation_save(struct store *st, const struct annotation_writ
 	/* The audit row rides in the same transaction: one commit, one fsync. */
 	if (w->audit_action) {
 		q = stmt(s, "INSERT INTO audit(at, user_id, project_id, action, target_type, "
-			 "target_id, detail) VALUES (?1, ?2, ?3, ?4, 'annotation', ?5, NULL)", err);
+			 "target_id, detail) VALUES (?1, ?2, ?3, ?4, 'annotation', ?5, ?6)", err);
 		if (!q) {
 			rc = CAIRN_EIO;
 			goto out;
@@ -2247,6 +2247,8 @@ static int sqlite_annotation_save(struct store *st, const struct annotation_writ
 		bind_id(q, 3, w->project_id);
 		bind_text(q, 4, w->audit_action);
 		sqlite3_bind_int64(q, 5, id);
+		if (w->audit_detail)
+			bind_text(q, 6, w->audit_detail);
 		if ((rc = step_done(s, q, "write audit log", err)))
 			goto out;
 	}

@@ -126,6 +126,7 @@ int ann_service_save(struct store *st, const struct ann_save *in, struct ann_sav
 		.doc = &doc,
 		.label_ids = label_ids,
 		.audit_action = in->audit_action,
+		.audit_detail = in->audit_detail,
 		.unchanged = known && unchanged,
 		.changed = known && !unchanged ? changed : NULL,
 		.removed_uids = removed_uids,

@@ -24,6 +24,7 @@ struct ann_save {
 	int64_t lead_time_ms;
 	int64_t user_id;           /* who saves */
 	const char *audit_action;  /* NULL, or an audit-log action written with the save */
+	const char *audit_detail;  /* JSON detail of that audit row, or NULL */
 };
 
 struct ann_saved {

@@ -192,6 +192,12 @@ static void num_or_null(struct buf *out, const char *key, bool have, double v)
 
 int perf_annotators_json(struct store *st, int64_t project_id, struct buf *out, struct buf *err)
 {
+	return perf_annotators_json_for(st, project_id, 0, out, err);
+}
+
+int perf_annotators_json_for(struct store *st, int64_t project_id, int64_t only_user,
+			     struct buf *out, struct buf *err)
+{
 	struct table t = {0};
 	int rc;
 	if ((rc = store_annotator_stats(st, project_id, add_stats, &t, err)) ||
@@ -199,10 +205,14 @@ int perf_annotators_json(struct store *st, int64_t project_id, struct buf *out, 
 	    (rc = store_rejection_reasons(st, project_id, add_reason, &t, err)))
 		goto out;
 	buf_adds(out, "{\"annotators\":[");
+	bool first = true;
 	for (size_t i = 0; i < t.n; i++) {
 		struct row *r = &t.v[i];
+		if (only_user && r->s.user_id != only_user)
+			continue;
 		double hours = (double)r->s.active_ms / 3600000.0;
-		buf_addf(out, "%s{\"user\":%lld,\"name\":", i ? "," : "", (long long)r->s.user_id);
+		buf_addf(out, "%s{\"user\":%lld,\"name\":", first ? "" : ",", (long long)r->s.user_id);
+		first = false;
 		buf_add_json_str(out, r->name);
 		buf_addf(out, ",\"items\":%lld,\"objects\":%lld,\"active_ms\":%lld,\"skipped\":%lld",
 			 (long long)r->s.items, (long long)r->s.objects, (long long)r->s.active_ms,

@@ -27,5 +27,8 @@ void perf_score_gold(const struct gold_pair *p, struct gold_score *out);
 
 /* Appends {"annotators": [...]} for the project (docs/api.md). */
 int perf_annotators_json(struct store *st, int64_t project_id, struct buf *out, struct buf *err);
+/* The same with only the row of user only_user (0: every row). */
+int perf_annotators_json_for(struct store *st, int64_t project_id, int64_t only_user,
+			     struct buf *out, struct buf *err);
 
 #endif
