@@ -1643,6 +1643,8 @@ int project_consensus(struct store *st, const struct project *p,
 		buf_addf(out, ",\"items\":[%s],\"needs_review\":[%s]}", items_json.data,
 			 low_json.data);
 	}
+	if (!rc && o->progress)
+		o->progress(o->progress_ctx, 2 * total, 2 * total);
 	if (counts)
 		*counts = (struct project_consensus_counts){cc.saved, cc.low_n, cc.few};
 	buf_release(&items_json);

@@ -21,6 +21,7 @@ const SIGNED_IN = [401, 200, 200, 200, 200, 200, 200];
 const ADMIN     = [401, 200, 403, 403, 403, 403, 403];
 const P_VIEW    = [401, 200, 200, 200, 200, 200, 404]; // own project, viewer and up
 const P_MANAGE  = [401, 200, 200, 403, 403, 403, 404]; // own project, managers
+const P_REVIEW  = [401, 200, 200, 200, 403, 403, 404]; // own project, reviewers and up
 const OTHER     = [401, 200, 404, 404, 404, 404, 404]; // another project: only admins
 const NOBODY    = [401, 404, 404, 404, 404, 404, 404]; // an id that does not belong there
 // An item of the own project: annotators see only items assigned to them,
@@ -215,8 +216,24 @@ function matrix(ctx) {
     { route: 'POST /items/{item}/review',
       cols: { own: I_REVIEW.map((s) => (s === 200 ? 409 : s)), other: OTHER.map((s) => (s === 200 ? 409 : s)) },
       run: (col, c) => c.post(`${P}/items/${col === 'own' ? a[1] : b[1]}/review`, { verdict: 'accept' }) },
-    { route: 'GET /projects/{project}/stats/annotators', cols: { own: P_MANAGE, other: OTHER },
+    // Annotators read their own row of the table; viewers none.
+    { route: 'GET /projects/{project}/stats/annotators', cols: { own: with_(I_ANNOT, R.annotator, 200), other: OTHER },
       run: byProject((p, col, c) => c.get(`${P}/projects/${p}/stats/annotators`)) },
+    // Quality (docs/quality.md): reviewers and managers read agreement,
+    // confusion and checks; progress and classes are the project's counts.
+    { route: 'GET /projects/{project}/quality/agreement', cols: { own: P_REVIEW, other: OTHER },
+      run: byProject((p, col, c) => c.get(`${P}/projects/${p}/quality/agreement?bootstrap=0`)) },
+    // Without ?a and ?b: reaching the handler (400) shows the route is open.
+    { route: 'GET /projects/{project}/quality/confusion', cols: { own: P_REVIEW.map((s) => (s === 200 ? 400 : s)), other: OTHER.map((s) => (s === 200 ? 400 : s)) },
+      run: byProject((p, col, c) => c.get(`${P}/projects/${p}/quality/confusion`)) },
+    { route: 'GET /projects/{project}/quality/checks', cols: { own: P_REVIEW, other: OTHER },
+      run: byProject((p, col, c) => c.get(`${P}/projects/${p}/quality/checks`)) },
+    { route: 'GET /projects/{project}/quality/progress', cols: { own: P_VIEW, other: OTHER },
+      run: byProject((p, col, c) => c.get(`${P}/projects/${p}/quality/progress`)) },
+    { route: 'GET /projects/{project}/quality/classes', cols: { own: P_VIEW, other: OTHER },
+      run: byProject((p, col, c) => c.get(`${P}/projects/${p}/quality/classes`)) },
+    { route: 'POST /projects/{project}/quality/consensus', cols: { own: P_MANAGE.map((s) => (s === 200 ? 202 : s)), other: OTHER.map((s) => (s === 200 ? 202 : s)) },
+      run: byProject((p, col, c) => c.post(`${P}/projects/${p}/quality/consensus`, { dry_run: true })) },
     { route: 'GET /audit', cols: { any: ADMIN }, run: same(`${P}/audit`) },
     { route: 'GET /projects/{project}/audit', cols: { own: P_MANAGE, other: OTHER },
       run: byProject((p, col, c) => c.get(`${P}/projects/${p}/audit`)) },

@@ -106,6 +106,11 @@ test('quality API: agreement, confusion, checks, progress, classes, consensus, a
   // Per class: cat has 8 of the 12 ratings on items with two or more.
   const cat = c.by_category.find((x) => x.label === 'cat');
   near(cat.share, 8 / 12);
+  // Fleiss' per-category kappa over the four items with three ratings:
+  // 1 - sum n(m - n) / (N m (m - 1) p q) = 1 - 2 / (4 * 3 * 2 * 8/12 * 4/12) = 0.625.
+  near(cat.kappa, 0.625);
+  near(c.by_category.find((x) => x.label === 'dog').kappa, 0.625);
+  if (process.env.QD_DUMP) (await import('node:fs')).writeFileSync(process.env.QD_DUMP, a.text);
   // Over time (one-day windows): item 3 alone in the earlier window (1/3),
   // items 0-2 (and 4, with one rating) in today's (1).
   assert.equal(a.json.window_s, 86400);
