@@ -11,6 +11,7 @@ import * as schema from './page_schema.js';
 import * as data from './page_data.js';
 import * as jobs from './page_jobs.js';
 import * as account from './page_account.js';
+import * as quality from './page_quality.js';
 
 const header = document.getElementById('top');
 const main = document.getElementById('main');
@@ -27,6 +28,7 @@ const routes = [
   [/^\/projects\/(\d+)\/members$/, project.members, 'members'],
   [/^\/projects\/(\d+)\/jobs$/, jobs.render, 'jobs'],
   [/^\/projects\/(\d+)\/batches$/, project.batches, 'batches'],
+  [/^\/projects\/(\d+)\/quality$/, quality.render, 'quality'],
   [/^\/account$/, account.render, null],
 ];
 
@@ -43,6 +45,7 @@ async function loadApiPaths() {
   return apiPaths;
 }
 const hasBatches = () => apiPaths && [...apiPaths].some((p) => /\/projects\/\{project\}\/batches$/.test(p));
+const hasQuality = () => apiPaths && [...apiPaths].some((p) => /\/projects\/\{project\}\/quality\/progress$/.test(p));
 
 
 function renderHeader() {
@@ -85,6 +88,7 @@ function projectTabs(id, info, active) {
     ['members', 'Members', '/members'],
     manage ? ['jobs', 'Import & export', '/jobs'] : null,
     hasBatches() ? ['batches', 'Batches', '/batches'] : null,
+    hasQuality() ? ['quality', 'Quality', '/quality'] : null,
   ].filter(Boolean);
   return h('nav', { class: 'tabs', 'aria-label': 'Project' },
     h('span', { class: 'crumb' }, h('a', { href: '#/projects' }, 'Projects'), ' / ',
