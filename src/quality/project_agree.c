@@ -1045,6 +1045,7 @@ struct item_win {
 
 struct windows {
 	int64_t ms;
+	size_t max;                /* at most PROJECT_AGREE_MAX_WINDOWS */
 	struct win_stat *w;        /* sorted by start; at most PROJECT_AGREE_MAX_WINDOWS */
 	size_t n;
 	struct item_win *items;    /* walk order, that is by item id */
@@ -1082,9 +1083,9 @@ static int windows_add_item(struct windows *ws, int64_t item_id, int64_t t, size
 	int64_t start = window_start(t, ws->ms);
 	size_t i = win_lower(ws, start);
 	if (i == ws->n || ws->w[i].start != start) {
-		if (ws->n == PROJECT_AGREE_MAX_WINDOWS) {
-			buf_setf(err, "window: more than %d windows of %lld s; choose a longer window",
-				 PROJECT_AGREE_MAX_WINDOWS, (long long)(ws->ms / 1000));
+		if (ws->n == ws->max) {
+			buf_setf(err, "window: more than %zu windows of %lld s; choose a longer window",
+				 ws->max, (long long)(ws->ms / 1000));
 			return CAIRN_EINVAL;
 		}
 		if (!ws->w) {
@@ -1231,7 +1232,9 @@ int project_agree_json(struct store *st, const struct project *p,
 	agree_data_init(&d);
 	struct tag_ctx tc = {&d, BUF_INIT};
 	struct spatial_ctx sc = {.floor = o->iou_floor > 0 ? o->iou_floor : 0.1};
-	struct windows ws = {.ms = o->window_ms};
+	struct windows ws = {.ms = o->window_ms, .max = PROJECT_AGREE_MAX_WINDOWS};
+	if (o->max_windows && o->max_windows < ws.max)
+		ws.max = o->max_windows;
 	struct all_ctx ac = {cat ? &tc : NULL, spa ? &sc : NULL, o->window_ms > 0 ? &ws : NULL};
 	struct walk w = {.st = st, .project_id = p->id};
 	int rc = walk_project(&w, all_cb, &ac, err);

@@ -37,6 +37,7 @@ struct project_agree_opts {
 	/* Over time: an item belongs to the window of the latest save time of
 	 * its manual annotations (their current versions); 0: no by_window. */
 	int64_t window_ms;
+	size_t max_windows;        /* 0: PROJECT_AGREE_MAX_WINDOWS (a smaller cap, for tests) */
 	int which;                 /* PROJECT_AGREE_CATEGORICAL | _SPATIAL */
 };
 
