@@ -34,7 +34,7 @@ const struct cli_cmd cli_commands[] = {
 	{"review", "the next sampled annotation to review, or accept / reject one, as a reviewer",
 	 "review --project NAME --as USER [--next] | review --project NAME --as USER --item ID (--accept | --reject --comment TEXT [--reason TAG]) [--annotation ID]  [--json] [--data DIR]", cmd_review},
 	{"agree", "inter-annotator agreement of a CSV of ratings or of a project's tags or objects",
-	 "agree (FILE.csv | --project NAME [--label-kind tag]) --metric percent|kappa|weighted-kappa|fleiss|alpha|gwet [--level nominal|ordinal|interval|ratio] [--weights linear|quadratic] [--bootstrap N] [--seed S] | agree --project NAME --spatial [--iou-floor X]  [--data DIR]", cmd_agree},
+	 "agree (FILE.csv | --project NAME [--label-kind tag] [--window SECONDS]) --metric percent|kappa|weighted-kappa|fleiss|alpha|gwet [--level nominal|ordinal|interval|ratio] [--weights linear|quadratic] [--bootstrap N] [--seed S] | agree --project NAME --spatial [--iou-floor X] [--window SECONDS]  [--data DIR]", cmd_agree},
 	{"consensus", "write a consensus annotation per item from its annotators' tags, boxes, masks and keypoints",
 	 "consensus --project NAME [--method majority|dawid-skene] [--min-agreement X] [--min-annotators N] [--user NAME] [--dry-run] [--json]  [--data DIR]", cmd_consensus},
 	{"eval", "COCO AP/AR of detections against ground truth, as pycocotools computes them",

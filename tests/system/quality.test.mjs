@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError } from './server.lib.mjs';
+import { cairn } from './lib.mjs';
 import { setup, near, DAY, waitJob } from './quality.lib.mjs';
 
 test('quality API: agreement, confusion, checks, progress, classes, consensus, access', async (t) => {
@@ -50,6 +51,14 @@ test('quality API: agreement, confusion, checks, progress, classes, consensus, a
   assert.equal(c.by_window[1].n_items_used, 3);
   assert.equal(c.by_window[1].start - c.by_window[0].start, DAY);
   assert.equal(c.by_window[0].end, c.by_window[1].start);
+
+  // The CLI walks the project with the same code: the same windows.
+  const cli = cairn(['agree', '--project', 'pets', '--metric', 'percent', '--bootstrap', '0', '--window', '86400', '--data', server.data]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.deepEqual(JSON.parse(cli.stdout).by_window, c.by_window);
+  const cls = JSON.parse(cairn(['agree', '--project', 'pets', '--spatial', '--window', '86400', '--data', server.data]).stdout);
+  assert.deepEqual(cls.by_window, a.json.spatial.by_window);
+  assert.equal(cairn(['agree', '--project', 'pets', '--metric', 'percent', '--window', '0', '--data', server.data]).code, 2);
 
   // Fleiss' kappa by hand, with a varying number of ratings per item (as
   // Gwet writes it): P-bar over the items with two or more ratings,
