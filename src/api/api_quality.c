@@ -112,7 +112,7 @@ int api_quality_agreement(struct http_req *req, struct http_resp *resp)
 	struct buf err = BUF_INIT;
 	rc = project_agree_json(req->st, &p, &o, &resp->body, &err);
 	project_release(&p);
-	if (rc == CAIRN_EINVAL && strstr(err.data, "window")) {
+	if (rc == CAIRN_EINVAL && !strncmp(err.data, "window:", 7)) {
 		buf_setlen(&resp->body, 0);
 		http_fail(resp, rc, "window", "%s", err.data);
 		buf_release(&err);

@@ -66,7 +66,7 @@ test('a reviewer sees the API numbers in every chart, picks annotators, and foll
   // value and every point over time.
   const ag = (await api.get(`${Q}/agreement?metric=alpha&window=86400&bootstrap=200`)).json;
   assert.equal(await page.locator('[data-slot=agreement] [data-stat=value] .stat-value').textContent(), fmt3(ag.categorical.value));
-  const pts = page.locator('[data-slot=agreement] .point');
+  const pts = page.locator('[data-chart=categorical-time] .point');
   assert.equal(await pts.count(), ag.categorical.by_window.length);
   for (let i = 0; i < ag.categorical.by_window.length; i++) {
     const w = ag.categorical.by_window[i];
@@ -74,6 +74,10 @@ test('a reviewer sees the API numbers in every chart, picks annotators, and foll
     assert.equal(await pts.nth(i).locator('text.value').textContent(), fmt3(w.value));
   }
   assert.equal(await page.locator('[data-slot=agreement] [data-stat=f1] .stat-value').textContent(), fmt3(ag.spatial.overall.iou50.f1));
+  // Object F1 over time: the windows whose items had boxes to match.
+  const sw = ag.spatial.by_window.filter((w) => w.agreement.iou50.f1 !== null);
+  const spts = page.locator('[data-chart=spatial-time] .point text.value');
+  assert.deepEqual(await spts.allTextContents(), sw.map((w) => fmt3(w.agreement.iou50.f1)));
   const pairRows = page.locator('[data-table=by-pair] tbody tr');
   assert.equal(await pairRows.count(), ag.categorical.by_pair.length);
 

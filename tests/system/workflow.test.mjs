@@ -422,7 +422,10 @@ test('an assigned annotator reaches only their batch, their routed items and no 
   assert.equal((await a0.post(`${P}/batches/${x.id}/signoff`, {})).status, 403);
   assert.equal((await a0.patch(`${P}/batches/${x.id}`, { overlap: 3 })).status, 403);
   assert.equal((await a0.post(`${P}/batches/${x.id}/assign`, { annotators: [a0.user.id] })).status, 403);
-  assert.equal((await a0.get(`${P}/projects/${A}/stats/annotators`)).status, 403);
+  // The annotator table: only their own row (docs/quality.md).
+  const own = await a0.get(`${P}/projects/${A}/stats/annotators`);
+  assert.equal(own.status, 200);
+  assert.ok(own.json.annotators.every((r) => r.user === a0.user.id));
   assert.equal((await a0.post(`${P}/projects/${B}/queue/next`, {})).status, 404);
   // Someone else's reservation cannot be skipped or released; nor an item through another project's path.
   const held = await a0.post(`${P}/projects/${A}/queue/next`, {});

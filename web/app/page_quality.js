@@ -106,13 +106,13 @@ export async function render(ctx) {
         h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, fmtNum(c.n_items_used)), h('div', { class: 'stat-label' }, 'items with 2+ labels')),
         h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, fmtNum(c.n_annotators)), h('div', { class: 'stat-label' }, 'annotators'))));
       if (c.by_window?.length) {
-        kids.push(h('h3', null, 'Over time'), lineChart({
+        kids.push(h('h3', null, 'Over time'), h('div', { 'data-chart': 'categorical-time' }, lineChart({
           title: `${name} per ${WINDOWS.find(([k]) => k === win.value)[1].toLowerCase()}`,
           desc: 'Agreement of the items whose labels were last saved in each window.',
           points: c.by_window.map((w) => ({ t: w.start, value: w.value, label: `${w.n_items_used} items` })),
           yMin: Math.min(0, ...c.by_window.map((w) => w.value ?? 0)), yMax: 1, fmt: fmt3,
           tfmt: (t) => (Number(win.value) < 86400 ? new Date(t).toISOString().slice(0, 16).replace('T', ' ') : new Date(t).toISOString().slice(0, 10)),
-        }));
+        })));
       }
       kids.push(h('div', { class: 'two-col even' },
         h('table', { class: 'grid-table', 'data-table': 'by-category' }, h('caption', null, 'Per class (Fleiss per-category kappa)'),
@@ -133,6 +133,15 @@ export async function render(ctx) {
           h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, fmt3(o.label_agreement)), h('div', { class: 'stat-label' }, 'same label among matches')),
           h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, fmtNum(sp.items)), h('div', { class: 'stat-label' }, 'items with 2+ annotators'))),
         barChart({ title: 'F1 at IoU 0.5 per class', rows: Object.entries(sp.by_class).map(([k, v]) => ({ label: k, value: v.iou50.f1 ?? 0 })), max: 1, fmt: fmt3 }));
+      const sw = (sp.by_window || []).filter((w) => w.agreement.iou50.f1 !== null);
+      if (sw.length) {
+        kids.push(h('div', { 'data-chart': 'spatial-time' }, lineChart({
+          title: 'Object F1 at IoU 0.5 over time',
+          desc: 'Spatial agreement of the items whose annotations were last saved in each window.',
+          points: sw.map((w) => ({ t: w.start, value: w.agreement.iou50.f1, label: `${w.items} items` })),
+          yMin: 0, yMax: 1, fmt: fmt3, tfmt: (t) => new Date(t).toISOString().slice(0, Number(win.value) < 86400 ? 16 : 10).replace('T', ' '),
+        })));
+      }
     }
     clear(slots.agreement, kids);
     // The pair pickers: members who label, defaulting to the first pair.
