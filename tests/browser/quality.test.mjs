@@ -136,3 +136,24 @@ test('a viewer sees progress and classes only', async () => {
   assert.deepEqual(realErrors(page), []);
   await page.context().close();
 });
+
+test('a manager builds the consensus from the page; the classes chart counts its objects', async () => {
+  const { server, P, admin } = ctx;
+  const page = await openPage(browser, server.url);
+  await signIn(page, 'admin', server.adminPassword);
+  await page.goto(`/#/projects/${P}/quality`);
+  await page.getByLabel('Minimum agreement').fill('0.7');
+  await page.getByRole('button', { name: 'Build consensus' }).click();
+  const done = page.locator('[data-stat=consensus]');
+  await done.waitFor({ timeout: 30000 });
+  // As in the system test: items 0-2 saved; items 0 and 3 for review; item 4 alone.
+  assert.equal(await done.textContent(), '3 saved, 2 for review, 1 with too few annotators.');
+  const jobs = (await admin.get(`/api/v1/projects/${P}/jobs`)).json.jobs;
+  assert.equal(jobs.filter((j) => j.kind === 'consensus' && j.state === 'done').length, 1);
+  // The class chart now includes the consensus tags (three more, all cats and dogs).
+  const cl = (await admin.get(`/api/v1/projects/${P}/quality/classes`)).json;
+  await page.locator(`[data-slot=classes] .bar-item[data-label=cat][data-value="${cl.labels.find((l) => l.name === 'cat').objects}"]`).waitFor();
+  assert.deepEqual(realErrors(page), []);
+  await page.context().close();
+});
+

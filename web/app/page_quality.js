@@ -7,7 +7,7 @@
 // follows the API: viewers get progress and classes, annotators also
 // their own row of the table, reviewers and managers everything.
 import { h, clear, field, select, statusLine, fmtNum, statusText } from './dom.js';
-import { get, session } from './session.js';
+import { get, post, session } from './session.js';
 import { barChart, stackedBars, lineChart, PALETTE } from './chart.js';
 import { STATUSES } from './page_project.js';
 
@@ -49,6 +49,15 @@ export async function render(ctx) {
   const confForm = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); loadConfusion(); } },
     field('Annotator A (rows)', pa), field('Annotator B (columns)', pb), h('button', { type: 'submit' }, 'Compare'));
   const checkBtn = h('button', { type: 'button', class: 'primary', onclick: () => loadChecks() }, 'Run checks');
+  // Consensus (managers): a background job; its result lists what was saved.
+  const cMethod = select([['majority', 'Majority vote'], ['dawid-skene', 'Dawid–Skene']], 'majority', { name: 'method' });
+  const cMin = h('input', { name: 'min_agreement', type: 'number', min: 0, max: 1, step: 0.05, value: '0.5', size: 5 });
+  const cDry = h('input', { type: 'checkbox', name: 'dry_run' });
+  const cOut = h('div', { 'data-slot': 'consensus', role: 'status', 'aria-live': 'polite' });
+  const consForm = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); runConsensus(); } },
+    field('Method', cMethod), field('Minimum agreement', cMin, 'Items under it go to review.'),
+    h('label', { class: 'check' }, cDry, ' dry run (save nothing)'),
+    h('button', { type: 'submit', class: 'primary' }, 'Build consensus'));
 
   clear(ctx.main,
     h('div', { class: 'row head' }, h('h1', null, 'Quality')),
@@ -59,6 +68,7 @@ export async function render(ctx) {
     review ? section('q-agree', 'Agreement', agreeForm, slots.agreement) : null,
     review ? section('q-conf', 'Confusion between two annotators', confForm, slots.confusion) : null,
     labeller ? section('q-ann', review ? 'Annotators' : 'My figures', slots.annotators) : null,
+    ctx.manage ? section('q-cons', 'Consensus', h('p', { class: 'hint' }, 'One consensus annotation per item with two or more annotators; each records the annotations it was built from.'), consForm, cOut) : null,
     review ? section('q-checks', 'Check results', h('p', { class: 'hint' }, 'Runs every rule of cairn check over the project; each finding links to the item in the editor.'), checkBtn, slots.checks) : null);
 
   const fail = (slot, e) => clear(slot, h('p', { class: 'msg error', role: 'alert' }, e.message || String(e)));
@@ -224,6 +234,29 @@ export async function render(ctx) {
             h('td', null, f.link ? h('a', { href: f.link }, `item ${f.item_id}${f.object ? `, object ${f.object}` : ''}`) : f.group),
             h('td', null, f.message))))) : h('p', { class: 'empty' }, 'No findings.'));
     } catch (e) { fail(slots.checks, e); } finally { checkBtn.disabled = false; }
+  }
+
+  async function runConsensus() {
+    const min = Number(cMin.value);
+    if (!(min >= 0 && min <= 1)) { fail(cOut, new Error('Minimum agreement must be a number from 0 to 1.')); return; }
+    clear(cOut, 'Starting…');
+    try {
+      const r = await post(`${Q}/consensus`, { method: cMethod.value, min_agreement: min, dry_run: cDry.checked });
+      let job = r.job;
+      while (['queued', 'running'].includes(job.state)) {
+        await new Promise((res) => setTimeout(res, 300));
+        if (!ctx.alive()) return;
+        job = (await get(`/projects/${pid}/jobs/${job.id}`)).job;
+        clear(cOut, `Job ${job.id}: ${job.state}${job.progress?.total ? ` (${job.progress.done} of ${job.progress.total})` : ''}…`);
+      }
+      if (job.state !== 'done') throw new Error(job.error || `Job ${job.id} ${job.state}.`);
+      const x = job.result;
+      clear(cOut, h('p', { class: 'msg ok', 'data-stat': 'consensus' },
+        `${x.dry_run ? 'Dry run: ' : ''}${fmtNum(x.saved)} saved, ${fmtNum(x.needs_review_count)} for review, ${fmtNum(x.too_few_annotators)} with too few annotators.`),
+      x.needs_review.length ? h('p', null, 'For review: ', x.needs_review.map((it, i) => [i ? ', ' : '',
+        h('a', { href: `/label.html#project=${pid}&item=${it.item}` }, `item ${it.item}`)])) : null);
+      loadClasses().catch((e) => fail(slots.classes, e));
+    } catch (e) { fail(cOut, e); }
   }
 
   const jobs = [loadProgress().catch((e) => fail(slots.progress, e)), loadClasses().catch((e) => fail(slots.classes, e))];
