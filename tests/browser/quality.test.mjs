@@ -7,6 +7,7 @@
 // a viewer may not read. Screenshot: build/screenshots/quality-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { launch, openPage, signIn, shot } from './lib.mjs';
 import { setup } from '../system/quality.lib.mjs';
 
@@ -22,6 +23,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   if (ctx?.server?.proc) await ctx.server.stop();
+  if (ctx?.server?.dir) rmSync(ctx.server.dir, { recursive: true, force: true });
 });
 
 // 4xx answers the page asks for on purpose are not script errors.
