@@ -1245,8 +1245,9 @@ static int load_names(void *ctx, const struct item *it)
 /*
  * The item of the project an image names: the item whose name is fn, or
  * ends with "/" + fn (an item ingested from a folder is named
- * "photos/a.jpg"). Among several, one of the image's split wins, then an
- * exact name; more than one left is an error naming them. *item 0: none.
+ * "photos/a.jpg"), and which is not in another split than the image.
+ * Among several, one of the image's split wins, then an exact name; more
+ * than one left is an error naming them. *item 0: none.
  */
 static int match_name(struct imp *m, sqlite3_stmt *q, const char *fn, const char *split,
 		      const char *where, int64_t *item)
@@ -1265,7 +1266,10 @@ static int match_name(struct imp *m, sqlite3_stmt *q, const char *fn, const char
 		bool exact = nl == fl && !memcmp(name, fn, fl);
 		if (!exact && !(nl > fl && name[nl - fl - 1] == '/' && !memcmp(name + nl - fl, fn, fl)))
 			continue;
-		int score = (split && *split && isplit && !strcmp(split, isplit)) * 2 + exact;
+		bool has_split = split && *split, item_split = isplit && *isplit;
+		if (has_split && item_split && strcmp(split, isplit))
+			continue; /* val's a.jpg is not train's a.jpg */
+		int score = (has_split && item_split) * 2 + exact;
 		if (score > best) {
 			best = score;
 			nbest = 0;
