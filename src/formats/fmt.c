@@ -767,7 +767,7 @@ static int spool_open(struct fmt_sink *s, char *dir, size_t dirlen, struct buf *
 			 "PRAGMA temp_store=FILE;"
 			 "CREATE TABLE img(id INTEGER, seq INTEGER, file_name TEXT, "
 			 " width INTEGER, height INTEGER, split TEXT, where_ TEXT, item_id INTEGER, "
-			 " PRIMARY KEY (split, id));"
+			 " fresh INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (split, id));"
 			 "CREATE TABLE obj(image_id INTEGER, seq INTEGER, cat INTEGER, frag TEXT, "
 			 " where_ TEXT, split TEXT);"
 			 "BEGIN;",
@@ -1073,8 +1073,8 @@ static int media_phase(struct imp *m)
 {
 	const char *dir = m->o->media_dir ? m->o->media_dir : m->s.media_dir;
 	sqlite3_stmt *q = NULL, *up = NULL;
-	sqlite3_prepare_v2(m->s.db, "SELECT rowid, file_name, split, where_ FROM img ORDER BY seq", -1,
-			   &q, NULL);
+	sqlite3_prepare_v2(m->s.db, "SELECT rowid, file_name, split FROM img ORDER BY seq", -1, &q,
+			   NULL);
 	sqlite3_prepare_v2(m->s.db, "UPDATE img SET item_id = ?2 WHERE rowid = ?1", -1, &up, NULL);
 	char **paths = NULL;
 	int64_t *ids = NULL;
@@ -1084,7 +1084,6 @@ static int media_phase(struct imp *m)
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		const char *fn = (const char *)sqlite3_column_text(q, 1);
 		const char *split = (const char *)sqlite3_column_text(q, 2);
-		const char *w = (const char *)sqlite3_column_text(q, 3);
 		bool found = false;
 		if (dir && split && *split) {
 			buf_reset(&p);
@@ -1096,17 +1095,8 @@ static int media_phase(struct imp *m)
 			buf_addf(&p, "%s/%s", dir, fn);
 			found = is_file(p.data);
 		}
-		if (!found) {
-			if (!m->o->skip_invalid) {
-				buf_setf(m->err, "%s: media file '%s' not found in %s (give --media DIR, "
-					 "or --no-media to import without images)", w, fn,
-					 dir ? dir : "(no images folder)");
-				rc = CAIRN_ENOTFOUND;
-				break;
-			}
-			fmt_sink_invalid(&m->s, w, "media file '%s' not found", fn);
-			continue;
-		}
+		if (!found)
+			continue; /* matched by name to an item of the project, or an error (attach_phase) */
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
 			paths = xrealloc(paths, cap * sizeof(*paths));
@@ -1161,11 +1151,6 @@ static int media_phase(struct imp *m)
 	return rc;
 }
 
-static int64_t now_unix(void)
-{
-	return (int64_t)time(NULL);
-}
-
 static const char *mime_of(const char *fn)
 {
 	const char *dot = strrchr(fn, '.');
@@ -1178,16 +1163,9 @@ static const char *mime_of(const char *fn)
 	return "image/jpeg";
 }
 
-/* Items without media: from the file's names and sizes (inside the transaction). */
-static int nomedia_item(struct imp *m, int64_t image_id, const char *fn, const char *split,
-			int32_t w, int32_t h, const char *where, int64_t *item_id)
+/* The content hash an item made without media gets: of its split and file name. */
+static void nomedia_hash(const char *fn, const char *split, char hex[HASH_HEX_LEN + 1])
 {
-	if (w <= 0 || h <= 0)
-	{
-		int r = fmt_sink_invalid(&m->s, where, "image %lld has no width and height, which "
-					 "--no-media needs", (long long)image_id);
-		return r ? r : 1;
-	}
 	crypto_hash_sha256_state hs;
 	crypto_hash_sha256_init(&hs);
 	crypto_hash_sha256_update(&hs, (const unsigned char *)"cairn:no-media:", 15);
@@ -1197,9 +1175,26 @@ static int nomedia_item(struct imp *m, int64_t image_id, const char *fn, const c
 	crypto_hash_sha256_update(&hs, (const unsigned char *)fn, strlen(fn));
 	unsigned char d[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_final(&hs, d);
+	sodium_bin2hex(hex, HASH_HEX_LEN + 1, d, sizeof(d));
+}
+
+/*
+ * An item without media, from the file's name and size (inside the
+ * transaction), made with its metadata and split at once. Returns 1 when
+ * the image is skipped (no size, with skip_invalid).
+ */
+static int nomedia_item(struct imp *m, int64_t image_id, const char *fn, const char *split,
+			int32_t w, int32_t h, const char *where, int64_t *item_id, bool *fresh)
+{
+	if (w <= 0 || h <= 0)
+	{
+		int r = fmt_sink_invalid(&m->s, where, "image %lld has no width and height, which "
+					 "--no-media needs", (long long)image_id);
+		return r ? r : 1;
+	}
 	struct item it;
 	memset(&it, 0, sizeof(it));
-	sodium_bin2hex(it.hash, sizeof(it.hash), d, sizeof(d));
+	nomedia_hash(fn, split, it.hash);
 	it.project_id = m->project_id;
 	it.kind = ITEM_IMAGE;
 	it.name = (char *)fn;
@@ -1207,18 +1202,178 @@ static int nomedia_item(struct imp *m, int64_t image_id, const char *fn, const c
 	it.height = h;
 	it.mime = (char *)mime_of(fn);
 	char *slash = strrchr(fn, '/');
-	struct buf g = BUF_INIT;
+	struct buf g = BUF_INIT, meta = BUF_INIT;
 	if (slash)
 		buf_add(&g, fn, (size_t)(slash - fn));
 	it.source_group = slash ? g.data : NULL;
+	buf_addf(&meta, "{\"%s_id\":%lld}", m->f->name, (long long)image_id);
+	it.meta = meta.data;
+	/* Other split names fail in store_item_set_meta, as before. */
+	if (split && (!strcmp(split, "train") || !strcmp(split, "val") || !strcmp(split, "test")))
+		it.split = (char *)split;
 	it.status = ITEM_NEW;
-	it.created_at = now_unix();
 	int rc = store_item_add(m->st, &it, item_id, m->err);
-	buf_release(&g);
+	*fresh = !rc;
 	if (rc == CAIRN_EEXIST)
-		rc = 0;
-	else if (!rc)
+		rc = 0; /* made just before for an image of the same split and name */
+	else if (!rc && split && !it.split)
+		rc = store_item_set_meta(m->st, *item_id, NULL, split, m->err);
+	buf_release(&g);
+	buf_release(&meta);
+	if (!rc && *fresh)
 		m->rep->items_added++;
+	return rc;
+}
+
+/*
+ * The project's items by file name, for annotation files imported without
+ * their media: a spool table of (base name, name, split, id), filled on
+ * first use.
+ */
+static int load_names(void *ctx, const struct item *it)
+{
+	sqlite3_stmt *q = ctx;
+	const char *base = strrchr(it->name, '/');
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, base ? base + 1 : it->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, it->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, it->split ? it->split : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, it->id);
+	return sqlite3_step(q) == SQLITE_DONE ? 0 : CAIRN_EIO;
+}
+
+/*
+ * The item of the project an image names: the item whose name is fn, or
+ * ends with "/" + fn (an item ingested from a folder is named
+ * "photos/a.jpg"), and which is not in another split than the image.
+ * Among several, one of the image's split wins, then an exact name; more
+ * than one left is an error naming them. *item 0: none.
+ */
+static int match_name(struct imp *m, sqlite3_stmt *q, const char *fn, const char *split,
+		      const char *where, int64_t *item)
+{
+	*item = 0;
+	const char *base = strrchr(fn, '/');
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, base ? base + 1 : fn, -1, SQLITE_STATIC);
+	size_t fl = strlen(fn);
+	int best = -1, nbest = 0;
+	struct buf names = BUF_INIT;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+		const char *isplit = (const char *)sqlite3_column_text(q, 1);
+		size_t nl = name ? strlen(name) : 0;
+		bool exact = nl == fl && !memcmp(name, fn, fl);
+		if (!exact && !(nl > fl && name[nl - fl - 1] == '/' && !memcmp(name + nl - fl, fn, fl)))
+			continue;
+		bool has_split = split && *split, item_split = isplit && *isplit;
+		if (has_split && item_split && strcmp(split, isplit))
+			continue; /* val's a.jpg is not train's a.jpg */
+		int score = (has_split && item_split) * 2 + exact;
+		if (score > best) {
+			best = score;
+			nbest = 0;
+			buf_reset(&names);
+		}
+		if (score == best) {
+			nbest++;
+			*item = sqlite3_column_int64(q, 2);
+			if (nbest <= 3)
+				buf_addf(&names, "%s'%s' (item %lld)", nbest > 1 ? ", " : "", name,
+					 (long long)*item);
+		}
+	}
+	sqlite3_reset(q);
+	int rc = 0;
+	if (nbest > 1) {
+		*item = 0;
+		rc = fmt_sink_invalid(&m->s, where, "file name '%s' matches %d items of the project: "
+				      "%s%s (give --media DIR to match by content)", fn, nbest,
+				      names.data, nbest > 3 ? ", ..." : "");
+		rc = rc ? rc : 1;
+	}
+	buf_release(&names);
+	return rc;
+}
+
+/*
+ * Gives each image without an item yet (no media found for it, or
+ * --no-media) one: with --no-media, the item an earlier --no-media import
+ * made for it; else an item of the project with its file name (images
+ * ingested before, the annotations imported alone); else, with --no-media,
+ * a new item. Inside the transaction.
+ */
+static int attach_phase(struct imp *m)
+{
+	const char *dir = m->o->media_dir ? m->o->media_dir : m->s.media_dir;
+	sqlite3_stmt *q = NULL, *up = NULL, *names = NULL, *add = NULL;
+	sqlite3_prepare_v2(m->s.db, "SELECT rowid, id, file_name, NULLIF(split, ''), width, height, "
+			   "where_ FROM img WHERE item_id IS NULL ORDER BY seq", -1, &q, NULL);
+	sqlite3_prepare_v2(m->s.db, "UPDATE img SET item_id = ?2, fresh = ?3 WHERE rowid = ?1", -1,
+			   &up, NULL);
+	bool loaded = false;
+	int rc = 0;
+	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 1);
+		const char *fn = (const char *)sqlite3_column_text(q, 2);
+		const char *split = (const char *)sqlite3_column_text(q, 3);
+		int32_t w = sqlite3_column_int(q, 4), h = sqlite3_column_int(q, 5);
+		const char *where = (const char *)sqlite3_column_text(q, 6);
+		int64_t item = 0;
+		bool fresh = false;
+		if (m->o->no_media) {
+			char hex[HASH_HEX_LEN + 1];
+			nomedia_hash(fn, split, hex);
+			store_item_find_hash(m->st, m->project_id, hex, &item, NULL);
+		}
+		if (!item && !loaded) {
+			loaded = true;
+			sqlite3_exec(m->s.db, "CREATE TABLE names(base TEXT, name TEXT, split TEXT, "
+				     "id INTEGER)", NULL, NULL, NULL);
+			sqlite3_prepare_v2(m->s.db, "INSERT INTO names VALUES (?1, ?2, ?3, ?4)", -1,
+					   &add, NULL);
+			if ((rc = store_item_list(m->st, m->project_id, 0, -1, load_names, add, m->err)))
+				break;
+			sqlite3_exec(m->s.db, "CREATE INDEX names_base ON names(base)", NULL, NULL, NULL);
+			sqlite3_prepare_v2(m->s.db, "SELECT name, split, id FROM names WHERE base = ?1 "
+					   "ORDER BY id", -1, &names, NULL);
+		}
+		if (!item && (rc = match_name(m, names, fn, split, where, &item))) {
+			if (rc == 1)
+				rc = 0;
+			continue;
+		}
+		if (!item && m->o->no_media) {
+			if ((rc = nomedia_item(m, id, fn, split, w, h, where, &item, &fresh)) == 1) {
+				rc = 0;
+				continue;
+			}
+		} else if (!item) {
+			if (!m->o->skip_invalid) {
+				buf_setf(m->err, "%s: media file '%s' not found in %s, and the project has "
+					 "no item of that name (give --media DIR, or --no-media to import "
+					 "without images)", where, fn, dir ? dir : "(no images folder)");
+				rc = CAIRN_ENOTFOUND;
+				break;
+			}
+			fmt_sink_invalid(&m->s, where, "media file '%s' not found", fn);
+			continue;
+		}
+		if (rc)
+			break;
+		sqlite3_reset(up);
+		sqlite3_bind_int64(up, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_int64(up, 2, item);
+		sqlite3_bind_int(up, 3, fresh);
+		if (sqlite3_step(up) != SQLITE_DONE) {
+			buf_setf(m->err, "import: cannot spool: %s", sqlite3_errmsg(m->s.db));
+			rc = CAIRN_EIO;
+		}
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(up);
+	sqlite3_finalize(add);
+	sqlite3_finalize(names);
 	return rc;
 }
 
@@ -1280,6 +1435,22 @@ struct obj_row {
 static char *as_box_if_needed(struct imp *m, const char *frag, long label)
 {
 	uint32_t allowed = m->sc.labels[label].shapes;
+	/* Most fragments are kept as they are: tell from their type (written by
+	 * frag_begin after an id of [A-Za-z0-9_-]) before parsing anything. */
+	const char *ty = strstr(frag, ",\"type\":\"");
+	if (ty) {
+		char name[32];
+		size_t l = strcspn(ty + 9, "\"");
+		enum shape_kind k0;
+		if (l < sizeof(name)) {
+			memcpy(name, ty + 9, l);
+			name[l] = 0;
+			if (shape_kind_parse(name, &k0) && ((allowed & SHAPE_BIT(k0)) ||
+			    !(allowed & SHAPE_BIT(SHAPE_BOX)) ||
+			    (k0 != SHAPE_POLYGON && k0 != SHAPE_MASK)))
+				return NULL;
+		}
+	}
 	struct buf text = BUF_INIT;
 	buf_addch(&text, '{');
 	buf_adds(&text, frag);
@@ -1387,7 +1558,8 @@ static char *prefix_ids(const char *frag, size_t k)
  * then merged rather than one image's annotation replacing another's.
  */
 static int write_image(struct imp *m, sqlite3_stmt *oq, const int64_t *image_ids,
-		       char *const *splits, size_t nimages, int64_t item_id, int32_t w, int32_t h)
+		       char *const *splits, size_t nimages, int64_t item_id, int32_t w, int32_t h,
+		       bool fresh)
 {
 	struct obj_row *rows = NULL;
 	size_t n = 0, cap = 0;
@@ -1474,7 +1646,8 @@ static int write_image(struct imp *m, sqlite3_stmt *oq, const int64_t *image_ids
 		aw.key.source = m->o->kind == ANN_PREDICTION ? (m->o->source ? m->o->source : m->f->name)
 							      : "";
 		struct annotation old;
-		if (store_annotation_find(m->st, &aw.key, &old, NULL) == 0) {
+		/* An item made by this import has no annotation yet. */
+		if (!fresh && store_annotation_find(m->st, &aw.key, &old, NULL) == 0) {
 			aw.expected_version = old.version;
 			annotation_release(&old);
 		}
@@ -1566,6 +1739,8 @@ static int write_phase(struct imp *m)
 		if ((rc = store_label_id(m->st, m->project_id, m->sc.labels[i].name,
 					 &m->label_ids[i], m->err)))
 			return rc;
+	if ((rc = attach_phase(m)))
+		return rc;
 	int64_t total = 0;
 	sqlite3_stmt *cq = NULL, *q = NULL, *oq = NULL;
 	sqlite3_prepare_v2(m->s.db, "SELECT count(*) FROM img", -1, &cq, NULL);
@@ -1573,10 +1748,11 @@ static int write_phase(struct imp *m)
 		total = sqlite3_column_int64(cq, 0);
 	sqlite3_finalize(cq);
 	sqlite3_prepare_v2(m->s.db, "SELECT id, file_name, NULLIF(split, ''), width, height, where_, "
-			   "item_id FROM img ORDER BY seq", -1, &q, NULL);
+			   "item_id, fresh FROM img WHERE item_id IS NOT NULL ORDER BY seq", -1, &q,
+			   NULL);
 	sqlite3_prepare_v2(m->s.db, "SELECT cat, frag, where_ FROM obj WHERE split = IFNULL(?2, '') "
 			   "AND image_id = ?1 ORDER BY seq", -1, &oq, NULL);
-	/* Images that became one item (the same bytes): written together once. */
+	/* Images that became one item (the same bytes, or the same name): written together once. */
 	sqlite3_stmt *same = NULL, *mark = NULL;
 	sqlite3_exec(m->s.db, "CREATE INDEX IF NOT EXISTS img_item ON img(item_id); "
 		     "CREATE TEMP TABLE IF NOT EXISTS written(item INTEGER PRIMARY KEY)", NULL, NULL,
@@ -1594,71 +1770,56 @@ static int write_phase(struct imp *m)
 		int32_t w = sqlite3_column_int(q, 3), h = sqlite3_column_int(q, 4);
 		const char *where = (const char *)sqlite3_column_text(q, 5);
 		int64_t item = sqlite3_column_int64(q, 6);
-		if (m->o->no_media) {
-			rc = nomedia_item(m, id, fn, split, w, h, where, &item);
+		bool fresh = sqlite3_column_int(q, 7);
+		if (!fresh) {
+			/* An item made before (media ingested, or matched by name). */
+			rc = set_item_meta(m, item, id, fn, split, w, h, where);
 			if (rc == 1) {
 				rc = 0;
 				continue;
 			}
 			if (rc)
 				break;
-		} else if (!item) {
-			continue; /* skipped in the media phase */
-		}
-		rc = set_item_meta(m, item, id, fn, split, w, h, where);
-		if (rc == 1) {
-			rc = 0;
-			continue;
-		}
-		if (rc)
-			break;
-		if (!w || !h) {
-			struct item it;
-			if (store_item_get(m->st, item, &it, NULL) == 0) {
-				w = it.width;
-				h = it.height;
-				item_release(&it);
-			}
-		}
-		int64_t one_id = id;
-		char *one_split = (char *)split;
-		int64_t *ids = &one_id;
-		char **splits = &one_split;
-		size_t nimg = 1;
-		if (!m->o->no_media) {
-			sqlite3_reset(mark);
-			sqlite3_bind_int64(mark, 1, item);
-			sqlite3_step(mark);
-			if (sqlite3_changes(m->s.db) == 0)
-				continue; /* written with an earlier image of the same bytes */
-			size_t cap = 0;
-			nimg = 0;
-			ids = NULL;
-			splits = NULL;
-			sqlite3_reset(same);
-			sqlite3_bind_int64(same, 1, item);
-			while (sqlite3_step(same) == SQLITE_ROW) {
-				if (nimg == cap) {
-					cap = cap ? 2 * cap : 4;
-					ids = xrealloc(ids, cap * sizeof(*ids));
-					splits = xrealloc(splits, cap * sizeof(*splits));
+			if (!w || !h) {
+				struct item it;
+				if (store_item_get(m->st, item, &it, NULL) == 0) {
+					w = it.width;
+					h = it.height;
+					item_release(&it);
 				}
-				const char *sp = (const char *)sqlite3_column_text(same, 1);
-				ids[nimg] = sqlite3_column_int64(same, 0);
-				splits[nimg++] = sp ? xstrdup(sp) : NULL;
 			}
-			if (nimg > 1)
-				fmt_sink_note(&m->s, "images with the same bytes as an earlier one "
-						      "(one item; their objects merged)");
 		}
+		sqlite3_reset(mark);
+		sqlite3_bind_int64(mark, 1, item);
+		sqlite3_step(mark);
+		if (sqlite3_changes(m->s.db) == 0)
+			continue; /* written with an earlier image of the same item */
+		size_t cap = 0, nimg = 0;
+		int64_t *ids = NULL;
+		char **splits = NULL;
+		sqlite3_reset(same);
+		sqlite3_bind_int64(same, 1, item);
+		while (sqlite3_step(same) == SQLITE_ROW) {
+			if (nimg == cap) {
+				cap = cap ? 2 * cap : 4;
+				ids = xrealloc(ids, cap * sizeof(*ids));
+				splits = xrealloc(splits, cap * sizeof(*splits));
+			}
+			const char *sp = (const char *)sqlite3_column_text(same, 1);
+			ids[nimg] = sqlite3_column_int64(same, 0);
+			splits[nimg++] = sp ? xstrdup(sp) : NULL;
+		}
+		if (nimg > 1)
+			fmt_sink_note(&m->s, m->o->no_media ? "images with the same split and file name "
+				      "as an earlier one (one item; their objects merged)"
+				      : "images with the same bytes or name as an earlier one (one "
+				      "item; their objects merged)");
 		if (nimg)
-			rc = write_image(m, oq, ids, splits, nimg, item, w, h);
-		if (ids != &one_id) {
-			for (size_t k = 0; k < nimg; k++)
-				free(splits[k]);
-			free(ids);
-			free(splits);
-		}
+			rc = write_image(m, oq, ids, splits, nimg, item, w, h, fresh);
+		for (size_t k = 0; k < nimg; k++)
+			free(splits[k]);
+		free(ids);
+		free(splits);
 		if (rc)
 			break;
 		if ((++done & 1023) == 0)
@@ -1737,7 +1898,8 @@ int fmt_import(struct store *st, int64_t project_id, const struct fmt_ops *f, co
 	if ((rc = store_begin(st, err)))
 		goto out;
 	in_tx = true;
-	if ((rc = write_phase(&m)))
+	/* One transaction of many annotations: counters kept per label, not per object. */
+	if ((rc = store_bulk_begin(st, err)) || (rc = write_phase(&m)))
 		goto out;
 	rc = store_commit(st, err);
 	in_tx = false;

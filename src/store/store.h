@@ -54,6 +54,15 @@ int store_check(struct store *st, struct buf *err);
 int store_begin(struct store *st, struct buf *err);
 int store_commit(struct store *st, struct buf *err);
 void store_rollback(struct store *st);
+/*
+ * Bulk load, inside store_begin/store_commit (imports): annotation saves
+ * keep the object counters per annotation and label instead of per object
+ * row, with a larger page cache. store_bulk_end (or the commit) writes the
+ * counters; a rollback undoes it all. Meanwhile objects may change only
+ * through store_annotation_save.
+ */
+int store_bulk_begin(struct store *st, struct buf *err);
+int store_bulk_end(struct store *st, struct buf *err);
 
 /* Key/value settings of the installation (the secret, defaults). */
 int store_meta_get(struct store *st, const char *key, char **value, struct buf *err);

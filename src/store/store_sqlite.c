@@ -41,6 +41,7 @@ struct sqlite_store {
 	int ncache;
 	/* Item filter statements, one per combination of filters. */
 	sqlite3_stmt *item_q[2][1 << 8];
+	struct bulk *bulk;        /* between store_bulk_begin and its end, else NULL */
 };
 
 static const struct store_ops sqlite_ops;
@@ -448,9 +449,12 @@ static int migrate(struct sqlite_store *s, int flags, int want, struct buf *err)
 
 /* ---- open / close ---- */
 
+static void bulk_free(struct sqlite_store *s);
+
 static void sqlite_close(struct store *st)
 {
 	struct sqlite_store *s = S(st);
+	bulk_free(s);
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
 	for (int k = 0; k < 2; k++)
@@ -567,6 +571,8 @@ static int sqlite_begin(struct store *st, struct buf *err)
 	return rc;
 }
 
+static int sqlite_bulk_end(struct store *st, struct buf *err);
+
 static int sqlite_commit(struct store *st, struct buf *err)
 {
 	struct sqlite_store *s = S(st);
@@ -574,7 +580,13 @@ static int sqlite_commit(struct store *st, struct buf *err)
 		buf_setf(err, "store: no transaction to commit");
 		return CAIRN_EINTERNAL;
 	}
-	int rc = tx_commit(s, "commit", err);
+	int rc = s->bulk ? sqlite_bulk_end(st, err) : 0;
+	if (rc) {
+		tx_rollback(s);
+		bulk_free(s);
+	} else {
+		rc = tx_commit(s, "commit", err);
+	}
 	s->in_tx = false;
 	return rc;
 }
@@ -585,6 +597,312 @@ static void sqlite_rollback(struct store *st)
 	if (s->in_tx)
 		tx_rollback(s);
 	s->in_tx = false;
+	bulk_free(s); /* the rollback brought the dropped triggers back */
+}
+
+/* ---- bulk load ---- */
+
+/*
+ * During a bulk load (an import writing many annotations in one
+ * transaction) the triggers that keep the object counters (0001's
+ * objects_ai/ad/au_label, 0006's objects_*_item_label) are dropped inside
+ * the transaction, and annotation saves keep the same counters per
+ * annotation and label instead of per object row: label_counts,
+ * project_counts 'objects' and 'label_items:<label>' are summed in memory
+ * and written at the end; item_label_objects is updated once per
+ * (item, label) of each save. The triggers' own SQL, read from
+ * sqlite_master, is run again before the commit, so the schema ends as it
+ * began; a rollback restores them by itself. While the triggers are gone
+ * only annotation saves may change objects (the import is the only writer:
+ * it holds the write transaction throughout).
+ */
+static const char *const bulk_trigger_names[] = {
+	"objects_ai", "objects_ad", "objects_au_label",
+	"objects_ai_item_label", "objects_ad_item_label", "objects_au_item_label",
+};
+#define BULK_NTRIG (sizeof(bulk_trigger_names) / sizeof(bulk_trigger_names[0]))
+
+struct bulk_count {
+	int64_t key;               /* label id, or -project id for objects without a label */
+	int64_t project_id;
+	int64_t objects;           /* delta of label_counts (and of the project's 'objects') */
+	int64_t items;             /* delta of 'label_items:<label>' */
+};
+
+struct bulk {
+	char *trigger_sql[BULK_NTRIG];
+	int64_t old_cache;         /* the cache_size pragma before */
+	struct bulk_count *v;      /* open addressing by key; key 0 = free */
+	size_t n, cap;             /* cap a power of two */
+};
+
+static void bulk_free(struct sqlite_store *s)
+{
+	struct bulk *b = s->bulk;
+	if (!b)
+		return;
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size=%lld", (long long)b->old_cache);
+	sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+	for (size_t i = 0; i < BULK_NTRIG; i++)
+		free(b->trigger_sql[i]);
+	free(b->v);
+	free(b);
+	s->bulk = NULL;
+}
+
+static uint64_t bulk_hash(int64_t k)
+{
+	uint64_t x = (uint64_t)k * 0x9e3779b97f4a7c15ull;
+	return x ^ (x >> 29);
+}
+
+static struct bulk_count *bulk_slot(struct bulk *b, int64_t key, int64_t project_id)
+{
+	if (2 * (b->n + 1) > b->cap) {
+		size_t ncap = b->cap ? 2 * b->cap : 64;
+		struct bulk_count *nv = calloc(ncap, sizeof(*nv));
+		if (!nv)
+			return NULL;
+		for (size_t i = 0; i < b->cap; i++) {
+			if (!b->v[i].key)
+				continue;
+			size_t j = bulk_hash(b->v[i].key) & (ncap - 1);
+			while (nv[j].key)
+				j = (j + 1) & (ncap - 1);
+			nv[j] = b->v[i];
+		}
+		free(b->v);
+		b->v = nv;
+		b->cap = ncap;
+	}
+	size_t j = bulk_hash(key) & (b->cap - 1);
+	while (b->v[j].key && b->v[j].key != key)
+		j = (j + 1) & (b->cap - 1);
+	if (!b->v[j].key) {
+		b->v[j].key = key;
+		b->v[j].project_id = project_id;
+		b->n++;
+	}
+	return &b->v[j];
+}
+
+/* Page cache during a bulk load: index pages stay in memory instead of
+ * being spilled to the WAL and read back. */
+#define BULK_CACHE_KIB 65536
+
+static int sqlite_bulk_begin(struct store *st, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	if (!s->in_tx || s->bulk) {
+		buf_setf(err, "store: a bulk load needs an open transaction (and only one)");
+		return CAIRN_EINTERNAL;
+	}
+	struct bulk *b = calloc(1, sizeof(*b));
+	if (!b)
+		return CAIRN_ENOMEM;
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA cache_size", -1, &q, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		b->old_cache = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	s->bulk = b;
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size=-%d", BULK_CACHE_KIB);
+	sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+	rc = sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND "
+				"name = ?1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "bulk load", err);
+	struct buf drop = BUF_INIT;
+	for (size_t i = 0; i < BULK_NTRIG && !rc; i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, bulk_trigger_names[i], -1, SQLITE_STATIC);
+		int step = sqlite3_step(q);
+		if (step == SQLITE_ROW) {
+			b->trigger_sql[i] = col_strdup(q, 0);
+			buf_addf(&drop, "DROP TRIGGER %s;", bulk_trigger_names[i]);
+		} else if (step != SQLITE_DONE) {
+			rc = db_error(s, step, "bulk load", err);
+		}
+	}
+	sqlite3_finalize(q);
+	if (!rc && drop.len)
+		rc = exec(s, drop.data, "bulk load", err);
+	buf_release(&drop);
+	return rc;
+}
+
+/* Writes the counters summed during the bulk load and brings the triggers back. */
+static int sqlite_bulk_end(struct store *st, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	struct bulk *b = s->bulk;
+	if (!b)
+		return 0;
+	int rc = 0;
+	for (size_t i = 0; i < b->cap && !rc; i++) {
+		struct bulk_count *c = &b->v[i];
+		if (!c->key || (!c->objects && !c->items))
+			continue;
+		sqlite3_stmt *q = stmt(s, "INSERT INTO project_counts VALUES (?1, 'objects', ?2) "
+				       "ON CONFLICT DO UPDATE SET n = n + excluded.n", err);
+		if (!q)
+			return CAIRN_EIO;
+		sqlite3_bind_int64(q, 1, c->project_id);
+		sqlite3_bind_int64(q, 2, c->objects);
+		if ((rc = step_done(s, q, "count objects", err)) || c->key < 0)
+			continue;
+		q = stmt(s, "INSERT INTO label_counts VALUES (?1, ?2, ?3) "
+			 "ON CONFLICT DO UPDATE SET n = n + excluded.n", err);
+		if (!q)
+			return CAIRN_EIO;
+		sqlite3_bind_int64(q, 1, c->project_id);
+		sqlite3_bind_int64(q, 2, c->key);
+		sqlite3_bind_int64(q, 3, c->objects);
+		if ((rc = step_done(s, q, "count objects", err)))
+			break;
+		q = stmt(s, "INSERT INTO project_counts VALUES (?1, 'label_items:' || ?2, ?3) "
+			 "ON CONFLICT DO UPDATE SET n = n + excluded.n", err);
+		if (!q)
+			return CAIRN_EIO;
+		sqlite3_bind_int64(q, 1, c->project_id);
+		sqlite3_bind_int64(q, 2, c->key);
+		sqlite3_bind_int64(q, 3, c->items);
+		rc = step_done(s, q, "count items", err);
+	}
+	for (size_t i = 0; i < BULK_NTRIG && !rc; i++)
+		if (b->trigger_sql[i])
+			rc = exec(s, b->trigger_sql[i], "bulk load: restore trigger", err);
+	if (!rc)
+		bulk_free(s);
+	return rc;
+}
+
+struct bulk_delta {
+	int64_t label_id;          /* 0: none */
+	int64_t n;
+};
+
+static int bulk_delta_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct bulk_delta *)a)->label_id, y = ((const struct bulk_delta *)b)->label_id;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The bulk-load way of writing an annotation's objects: all rewritten (as
+ * rewrite_objects does), and the counters the dropped triggers would have
+ * kept changed once per label.
+ */
+static int rewrite_objects(struct sqlite_store *s, int64_t ann_id, const struct annotation_write *w,
+			   struct buf *err);
+
+static int bulk_write_objects(struct sqlite_store *s, int64_t ann_id, bool existed,
+			      const struct annotation_write *w, struct buf *err)
+{
+	const struct ann_doc *d = w->doc;
+	size_t nd = 0, cap = (d ? d->nobjects : 0) + 8;
+	struct bulk_delta *v = malloc(cap * sizeof(*v));
+	if (!v)
+		return CAIRN_ENOMEM;
+	int rc = 0;
+	if (existed) {
+		sqlite3_stmt *q = stmt(s, "SELECT ifnull(label_id, 0), count(*) FROM objects WHERE "
+				       "annotation_id = ?1 GROUP BY 1", err);
+		if (!q) {
+			free(v);
+			return CAIRN_EIO;
+		}
+		sqlite3_bind_int64(q, 1, ann_id);
+		int step;
+		while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+			if (nd == cap) {
+				cap *= 2;
+				struct bulk_delta *nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					sqlite3_reset(q);
+					free(v);
+					return CAIRN_ENOMEM;
+				}
+				v = nv;
+			}
+			v[nd].label_id = sqlite3_column_int64(q, 0);
+			v[nd++].n = -sqlite3_column_int64(q, 1);
+		}
+		sqlite3_reset(q);
+		if (step != SQLITE_DONE) {
+			free(v);
+			return db_error(s, step, "read objects", err);
+		}
+	}
+	if ((rc = rewrite_objects(s, ann_id, w, err))) {
+		free(v);
+		return rc;
+	}
+	for (size_t i = 0; d && i < d->nobjects; i++) {
+		if (nd == cap) {
+			cap *= 2;
+			struct bulk_delta *nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return CAIRN_ENOMEM;
+			}
+			v = nv;
+		}
+		v[nd].label_id = w->label_ids ? w->label_ids[d->objects[i].label] : 0;
+		v[nd++].n = 1;
+	}
+	qsort(v, nd, sizeof(*v), bulk_delta_cmp);
+	for (size_t i = 0; i < nd && !rc;) {
+		int64_t label = v[i].label_id, delta = 0;
+		for (; i < nd && v[i].label_id == label; i++)
+			delta += v[i].n;
+		if (!delta)
+			continue;
+		struct bulk_count *c = bulk_slot(s->bulk, label ? label : -w->project_id,
+						 w->project_id);
+		if (!c) {
+			rc = CAIRN_ENOMEM;
+			break;
+		}
+		c->objects += delta;
+		if (!label)
+			continue;
+		sqlite3_stmt *q = stmt(s, "INSERT INTO item_label_objects VALUES (?1, ?2, ?3) "
+				       "ON CONFLICT DO UPDATE SET n = n + excluded.n RETURNING n", err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			break;
+		}
+		sqlite3_bind_int64(q, 1, w->key.item_id);
+		sqlite3_bind_int64(q, 2, label);
+		sqlite3_bind_int64(q, 3, delta);
+		int step = sqlite3_step(q);
+		int64_t after = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+		if (step == SQLITE_ROW)
+			step = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (step != SQLITE_DONE) {
+			rc = db_error(s, step, "count objects", err);
+			break;
+		}
+		int64_t before = after - delta;
+		c->items += (after > 0) - (before > 0);
+		if (after <= 0) {
+			q = stmt(s, "DELETE FROM item_label_objects WHERE item_id = ?1 AND label_id = ?2",
+				 err);
+			if (!q) {
+				rc = CAIRN_EIO;
+				break;
+			}
+			sqlite3_bind_int64(q, 1, w->key.item_id);
+			sqlite3_bind_int64(q, 2, label);
+			rc = step_done(s, q, "count objects", err);
+		}
+	}
+	free(v);
+	return rc;
 }
 
 /* ---- meta ---- */
@@ -2145,6 +2463,7 @@ static int sqlite_annotation_save(struct store *st, const struct annotation_writ
 	sqlite3_bind_int64(q, 3, w->key.user_id);
 	bind_text(q, 4, w->key.source ? w->key.source : "");
 	int step = sqlite3_step(q);
+	bool existed = step == SQLITE_ROW;
 	if (step == SQLITE_ROW) {
 		id = sqlite3_column_int64(q, 0);
 		version = sqlite3_column_int64(q, 1);
@@ -2215,7 +2534,7 @@ static int sqlite_annotation_save(struct store *st, const struct annotation_writ
 	sqlite3_bind_int64(q, 8, w->schema_version);
 	if ((rc = step_done(s, q, "write history", err)))
 		goto out;
-	if ((rc = write_objects(s, id, w, err)))
+	if ((rc = s->bulk ? bulk_write_objects(s, id, existed, w, err) : write_objects(s, id, w, err)))
 		goto out;
 	/* An item with a first manual annotation is in progress. */
 	if (w->key.kind == ANN_MANUAL) {
@@ -4267,6 +4586,8 @@ static const struct store_ops sqlite_ops = {
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
+	.bulk_begin = sqlite_bulk_begin,
+	.bulk_end = sqlite_bulk_end,
 	.meta_get = sqlite_meta_get,
 	.meta_set = sqlite_meta_set,
 	.user_add = sqlite_user_add,

@@ -159,3 +159,83 @@ Test(fmt_coco, split_is_deterministic_by_group)
 	cr_assert_eq(fmt_split_parse(&sp, "train=x", &err), CAIRN_EINVAL);
 	buf_release(&err);
 }
+
+/* An item as `cairn ingest photos/` names it, without media on disk. */
+static int64_t add_item(const char *name, const char *hash)
+{
+	struct item it = {0};
+	it.project_id = pid;
+	it.kind = ITEM_IMAGE;
+	it.name = (char *)name;
+	snprintf(it.hash, sizeof(it.hash), "%s", hash);
+	it.width = 4;
+	it.height = 3;
+	int64_t id = 0;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_item_add(st, &it, &id, &err), 0, "%s", err.data);
+	buf_release(&err);
+	return id;
+}
+
+static int import_media(const char *json, struct fmt_import_report *rep, struct buf *err)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/in.json", dir);
+	FILE *f = fopen(path, "w");
+	fputs(json, f);
+	fclose(f);
+	struct fmt_import_opts o = {0};
+	o.data_dir = dir;
+	o.kind = ANN_GOLD;
+	return fmt_import(st, pid, fmt_find("coco"), path, &o, rep, err);
+}
+
+Test(fmt_coco, annotations_alone_attach_to_items_by_file_name)
+{
+	int64_t a = add_item("photos/a.jpg", "ha");
+	add_item("photos/b.jpg", "hb");
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	const char *cats = "\"categories\":[{\"id\":1,\"name\":\"cat\"}]";
+	char json[512];
+	snprintf(json, sizeof(json), "{\"images\":[{\"id\":7,\"file_name\":\"a.jpg\",\"width\":4,"
+		 "\"height\":3}],%s,\"annotations\":[{\"id\":1,\"image_id\":7,\"category_id\":1,"
+		 "\"bbox\":[0,0,1,1]}]}", cats);
+	cr_assert_eq(import_media(json, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(rep.items_added, 0);
+	cr_assert_eq(rep.annotations, 1);
+	fmt_import_report_release(&rep);
+	struct annotation ann;
+	struct annotation_key k = {.item_id = a, .kind = ANN_GOLD, .source = ""};
+	cr_assert_eq(store_annotation_find(st, &k, &ann, &err), 0, "%s", err.data);
+	annotation_release(&ann);
+	struct item it;
+	cr_assert_eq(store_item_get(st, a, &it, &err), 0);
+	cr_assert_str_eq(it.meta, "{\"coco_id\":7,\"file_name\":\"a.jpg\"}");
+	item_release(&it);
+
+	/* A name no item has: an error naming the image; nothing written. */
+	snprintf(json, sizeof(json), "{\"images\":[{\"id\":7,\"file_name\":\"b.jpg\",\"width\":4,"
+		 "\"height\":3},{\"id\":8,\"file_name\":\"c.jpg\",\"width\":4,\"height\":3}],%s,"
+		 "\"annotations\":[{\"id\":1,\"image_id\":7,\"category_id\":1,\"bbox\":[0,0,1,1]}]}",
+		 cats);
+	cr_assert_eq(import_media(json, &rep, &err), CAIRN_ENOTFOUND);
+	cr_assert(strstr(err.data, "in.json: $.images[1]: media file 'c.jpg' not found in ") &&
+		  strstr(err.data, "and the project has no item of that name"), "%s", err.data);
+	fmt_import_report_release(&rep);
+	struct project_stats ps;
+	cr_assert_eq(store_project_stats(st, pid, &ps, &err), 0);
+	cr_assert_eq(ps.items, 2);
+	cr_assert_eq(ps.annotations, 1);
+
+	/* Two items of that name: an error naming both. */
+	add_item("other/a.jpg", "hc");
+	snprintf(json, sizeof(json), "{\"images\":[{\"id\":7,\"file_name\":\"a.jpg\",\"width\":4,"
+		 "\"height\":3}],%s,\"annotations\":[]}", cats);
+	cr_assert_eq(import_media(json, &rep, &err), CAIRN_EINVAL);
+	cr_assert_str_eq(err.data, "in.json: $.images[0]: file name 'a.jpg' matches 2 items of the "
+		     "project: 'photos/a.jpg' (item 1), 'other/a.jpg' (item 3) (give --media DIR to "
+		     "match by content)");
+	fmt_import_report_release(&rep);
+	buf_release(&err);
+}

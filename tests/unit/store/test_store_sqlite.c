@@ -620,3 +620,111 @@ Test(store, filtered_counts_come_from_counters_and_stay_right)
 	schema_release(&sc);
 	buf_release(&err);
 }
+
+/* label_counts and each project's 'objects' equal counts of the object rows. */
+static void assert_object_counters_match(sqlite3 *db)
+{
+	static const char *const checks[] = {
+		"SELECT count(*) FROM label_counts c WHERE n != (SELECT count(*) FROM objects o WHERE "
+		"o.project_id = c.project_id AND o.label_id = c.label_id)",
+		"SELECT count(*) FROM projects p WHERE (SELECT count(*) FROM objects o WHERE "
+		"o.project_id = p.id) != ifnull((SELECT n FROM project_counts c WHERE c.project_id = "
+		"p.id AND c.key = 'objects'), 0)",
+	};
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		cr_assert_eq(sql_int(db, checks[i]), 0, "counter off: %s", checks[i]);
+	assert_counters_match(db);
+}
+
+static char *triggers_text(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT group_concat(name || ':' || sql, ';') FROM "
+				       "(SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+				       "ORDER BY name)", -1, &q, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+	char *t = strdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return t;
+}
+
+Test(store, bulk_load_keeps_the_counters_and_brings_the_triggers_back)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t uid, pid, ids[2], items[4];
+	const char *schema_json = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"car\",\"shapes\":[\"box\"]},"
+				  "{\"name\":\"person\",\"shapes\":[\"box\"]}]}";
+	struct schema sc = {0};
+	cr_assert_eq(schema_parse(&sc, schema_json, strlen(schema_json), &err), 0, "%s", err.data);
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_user_add(st, "alice", "hash", true, &uid, &err), 0);
+	cr_assert_eq(store_project_create(st, "p", NULL, uid, schema_json, &pid, &err), 0);
+	cr_assert_eq(store_label_id(st, pid, "car", &ids[0], &err), 0);
+	cr_assert_eq(store_label_id(st, pid, "person", &ids[1], &err), 0);
+	for (int i = 0; i < 4; i++) {
+		char name[32], hash[16];
+		snprintf(name, sizeof(name), "b%d.png", i);
+		snprintf(hash, sizeof(hash), "b%d", i);
+		struct item it = make_item(pid, name, hash);
+		cr_assert_eq(store_item_add(st, &it, &items[i], &err), 0, "%s", err.data);
+	}
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	char *before = triggers_text(db);
+	/* Item 0 has two cars and a person before the bulk load. */
+	save_doc(st, &sc, ids, pid, items[0], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]},"
+		 "{\"id\":\"b\",\"label\":\"car\",\"type\":\"box\",\"points\":[5,5,9,9]},"
+		 "{\"id\":\"c\",\"label\":\"person\",\"type\":\"box\",\"points\":[1,1,2,2]}]}");
+
+	/* A rolled-back bulk load leaves the counters and the triggers as they were. */
+	cr_assert_eq(store_begin(st, &err), 0, "%s", err.data);
+	cr_assert_eq(store_bulk_begin(st, &err), 0, "%s", err.data);
+	save_doc(st, &sc, ids, pid, items[1], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]}]}");
+	store_rollback(st);
+	char *now = triggers_text(db);
+	cr_assert_str_eq(now, before);
+	free(now);
+	assert_object_counters_match(db);
+
+	/* Replaced (item 0: the cars go, a person stays and one is added), new
+	 * (items 1 and 2) and objects without a label (item 3). */
+	cr_assert_eq(store_begin(st, &err), 0, "%s", err.data);
+	cr_assert_eq(store_bulk_begin(st, &err), 0, "%s", err.data);
+	save_doc(st, &sc, ids, pid, items[0], 1,
+		 "{\"format\":1,\"objects\":[{\"id\":\"c\",\"label\":\"person\",\"type\":\"box\",\"points\":[1,1,2,2]},"
+		 "{\"id\":\"d\",\"label\":\"person\",\"type\":\"box\",\"points\":[3,3,5,5]}]}");
+	save_doc(st, &sc, ids, pid, items[1], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]},"
+		 "{\"id\":\"b\",\"label\":\"car\",\"type\":\"box\",\"points\":[2,2,3,4]}]}");
+	save_doc(st, &sc, ids, pid, items[2], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"person\",\"type\":\"box\",\"points\":[1,2,3,4]}]}");
+	save_doc(st, &sc, NULL, pid, items[3], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]}]}");
+	cr_assert_eq(store_commit(st, &err), 0, "%s", err.data);
+	now = triggers_text(db);
+	cr_assert_str_eq(now, before, "the triggers are back, as they were");
+	free(now);
+	assert_object_counters_match(db);
+	cr_assert_eq(sql_int(db, "SELECT n FROM project_counts WHERE key = 'objects'"), 6);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT n FROM project_counts WHERE key = 'label_items:%lld'",
+		 (long long)ids[0]);
+	cr_assert_eq(sql_int(db, sql), 1, "cars on item 1 only");
+	cr_assert_eq(sql_int(db, "SELECT count(*) FROM item_label_objects"), 3);
+
+	/* After it, saves keep the counters through the triggers again. */
+	save_doc(st, &sc, ids, pid, items[1], 1,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"person\",\"type\":\"box\",\"points\":[1,2,3,4]}]}");
+	assert_object_counters_match(db);
+	cr_assert_eq(sql_int(db, sql), 0);
+	free(before);
+	sqlite3_close(db);
+	cr_assert_eq(store_check(st, &err), 0, "%s", err.data);
+	store_close(st);
+	schema_release(&sc);
+	buf_release(&err);
+}
