@@ -150,15 +150,19 @@ async function main() {
         const [sx, sy] = R.toScreen(x, y);
         stage.dispatchEvent(new PointerEvent(type, { clientX: rect.left + sx, clientY: rect.top + sy, button: 0, buttons: type === 'pointerup' ? 0 : 1, pointerId: 1, bubbles: true }));
       };
+      // (vx, vy) is the polygon's rightmost vertex: 100 pixels to its left
+      // is inside. Select it first, or the drag below would move it whole.
       const t0 = performance.now();
-      ev('pointerdown', vx + 400, vy);   // inside: select it
-      ev('pointerup', vx + 400, vy);
+      ev('pointerdown', vx - 100, vy);
+      ev('pointerup', vx - 100, vy);
+      if (!S.selected.has('big')) throw new Error('the big polygon was not selected');
       R.draw();
       const tSelect = performance.now() - t0;
       const a = performance.now();
       ev('pointerdown', vx, vy);
       R.draw();
       const tGrab = performance.now() - a;
+      if (!S.drag || S.drag.kind !== 'handle') throw new Error(`pointerdown on the vertex started a ${S.drag ? S.drag.kind : 'no'} drag, not a vertex drag`);
       const moves = [];
       for (let i = 1; i <= 30; i++) {
         const b = performance.now();
@@ -171,10 +175,25 @@ async function main() {
       R.draw();
       const tDrop = performance.now() - c;
       moves.sort((x, y) => x - y);
-      const moved = S.model.objects.get('big').points.slice(0, 2);
-      return { tSelect, tGrab, median: moves[15], max: moves[29], tDrop, moved, n: S.model.objects.get('big').points.length / 2 };
+      const after = S.model.objects.get('big').points;
+      const moved = after.slice(0, 2), next = after[2] === o.points[2] && after[3] === o.points[3];
+      // Moving the whole polygon (select, then drag from inside it).
+      const whole = [];
+      ev('pointerdown', vx - 100, vy);
+      for (let i = 1; i <= 10; i++) {
+        const b = performance.now();
+        ev('pointermove', vx - 100 + i, vy + i);
+        R.draw();
+        whole.push(performance.now() - b);
+      }
+      const d = performance.now();
+      ev('pointerup', vx - 90, vy + 10);
+      R.draw();
+      const tWholeDrop = performance.now() - d;
+      whole.sort((x, y) => x - y);
+      return { tSelect, tGrab, median: moves[15], max: moves[29], tDrop, moved, next, n: after.length / 2, wholeMedian: whole[5], tWholeDrop };
     });
-    console.log(`  one ${big.n}-vertex polygon: select ${fmt(big.tSelect)} ms, grab a vertex ${fmt(big.tGrab)} ms, each drag step with redraw median ${fmt(big.median)} ms (max ${fmt(big.max)} ms), drop (commit, reindex, redraw) ${fmt(big.tDrop)} ms; vertex now at ${big.moved.join(',')}`);
+    console.log(`  one ${big.n}-vertex polygon: select ${fmt(big.tSelect)} ms, grab a vertex ${fmt(big.tGrab)} ms, each drag step with redraw median ${fmt(big.median)} ms (max ${fmt(big.max)} ms), drop (commit, reindex, redraw) ${fmt(big.tDrop)} ms; vertex now at ${big.moved.join(',')} (${big.next ? 'the next vertex unmoved' : 'THE NEXT VERTEX MOVED TOO'}); moving the whole polygon: each step with redraw median ${fmt(big.wholeMedian)} ms, drop ${fmt(big.tWholeDrop)} ms`);
     console.log(`  object layer rendered ${res.renders} times in all the pan and zoom runs (in between, the cached bitmap is moved and scaled)`);
     if (page.jsErrors.length) console.log(`  page errors: ${page.jsErrors.join('; ')}`);
   } finally {
