@@ -149,9 +149,12 @@ async function boot() {
 // (so a 401 here opens no sign-in dialog of its own).
 function early(project, id) {
   const get = (path) => api.request('GET', path, { raw: true }).catch(() => null);
+  const t0 = performance.now();
+  const item = get(`/items/${id}`);
   return {
-    key: `${project}/${id}`, item: get(`/items/${id}`), schema: get(`/projects/${project}/schema`),
+    key: `${project}/${id}`, t0, item, schema: get(`/projects/${project}/schema`),
     mine: get(`/items/${id}/annotations/mine`), list: get(`/items/${id}/annotations`),
+    image: (S.imageWanted = id, item.then((r) => (r && r.status === 200 ? loadImage(r.json.item).then(() => true) : false))),
   };
 }
 
@@ -225,13 +228,15 @@ async function loadItem(project, id) {
     const t0 = performance.now();
     setStatus('idle', 'Loading…');
     S.project = Number(project); S.itemId = id;
+    S.renderer.hold(true);
+    S.imageWanted = id;
     S.selected.clear(); S.selPred = null; S.drawing = null; S.drag = null; S.hidden = new Set(); S.renderer.hidden = S.hidden;
     const pre = S.early && S.early.key === `${project}/${id}` ? S.early : null;
     S.early = null;
     const get = (what, path) => (pre ? pre[what].then((r) => (r && r.status === 200 ? r.json : api.get(path))) : api.get(path));
     const itemP = get('item', `/items/${id}`);
     // The image loads as soon as its size is known, beside the document.
-    const imageP = itemP.then((r) => loadImage(r.item), () => {});
+    const imageP = (pre ? pre.image : Promise.resolve(false)).then((done) => done || itemP.then((r) => loadImage(r.item))).catch(() => {});
     const [itemR, schemaR, mineR, listR] = await Promise.all([
       itemP, get('schema', `/projects/${project}/schema`),
       get('mine', `/items/${id}/annotations/mine`), get('list', `/items/${id}/annotations`).catch(() => ({ annotations: [] })),
@@ -251,7 +256,6 @@ async function loadItem(project, id) {
     S.suppress = true;
     S.model.undoStack.length = 0; S.model.redoStack.length = 0;
     const tParsed = performance.now();
-    S.renderer.hold(true);
     S.model.load(serverDoc);
     S.suppress = false;
     const tIndexed = performance.now();
@@ -263,13 +267,19 @@ async function loadItem(project, id) {
     saver.setBase(mineR.version, serverDoc);
     S.saver = saver;
     setStatus('saved', mineR.version ? `Saved (version ${mineR.version})` : 'No changes yet');
-    await imageP;
-    const tImage = performance.now();
+    // The objects are drawn while the image may still be decoding (its size
+    // is the item's); the previous item's image is not shown meanwhile.
+    const sized = S.imageOf === id || (S.item.width > 0 && S.item.height > 0);
+    if (S.imageOf !== id && sized) S.renderer.clearImage(S.item.width, S.item.height);
+    if (!sized) await imageP;
     S.renderer.hold(false);
     S.renderer.fit();
     S.renderer.draw();
-    S.phases = { fetch: tFetched - t0, index: tIndexed - tParsed, image: tImage - tIndexed, draw: performance.now() - tImage };
-    S.openMs = performance.now() - t0;
+    const tDrawn = performance.now();
+    await imageP;
+    S.renderer.draw();
+    S.phases = { fetch: tFetched - t0, index: tIndexed - tParsed, draw: tDrawn - tIndexed, image: performance.now() - tDrawn };
+    S.openMs = performance.now() - (pre ? pre.t0 : t0);
     S.firstRenderAt = performance.now();
     // Replay what this browser kept and the server does not have yet.
     const pending = await idbGet(saver.key).catch(() => null);
@@ -309,7 +319,9 @@ function loadImage(it) {
   const huge = it.width * it.height > 36e6 || Math.max(it.width, it.height) > 12000;
   const tiles = async () => {
     const info = await api.get(`/items/${it.id}/tiles`);
+    if (S.imageWanted !== it.id) return;
     S.renderer.setTiles(info, (L, c, r) => `/api/v1/items/${it.id}/tiles/${L}/${c}/${r}`);
+    S.imageOf = it.id;
   };
   if (huge || new URLSearchParams(location.hash.slice(1)).get('tiles') === '1') return tiles();
   // Decoded off the main thread (createImageBitmap), while the document is
@@ -319,12 +331,12 @@ function loadImage(it) {
     return fetch(`/api/v1/items/${it.id}/media`, { credentials: 'same-origin' })
       .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.blob(); })
       .then((b) => createImageBitmap(b))
-      .then((bm) => S.renderer.setImage(bm, it.width || bm.width, it.height || bm.height))
+      .then((bm) => { if (S.imageWanted === it.id) { S.renderer.setImage(bm, it.width || bm.width, it.height || bm.height); S.imageOf = it.id; } })
       .catch(() => tiles().catch(() => { S.renderer.imgW = it.width; S.renderer.imgH = it.height; setStatus('error', 'The image could not be shown'); }));
   }
   return new Promise((res) => {
     const img = new Image();
-    img.onload = () => { S.renderer.setImage(img, it.width || img.naturalWidth, it.height || img.naturalHeight); res(); };
+    img.onload = () => { if (S.imageWanted === it.id) { S.renderer.setImage(img, it.width || img.naturalWidth, it.height || img.naturalHeight); S.imageOf = it.id; } res(); };
     img.onerror = () => { tiles().then(res, () => { S.renderer.imgW = it.width; S.renderer.imgH = it.height; setStatus('error', 'The image could not be shown'); res(); }); };
     img.src = `/api/v1/items/${it.id}/media`;
   });

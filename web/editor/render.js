@@ -110,8 +110,9 @@ export class Renderer {
     this.viewMoving = true;
     this.onView && this.onView();
   }
+  fitScale() { return Math.min(this.width / this.imgW, this.height / this.imgH) * 0.96; }
   fit() {
-    const s = Math.min(this.width / this.imgW, this.height / this.imgH) * 0.96;
+    const s = this.fitScale();
     this.setView(s, (this.width - this.imgW * s) / 2, (this.height - this.imgH * s) / 2);
   }
   oneToOne() { this.zoomAt(1 / this.view.s, this.width / 2, this.height / 2); }
@@ -134,7 +135,11 @@ export class Renderer {
       c.getContext('2d').drawImage(img, 0, 0);
       base = c;
     } catch { base = img; }
-    this.image = base; this.mips = [base]; this.tiles = null; this.imgW = w; this.imgH = h; this.invalidate('img'); }
+    this.image = base; this.mips = [base]; this.tiles = null; this.imgW = w; this.imgH = h; this.invalidate('img');
+    // The copy the fitted view needs, made now: the image often arrives
+    // while the page waits for the document.
+    this.mip(this.fitScale() * this.dpr);
+  }
 
   // The image halved k times, the smallest still at least as sharp as the
   // screen needs: zoomed-out views do not resample the full image each frame.
@@ -153,6 +158,11 @@ export class Renderer {
       this.mips.push(c);
     }
     return this.mips[k];
+  }
+  // No image yet (it is loading) but its size: objects can be drawn.
+  clearImage(w, h) {
+    this.image = null; this.mips = []; this.tiles = null; this.tileCache.clear();
+    this.imgW = w; this.imgH = h; this.invalidate('img');
   }
   setTiles(info, urlOf) {
     this.tiles = info; this.tileUrl = urlOf; this.image = null; this.tileCache.clear();
