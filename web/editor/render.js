@@ -180,25 +180,22 @@ export class Renderer {
   drawImage() {
     const { ctx, canvas } = this.layers.img;
     this.layers.img.dirty = false;
+    // The object layer shows the image too (drawObjects): redraw it.
+    this.layers.obj.dirty = true;
+    if (this.image) {
+      // A plain image is drawn into the object layer from its own bitmap
+      // cache, so panning copies one layer, not two; this one is hidden.
+      if (this.imgShown !== false) { ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, canvas.width, canvas.height); canvas.style.visibility = 'hidden'; this.imgShown = false; }
+      return;
+    }
+    if (this.imgShown === false) { canvas.style.visibility = ''; this.imgShown = true; }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     this.setTransform(ctx);
     ctx.imageSmoothingEnabled = this.view.s < 2;
     if (this.brightness !== 1 || this.contrast !== 1) ctx.filter = `brightness(${this.brightness}) contrast(${this.contrast})`;
     else ctx.filter = 'none';
-    if (this.image) {
-      // Like the objects: rendered (scaled, filtered) into a bitmap with a
-      // margin, which panning and zooming only move, a near 1:1 copy where
-      // scaling the image down again would cost tens of ms a frame.
-      ctx.filter = 'none';
-      this.blit(ctx, canvas, this.imgSnap, (c) => {
-        this.setTransform(c);
-        c.imageSmoothingEnabled = this.view.s < 2;
-        c.filter = this.brightness !== 1 || this.contrast !== 1 ? `brightness(${this.brightness}) contrast(${this.contrast})` : 'none';
-        c.drawImage(this.mip(this.view.s * this.dpr), 0, 0, this.imgW, this.imgH);
-        c.filter = 'none';
-      });
-    } else if (this.tiles) {
+    if (this.tiles) {
       const maxL = this.tiles.levels - 1;
       const L = Math.max(0, Math.min(maxL, maxL + Math.ceil(Math.log2(this.view.s) - 1e-9)));
       const coarse = Math.max(0, L - 3);
@@ -206,6 +203,15 @@ export class Renderer {
       this.drawTiles(ctx, L, maxL, true);
     }
     ctx.filter = 'none';
+  }
+
+  // The image (scaled and filtered) for the bitmap cache.
+  renderImage(c) {
+    this.setTransform(c);
+    c.imageSmoothingEnabled = this.view.s < 2;
+    c.filter = this.brightness !== 1 || this.contrast !== 1 ? `brightness(${this.brightness}) contrast(${this.contrast})` : 'none';
+    c.drawImage(this.mip(this.view.s * this.dpr), 0, 0, this.imgW, this.imgH);
+    c.filter = 'none';
   }
 
   drawTiles(ctx, L, maxL, load) {
@@ -265,19 +271,32 @@ export class Renderer {
   // changed, when the view left the margin or zoomed by more than 1.4x, or
   // once the view has come to rest; in between, panning and zooming only
   // move and scale that bitmap.
+  // A plain image is cached the same way (imgSnap: scaling a large image
+  // down again every frame costs tens of ms in software) and drawn into
+  // this layer under the objects: one layer to copy per frame.
   drawObjects() {
     const { ctx, canvas } = this.layers.obj;
     this.layers.obj.dirty = false;
+    const img = this.image ? this.place(canvas, this.imgSnap, (c) => this.renderImage(c)) : null;
     const cache = { canvas: this.snap, view: this.snapView, stale: this.snapStale };
-    if (this.blit(ctx, canvas, cache, (c) => this.renderObjects(c))) this.stats.renders = (this.stats.renders || 0) + 1;
+    const obj = this.place(canvas, cache, (c) => this.renderObjects(c));
+    if (obj.rendered) this.stats.renders = (this.stats.renders || 0) + 1;
     this.snapView = cache.view; this.snapStale = cache.stale;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.imageSmoothingEnabled = true;
+    for (const b of img ? [img, obj] : [obj]) {
+      ctx.setTransform(b.k, 0, 0, b.k, b.ex, b.ey);
+      ctx.drawImage(b.snap, 0, 0);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
   }
 
-  // Draws a layer from its bitmap cache ({canvas, view, stale}), first
-  // rendering the view plus the margin into it with render(ctx) when it is
-  // stale, does not cover the view or is scaled by more than 1.4x.
-  // Returns whether it rendered.
-  blit(ctx, canvas, cache, render) {
+  // Where a bitmap cache ({canvas, view, stale}) goes on a layer: scale k
+  // and offset ex, ey in device pixels. First renders the view plus the
+  // margin into it with render(ctx) when it is stale, does not cover the
+  // view or would be scaled by more than 1.4x (rendered: true).
+  place(canvas, cache, render) {
     const d = this.dpr, { s, tx, ty } = this.view;
     const mx = Math.round(canvas.width * MARGIN), my = Math.round(canvas.height * MARGIN);
     const snap = cache.canvas;
@@ -298,13 +317,7 @@ export class Renderer {
       cache.stale = false;
       k = 1;
     }
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.imageSmoothingEnabled = true;
-    ctx.setTransform(k, 0, 0, k, ex(), ey());
-    ctx.drawImage(snap, 0, 0);
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    return !covered;
+    return { snap, k, ex: ex(), ey: ey(), rendered: !covered };
   }
 
   renderObjects(ctx) {
