@@ -1,7 +1,7 @@
 // bench/editor.mjs - see bench/editor.sh. All times are measured inside the
 // page with performance.now(); frames are counted in requestAnimationFrame
 // callbacks, each of which moves the view and draws synchronously.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Server, tool, ingest, createProject, itemIds } from '../tests/system/server.lib.mjs';
@@ -39,6 +39,34 @@ function bigPolygon() {
   return { format: 1, objects: [{ id: 'big', label: 'tissue', type: 'polygon', points }] };
 }
 
+// CPU seconds (user + system) used so far by this process's children except
+// the server, i.e. the browser's processes (Linux /proc; NaN elsewhere):
+// steadier than wall-clock times on a loaded machine.
+function browserCpu(serverPid) {
+  try {
+    const procs = new Map();
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const st = readFileSync(`/proc/${d}/stat`, 'utf8'), f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100 });
+      } catch { /* gone */ }
+    }
+    let sum = 0;
+    for (const [pid, p] of procs) {
+      if (pid === process.pid) continue;
+      let q = p.ppid, mine = false;
+      for (let i = 0; i < 64 && q > 1; i++) {
+        if (q === serverPid || pid === serverPid) break;
+        if (q === process.pid) { mine = true; break; }
+        q = procs.get(q)?.ppid ?? 0;
+      }
+      if (mine) sum += p.cpu;
+    }
+    return sum;
+  } catch { return NaN; }
+}
+
 const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 async function main() {
@@ -63,8 +91,12 @@ async function main() {
     const ready = (id) => page.waitForFunction((id) => window.cairnEditor && window.cairnEditor.itemId === id && !window.cairnEditor.loading && window.cairnEditor.firstRenderAt, id, { timeout: 60000 });
 
     // 1. Open: navigation start to the first full render (all 10,000 in view).
+    const spid = server.proc.pid;
+    await page.goto('about:blank');
+    const cpu0 = browserCpu(spid);
     await page.goto(`/label.html#project=${P}&item=${item}`);
     await ready(item);
+    const cpuOpen = browserCpu(spid) - cpu0;
     const open = await page.evaluate(() => ({ total: window.cairnEditor.firstRenderAt, load: window.cairnEditor.openMs, n: window.cairnEditor.model.objects.size, ph: window.cairnEditor.phases }));
     console.log(`bench editor: ${open.n} polygons of ${V} vertices on a ${SIZE}x${SIZE} image (headless Chromium, software raster; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at the start: absolute times scale with the machine's load, the ratios much less)`);
     console.log(`  open: ${fmt(open.total, 0)} ms from navigation to the first full render (of which, from the start of loading the item: fetching item, schema and document ${fmt(open.ph.fetch, 0)} ms, indexing ${fmt(open.ph.index, 0)} ms, drawing the objects ${fmt(open.ph.draw, 0)} ms, then waiting for the image, decoded off the main thread, and drawing it ${fmt(open.ph.image, 0)} ms)`);
@@ -77,6 +109,7 @@ async function main() {
     // parse, decode off the main thread, draw the image and every polygon
     // once at the fitted view, forced to pixels. Compared with the editor's
     // time from its first request to its first full render.
+    const cpu1 = browserCpu(spid);
     const bareOpen = await page.evaluate(async (item) => {
       const R = window.cairnEditor.renderer;
       const t0 = performance.now();
@@ -103,10 +136,14 @@ async function main() {
       x.getImageData(0, 0, 1, 1);
       return performance.now() - t0;
     }, item);
+    const cpuBare = browserCpu(spid) - cpu1;
     console.log(`  open, from the first request to the first full render: editor ${fmt(open.load, 0)} ms, bare page (fetch, parse, decode, draw each polygon once) ${fmt(bareOpen, 0)} ms; ratio bare/editor ${fmt(bareOpen / open.load, 2)}`);
+    console.log(`  open, CPU time of all the browser's processes: editor ${fmt(cpuOpen, 2)} s (navigation and page included), bare page ${fmt(cpuBare, 2)} s; ratio bare/editor ${fmt(cpuBare / cpuOpen, 2)}`);
 
     // 2. Pan and zoom, editor vs bare canvas, same page, same polygons, same view path.
-    const res = await page.evaluate(async ({ seconds }) => {
+    // Set up in the page (window.bench), then each run is its own evaluate so
+    // that the browser's CPU time can be read around it.
+    await page.evaluate(({ seconds }) => {
       const S = window.cairnEditor, R = S.renderer;
       const polys = [...S.model.objects.values()].map((o) => ({ p: o.points, c: R.style(o.label).color }));
       const stage = document.getElementById('stage');
@@ -124,7 +161,7 @@ async function main() {
           drawMs += performance.now() - a;
           frames++;
           if (t < seconds) requestAnimationFrame(tick);
-          else res({ fps: frames / t, drawMs: drawMs / frames, chunks: R.stats.chunks });
+          else res({ fps: frames / t, frames, drawMs: drawMs / frames, chunks: R.stats.chunks });
         };
         requestAnimationFrame(tick);
       });
@@ -152,22 +189,30 @@ async function main() {
           bctx.globalAlpha = 0.3; bctx.fill(); bctx.globalAlpha = 1; bctx.stroke();
         }
       };
-      const out = {};
-      R.fit();
-      out.fullEditor = full(() => { R.snapStale = true; R.drawObjects(); }, R.snap);
-      out.editorFit = await run(1, editor);
-      out.editorZoom = await run(4, editor);
-      stage.appendChild(bare);
-      R.fit();
-      out.fullBare = full(() => bareFrame(R.view.s, R.view.tx, R.view.ty), bare);
-      out.bareFit = await run(1, bareFrame);
-      out.bareZoom = await run(4, bareFrame);
-      bare.remove();
-      out.renders = R.stats.renders;
-      R.fit();
-      return out;
+      window.bench = {
+        fullEditor: () => { R.fit(); return full(() => { R.snapStale = true; R.drawObjects(); }, R.snap); },
+        editor: (zoom) => run(zoom, editor),
+        fullBare: () => { stage.appendChild(bare); R.fit(); return full(() => bareFrame(R.view.s, R.view.tx, R.view.ty), bare); },
+        bare: (zoom) => run(zoom, bareFrame),
+        end: () => { bare.remove(); R.fit(); return R.stats.renders; },
+      };
     }, { seconds: SECONDS });
-    const line = (name, e, b) => console.log(`  ${name}: editor ${fmt(e.fps)} frames/s (${fmt(e.drawMs, 2)} ms per frame, ${e.chunks} chunks drawn), bare canvas loop ${fmt(b.fps)} frames/s (${fmt(b.drawMs, 2)} ms per frame); ratio editor/bare: ${fmt(e.fps / b.fps, 2)} in frames/s, ${fmt(b.drawMs / e.drawMs, 2)} in draw time`);
+    // Each run with the browser's CPU time per frame.
+    const measure = async (what, zoom) => {
+      const c = browserCpu(spid);
+      const r = await page.evaluate(({ what, zoom }) => window.bench[what](zoom), { what, zoom });
+      r.cpuMs = ((browserCpu(spid) - c) * 1000) / r.frames;
+      return r;
+    };
+    const res = {};
+    res.fullEditor = await page.evaluate(() => window.bench.fullEditor());
+    res.editorFit = await measure('editor', 1);
+    res.editorZoom = await measure('editor', 4);
+    res.fullBare = await page.evaluate(() => window.bench.fullBare());
+    res.bareFit = await measure('bare', 1);
+    res.bareZoom = await measure('bare', 4);
+    res.renders = await page.evaluate(() => window.bench.end());
+    const line = (name, e, b) => console.log(`  ${name}: editor ${fmt(e.fps)} frames/s (${fmt(e.drawMs, 2)} ms per frame in JS, ${fmt(e.cpuMs)} ms of browser CPU per frame, ${e.chunks} chunks drawn), bare canvas loop ${fmt(b.fps)} frames/s (${fmt(b.drawMs, 2)} ms in JS, ${fmt(b.cpuMs)} ms CPU per frame); ratio editor/bare: ${fmt(e.fps / b.fps, 2)} in frames/s, ${fmt(b.drawMs / e.drawMs, 2)} in draw time, ${fmt(b.cpuMs / e.cpuMs, 2)} in CPU per frame`);
     console.log(`  full render of all ${open.n} in view, to pixels: editor ${fmt(res.fullEditor)} ms, bare canvas loop ${fmt(res.fullBare)} ms (with the image); ratio bare/editor ${fmt(res.fullBare / res.fullEditor, 2)}`);
     line('pan+zoom, whole image in view (all 10,000 visible)', res.editorFit, res.bareFit);
     line('pan+zoom at 4x (part in view)', res.editorZoom, res.bareZoom);
