@@ -206,11 +206,17 @@ export class Renderer {
   }
 
   // The image (scaled and filtered) for the bitmap cache.
+  // Only the part of the image in view (with the margin) is drawn.
   renderImage(c) {
+    const m = this.mip(this.view.s * this.dpr), fx = m.width / this.imgW, fy = m.height / this.imgH;
+    const [x0, y0, x1, y1] = this.visibleRect();
+    const sx = Math.max(0, Math.floor(x0 * fx)), sy = Math.max(0, Math.floor(y0 * fy));
+    const ex = Math.min(m.width, Math.ceil(x1 * fx)), ey = Math.min(m.height, Math.ceil(y1 * fy));
+    if (ex <= sx || ey <= sy) return;
     this.setTransform(c);
     c.imageSmoothingEnabled = this.view.s < 2;
     c.filter = this.brightness !== 1 || this.contrast !== 1 ? `brightness(${this.brightness}) contrast(${this.contrast})` : 'none';
-    c.drawImage(this.mip(this.view.s * this.dpr), 0, 0, this.imgW, this.imgH);
+    c.drawImage(m, sx, sy, ex - sx, ey - sy, sx / fx, sy / fy, (ex - sx) / fx, (ey - sy) / fy);
     c.filter = 'none';
   }
 
@@ -467,7 +473,7 @@ export class Renderer {
 }
 
 const HUGE = 4096;
-const MANY = 2000;     // objects in view above which outlines are hairlines
+const MANY = 500;      // objects in view above which outlines are hairlines
 const MARGIN = 0.25;   // of the view, on each side of the object bitmap
 function vertexCount(o) {
   if (o.rings) { let n = 0; for (const r of o.rings) n += r.length; return n / 2; }
