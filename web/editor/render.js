@@ -248,7 +248,11 @@ export class Renderer {
     return this.styles.get(label) || { color: '#ff00ff', opacity: 0.3 };
   }
 
-  buildChunk(c) {
+  // The chunk's runs at a level of detail: lod is a distance in image
+  // pixels (a power of two, at most one device pixel; 0 = every vertex)
+  // under which a polygon's or polyline's next vertex is skipped. Kept per
+  // level in c.paths (a Map), which the model resets to null on a change.
+  buildChunk(c, lod = 0) {
     const m = this.model, order = m.orderIndex();
     const ids = [...c.ids].filter((id) => !this.hidden.has(id) && !m.live.has(id));
     ids.sort((a, b) => ((m.objects.get(a).z_order || 0) - (m.objects.get(b).z_order || 0)) || (order.get(a) - order.get(b)));
@@ -258,18 +262,31 @@ export class Renderer {
       const o = m.objects.get(id);
       const z = o.z_order || 0;
       if (!run || run.label !== o.label || run.z !== z) {
-        run = { label: o.label, z, fill: new Path2D(), stroke: new Path2D(), nfill: 0, markers: [], masks: [], direct: [] };
+        run = { label: o.label, z, fill: null, stroke: null, nfill: 0, shapes: [], markers: [], masks: [], direct: [] };
         runs.push(run);
       }
       if (o.type === 'mask') run.masks.push(o);
       else if (vertexCount(o) > HUGE || o.rings) run.direct.push(o);
       else if (o.type === 'points' || o.type === 'keypoints') run.markers.push(o);
-      else {
-        addPath(run.stroke, o);
-        if (filled(o.type)) { addPath(run.fill, o); run.nfill++; }
-      }
+      else { run.shapes.push(o); if (filled(o.type)) run.nfill++; }
     }
-    c.paths = runs;
+    // One path serves both the fill and the outline when every shape of the
+    // run is filled (polygons, boxes): half the calls to build it.
+    const tol2 = lod * lod;
+    const add = (path, o) => {
+      if (lod && (o.type === 'polygon' || o.type === 'polyline')) ringLod(path, o.points, o.type === 'polygon', tol2);
+      else addPath(path, o);
+    };
+    for (const r of runs) {
+      r.stroke = new Path2D();
+      for (const o of r.shapes) add(r.stroke, o);
+      if (r.nfill === r.shapes.length) r.fill = r.stroke;
+      else { r.fill = new Path2D(); for (const o of r.shapes) if (filled(o.type)) add(r.fill, o); }
+      r.shapes = null;
+    }
+    if (!c.paths) c.paths = new Map();
+    c.paths.set(lod, runs);
+    return runs;
   }
 
   // The object layer is a bitmap cache: objects are rendered into `snap`
@@ -337,12 +354,17 @@ export class Renderer {
     let n = 0;
     for (const c of chunks) n += c.ids.size;
     const lw = n > MANY ? 1 / (this.view.s * this.dpr) : 1.5 / this.view.s;
+    // Level of detail: vertices closer than a device pixel to the previous
+    // one are skipped when zoomed out (a power of two of image pixels, so
+    // that a small zoom does not rebuild the chunks).
+    const px = 1 / (this.view.s * this.dpr);
+    const lod = px >= 2 ? 2 ** Math.floor(Math.log2(px)) : 0;
     const markers = [];
     this.setTransform(ctx);
     ctx.lineJoin = 'miter';
     for (const c of chunks) {
-      if (!c.paths) this.buildChunk(c);
-      for (const r of c.paths) {
+      const runs = (c.paths && c.paths.get(lod)) || this.buildChunk(c, lod);
+      for (const r of runs) {
         const st = this.style(r.label);
         ctx.fillStyle = st.color; ctx.strokeStyle = st.color;
         for (const o of r.masks) {
@@ -510,6 +532,21 @@ function translateObj(o, dx, dy) {
   if (o.type === 'keypoints') return { ...o, points: p.map((v, i) => (i % 3 === 2 ? v : v + (i % 3 ? dy : dx))) };
   if (o.type === 'points') return { ...o, points: p.map((v, i) => v + (i & 1 ? dy : dx)) };
   return o;
+}
+
+// A polygon's or polyline's outline without the vertices closer than
+// sqrt(tol2) to the last one kept (the last vertex is always kept).
+function ringLod(path, r, close, tol2) {
+  const n = r.length;
+  if (n < 2) return;
+  let lx = r[0], ly = r[1];
+  path.moveTo(lx, ly);
+  for (let i = 2; i + 1 < n; i += 2) {
+    const x = r[i], y = r[i + 1], dx = x - lx, dy = y - ly;
+    if (dx * dx + dy * dy < tol2 && i + 3 < n) continue;
+    path.lineTo(x, y); lx = x; ly = y;
+  }
+  if (close) path.closePath();
 }
 
 function firstPoint(o) {
