@@ -118,6 +118,9 @@ async function boot() {
   const stage = $('stage');
   S.renderer = new Renderer(stage, S.model);
   S.renderer.hold(true);   // nothing to draw before the first item
+  // /auth/me first and the large document last: the server answers the
+  // small requests while it sends the document, not after it.
+  const meP = api.me();
   const { project, item } = params();
   if (project && item) S.early = early(project, Number(item));
   S.renderer.drawUi = drawOverlay;
@@ -138,7 +141,7 @@ async function boot() {
   });
   api.onUnauthenticated(() => askSignIn());
   let me;
-  try { me = await api.me(); } catch (e) { setStatus('error', `Server unreachable: ${e.message}`); return; }
+  try { me = await meP; } catch (e) { setStatus('error', `Server unreachable: ${e.message}`); return; }
   if (!me) { signedOut(); return; }
   S.me = me;
   await route();
@@ -153,7 +156,7 @@ function early(project, id) {
   const item = get(`/items/${id}`);
   return {
     key: `${project}/${id}`, t0, item, schema: get(`/projects/${project}/schema`),
-    mine: get(`/items/${id}/annotations/mine`), list: get(`/items/${id}/annotations`),
+    list: get(`/items/${id}/annotations`), mine: get(`/items/${id}/annotations/mine`),
     image: (S.imageWanted = id, item.then((r) => (r && r.status === 200 ? loadImage(r.json.item).then(() => true) : false))),
   };
 }
