@@ -1,11 +1,11 @@
 // bench/editor.mjs - see bench/editor.sh. All times are measured inside the
 // page with performance.now(); frames are counted in requestAnimationFrame
 // callbacks, each of which moves the view and draws synchronously.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Server, tool, ingest, createProject, itemIds } from '../tests/system/server.lib.mjs';
-import { launch, openPage } from '../tests/browser/lib.mjs';
+import { launch, openPage, shotDir } from '../tests/browser/lib.mjs';
 
 const N = Number(process.env.BENCH_EDITOR_POLYGONS ?? 10000);
 const V = 20, BIG = Number(process.env.BENCH_EDITOR_BIG ?? 100000);
@@ -39,6 +39,34 @@ function bigPolygon() {
   return { format: 1, objects: [{ id: 'big', label: 'tissue', type: 'polygon', points }] };
 }
 
+// CPU seconds (user + system) used so far by this process's children except
+// the server, i.e. the browser's processes (Linux /proc; NaN elsewhere):
+// steadier than wall-clock times on a loaded machine.
+function browserCpu(serverPid) {
+  try {
+    const procs = new Map();
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const st = readFileSync(`/proc/${d}/stat`, 'utf8'), f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100 });
+      } catch { /* gone */ }
+    }
+    let sum = 0;
+    for (const [pid, p] of procs) {
+      if (pid === process.pid) continue;
+      let q = p.ppid, mine = false;
+      for (let i = 0; i < 64 && q > 1; i++) {
+        if (q === serverPid || pid === serverPid) break;
+        if (q === process.pid) { mine = true; break; }
+        q = procs.get(q)?.ppid ?? 0;
+      }
+      if (mine) sum += p.cpu;
+    }
+    return sum;
+  } catch { return NaN; }
+}
+
 const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
 async function main() {
@@ -63,14 +91,59 @@ async function main() {
     const ready = (id) => page.waitForFunction((id) => window.cairnEditor && window.cairnEditor.itemId === id && !window.cairnEditor.loading && window.cairnEditor.firstRenderAt, id, { timeout: 60000 });
 
     // 1. Open: navigation start to the first full render (all 10,000 in view).
+    const spid = server.proc.pid;
+    await page.goto('about:blank');
+    const cpu0 = browserCpu(spid);
     await page.goto(`/label.html#project=${P}&item=${item}`);
     await ready(item);
+    const cpuOpen = browserCpu(spid) - cpu0;
     const open = await page.evaluate(() => ({ total: window.cairnEditor.firstRenderAt, load: window.cairnEditor.openMs, n: window.cairnEditor.model.objects.size, ph: window.cairnEditor.phases }));
     console.log(`bench editor: ${open.n} polygons of ${V} vertices on a ${SIZE}x${SIZE} image (headless Chromium, software raster; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} at the start: absolute times scale with the machine's load, the ratios much less)`);
-    console.log(`  open: ${fmt(open.total, 0)} ms from navigation to the first full render (of which: fetching item, schema and document ${fmt(open.ph.fetch, 0)} ms, indexing ${fmt(open.ph.index, 0)} ms, the image ${fmt(open.ph.image, 0)} ms, first draw call ${fmt(open.ph.draw, 0)} ms; the draw's rasterisation is in the next line)`);
+    console.log(`  open: ${fmt(open.total, 0)} ms from navigation to the first full render (of which, from the start of loading the item: fetching item, schema and document ${fmt(open.ph.fetch, 0)} ms, indexing ${fmt(open.ph.index, 0)} ms, drawing the objects ${fmt(open.ph.draw, 0)} ms, then waiting for the image, decoded off the main thread, and drawing it ${fmt(open.ph.image, 0)} ms)`);
+
+    mkdirSync(shotDir, { recursive: true });
+    await page.screenshot({ path: join(shotDir, 'bench-editor-10k.png') });
+
+    // 1b. The ceiling for opening: the least a page must do to show them, in
+    // the same page: fetch the document and the image (not from the cache),
+    // parse, decode off the main thread, draw the image and every polygon
+    // once at the fitted view, forced to pixels. Compared with the editor's
+    // time from its first request to its first full render.
+    const cpu1 = browserCpu(spid);
+    const bareOpen = await page.evaluate(async (item) => {
+      const R = window.cairnEditor.renderer;
+      const t0 = performance.now();
+      const [doc, bm] = await Promise.all([
+        fetch(`/api/v1/items/${item}/annotations/mine`, { cache: 'no-store' }).then((r) => r.json()),
+        fetch(`/api/v1/items/${item}/media`, { cache: 'no-store' }).then((r) => r.blob()).then((b) => createImageBitmap(b)),
+      ]);
+      const c = document.createElement('canvas');
+      c.width = R.layers.obj.canvas.width; c.height = R.layers.obj.canvas.height;
+      const x = c.getContext('2d'), d = R.dpr;
+      const s = Math.min(R.width / bm.width, R.height / bm.height) * 0.96, tx = (R.width - bm.width * s) / 2, ty = (R.height - bm.height * s) / 2;
+      x.setTransform(d * s, 0, 0, d * s, d * tx, d * ty);
+      x.drawImage(bm, 0, 0);
+      x.lineWidth = 1.5 / s;
+      for (const o of doc.document.objects) {
+        const p = o.points, col = R.style(o.label).color;
+        x.beginPath();
+        x.moveTo(p[0], p[1]);
+        for (let i = 2; i < p.length; i += 2) x.lineTo(p[i], p[i + 1]);
+        x.closePath();
+        x.fillStyle = col; x.strokeStyle = col;
+        x.globalAlpha = 0.3; x.fill(); x.globalAlpha = 1; x.stroke();
+      }
+      x.getImageData(0, 0, 1, 1);
+      return performance.now() - t0;
+    }, item);
+    const cpuBare = browserCpu(spid) - cpu1;
+    console.log(`  open, from the first request to the first full render: editor ${fmt(open.load, 0)} ms, bare page (fetch, parse, decode, draw each polygon once) ${fmt(bareOpen, 0)} ms; ratio bare/editor ${fmt(bareOpen / open.load, 2)}`);
+    console.log(`  open, CPU time of all the browser's processes: editor ${fmt(cpuOpen, 2)} s (navigation and page included), bare page ${fmt(cpuBare, 2)} s; ratio bare/editor ${fmt(cpuBare / cpuOpen, 2)}`);
 
     // 2. Pan and zoom, editor vs bare canvas, same page, same polygons, same view path.
-    const res = await page.evaluate(async ({ seconds }) => {
+    // Set up in the page (window.bench), then each run is its own evaluate so
+    // that the browser's CPU time can be read around it.
+    await page.evaluate(({ seconds }) => {
       const S = window.cairnEditor, R = S.renderer;
       const polys = [...S.model.objects.values()].map((o) => ({ p: o.points, c: R.style(o.label).color }));
       const stage = document.getElementById('stage');
@@ -88,7 +161,7 @@ async function main() {
           drawMs += performance.now() - a;
           frames++;
           if (t < seconds) requestAnimationFrame(tick);
-          else res({ fps: frames / t, drawMs: drawMs / frames, chunks: R.stats.chunks });
+          else res({ fps: frames / t, frames, drawMs: drawMs / frames, chunks: R.stats.chunks });
         };
         requestAnimationFrame(tick);
       });
@@ -116,22 +189,30 @@ async function main() {
           bctx.globalAlpha = 0.3; bctx.fill(); bctx.globalAlpha = 1; bctx.stroke();
         }
       };
-      const out = {};
-      R.fit();
-      out.fullEditor = full(() => { R.snapStale = true; R.drawObjects(); }, R.snap);
-      out.editorFit = await run(1, editor);
-      out.editorZoom = await run(4, editor);
-      stage.appendChild(bare);
-      R.fit();
-      out.fullBare = full(() => bareFrame(R.view.s, R.view.tx, R.view.ty), bare);
-      out.bareFit = await run(1, bareFrame);
-      out.bareZoom = await run(4, bareFrame);
-      bare.remove();
-      out.renders = R.stats.renders;
-      R.fit();
-      return out;
+      window.bench = {
+        fullEditor: () => { R.fit(); return full(() => { R.snapStale = true; R.drawObjects(); }, R.snap); },
+        editor: (zoom) => run(zoom, editor),
+        fullBare: () => { stage.appendChild(bare); R.fit(); return full(() => bareFrame(R.view.s, R.view.tx, R.view.ty), bare); },
+        bare: (zoom) => run(zoom, bareFrame),
+        end: () => { bare.remove(); R.fit(); return R.stats.renders; },
+      };
     }, { seconds: SECONDS });
-    const line = (name, e, b) => console.log(`  ${name}: editor ${fmt(e.fps)} frames/s (${fmt(e.drawMs, 2)} ms per frame, ${e.chunks} chunks drawn), bare canvas loop ${fmt(b.fps)} frames/s (${fmt(b.drawMs, 2)} ms per frame); ratio editor/bare: ${fmt(e.fps / b.fps, 2)} in frames/s, ${fmt(b.drawMs / e.drawMs, 2)} in draw time`);
+    // Each run with the browser's CPU time per frame.
+    const measure = async (what, zoom) => {
+      const c = browserCpu(spid);
+      const r = await page.evaluate(({ what, zoom }) => window.bench[what](zoom), { what, zoom });
+      r.cpuMs = ((browserCpu(spid) - c) * 1000) / r.frames;
+      return r;
+    };
+    const res = {};
+    res.fullEditor = await page.evaluate(() => window.bench.fullEditor());
+    res.editorFit = await measure('editor', 1);
+    res.editorZoom = await measure('editor', 4);
+    res.fullBare = await page.evaluate(() => window.bench.fullBare());
+    res.bareFit = await measure('bare', 1);
+    res.bareZoom = await measure('bare', 4);
+    res.renders = await page.evaluate(() => window.bench.end());
+    const line = (name, e, b) => console.log(`  ${name}: editor ${fmt(e.fps)} frames/s (${fmt(e.drawMs, 2)} ms per frame in JS, ${fmt(e.cpuMs)} ms of browser CPU per frame, ${e.chunks} chunks drawn), bare canvas loop ${fmt(b.fps)} frames/s (${fmt(b.drawMs, 2)} ms in JS, ${fmt(b.cpuMs)} ms CPU per frame); ratio editor/bare: ${fmt(e.fps / b.fps, 2)} in frames/s, ${fmt(b.drawMs / e.drawMs, 2)} in draw time, ${fmt(b.cpuMs / e.cpuMs, 2)} in CPU per frame`);
     console.log(`  full render of all ${open.n} in view, to pixels: editor ${fmt(res.fullEditor)} ms, bare canvas loop ${fmt(res.fullBare)} ms (with the image); ratio bare/editor ${fmt(res.fullBare / res.fullEditor, 2)}`);
     line('pan+zoom, whole image in view (all 10,000 visible)', res.editorFit, res.bareFit);
     line('pan+zoom at 4x (part in view)', res.editorZoom, res.bareZoom);
@@ -150,15 +231,19 @@ async function main() {
         const [sx, sy] = R.toScreen(x, y);
         stage.dispatchEvent(new PointerEvent(type, { clientX: rect.left + sx, clientY: rect.top + sy, button: 0, buttons: type === 'pointerup' ? 0 : 1, pointerId: 1, bubbles: true }));
       };
+      // (vx, vy) is the polygon's rightmost vertex: 100 pixels to its left
+      // is inside. Select it first, or the drag below would move it whole.
       const t0 = performance.now();
-      ev('pointerdown', vx + 400, vy);   // inside: select it
-      ev('pointerup', vx + 400, vy);
+      ev('pointerdown', vx - 100, vy);
+      ev('pointerup', vx - 100, vy);
+      if (!S.selected.has('big')) throw new Error('the big polygon was not selected');
       R.draw();
       const tSelect = performance.now() - t0;
       const a = performance.now();
       ev('pointerdown', vx, vy);
       R.draw();
       const tGrab = performance.now() - a;
+      if (!S.drag || S.drag.kind !== 'handle') throw new Error(`pointerdown on the vertex started a ${S.drag ? S.drag.kind : 'no'} drag, not a vertex drag`);
       const moves = [];
       for (let i = 1; i <= 30; i++) {
         const b = performance.now();
@@ -171,10 +256,25 @@ async function main() {
       R.draw();
       const tDrop = performance.now() - c;
       moves.sort((x, y) => x - y);
-      const moved = S.model.objects.get('big').points.slice(0, 2);
-      return { tSelect, tGrab, median: moves[15], max: moves[29], tDrop, moved, n: S.model.objects.get('big').points.length / 2 };
+      const after = S.model.objects.get('big').points;
+      const moved = after.slice(0, 2), next = after[2] === o.points[2] && after[3] === o.points[3];
+      // Moving the whole polygon (select, then drag from inside it).
+      const whole = [];
+      ev('pointerdown', vx - 100, vy);
+      for (let i = 1; i <= 10; i++) {
+        const b = performance.now();
+        ev('pointermove', vx - 100 + i, vy + i);
+        R.draw();
+        whole.push(performance.now() - b);
+      }
+      const d = performance.now();
+      ev('pointerup', vx - 90, vy + 10);
+      R.draw();
+      const tWholeDrop = performance.now() - d;
+      whole.sort((x, y) => x - y);
+      return { tSelect, tGrab, median: moves[15], max: moves[29], tDrop, moved, next, n: after.length / 2, wholeMedian: whole[5], tWholeDrop };
     });
-    console.log(`  one ${big.n}-vertex polygon: select ${fmt(big.tSelect)} ms, grab a vertex ${fmt(big.tGrab)} ms, each drag step with redraw median ${fmt(big.median)} ms (max ${fmt(big.max)} ms), drop (commit, reindex, redraw) ${fmt(big.tDrop)} ms; vertex now at ${big.moved.join(',')}`);
+    console.log(`  one ${big.n}-vertex polygon: select ${fmt(big.tSelect)} ms, grab a vertex ${fmt(big.tGrab)} ms, each drag step with redraw median ${fmt(big.median)} ms (max ${fmt(big.max)} ms), drop (commit, reindex, redraw) ${fmt(big.tDrop)} ms; vertex now at ${big.moved.join(',')} (${big.next ? 'the next vertex unmoved' : 'THE NEXT VERTEX MOVED TOO'}); moving the whole polygon: each step with redraw median ${fmt(big.wholeMedian)} ms, drop ${fmt(big.tWholeDrop)} ms`);
     console.log(`  object layer rendered ${res.renders} times in all the pan and zoom runs (in between, the cached bitmap is moved and scaled)`);
     if (page.jsErrors.length) console.log(`  page errors: ${page.jsErrors.join('; ')}`);
   } finally {

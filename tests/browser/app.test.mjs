@@ -256,6 +256,28 @@ test('members: add a member with a role', async () => {
   assert.deepEqual(realErrors(page), []);
 });
 
+test('members: remove a member, after confirming; cancelling the question keeps them', async () => {
+  const page = await adminPage();
+  await makeUsers(server, admin, [{ name: 'dora', roles: { [demo.id]: 'reviewer' } }]);
+  await page.goto(`/#/projects/${demo.id}/members`);
+  await page.getByRole('cell', { name: 'dora', exact: true }).waitFor();
+  const members = async () => (await admin.get(`${P}/projects/${demo.id}/members`)).json.members.map((x) => x.name);
+  // Dismissing the confirmation removes nobody.
+  page.once('dialog', (d) => d.dismiss());
+  await page.getByRole('button', { name: 'Remove dora' }).click();
+  await page.getByRole('cell', { name: 'dora', exact: true }).waitFor();
+  assert.ok((await members()).includes('dora'));
+  // Accepting it removes dora, on the server too, and only dora.
+  const before = await members();
+  page.once('dialog', (d) => { assert.match(d.message(), /Remove dora from this project\?/); d.accept(); });
+  await page.getByRole('button', { name: 'Remove dora' }).click();
+  await page.getByText('dora removed.').waitFor();
+  await page.getByRole('cell', { name: 'dora', exact: true }).waitFor({ state: 'detached' });
+  assert.deepEqual(await members(), before.filter((n) => n !== 'dora'));
+  await shot(page, 'app-members-removed');
+  assert.deepEqual(realErrors(page), []);
+});
+
 test('import and export: background jobs with progress; download the export', async () => {
   const page = await adminPage();
   await page.goto(`/#/projects/${demo.id}/jobs`);

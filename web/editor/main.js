@@ -117,6 +117,12 @@ async function boot() {
   loadKeys();
   const stage = $('stage');
   S.renderer = new Renderer(stage, S.model);
+  S.renderer.hold(true);   // nothing to draw before the first item
+  // /auth/me first and the large document last: the server answers the
+  // small requests while it sends the document, not after it.
+  const meP = api.me();
+  const { project, item } = params();
+  if (project && item) S.early = early(project, Number(item));
   S.renderer.drawUi = drawOverlay;
   S.renderer.onView = () => {};
   buildToolbar();
@@ -135,10 +141,24 @@ async function boot() {
   });
   api.onUnauthenticated(() => askSignIn());
   let me;
-  try { me = await api.me(); } catch (e) { setStatus('error', `Server unreachable: ${e.message}`); return; }
+  try { me = await meP; } catch (e) { setStatus('error', `Server unreachable: ${e.message}`); return; }
   if (!me) { signedOut(); return; }
   S.me = me;
   await route();
+}
+
+// The first item's requests start with the page, beside /auth/me;
+// loadItem takes their answers when they are 200s and asks again otherwise
+// (so a 401 here opens no sign-in dialog of its own).
+function early(project, id) {
+  const get = (path) => api.request('GET', path, { raw: true }).catch(() => null);
+  const t0 = performance.now();
+  const item = get(`/items/${id}`);
+  return {
+    key: `${project}/${id}`, t0, item, schema: get(`/projects/${project}/schema`),
+    list: get(`/items/${id}/annotations`), mine: get(`/items/${id}/annotations/mine`),
+    image: (S.imageWanted = id, item.then((r) => (r && r.status === 200 ? loadImage(r.json.item).then(() => true) : false))),
+  };
 }
 
 function signedOut() {
@@ -211,10 +231,18 @@ async function loadItem(project, id) {
     const t0 = performance.now();
     setStatus('idle', 'Loading…');
     S.project = Number(project); S.itemId = id;
+    S.renderer.hold(true);
+    S.imageWanted = id;
     S.selected.clear(); S.selPred = null; S.drawing = null; S.drag = null; S.hidden = new Set(); S.renderer.hidden = S.hidden;
+    const pre = S.early && S.early.key === `${project}/${id}` ? S.early : null;
+    S.early = null;
+    const get = (what, path) => (pre ? pre[what].then((r) => (r && r.status === 200 ? r.json : api.get(path))) : api.get(path));
+    const itemP = get('item', `/items/${id}`);
+    // The image loads as soon as its size is known, beside the document.
+    const imageP = (pre ? pre.image : Promise.resolve(false)).then((done) => done || itemP.then((r) => loadImage(r.item))).catch(() => {});
     const [itemR, schemaR, mineR, listR] = await Promise.all([
-      api.get(`/items/${id}`), api.get(`/projects/${project}/schema`),
-      api.get(`/items/${id}/annotations/mine`), api.get(`/items/${id}/annotations`).catch(() => ({ annotations: [] })),
+      itemP, get('schema', `/projects/${project}/schema`),
+      get('mine', `/items/${id}/annotations/mine`), get('list', `/items/${id}/annotations`).catch(() => ({ annotations: [] })),
     ]);
     const tFetched = performance.now();
     S.item = itemR.item;
@@ -242,12 +270,19 @@ async function loadItem(project, id) {
     saver.setBase(mineR.version, serverDoc);
     S.saver = saver;
     setStatus('saved', mineR.version ? `Saved (version ${mineR.version})` : 'No changes yet');
-    await loadImage();
-    const tImage = performance.now();
+    // The objects are drawn while the image may still be decoding (its size
+    // is the item's); the previous item's image is not shown meanwhile.
+    const sized = S.imageOf === id || (S.item.width > 0 && S.item.height > 0);
+    if (S.imageOf !== id && sized) S.renderer.clearImage(S.item.width, S.item.height);
+    if (!sized) await imageP;
+    S.renderer.hold(false);
     S.renderer.fit();
     S.renderer.draw();
-    S.phases = { fetch: tFetched - t0, index: tIndexed - tParsed, image: tImage - tIndexed, draw: performance.now() - tImage };
-    S.openMs = performance.now() - t0;
+    const tDrawn = performance.now();
+    await imageP;
+    S.renderer.draw();
+    S.phases = { fetch: tFetched - t0, index: tIndexed - tParsed, draw: tDrawn - tIndexed, image: performance.now() - tDrawn };
+    S.openMs = performance.now() - (pre ? pre.t0 : t0);
     S.firstRenderAt = performance.now();
     // Replay what this browser kept and the server does not have yet.
     const pending = await idbGet(saver.key).catch(() => null);
@@ -270,6 +305,7 @@ async function loadItem(project, id) {
     else setStatus('error', `Could not open the item: ${e.message}`);
   } finally {
     S.loading = false;
+    S.renderer.hold(false);
   }
 }
 
@@ -282,17 +318,28 @@ function replaceAllChanges(doc) {
   return ch;
 }
 
-function loadImage() {
-  const it = S.item;
+function loadImage(it) {
   const huge = it.width * it.height > 36e6 || Math.max(it.width, it.height) > 12000;
   const tiles = async () => {
     const info = await api.get(`/items/${it.id}/tiles`);
+    if (S.imageWanted !== it.id) return;
     S.renderer.setTiles(info, (L, c, r) => `/api/v1/items/${it.id}/tiles/${L}/${c}/${r}`);
+    S.imageOf = it.id;
   };
   if (huge || new URLSearchParams(location.hash.slice(1)).get('tiles') === '1') return tiles();
+  // Decoded off the main thread (createImageBitmap), while the document is
+  // fetched and indexed; an <img> would be decoded on the main thread at
+  // its first draw.
+  if (window.createImageBitmap) {
+    return fetch(`/api/v1/items/${it.id}/media`, { credentials: 'same-origin' })
+      .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.blob(); })
+      .then((b) => createImageBitmap(b))
+      .then((bm) => { if (S.imageWanted === it.id) { S.renderer.setImage(bm, it.width || bm.width, it.height || bm.height); S.imageOf = it.id; } })
+      .catch(() => tiles().catch(() => { S.renderer.imgW = it.width; S.renderer.imgH = it.height; setStatus('error', 'The image could not be shown'); }));
+  }
   return new Promise((res) => {
     const img = new Image();
-    img.onload = () => { S.renderer.setImage(img, it.width || img.naturalWidth, it.height || img.naturalHeight); res(); };
+    img.onload = () => { if (S.imageWanted === it.id) { S.renderer.setImage(img, it.width || img.naturalWidth, it.height || img.naturalHeight); S.imageOf = it.id; } res(); };
     img.onerror = () => { tiles().then(res, () => { S.renderer.imgW = it.width; S.renderer.imgH = it.height; setStatus('error', 'The image could not be shown'); res(); }); };
     img.src = `/api/v1/items/${it.id}/media`;
   });
@@ -330,8 +377,11 @@ async function loadPredictions(list) {
   syncPreds();
 }
 function syncPreds() {
+  // The object layer draws the pre-labels: render it again only when there
+  // are or were some (not after opening an item that has none).
+  if (S.preds.length || S.renderer.predictions.length) S.renderer.invalidate('obj');
   S.renderer.predictions = S.preds;
-  S.renderer.invalidate('obj', 'ui');
+  S.renderer.invalidate('ui');
   $('pred-panel').hidden = !S.preds.length;
   const ul = $('pred-list');
   ul.replaceChildren(...S.preds.slice(0, 300).map((p) => el('li', { class: S.selPred === p ? 'selected' : '' },
@@ -950,7 +1000,7 @@ function drawOverlay(ctx) {
   const d = S.drag;
   const liveIds = new Set();
   if (d && d.kind === 'move') {
-    for (const o of d.orig) { liveIds.add(o.id); r.outline(ctx, G.translate(o, d.dx, d.dy), { color: '#ffffff', width: 2, fill: true }); }
+    for (const o of d.orig) { liveIds.add(o.id); r.outline(ctx, o, { color: '#ffffff', width: 2, fill: true, dx: d.dx, dy: d.dy }); }
   }
   if (d && d.kind === 'handle') { liveIds.add(d.id); r.outline(ctx, d.live, { color: '#ffffff', width: 2, fill: true }); drawHandles(ctx, d.live); }
   for (const o of selectedObjs()) {

@@ -8,6 +8,11 @@ import { bbox } from './geom.js';
 const CELL = 256;     // hit-test grid cell, image pixels
 const CHUNK = 256;    // draw chunk, image pixels (small: one big path rasterises slowly when zoomed in)
 const BIG = 256;      // objects over this many cells go to a list of their own
+// A cell's key: one small integer (V8 hashes these without allocating,
+// where 'x,y' strings cost a concatenation each); cells within 4 million
+// pixels of the origin.
+const OFF = 16384;
+const key = (x, y) => (Math.max(-OFF, Math.min(OFF - 1, y)) + OFF) * 32768 + Math.max(-OFF, Math.min(OFF - 1, x)) + OFF;
 
 export class Model {
   constructor() {
@@ -65,14 +70,14 @@ export class Model {
     } else {
       const keys = [];
       for (let y = cy0; y <= cy1; y++) for (let x = cx0; x <= cx1; x++) {
-        const k = x + ',' + y;
+        const k = key(x, y);
         let s = this.grid.get(k);
         if (!s) this.grid.set(k, (s = new Set()));
         s.add(o.id); keys.push(k);
       }
       this.cellsOf.set(o.id, keys);
     }
-    const ck = Math.floor((b[0] + b[2]) / 2 / CHUNK) + ',' + Math.floor((b[1] + b[3]) / 2 / CHUNK);
+    const ck = key(Math.floor((b[0] + b[2]) / 2 / CHUNK), Math.floor((b[1] + b[3]) / 2 / CHUNK));
     let c = this.chunks.get(ck);
     if (!c) this.chunks.set(ck, (c = { ids: new Set(), bounds: null, paths: null }));
     c.ids.add(o.id); c.paths = null; c.bounds = null;
@@ -105,7 +110,7 @@ export class Model {
     const cx0 = Math.floor((x - tol) / CELL), cx1 = Math.floor((x + tol) / CELL);
     const cy0 = Math.floor((y - tol) / CELL), cy1 = Math.floor((y + tol) / CELL);
     for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) {
-      const s = this.grid.get(cx + ',' + cy);
+      const s = this.grid.get(key(cx, cy));
       if (s) for (const id of s) out.add(id);
     }
     return out;

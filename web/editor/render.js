@@ -22,6 +22,7 @@ export class Renderer {
     this.ox = 0; this.oy = 0;
     this.snap = document.createElement('canvas');   // the object layer, rendered with a margin
     this.snapView = null; this.snapStale = true; this.settle = 0;
+    this.imgSnap = { canvas: document.createElement('canvas'), view: null, stale: true };   // the same for the image
     this.width = 1; this.height = 1;
     this.image = null; this.tiles = null; this.tileCache = new Map();
     this.imgW = 1; this.imgH = 1;
@@ -53,18 +54,27 @@ export class Renderer {
       l.canvas.style.width = `${this.width}px`;
       l.canvas.style.height = `${this.height}px`;
     }
-    this.snapStale = true;
+    this.snapStale = true; this.imgSnap.stale = true;
     this.invalidate('img', 'obj', 'ui');
   }
 
   invalidate(...names) {
     if (!this.viewOnly && names.includes('obj')) this.snapStale = true;
+    if (!this.viewOnly && names.includes('img')) this.imgSnap.stale = true;
     for (const n of names) this.layers[n].dirty = true;
     if (!this.raf) this.raf = requestAnimationFrame(() => { this.raf = 0; this.draw(); });
   }
 
+  // While an item loads (its document indexed, its image still decoding)
+  // nothing is drawn: a render at the previous view would be thrown away.
+  hold(on) {
+    this.held = on;
+    if (!on && (this.layers.img.dirty || this.layers.obj.dirty || this.layers.ui.dirty)) this.invalidate();
+  }
+
   // Draws dirty layers now (the benchmark calls this directly).
   draw() {
+    if (this.held) return;
     this.frame++;
     if (this.layers.img.dirty) this.drawImage();
     if (this.layers.obj.dirty) this.drawObjects();
@@ -76,8 +86,9 @@ export class Renderer {
       this.viewMoving = false;
       clearTimeout(this.settle);
       this.settle = setTimeout(() => {
-        const v = this.snapView;
-        if (v && (v.s !== this.view.s || v.tx !== this.view.tx || v.ty !== this.view.ty)) this.invalidate('obj');
+        const moved = (v) => v && (v.s !== this.view.s || v.tx !== this.view.tx || v.ty !== this.view.ty);
+        if (moved(this.snapView)) this.invalidate('obj');
+        if (this.image && moved(this.imgSnap.view)) this.invalidate('img');
       }, 250);
     }
   }
@@ -99,8 +110,9 @@ export class Renderer {
     this.viewMoving = true;
     this.onView && this.onView();
   }
+  fitScale() { return Math.min(this.width / this.imgW, this.height / this.imgH) * 0.96; }
   fit() {
-    const s = Math.min(this.width / this.imgW, this.height / this.imgH) * 0.96;
+    const s = this.fitScale();
     this.setView(s, (this.width - this.imgW * s) / 2, (this.height - this.imgH * s) / 2);
   }
   oneToOne() { this.zoomAt(1 / this.view.s, this.width / 2, this.height / 2); }
@@ -113,16 +125,21 @@ export class Renderer {
 
   // --- image ---
   setImage(img, w, h) {
-    // Drawn from a canvas copy: decoded once and kept, where an <img> may be
-    // decoded again for each frame.
+    // An ImageBitmap (decoded off the main thread) or a canvas is drawn as
+    // it is; an <img> from a canvas copy: decoded once and kept, where an
+    // <img> may be decoded again for each frame.
     let base = img;
-    try {
+    if (!(img instanceof HTMLImageElement)) { w = w || img.width; h = h || img.height; } else try {
       const c = document.createElement('canvas');
       c.width = img.naturalWidth || w; c.height = img.naturalHeight || h;
       c.getContext('2d').drawImage(img, 0, 0);
       base = c;
     } catch { base = img; }
-    this.image = base; this.mips = [base]; this.tiles = null; this.imgW = w; this.imgH = h; this.invalidate('img'); }
+    this.image = base; this.mips = [base]; this.tiles = null; this.imgW = w; this.imgH = h; this.invalidate('img');
+    // The copy the fitted view needs, made now: the image often arrives
+    // while the page waits for the document.
+    this.mip(this.fitScale() * this.dpr);
+  }
 
   // The image halved k times, the smallest still at least as sharp as the
   // screen needs: zoomed-out views do not resample the full image each frame.
@@ -134,11 +151,18 @@ export class Renderer {
       const c = document.createElement('canvas');
       c.width = Math.max(1, Math.round(this.imgW / 2 ** n)); c.height = Math.max(1, Math.round(this.imgH / 2 ** n));
       const x = c.getContext('2d');
-      x.imageSmoothingQuality = 'high';
+      // Bilinear at exactly half the size averages each 2x2 block: a box
+      // filter, as good as 'high' for halving and several times cheaper.
+      x.imageSmoothingQuality = 'low';
       x.drawImage(prev, 0, 0, c.width, c.height);
       this.mips.push(c);
     }
     return this.mips[k];
+  }
+  // No image yet (it is loading) but its size: objects can be drawn.
+  clearImage(w, h) {
+    this.image = null; this.mips = []; this.tiles = null; this.tileCache.clear();
+    this.imgW = w; this.imgH = h; this.invalidate('img');
   }
   setTiles(info, urlOf) {
     this.tiles = info; this.tileUrl = urlOf; this.image = null; this.tileCache.clear();
@@ -156,15 +180,22 @@ export class Renderer {
   drawImage() {
     const { ctx, canvas } = this.layers.img;
     this.layers.img.dirty = false;
+    // The object layer shows the image too (drawObjects): redraw it.
+    this.layers.obj.dirty = true;
+    if (this.image) {
+      // A plain image is drawn into the object layer from its own bitmap
+      // cache, so panning copies one layer, not two; this one is hidden.
+      if (this.imgShown !== false) { ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, canvas.width, canvas.height); canvas.style.visibility = 'hidden'; this.imgShown = false; }
+      return;
+    }
+    if (this.imgShown === false) { canvas.style.visibility = ''; this.imgShown = true; }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     this.setTransform(ctx);
     ctx.imageSmoothingEnabled = this.view.s < 2;
     if (this.brightness !== 1 || this.contrast !== 1) ctx.filter = `brightness(${this.brightness}) contrast(${this.contrast})`;
     else ctx.filter = 'none';
-    if (this.image) {
-      ctx.drawImage(this.mip(this.view.s * this.dpr), 0, 0, this.imgW, this.imgH);
-    } else if (this.tiles) {
+    if (this.tiles) {
       const maxL = this.tiles.levels - 1;
       const L = Math.max(0, Math.min(maxL, maxL + Math.ceil(Math.log2(this.view.s) - 1e-9)));
       const coarse = Math.max(0, L - 3);
@@ -172,6 +203,21 @@ export class Renderer {
       this.drawTiles(ctx, L, maxL, true);
     }
     ctx.filter = 'none';
+  }
+
+  // The image (scaled and filtered) for the bitmap cache.
+  // Only the part of the image in view (with the margin) is drawn.
+  renderImage(c) {
+    const m = this.mip(this.view.s * this.dpr), fx = m.width / this.imgW, fy = m.height / this.imgH;
+    const [x0, y0, x1, y1] = this.visibleRect();
+    const sx = Math.max(0, Math.floor(x0 * fx)), sy = Math.max(0, Math.floor(y0 * fy));
+    const ex = Math.min(m.width, Math.ceil(x1 * fx)), ey = Math.min(m.height, Math.ceil(y1 * fy));
+    if (ex <= sx || ey <= sy) return;
+    this.setTransform(c);
+    c.imageSmoothingEnabled = this.view.s < 2;
+    c.filter = this.brightness !== 1 || this.contrast !== 1 ? `brightness(${this.brightness}) contrast(${this.contrast})` : 'none';
+    c.drawImage(m, sx, sy, ex - sx, ey - sy, sx / fx, sy / fy, (ex - sx) / fx, (ey - sy) / fy);
+    c.filter = 'none';
   }
 
   drawTiles(ctx, L, maxL, load) {
@@ -202,7 +248,11 @@ export class Renderer {
     return this.styles.get(label) || { color: '#ff00ff', opacity: 0.3 };
   }
 
-  buildChunk(c) {
+  // The chunk's runs at a level of detail: lod is a distance in image
+  // pixels (a power of two, at most one device pixel; 0 = every vertex)
+  // under which a polygon's or polyline's next vertex is skipped. Kept per
+  // level in c.paths (a Map), which the model resets to null on a change.
+  buildChunk(c, lod = 0) {
     const m = this.model, order = m.orderIndex();
     const ids = [...c.ids].filter((id) => !this.hidden.has(id) && !m.live.has(id));
     ids.sort((a, b) => ((m.objects.get(a).z_order || 0) - (m.objects.get(b).z_order || 0)) || (order.get(a) - order.get(b)));
@@ -212,18 +262,31 @@ export class Renderer {
       const o = m.objects.get(id);
       const z = o.z_order || 0;
       if (!run || run.label !== o.label || run.z !== z) {
-        run = { label: o.label, z, fill: new Path2D(), stroke: new Path2D(), nfill: 0, markers: [], masks: [], direct: [] };
+        run = { label: o.label, z, fill: null, stroke: null, nfill: 0, shapes: [], markers: [], masks: [], direct: [] };
         runs.push(run);
       }
       if (o.type === 'mask') run.masks.push(o);
       else if (vertexCount(o) > HUGE || o.rings) run.direct.push(o);
       else if (o.type === 'points' || o.type === 'keypoints') run.markers.push(o);
-      else {
-        addPath(run.stroke, o);
-        if (filled(o.type)) { addPath(run.fill, o); run.nfill++; }
-      }
+      else { run.shapes.push(o); if (filled(o.type)) run.nfill++; }
     }
-    c.paths = runs;
+    // One path serves both the fill and the outline when every shape of the
+    // run is filled (polygons, boxes): half the calls to build it.
+    const tol2 = lod * lod;
+    const add = (path, o) => {
+      if (lod && (o.type === 'polygon' || o.type === 'polyline')) ringLod(path, o.points, o.type === 'polygon', tol2);
+      else addPath(path, o);
+    };
+    for (const r of runs) {
+      r.stroke = new Path2D();
+      for (const o of r.shapes) add(r.stroke, o);
+      if (r.nfill === r.shapes.length) r.fill = r.stroke;
+      else { r.fill = new Path2D(); for (const o of r.shapes) if (filled(o.type)) add(r.fill, o); }
+      r.shapes = null;
+    }
+    if (!c.paths) c.paths = new Map();
+    c.paths.set(lod, runs);
+    return runs;
   }
 
   // The object layer is a bitmap cache: objects are rendered into `snap`
@@ -231,48 +294,77 @@ export class Renderer {
   // changed, when the view left the margin or zoomed by more than 1.4x, or
   // once the view has come to rest; in between, panning and zooming only
   // move and scale that bitmap.
+  // A plain image is cached the same way (imgSnap: scaling a large image
+  // down again every frame costs tens of ms in software) and drawn into
+  // this layer under the objects: one layer to copy per frame.
   drawObjects() {
     const { ctx, canvas } = this.layers.obj;
     this.layers.obj.dirty = false;
-    const d = this.dpr, { s, tx, ty } = this.view;
-    const mx = Math.round(canvas.width * MARGIN), my = Math.round(canvas.height * MARGIN);
-    let v = this.snapView, k = v ? s / v.s : 1;
-    const ex = () => -k * mx + d * (tx - k * v.tx), ey = () => -k * my + d * (ty - k * v.ty);
-    const covered = v && !this.snapStale && k > 0.7 && k < 1.4 && ex() <= 0 && ey() <= 0 &&
-      (canvas.width - ex()) / k <= this.snap.width && (canvas.height - ey()) / k <= this.snap.height;
-    if (!covered) {
-      if (this.snap.width !== canvas.width + 2 * mx || this.snap.height !== canvas.height + 2 * my) {
-        this.snap.width = canvas.width + 2 * mx; this.snap.height = canvas.height + 2 * my;
-      }
-      const sctx = this.snap.getContext('2d');
-      sctx.setTransform(1, 0, 0, 1, 0, 0);
-      sctx.clearRect(0, 0, this.snap.width, this.snap.height);
-      this.ox = mx; this.oy = my;
-      try { this.renderObjects(sctx); } finally { this.ox = 0; this.oy = 0; }
-      this.snapView = v = { s, tx, ty };
-      this.snapStale = false;
-      k = 1;
-      this.stats.renders = (this.stats.renders || 0) + 1;
-    }
+    const img = this.image ? this.place(canvas, this.imgSnap, (c) => this.renderImage(c)) : null;
+    const cache = { canvas: this.snap, view: this.snapView, stale: this.snapStale };
+    const obj = this.place(canvas, cache, (c) => this.renderObjects(c));
+    if (obj.rendered) this.stats.renders = (this.stats.renders || 0) + 1;
+    this.snapView = cache.view; this.snapStale = cache.stale;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.imageSmoothingEnabled = true;
-    ctx.setTransform(k, 0, 0, k, ex(), ey());
-    ctx.drawImage(this.snap, 0, 0);
+    for (const b of img ? [img, obj] : [obj]) {
+      ctx.setTransform(b.k, 0, 0, b.k, b.ex, b.ey);
+      ctx.drawImage(b.snap, 0, 0);
+    }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
+  }
+
+  // Where a bitmap cache ({canvas, view, stale}) goes on a layer: scale k
+  // and offset ex, ey in device pixels. First renders the view plus the
+  // margin into it with render(ctx) when it is stale, does not cover the
+  // view or would be scaled by more than 1.4x (rendered: true).
+  place(canvas, cache, render) {
+    const d = this.dpr, { s, tx, ty } = this.view;
+    const mx = Math.round(canvas.width * MARGIN), my = Math.round(canvas.height * MARGIN);
+    const snap = cache.canvas;
+    let v = cache.view, k = v ? s / v.s : 1;
+    const ex = () => -k * mx + d * (tx - k * v.tx), ey = () => -k * my + d * (ty - k * v.ty);
+    const covered = v && !cache.stale && k > 0.7 && k < 1.4 && ex() <= 0 && ey() <= 0 &&
+      (canvas.width - ex()) / k <= snap.width && (canvas.height - ey()) / k <= snap.height;
+    if (!covered) {
+      if (snap.width !== canvas.width + 2 * mx || snap.height !== canvas.height + 2 * my) {
+        snap.width = canvas.width + 2 * mx; snap.height = canvas.height + 2 * my;
+      }
+      const sctx = snap.getContext('2d');
+      sctx.setTransform(1, 0, 0, 1, 0, 0);
+      sctx.clearRect(0, 0, snap.width, snap.height);
+      this.ox = mx; this.oy = my;
+      try { render(sctx); } finally { this.ox = 0; this.oy = 0; }
+      cache.view = v = { s, tx, ty };
+      cache.stale = false;
+      k = 1;
+    }
+    return { snap, k, ex: ex(), ey: ey(), rendered: !covered };
   }
 
   renderObjects(ctx) {
     const vr = this.visibleRect();
     const chunks = this.model.chunksIn(vr);
     this.stats.chunks = chunks.length;
-    const lw = 1.5 / this.view.s;
+    // Outlines are 1.5 CSS pixels wide, but one device pixel when many
+    // objects are in view: Skia draws those as hairlines, tens of times
+    // faster than stroking a wider outline (10,000 polygons: 25 ms against
+    // 1 s in software).
+    let n = 0;
+    for (const c of chunks) n += c.ids.size;
+    const lw = n > MANY ? 1 / (this.view.s * this.dpr) : 1.5 / this.view.s;
+    // Level of detail: vertices closer than a device pixel to the previous
+    // one are skipped when zoomed out (a power of two of image pixels, so
+    // that a small zoom does not rebuild the chunks).
+    const px = 1 / (this.view.s * this.dpr);
+    const lod = px >= 2 ? 2 ** Math.floor(Math.log2(px)) : 0;
     const markers = [];
     this.setTransform(ctx);
     ctx.lineJoin = 'miter';
     for (const c of chunks) {
-      if (!c.paths) this.buildChunk(c);
-      for (const r of c.paths) {
+      const runs = (c.paths && c.paths.get(lod)) || this.buildChunk(c, lod);
+      for (const r of runs) {
         const st = this.style(r.label);
         ctx.fillStyle = st.color; ctx.strokeStyle = st.color;
         for (const o of r.masks) {
@@ -368,7 +460,10 @@ export class Renderer {
   }
 
   // Outline of one object on the overlay (selection, live edits).
-  outline(ctx, o, { color, width = 2, dash = null, fill = false }) {
+  // dx, dy: drawn moved by this much (image pixels), without copying the
+  // object's points (a move drag of a very large polygon).
+  outline(ctx, o, { color, width = 2, dash = null, fill = false, dx = 0, dy = 0 }) {
+    if ((dx || dy) && (o.type === 'points' || o.type === 'keypoints' || o.type === 'mask')) { this.outline(ctx, translateObj(o, dx, dy), { color, width, dash, fill }); return; }
     if (o.type === 'points' || o.type === 'keypoints') { this.drawMarkers(ctx, o, color, true); return; }
     if (o.type === 'mask') {
       const mc = maskCanvas(o, this.style(o.label).color);
@@ -384,9 +479,10 @@ export class Renderer {
       return;
     }
     let path, whole = true;
-    if (vertexCount(o) > HUGE) ({ path, whole } = this.viewPath(o));
+    if (vertexCount(o) > HUGE) ({ path, whole } = this.viewPath(o, dx, dy));
     else { path = new Path2D(); addPath(path, o); }
     this.setTransform(ctx);
+    ctx.translate(dx, dy);
     if (fill && whole && filled(o.type)) { ctx.globalAlpha = this.style(o.label).opacity; ctx.fillStyle = this.style(o.label).color; ctx.fill(path, 'evenodd'); ctx.globalAlpha = 1; }
     ctx.lineWidth = (width + 2) / this.view.s; ctx.strokeStyle = '#000000'; ctx.setLineDash([]);
     ctx.stroke(path);
@@ -399,6 +495,7 @@ export class Renderer {
 }
 
 const HUGE = 4096;
+const MANY = 500;      // objects in view above which outlines are hairlines
 const MARGIN = 0.25;   // of the view, on each side of the object bitmap
 function vertexCount(o) {
   if (o.rings) { let n = 0; for (const r of o.rings) n += r.length; return n / 2; }
@@ -408,9 +505,9 @@ function vertexCount(o) {
 // The part of a very large polygon or polyline that is in view: only the
 // segments that meet the visible rectangle. whole: all of it is in view
 // (then it can be filled).
-Renderer.prototype.viewPath = function viewPath(o) {
+Renderer.prototype.viewPath = function viewPath(o, dx = 0, dy = 0) {
   const [x0, y0, x1, y1] = this.visibleRect(), m = 4 / this.view.s;
-  const rx0 = x0 - m, ry0 = y0 - m, rx1 = x1 + m, ry1 = y1 + m;
+  const rx0 = x0 - m - dx, ry0 = y0 - m - dy, rx1 = x1 + m - dx, ry1 = y1 + m - dy;
   const path = new Path2D();
   let whole = true;
   const close = o.type === 'polygon';
@@ -429,6 +526,28 @@ Renderer.prototype.viewPath = function viewPath(o) {
   }
   return { path, whole };
 };
+
+function translateObj(o, dx, dy) {
+  const p = o.points;
+  if (o.type === 'keypoints') return { ...o, points: p.map((v, i) => (i % 3 === 2 ? v : v + (i % 3 ? dy : dx))) };
+  if (o.type === 'points') return { ...o, points: p.map((v, i) => v + (i & 1 ? dy : dx)) };
+  return o;
+}
+
+// A polygon's or polyline's outline without the vertices closer than
+// sqrt(tol2) to the last one kept (the last vertex is always kept).
+function ringLod(path, r, close, tol2) {
+  const n = r.length;
+  if (n < 2) return;
+  let lx = r[0], ly = r[1];
+  path.moveTo(lx, ly);
+  for (let i = 2; i + 1 < n; i += 2) {
+    const x = r[i], y = r[i + 1], dx = x - lx, dy = y - ly;
+    if (dx * dx + dy * dy < tol2 && i + 3 < n) continue;
+    path.lineTo(x, y); lx = x; ly = y;
+  }
+  if (close) path.closePath();
+}
 
 function firstPoint(o) {
   const p = o.points || [];
