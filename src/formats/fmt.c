@@ -66,6 +66,11 @@ FMT_ROW_DECL(labelstudio)
 FMT_ROW_DECL(labelme)
 FMT_ROW_DECL(imagenet)
 FMT_ROW_DECL(csv)
+/* LabelMe XML, MOTS, WIDER Face and Market-1501 (fmt_labelme_xml.c ... fmt_market1501.c). */
+FMT_ROW_DECL(labelme_xml)
+FMT_ROW_DECL(mots)
+FMT_ROW_DECL(widerface)
+FMT_ROW_DECL(market1501)
 int fmt_masks_probe(const char *path);
 int fmt_masks_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_masks_write(struct store *st, int64_t project_id, const char *out,
@@ -147,6 +152,25 @@ const struct fmt_ops fmt_table[] = {
 	 "boxes with type (DontCare included); truncated, occluded, alpha, 3D dimensions, location "
 	 "and rotation_y and score as attributes",
 	 fmt_kitti_probe, fmt_kitti_read, fmt_kitti_write},
+	{"labelme-xml", "MIT LabelMe XML (Annotations/<folder>/*.xml, Images/, Masks/)",
+	 "polygons, boxes (type bounding_box), masks (Masks/ PNGs); occluded, username and the "
+	 "attributes text as attributes; deleted objects skipped; parts (hasparts/ispartof) as "
+	 "groups; object ids",
+	 fmt_labelme_xml_probe, fmt_labelme_xml_read, fmt_labelme_xml_write},
+	{"mots", "MOTS PNG (<split>/instances/*.png with class*1000+instance, labels.txt, images/)",
+	 "masks with their track (the instance number); class numbers from labels.txt "
+	 "(class 1 is the first line); class 10 as 'ignored' when labels.txt has fewer than 10",
+	 fmt_mots_probe, fmt_mots_read, fmt_mots_write},
+	{"widerface", "WIDER Face (wider_face_split/wider_face_<split>_bbx_gt.txt, "
+	 "WIDER_<split>/images/<event>/)",
+	 "face boxes with blur, expression, illumination, occluded, pose and invalid as "
+	 "attributes; the event folder as an image tag; splits",
+	 fmt_widerface_probe, fmt_widerface_read, fmt_widerface_write},
+	{"market1501", "Market-1501 re-identification (bounding_box_<split>/, query/, "
+	 "images_<split>.txt)",
+	 "one tag an image: the person id as its label, camera_id (0-based), track_id, frame_id, "
+	 "bbox_id and query as attributes, all from the file name",
+	 fmt_market1501_probe, fmt_market1501_read, fmt_market1501_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
