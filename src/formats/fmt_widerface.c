@@ -626,6 +626,8 @@ static int write_item(void *ctx, const struct item *it)
 				fmt_loss_add(w->loss, "second tag of an image (WIDER Face has one event)", 1);
 			else
 				tag = ob;
+		} else if (ob->type == SHAPE_KEYPOINTS && ob->parent[0]) {
+			fmt_loss_add(w->loss, "keypoints of an object (not in WIDER Face)", 1);
 		} else if (ob->type == SHAPE_SPAN || ob->type == SHAPE_SEGMENT ||
 			   (ob->type == SHAPE_KEYPOINTS && ob->x1 <= ob->x0)) {
 			fmt_loss_add(w->loss, "shape without a box (not in WIDER Face)", 1);
@@ -664,7 +666,7 @@ static int write_item(void *ctx, const struct item *it)
 	for (size_t i = 0; !rc && found && i < d.nobjects; i++) {
 		const struct ann_object *ob = &d.objects[i];
 		if (ob->type == SHAPE_TAG || ob->type == SHAPE_SPAN || ob->type == SHAPE_SEGMENT ||
-		    (ob->type == SHAPE_KEYPOINTS && ob->x1 <= ob->x0))
+		    (ob->type == SHAPE_KEYPOINTS && (ob->x1 <= ob->x0 || ob->parent[0])))
 			continue;
 		double b[4];
 		if (ob->type == SHAPE_BOX)
@@ -681,10 +683,15 @@ static int write_item(void *ctx, const struct item *it)
 		buf_addch(&w->text, ' ');
 		fmt_xml_num_out(&w->text, b[3] - b[1]);
 		json_t *a = ob->attrs ? json_loads(ob->attrs, 0, NULL) : NULL;
+		/* The flags are written when one has a value (a number, a word or True):
+		 * checkboxes the schema filled in as false alone are not a value. */
 		bool any = false;
-		for (int k = 0; k < 6; k++)
-			if (json_object_get(a, flag_name[k]))
+		for (int k = 0; k < 6; k++) {
+			json_t *fv = json_object_get(a, flag_name[k]);
+			if (fv && !json_is_null(fv) && !json_is_false(fv) &&
+			    !(json_is_string(fv) && !*json_string_value(fv)))
 				any = true;
+		}
 		if (!any && ob->occluded) {
 			if (!a)
 				a = json_object();
