@@ -267,7 +267,11 @@ static int read_split(struct trd *r, const char *root, const char *rel, const ch
 		buf_setf(r->err, "%s%sinstances: more than %d PNGs", rel, pre, MAX_FILES);
 		rc = CAIRN_ETOOBIG;
 	}
-	fmt_sink_split(r->s, split);
+	/* Cairn's splits are train, val and test: another folder stays in the file name. */
+	bool known = split && (!strcmp(split, "train") || !strcmp(split, "val") ||
+			       !strcmp(split, "test"));
+	fmt_sink_split(r->s, known ? split : NULL);
+	const char *fpre = known || !*rel ? "" : rel;
 	for (size_t i = 0; i < n && !rc; i++) {
 		buf_reset(&name);
 		buf_addf(&name, "%s%sinstances/%s", rel, pre, v[i]);
@@ -307,13 +311,13 @@ static int read_split(struct trd *r, const char *root, const char *rel, const ch
 		stem[strlen(stem) - 4] = 0;
 		static const char *const exts[] = {".jpg", ".png", ".jpeg", ".bmp", ".JPG", ".PNG"};
 		buf_reset(&fn);
-		buf_addf(&fn, "images/%s.jpg", stem);
+		buf_addf(&fn, "%s%simages/%s.jpg", fpre, *fpre ? "/" : "", stem);
 		for (size_t e = 0; e < sizeof(exts) / sizeof(*exts); e++) {
 			buf_reset(&r->path);
 			buf_addf(&r->path, "%s/images/%s%s", dir.data, stem, exts[e]);
 			if (is_file(r->path.data)) {
 				buf_reset(&fn);
-				buf_addf(&fn, "images/%s%s", stem, exts[e]);
+				buf_addf(&fn, "%s%simages/%s%s", fpre, *fpre ? "/" : "", stem, exts[e]);
 				break;
 			}
 		}
@@ -495,23 +499,29 @@ static int write_item(void *ctx, const struct item *it)
 	w->done++;
 	const char *split = w->o->split ? fmt_split_of(w->o->split, it) : it->split;
 	struct buf dir = BUF_INIT;
-	if (split && *split)
-		buf_addf(&dir, "%s/%s", w->out, split);
-	else
-		buf_adds(&dir, w->out);
 	char *tmp;
 	const char *fn = fmt_item_file_name(it, &tmp);
 	const char *base = strrchr(fn, '/');
 	base = base ? base + 1 : fn;
+	const char *im = strstr(fn, "/images/");
 	const char *rel = !strncmp(fn, "images/", 7) ? fn + 7 : base;
-	if (rel != fn + 7 && base != fn)
+	if (split && *split)
+		buf_addf(&dir, "%s/%s", w->out, split);
+	else if (im && !strncmp(im + 1, "images/", 7)) {
+		/* "<folder>/images/<frame>": a sequence folder that is not a split. */
+		buf_addf(&dir, "%s/%.*s", w->out, (int)(im - fn), fn);
+		rel = im + 8;
+	} else
+		buf_adds(&dir, w->out);
+	if (rel == base && base != fn && !(im && rel == im + 8))
 		fmt_loss_add(w->loss, "image folder (MOTS frames are flat in images/)", 1);
 	char *stem = xstrdup(rel);
 	char *dot = strrchr(stem, '.');
 	if (dot && !strchr(dot, '/'))
 		*dot = 0;
 	int rc = 0;
-	if (!*stem || strstr(stem, "..") || (split && strchr(split, '/'))) {
+	if (!*stem || strstr(stem, "..") || strstr(dir.data + strlen(w->out), "..") ||
+	    (split && strchr(split, '/'))) {
 		buf_setf(w->err, "item %lld: file name '%s' is not usable", (long long)it->id, fn);
 		rc = CAIRN_EINVAL;
 	}

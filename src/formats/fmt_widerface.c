@@ -485,7 +485,11 @@ int fmt_widerface_read(const char *path, struct fmt_sink *s, struct buf *err)
 		else
 			snprintf(split, sizeof(split), "%.*s", (int)(bl - 4), base);
 		r.split = split;
-		fmt_sink_split(s, split);
+		/* Cairn's splits are train, val and test; another stays in the file name. */
+		bool known = !strcmp(split, "train") || !strcmp(split, "val") || !strcmp(split, "test");
+		if (!known)
+			fmt_sink_note(s, "split other than train, val and test (kept in the file name)");
+		fmt_sink_split(s, known ? split : NULL);
 		/* Event folders declare labels (when there is no label map), in sorted order. */
 		if (!r.fixed) {
 			int64_t id;

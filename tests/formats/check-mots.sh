@@ -83,3 +83,11 @@ mots_expect_error rgb "$m/rgb" 'instances/1.png: a MOTS instance PNG must be gre
 printf 'not a png' > "$m/png/instances/1.png"
 mots_expect_error png "$m/png" 'instances/1.png: png:'
 mots_expect_error none "$m/none" 'no instances/ folder (a MOTS dataset has <split>/instances/*.png)'
+# A sequence folder that is not a split (seq0007/) comes back under its name.
+q=$T/mts-seq
+mkdir -p "$q/seq0007/instances"
+python3 tests/formats/pngtool.py write "$q/seq0007/instances/000001.png" grey 16 "1001 0"
+if $CAIRN import --data "$d" --project seq --format mots --no-media "$q" >/dev/null 2>&1 &&
+   $CAIRN export --data "$d" --project seq --format mots "$d/seq" >/dev/null 2>&1; then
+	[ -f "$d/seq/seq0007/instances/000001.png" ] && ok || bad "mots: sequence folder round trip"
+else bad "mots: sequence folder import/export"; fi
