@@ -513,7 +513,7 @@ static int write_item(void *ctx, const struct item *it)
 		rel = im + 8;
 	} else
 		buf_adds(&dir, w->out);
-	if (rel == base && base != fn && !(im && rel == im + 8))
+	if (rel == base && base != fn && strncmp(fn, "images/", 7) && !(im && rel == im + 8))
 		fmt_loss_add(w->loss, "image folder (MOTS frames are flat in images/)", 1);
 	char *stem = xstrdup(rel);
 	char *dot = strrchr(stem, '.');
