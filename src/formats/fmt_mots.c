@@ -31,6 +31,8 @@ int fmt_mots_write(struct store *st, int64_t project_id, const char *out,
 		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 int fmt_mots_read_png_mem(const void *data, size_t len, const char *name, struct fmt_sink *s,
 			  struct buf *err);
+int fmt_mots_read_txt_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
+			  struct buf *err);
 
 #define MAX_INSTANCES 1000
 #define IGNORED_CLASS 10
@@ -46,6 +48,7 @@ struct trd {
 	bool declared[MAX_INSTANCES];  /* by class: 65535 / 1000 < 1000 */
 	bool own_labels;            /* MOTS's defaults (no labels.txt) */
 	int64_t next_image;
+	struct fmt_strmap frames;   /* txt: "<seq>/<frame>" -> image id */
 	struct buf where, path;
 };
 
@@ -351,6 +354,202 @@ static int read_split(struct trd *r, const char *root, const char *rel, const ch
 	return rc;
 }
 
+static void default_labels(struct trd *r)
+{
+	char **names = xrealloc(NULL, 2 * sizeof(char *));
+	names[0] = xstrdup(default_names[0]);
+	names[1] = xstrdup(default_names[1]);
+	set_labels(r, names, 2);
+	r->own_labels = true;
+}
+
+/*
+ * The txt layout (KITTI MOTS instances_txt/<seq>.txt, MOTSChallenge):
+ * "frame id class height width rle" a line, id = class * 1000 + instance,
+ * rle a COCO compressed string. Each (sequence, frame) is one image,
+ * "<seq>/<frame:06>.png"; each line one mask.
+ */
+static int read_txt(struct trd *r, FILE *f, const char *name, const char *seq)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long ln = 0;
+	int rc = 0;
+	struct buf fn = BUF_INIT, e = BUF_INIT;
+	while (!rc && (n = getline(&line, &cap, f)) >= 0) {
+		ln++;
+		buf_reset(&r->where);
+		buf_addf(&r->where, "%s:%ld", name, ln);
+		if (memchr(line, 0, (size_t)n)) {
+			rc = fmt_sink_invalid(r->s, r->where.data, "a NUL byte (not a text file)");
+			continue;
+		}
+		char *tok[7];
+		int nt = 0;
+		char *save = NULL;
+		for (char *t = strtok_r(line, " \t\r\n", &save); t && nt < 7;
+		     t = strtok_r(NULL, " \t\r\n", &save))
+			tok[nt++] = t;
+		if (!nt)
+			continue;
+		if (nt != 6) {
+			rc = fmt_sink_invalid(r->s, r->where.data, "expected 6 columns (frame id class "
+					      "height width rle), got %d", nt);
+			continue;
+		}
+		static const char *const col[] = {"frame", "id", "class", "height", "width"};
+		int64_t v[5];
+		static const int64_t hi[] = {INT32_MAX, 65535, 65, 100000, 100000};
+		bool ok = true;
+		for (int i = 0; i < 5 && ok; i++) {
+			if (!fmt_xml_int(tok[i], i >= 3 ? 1 : 0, hi[i], &v[i])) {
+				rc = fmt_sink_invalid(r->s, r->where.data, "column %d (%s): expected a whole "
+						      "number from %d to %lld, got \"%s\"", i + 1, col[i],
+						      i >= 3 ? 1 : 0, (long long)hi[i], tok[i]);
+				ok = false;
+			}
+		}
+		if (!ok)
+			continue;
+		if (v[1] / MAX_INSTANCES != v[2]) {
+			rc = fmt_sink_invalid(r->s, r->where.data, "id %lld is not class %lld * 1000 + "
+					      "instance", (long long)v[1], (long long)v[2]);
+			continue;
+		}
+		struct rle m = RLE_INIT;
+		buf_reset(&e);
+		if (rle_from_string(&m, tok[5], (uint32_t)v[3], (uint32_t)v[4], &e)) {
+			rc = fmt_sink_invalid(r->s, r->where.data, "column 6 (rle): %s", e.data);
+			continue;
+		}
+		buf_reset(&fn);
+		buf_addf(&fn, "%s%s%06lld.png", seq ? seq : "", seq ? "/" : "", (long long)v[0]);
+		int64_t image;
+		if (!fmt_strmap_get(&r->frames, fn.data, &image)) {
+			image = ++r->next_image;
+			fmt_strmap_put(&r->frames, fn.data, image);
+			struct fmt_image im = {.id = image, .file_name = fn.data, .width = (int32_t)v[4],
+					       .height = (int32_t)v[3], .where = r->where.data};
+			rc = fmt_sink_image(r->s, &im);
+		}
+		if (!rc && v[2] != 0) {
+			int64_t cat = class_cat(r, (long)v[2], r->where.data, &rc);
+			if (!rc && cat) {
+				struct fmt_object o;
+				memset(&o, 0, sizeof(o));
+				o.image_id = image;
+				o.category_id = cat;
+				o.type = SHAPE_MASK;
+				o.mask = &m;
+				o.has_frame = true;
+				o.frame = v[0];
+				o.has_track = true;
+				o.track = v[1] % MAX_INSTANCES;
+				o.z_order = v[2] == IGNORED_CLASS && r->nnames < IGNORED_CLASS ? 1 : 0;
+				o.where = r->where.data;
+				rc = fmt_sink_object(r->s, &o);
+			}
+		}
+		rle_release(&m);
+	}
+	free(line);
+	buf_release(&fn);
+	buf_release(&e);
+	return rc;
+}
+
+int fmt_mots_read_txt_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
+			  struct buf *err)
+{
+	struct trd r;
+	memset(&r, 0, sizeof(r));
+	r.s = s;
+	r.err = err;
+	r.where = (struct buf)BUF_INIT;
+	default_labels(&r);
+	int rc = 0;
+	FILE *f = len ? fmemopen((void *)data, len, "r") : NULL;
+	if (f) {
+		rc = read_txt(&r, f, name, "0000");
+		fclose(f);
+	}
+	set_labels(&r, NULL, 0);
+	fmt_strmap_release(&r.frames);
+	buf_release(&r.where);
+	return rc;
+}
+
+/* instances_txt/<seq>.txt (or one .txt file), with images/<seq>/ as media. */
+static int read_txt_layout(struct trd *r, const char *path, bool file)
+{
+	struct buf p = BUF_INIT, rel = BUF_INIT;
+	char **v = NULL;
+	size_t n = 0;
+	int rc = 0;
+	const char *dir = path;
+	char *parent = NULL;
+	if (file) {
+		parent = xstrdup(path);
+		char *sl = strrchr(parent, '/');
+		if (sl)
+			*sl = 0;
+		else
+			snprintf(parent, 2, ".");
+		const char *b = strrchr(path, '/');
+		v = xrealloc(NULL, sizeof(*v));
+		v[n++] = xstrdup(b ? b + 1 : path);
+		dir = parent;
+	} else {
+		buf_addf(&p, "%s/instances_txt", path);
+		DIR *d = opendir(p.data);
+		struct dirent *e;
+		while (d && (e = readdir(d)) && n < MAX_FILES) {
+			size_t l = strlen(e->d_name);
+			if (e->d_name[0] == '.' || l < 5 || strcmp(e->d_name + l - 4, ".txt"))
+				continue;
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = xstrdup(e->d_name);
+		}
+		if (d)
+			closedir(d);
+		if (n)
+			qsort(v, n, sizeof(*v), cmp_str);
+	}
+	/* labels.txt beside the files names the classes, else MOTS's own. */
+	buf_reset(&p);
+	buf_addf(&p, "%s%s/labels.txt", file ? dir : path, file ? "" : "/instances_txt");
+	rc = read_labels_txt(r, p.data, file ? "labels.txt" : "instances_txt/labels.txt");
+	for (size_t k = 1; k <= r->nnames && !rc; k++)
+		class_cat(r, (long)k, file ? "labels.txt" : "instances_txt/labels.txt", &rc);
+	for (size_t i = 0; i < n; i++) {
+		if (!rc && strcmp(v[i], "labels.txt")) {
+			buf_reset(&p);
+			buf_addf(&p, "%s%s/%s", file ? dir : path, file ? "" : "/instances_txt", v[i]);
+			buf_reset(&rel);
+			buf_addf(&rel, "%s%s", file ? "" : "instances_txt/", v[i]);
+			FILE *f = fopen(p.data, "r");
+			if (!f) {
+				buf_setf(r->err, "%s: cannot open: %s", rel.data, strerror(errno));
+				rc = CAIRN_EIO;
+			} else {
+				v[i][strlen(v[i]) - 4] = 0;
+				rc = read_txt(r, f, rel.data, v[i]);
+				fclose(f);
+			}
+		}
+		free(v[i]);
+	}
+	free(v);
+	buf_reset(&p);
+	buf_addf(&p, "%s/images", file ? dir : path);
+	fmt_sink_media_dir(r->s, is_dir(p.data) ? p.data : file ? dir : path);
+	free(parent);
+	buf_release(&p);
+	buf_release(&rel);
+	return rc;
+}
+
 int fmt_mots_read(const char *path, struct fmt_sink *s, struct buf *err)
 {
 	struct trd r;
@@ -363,7 +562,12 @@ int fmt_mots_read(const char *path, struct fmt_sink *s, struct buf *err)
 	int rc = 0;
 	struct buf p = BUF_INIT;
 	buf_addf(&p, "%s/instances", path);
-	if (is_dir(p.data)) {
+	struct buf q = BUF_INIT;
+	buf_addf(&q, "%s/instances_txt", path);
+	bool is_txt = is_file(path) && strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".txt");
+	if (is_txt || (is_dir(q.data) && !is_dir(p.data))) {
+		rc = read_txt_layout(&r, path, is_txt);
+	} else if (is_dir(p.data)) {
 		rc = read_split(&r, path, "", NULL);
 	} else {
 		DIR *d = opendir(path);
@@ -397,7 +601,9 @@ int fmt_mots_read(const char *path, struct fmt_sink *s, struct buf *err)
 		free(v);
 	}
 	set_labels(&r, NULL, 0);
+	fmt_strmap_release(&r.frames);
 	buf_release(&p);
+	buf_release(&q);
 	buf_release(&r.where);
 	buf_release(&r.path);
 	return rc;
@@ -412,6 +618,12 @@ int fmt_mots_probe(const char *path)
 	buf_addf(&p, "%s/instances", path);
 	if (is_dir(p.data))
 		score = 40;
+	buf_reset(&p);
+	buf_addf(&p, "%s/instances_txt", path);
+	if (is_dir(p.data)) {
+		buf_release(&p);
+		return 85;
+	}
 	DIR *d = score ? NULL : opendir(path);
 	struct dirent *e;
 	while (d && (e = readdir(d)) && !score) {
@@ -511,9 +723,13 @@ static int write_item(void *ctx, const struct item *it)
 		/* "<folder>/images/<frame>": a sequence folder that is not a split. */
 		buf_addf(&dir, "%s/%.*s", w->out, (int)(im - fn), fn);
 		rel = im + 8;
+	} else if (base != fn && strncmp(fn, "images/", 7)) {
+		/* "<seq>/<frame>" (the txt layout): the sequence is a folder. */
+		buf_addf(&dir, "%s/%.*s", w->out, (int)(base - 1 - fn), fn);
 	} else
 		buf_adds(&dir, w->out);
-	if (rel == base && base != fn && strncmp(fn, "images/", 7) && !(im && rel == im + 8))
+	if (split && *split && rel == base && base != fn && strncmp(fn, "images/", 7) &&
+	    !(im && rel == im + 8))
 		fmt_loss_add(w->loss, "image folder (MOTS frames are flat in images/)", 1);
 	char *stem = xstrdup(rel);
 	char *dot = strrchr(stem, '.');

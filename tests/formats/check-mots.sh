@@ -91,3 +91,29 @@ if $CAIRN import --data "$d" --project seq --format mots --no-media "$q" >/dev/n
    $CAIRN export --data "$d" --project seq --format mots "$d/seq" >/dev/null 2>&1; then
 	[ -f "$d/seq/seq0007/instances/000001.png" ] && ok || bad "mots: sequence folder round trip"
 else bad "mots: sequence folder import/export"; fi
+# The txt layout (KITTI MOTS instances_txt/<seq>.txt: frame id class height
+# width rle): each line one mask on image <seq>/<frame>.png, written out as
+# the PNG layout under the sequence's folder with the same pixel values.
+x=$T/mts-txt
+mkdir -p "$x/instances_txt"
+printf '0 2001 2 3 4 02:\n0 1003 1 3 4 336\n1 2001 2 3 4 66\n' > "$x/instances_txt/0002.txt"
+if $CAIRN import --data "$d" --project txt --no-media "$x" >/dev/null 2>&1 &&
+   $CAIRN export --data "$d" --project txt --format mots "$d/txt" >/dev/null 2>&1; then
+	python3 - "$d/txt/0002/instances" <<'PY' && ok || bad "mots: txt layout"
+import sys
+sys.path.insert(0, "tests/formats")
+import pngtool
+a = pngtool.read(sys.argv[1] + "/000000.png")["px"]
+b = pngtool.read(sys.argv[1] + "/000001.png")["px"]
+assert a == [[2001, 1003, 0, 0], [2001, 1003, 0, 0], [0, 1003, 0, 0]], a
+assert b == [[0, 0, 2001, 2001]] * 3, b
+assert open(sys.argv[1] + "/labels.txt").read() == "car\npedestrian\n"
+PY
+else bad "mots: txt layout import/export"; fi
+mkdir -p "$m/txt1/instances_txt" "$m/txt2/instances_txt" "$m/txt3/instances_txt"
+printf '0 2001 2 3 4 02:\n0 2001 3 3 4 02:\n' > "$m/txt1/instances_txt/0001.txt"
+mots_expect_error txt1 "$m/txt1" 'instances_txt/0001.txt:2: id 2001 is not class 3 * 1000 + instance'
+printf '0 2001 2 3 4\n' > "$m/txt2/instances_txt/0001.txt"
+mots_expect_error txt2 "$m/txt2" 'instances_txt/0001.txt:1: expected 6 columns (frame id class height width rle), got 5'
+printf '0 2001 2 3 4 02\n' > "$m/txt3/instances_txt/0001.txt"
+mots_expect_error txt3 "$m/txt3" 'instances_txt/0001.txt:1: column 6 (rle):'
