@@ -200,3 +200,61 @@ Test(fmt_mots, errors_name_the_png)
 	fmt_null_sink_free(s);
 	buf_release(&err);
 }
+
+int fmt_mots_read_txt_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
+			  struct buf *err);
+
+Test(fmt_mots, txt_layout)
+{
+	/* 3 high, 4 wide: column 0 rows 0-1 (car 1 of class 2), column 1 (class 1) */
+	const char *t = "0 2001 2 3 4 02:\n0 1003 1 3 4 336\n\n1 10000 10 3 4 66\n";
+	put("d/instances_txt/0005.txt", t, strlen(t));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/d", dir);
+	cr_assert_eq(fmt_probe(p, NULL), fmt_find("mots"));
+	struct fmt_import_report rep;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(rep.images, 2);
+	cr_assert_eq(rep.objects, 3);
+	cr_assert_eq(rep.categories, 3); /* car, pedestrian, ignored */
+	fmt_import_report_release(&rep);
+	struct fmt_loss loss = {0};
+	cr_assert_eq(export(&loss, &err), 0, "%s", err.data);
+	cr_assert_eq(loss.n, 0);
+	struct mask_png_label *lab;
+	size_t n;
+	read_png("out/0005/instances/000000.png", &lab, &n);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(lab[1].value, 1003);
+	cr_assert_eq(lab[2].value, 2001);
+	cr_assert_eq(rle_area(&lab[2].rle), 2);
+	mask_png_labels_free(lab, n);
+	read_png("out/0005/instances/000001.png", &lab, &n);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(lab[1].value, 10000);
+	mask_png_labels_free(lab, n);
+	fmt_loss_release(&loss);
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+		{"0 2001 2 3 4 02\n", "instances_txt/0005.txt:1: column 6 (rle): "},
+		{"0 2001 2 0 4 02:\n", "instances_txt/0005.txt:1: column 4 (height): expected a whole number from 1"},
+		{"x 2001 2 3 4 02:\n", "instances_txt/0005.txt:1: column 1 (frame): expected a whole number"},
+		{"0 3001 2 3 4 02:\n", "instances_txt/0005.txt:1: id 3001 is not class 2 * 1000 + instance"},
+		{"0 5001 5 3 4 02:\n", "instances_txt/0005.txt:1: class 5 (pixel value 5000..5999): not in labels.txt"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		put("d/instances_txt/0005.txt", cases[i].text, strlen(cases[i].text));
+		buf_reset(&err);
+		cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL, "case %zu", i);
+		fmt_import_report_release(&rep);
+		cr_assert(err.data && !strncmp(err.data, cases[i].err, strlen(cases[i].err)), "case %zu: %s",
+			  i, err.data);
+		struct fmt_sink *s = fmt_null_sink_new();
+		cr_assert_eq(fmt_mots_read_txt_mem(cases[i].text, strlen(cases[i].text), "x.txt", s, &err),
+			     CAIRN_EINVAL, "case %zu", i);
+		fmt_null_sink_free(s);
+	}
+	buf_release(&err);
+}
