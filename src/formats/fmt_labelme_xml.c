@@ -683,13 +683,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void list_xml(const char *dir, const char *rel, int depth, char ***v, size_t *n)
+static void list_xml(const char *dir, const char *rel, int depth, char ***v, size_t *n, size_t max)
 {
 	struct buf p = BUF_INIT;
 	buf_addf(&p, "%s%s%s", dir, *rel ? "/" : "", rel);
 	DIR *d = opendir(p.data);
 	struct dirent *e;
-	while (d && (e = readdir(d)) && *n < MAX_FILES) {
+	while (d && (e = readdir(d)) && *n < max) {
 		if (e->d_name[0] == '.')
 			continue;
 		struct buf c = BUF_INIT, full = BUF_INIT;
@@ -698,7 +698,7 @@ static void list_xml(const char *dir, const char *rel, int depth, char ***v, siz
 		size_t l = strlen(e->d_name);
 		if (is_dir(full.data)) {
 			if (depth < 8)
-				list_xml(dir, c.data, depth + 1, v, n);
+				list_xml(dir, c.data, depth + 1, v, n, max);
 		} else if (l > 4 && !strcmp(e->d_name + l - 4, ".xml")) {
 			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 			(*v)[(*n)++] = buf_detach(&c, NULL);
@@ -732,7 +732,7 @@ int fmt_labelme_xml_read(const char *path, struct fmt_sink *s, struct buf *err)
 	bool ann = is_dir(p.data);
 	char **v = NULL;
 	size_t n = 0;
-	list_xml(ann ? p.data : path, "", 0, &v, &n);
+	list_xml(ann ? p.data : path, "", 0, &v, &n, MAX_FILES);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_str);
 	else {
@@ -773,7 +773,7 @@ int fmt_labelme_xml_probe(const char *path)
 	char **v = NULL;
 	size_t n = 0;
 	if (is_dir(p.data))
-		list_xml(p.data, "", 0, &v, &n);
+		list_xml(p.data, "", 0, &v, &n, 8); /* a few files tell */
 	int score = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i < 8 && !score) {
