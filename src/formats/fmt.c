@@ -66,6 +66,11 @@ FMT_ROW_DECL(labelstudio)
 FMT_ROW_DECL(labelme)
 FMT_ROW_DECL(imagenet)
 FMT_ROW_DECL(csv)
+/* LabelMe XML, MOTS, WIDER Face and Market-1501 (fmt_labelme_xml.c ... fmt_market1501.c). */
+FMT_ROW_DECL(labelme_xml)
+FMT_ROW_DECL(mots)
+FMT_ROW_DECL(widerface)
+FMT_ROW_DECL(market1501)
 int fmt_masks_probe(const char *path);
 int fmt_masks_read(const char *path, struct fmt_sink *s, struct buf *err);
 int fmt_masks_write(struct store *st, int64_t project_id, const char *out,
@@ -147,6 +152,25 @@ const struct fmt_ops fmt_table[] = {
 	 "boxes with type (DontCare included); truncated, occluded, alpha, 3D dimensions, location "
 	 "and rotation_y and score as attributes",
 	 fmt_kitti_probe, fmt_kitti_read, fmt_kitti_write},
+	{"labelme-xml", "MIT LabelMe XML (Annotations/<folder>/*.xml, Images/, Masks/)",
+	 "polygons, boxes (type bounding_box), masks (Masks/ PNGs); occluded, username and the "
+	 "attributes text as attributes; deleted objects skipped; parts (hasparts/ispartof) as "
+	 "groups; object ids",
+	 fmt_labelme_xml_probe, fmt_labelme_xml_read, fmt_labelme_xml_write},
+	{"mots", "MOTS PNG (<split>/instances/*.png with class*1000+instance, labels.txt, images/)",
+	 "masks with their track (the instance number); class numbers from labels.txt "
+	 "(class 1 is the first line); class 10 as 'ignored' when labels.txt has fewer than 10",
+	 fmt_mots_probe, fmt_mots_read, fmt_mots_write},
+	{"widerface", "WIDER Face (wider_face_split/wider_face_<split>_bbx_gt.txt, "
+	 "WIDER_<split>/images/<event>/)",
+	 "face boxes with blur, expression, illumination, occluded, pose and invalid as "
+	 "attributes; the event folder as an image tag; splits",
+	 fmt_widerface_probe, fmt_widerface_read, fmt_widerface_write},
+	{"market1501", "Market-1501 re-identification (bounding_box_<split>/, query/, "
+	 "images_<split>.txt)",
+	 "one tag an image: the person id as its label, camera_id (0-based), track_id, frame_id, "
+	 "bbox_id and query as attributes, all from the file name",
+	 fmt_market1501_probe, fmt_market1501_read, fmt_market1501_write},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -303,7 +327,17 @@ struct attr_info {
 	char *name;
 	int type;
 	double min, max;
+	bool seen;                 /* a value was seen (min, max are the values') */
 	char *where;               /* first value, for errors */
+	/* Declared by the dataset (fmt_sink_category_attr). */
+	bool declared;
+	enum attr_type dtype;
+	char **values;
+	size_t nvalues;
+	bool has_range;
+	double step;
+	char *def;
+	bool mutable_;
 };
 
 struct cat_info {
@@ -596,10 +630,18 @@ static int note_attrs(struct fmt_sink *s, struct cat_info *ci, const struct fmt_
 		if (!a) {
 			ci->attrs = xrealloc(ci->attrs, (ci->nattrs + 1) * sizeof(*ci->attrs));
 			a = &ci->attrs[ci->nattrs++];
+			memset(a, 0, sizeof(*a));
 			a->name = xstrdup(k);
 			a->type = t;
 			a->min = a->max = x;
+			a->seen = true;
 			a->where = xstrdup(o->where);
+		} else if (!a->seen && a->type == t) {
+			a->seen = true;
+			free(a->where);
+			a->where = xstrdup(o->where);
+			if (!a->has_range)
+				a->min = a->max = x;
 		} else if (a->type != t) {
 			static const char *const tn[] = {"a boolean", "a number", "a string"};
 			return fmt_sink_invalid(s, o->where, "attributes.%s: %s here but %s at %s", k,
@@ -610,7 +652,93 @@ static int note_attrs(struct fmt_sink *s, struct cat_info *ci, const struct fmt_
 				a->min = x;
 			if (x > a->max)
 				a->max = x;
+			/* A value off the declared step's grid: no step. */
+			if (a->declared && a->step > 0) {
+				double q = (x - a->min) / a->step;
+				if (fabs(q - nearbyint(q)) > 1e-9 * fmax(1, fabs(q)))
+					a->step = 0;
+			}
 		}
+		if (t == AT_STR && a->declared &&
+		    (a->dtype == ATTR_SELECT || a->dtype == ATTR_MULTISELECT)) {
+			/* A value the declaration does not list is added to it. */
+			const char *sv = json_string_value(v);
+			bool found = false;
+			for (size_t i = 0; i < a->nvalues && !found; i++)
+				found = !strcmp(a->values[i], sv);
+			if (!found && valid_name(sv) && a->nvalues < 10000) {
+				a->values = xrealloc(a->values, (a->nvalues + 1) * sizeof(char *));
+				a->values[a->nvalues++] = xstrdup(sv);
+				fmt_sink_note(s, "select value not among the declared values (added)");
+			} else if (!found) {
+				return fmt_sink_invalid(s, o->where, "attributes.%s: '%s' is not a usable "
+							"select value", k, sv);
+			}
+		}
+	}
+	return 0;
+}
+
+int fmt_sink_category_attr(struct fmt_sink *s, int64_t category_id, const struct fmt_attr_decl *d)
+{
+	if (!valid_name(d->name))
+		return fmt_sink_invalid(s, d->where, "attribute name '%s' is not usable (1 to 128 "
+					"bytes, no control characters, no leading or trailing "
+					"spaces)", d->name);
+	int t = d->type == ATTR_CHECKBOX ? AT_BOOL : d->type == ATTR_NUMBER ? AT_NUM : AT_STR;
+	if (d->type == ATTR_SELECT || d->type == ATTR_MULTISELECT) {
+		if (!d->nvalues)
+			return fmt_sink_invalid(s, d->where, "attribute '%s': a select needs values",
+						d->name);
+		for (size_t i = 0; i < d->nvalues; i++) {
+			if (!valid_name(d->values[i]))
+				return fmt_sink_invalid(s, d->where, "attribute '%s': value '%s' is not "
+							"usable", d->name, d->values[i]);
+			for (size_t k = 0; k < i; k++)
+				if (!strcmp(d->values[i], d->values[k]))
+					return fmt_sink_invalid(s, d->where, "attribute '%s': value "
+								"'%s' is listed twice", d->name,
+								d->values[i]);
+		}
+	}
+	if (d->type == ATTR_NUMBER && d->has_range &&
+	    (!(d->min <= d->max) || !(d->step >= 0) || !isfinite(d->min) || !isfinite(d->max)))
+		return fmt_sink_invalid(s, d->where, "attribute '%s': the range min %g, max %g, "
+					"step %g is not usable", d->name, d->min, d->max, d->step);
+	struct cat_info *ci = cat_get(s, category_id, true);
+	struct attr_info *a = NULL;
+	for (size_t i = 0; i < ci->nattrs; i++)
+		if (!strcmp(ci->attrs[i].name, d->name))
+			a = &ci->attrs[i];
+	if (a && a->declared)
+		return fmt_sink_invalid(s, d->where, "attribute '%s' is declared twice (also at %s)",
+					d->name, a->where);
+	if (a && a->type != t)
+		return fmt_sink_invalid(s, d->where, "attribute '%s' is declared %s, but a value at "
+					"%s is not", d->name, attr_type_name(d->type), a->where);
+	if (!a) {
+		ci->attrs = xrealloc(ci->attrs, (ci->nattrs + 1) * sizeof(*ci->attrs));
+		a = &ci->attrs[ci->nattrs++];
+		memset(a, 0, sizeof(*a));
+		a->name = xstrdup(d->name);
+		a->type = t;
+		a->where = xstrdup(d->where);
+	}
+	a->declared = true;
+	a->dtype = d->type;
+	a->values = xrealloc(NULL, (d->nvalues + 1) * sizeof(char *));
+	for (size_t i = 0; i < d->nvalues; i++)
+		a->values[i] = xstrdup(d->values[i]);
+	a->nvalues = d->nvalues;
+	a->mutable_ = d->mutable_;
+	a->def = d->def ? xstrdup(d->def) : NULL;
+	if (d->type == ATTR_NUMBER && d->has_range) {
+		a->has_range = true;
+		a->step = d->step;
+		if (!a->seen || d->min < a->min)
+			a->min = d->min;
+		if (!a->seen || d->max > a->max)
+			a->max = d->max;
 	}
 	return 0;
 }
@@ -820,6 +948,10 @@ static void sink_release(struct fmt_sink *s)
 		for (size_t k = 0; k < c->nattrs; k++) {
 			free(c->attrs[k].name);
 			free(c->attrs[k].where);
+			for (size_t v = 0; v < c->attrs[k].nvalues; v++)
+				free(c->attrs[k].values[v]);
+			free(c->attrs[k].values);
+			free(c->attrs[k].def);
 		}
 		free(c->attrs);
 		free(c->where);
@@ -891,6 +1023,68 @@ static void progress(struct imp *m, const char *phase, int64_t done, int64_t tot
 
 static const char *tn_attr[] = {"checkbox", "number", "text"};
 
+/* A declared attribute's schema entry: type, values, range and a default
+ * that fits them (else none). */
+static void add_declared(struct buf *b, const struct attr_info *a)
+{
+	buf_adds(b, "{\"name\":");
+	buf_add_json_str(b, a->name);
+	enum attr_type t = a->dtype;
+	bool range = t == ATTR_NUMBER && (a->has_range || a->seen);
+	if (t == ATTR_NUMBER && !range)
+		t = ATTR_TEXT; /* no range and no value: nothing to bound it by */
+	buf_addf(b, ",\"type\":\"%s\"", attr_type_name(t));
+	if (t == ATTR_SELECT || t == ATTR_MULTISELECT) {
+		buf_adds(b, ",\"values\":[");
+		for (size_t i = 0; i < a->nvalues; i++) {
+			if (i)
+				buf_addch(b, ',');
+			buf_add_json_str(b, a->values[i]);
+		}
+		buf_addch(b, ']');
+	}
+	double step = a->step > 0 && a->step <= a->max - a->min ? a->step : 0;
+	if (t == ATTR_NUMBER) {
+		buf_adds(b, ",\"min\":");
+		json_add_double(b, a->min);
+		buf_adds(b, ",\"max\":");
+		json_add_double(b, a->max);
+		if (step > 0) {
+			buf_adds(b, ",\"step\":");
+			json_add_double(b, step);
+		}
+	}
+	if (a->def) {
+		const char *d = a->def;
+		if (t == ATTR_SELECT) {
+			for (size_t i = 0; i < a->nvalues; i++)
+				if (!strcmp(a->values[i], d)) {
+					buf_adds(b, ",\"default\":");
+					buf_add_json_str(b, d);
+					break;
+				}
+		} else if (t == ATTR_CHECKBOX) {
+			if (!strcasecmp(d, "true") || !strcmp(d, "1"))
+				buf_adds(b, ",\"default\":true");
+		} else if (t == ATTR_NUMBER) {
+			char *end;
+			double x = strtod(d, &end);
+			double q = step > 0 ? (x - a->min) / step : 0;
+			if (*d && !*end && isfinite(x) && x >= a->min && x <= a->max &&
+			    fabs(q - nearbyint(q)) <= 1e-9 * fmax(1, fabs(q))) {
+				buf_adds(b, ",\"default\":");
+				json_add_double(b, x);
+			}
+		} else if (t == ATTR_TEXT && strlen(d) <= SCHEMA_MAX_TEXT) {
+			buf_adds(b, ",\"default\":");
+			buf_add_json_str(b, d);
+		}
+	}
+	if (a->mutable_)
+		buf_adds(b, ",\"mutable\":true");
+	buf_addch(b, '}');
+}
+
 /* A schema from the categories (the project has none). */
 static int make_schema(struct imp *m)
 {
@@ -930,6 +1124,12 @@ static int make_schema(struct imp *m)
 			struct attr_info *a = &c->attrs[k];
 			if (na++)
 				buf_addch(&b, ',');
+			if (a->declared) {
+				add_declared(&b, a);
+				if (!strcmp(a->name, "iscrowd"))
+					crowd_done = true;
+				continue;
+			}
 			buf_adds(&b, "{\"name\":");
 			buf_add_json_str(&b, a->name);
 			buf_addf(&b, ",\"type\":\"%s\"", tn_attr[a->type]);

@@ -108,6 +108,26 @@ int fmt_sink_object(struct fmt_sink *s, const struct fmt_object *o);
  */
 int fmt_sink_invalid(struct fmt_sink *s, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * An attribute a dataset declares for a category (CVAT's <labels><label>
+ * <attributes>): its type, values and default are kept in the label schema
+ * the import makes (a project that has a schema keeps its own). Values
+ * seen on objects widen what is declared (a select value not listed is
+ * added, a number outside the range widens it), so a declaration never
+ * rejects the dataset's own objects.
+ */
+struct fmt_attr_decl {
+	const char *name;
+	enum attr_type type;        /* core/schema.h: select, multiselect, checkbox, number, text */
+	char *const *values;        /* select, multiselect */
+	size_t nvalues;
+	bool has_range;             /* number: min <= max, step >= 0 (0: any) */
+	double min, max, step;
+	const char *def;            /* the default as text ("true", "3", "v1"), or NULL */
+	bool mutable_;              /* may change from frame to frame */
+	const char *where;
+};
+int fmt_sink_category_attr(struct fmt_sink *s, int64_t category_id, const struct fmt_attr_decl *a);
 /* Gives a declared category its colour ("#rrggbb"), which the label made
  * from it gets (mask formats' label maps); anything else is ignored. */
 void fmt_sink_category_color(struct fmt_sink *s, int64_t id, const char *color);

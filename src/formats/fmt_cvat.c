@@ -204,7 +204,13 @@ enum atype { AT_TEXT, AT_BOOL, AT_NUM };
 
 struct clabel {
 	char *name, *type, *parent, *svg;
-	struct cattr { char *name; enum atype t; } *attrs;
+	struct cattr {
+		char *name;
+		enum atype t;
+		char *input_type, *values, *def; /* as declared (NULL when absent) */
+		bool mutable_;
+		unsigned long line;
+	} *attrs;
 	size_t nattrs;
 	char **points;              /* skeleton: sublabel names */
 	size_t npoints;
@@ -297,8 +303,12 @@ static void label_release(struct clabel *l)
 	free(l->type);
 	free(l->parent);
 	free(l->svg);
-	for (size_t i = 0; i < l->nattrs; i++)
+	for (size_t i = 0; i < l->nattrs; i++) {
 		free(l->attrs[i].name);
+		free(l->attrs[i].input_type);
+		free(l->attrs[i].values);
+		free(l->attrs[i].def);
+	}
 	free(l->attrs);
 	for (size_t i = 0; i < l->npoints; i++)
 		free(l->points[i]);
@@ -357,6 +367,81 @@ static void svg_edges(struct clabel *l)
 	}
 }
 
+/* One declared attribute of a label: CVAT's input_type (select, radio,
+ * checkbox, number, text), values (one a line, or space-separated),
+ * default_value and mutable. A number's values are min, max, step. */
+static int declare_attr(struct crd *r, const struct clabel *l, const struct cattr *a)
+{
+	struct buf w = BUF_INIT;
+	buf_addf(&w, "%s:%lu: <label> '%s' <attribute> '%s'", r->x.name, a->line, l->name, a->name);
+	struct fmt_attr_decl d;
+	memset(&d, 0, sizeof(d));
+	d.name = a->name;
+	d.mutable_ = a->mutable_;
+	d.def = a->def;
+	d.where = w.data;
+	const char *it = a->input_type ? a->input_type : "text";
+	char **vals = NULL;
+	size_t nv = 0;
+	const char *sep = a->values && strchr(a->values, '\n') ? "\n" : " \t\r\n";
+	char *copy = xstrdup(a->values);
+	char *save = NULL;
+	for (char *t = strtok_r(copy, sep, &save); t; t = strtok_r(NULL, sep, &save)) {
+		while (*t == ' ' || *t == '\r' || *t == '\t')
+			t++;
+		size_t n = strlen(t);
+		while (n && (t[n - 1] == ' ' || t[n - 1] == '\r' || t[n - 1] == '\t'))
+			t[--n] = 0;
+		if (!n)
+			continue;
+		bool dup = false;
+		for (size_t i = 0; i < nv && !dup; i++)
+			dup = !strcmp(vals[i], t);
+		if (dup)
+			continue; /* CVAT lists the default again at times */
+		vals = xrealloc(vals, (nv + 1) * sizeof(*vals));
+		vals[nv++] = t;
+	}
+	int rc = 0;
+	if (!strcmp(it, "select") || !strcmp(it, "radio")) {
+		d.type = ATTR_SELECT;
+		d.values = vals;
+		d.nvalues = nv;
+		if (!nv)
+			rc = fmt_sink_invalid(r->s, w.data, "a %s needs <values>", it);
+	} else if (!strcmp(it, "checkbox")) {
+		d.type = ATTR_CHECKBOX;
+	} else if (!strcmp(it, "number")) {
+		d.type = ATTR_NUMBER;
+		double v[3] = {0, 0, 0};
+		bool ok = nv == 2 || nv == 3;
+		for (size_t i = 0; ok && i < nv; i++)
+			ok = fmt_xml_num(vals[i], &v[i]);
+		if (ok && v[0] <= v[1] && v[2] >= 0) {
+			d.has_range = true;
+			d.min = v[0];
+			d.max = v[1];
+			d.step = v[2];
+		} else {
+			/* Not min, max, step (Datumaro's fixture has "2.4 1 -5.6"): the range
+			 * comes from the values seen. */
+			fmt_sink_note(r->s, "CVAT number attribute without a usable min, max, step "
+					    "(range taken from the values)");
+		}
+	} else if (!strcmp(it, "text")) {
+		d.type = ATTR_TEXT;
+	} else {
+		rc = fmt_sink_invalid(r->s, w.data, "<input_type>%s</input_type>: expected select, "
+				      "radio, checkbox, number or text", it);
+	}
+	if (!rc)
+		rc = fmt_sink_category_attr(r->s, l->id, &d);
+	free(vals);
+	free(copy);
+	buf_release(&w);
+	return rc;
+}
+
 /* At </meta>: skeleton points from the sublabels, then the categories. */
 static void meta_end(struct crd *r)
 {
@@ -390,6 +475,8 @@ static void meta_end(struct crd *r)
 					 .nedges = l->nedges, .where = w.data};
 		int rc = fmt_sink_category(r->s, &c);
 		buf_release(&w);
+		for (size_t k = 0; !rc && k < l->nattrs; k++)
+			rc = declare_attr(r, l, &l->attrs[k]);
 		if (rc)
 			fmt_xml_stop(&r->x, rc);
 	}
@@ -766,8 +853,12 @@ static void c_start(struct fmt_xml *x, const char *el, const char **attrs)
 		} else if (!strcmp(el, "attribute") && !strcmp(up, "attributes") && r->nlabels &&
 			   !strcmp(parent_el(r, 2), "label")) {
 			free(r->cur_attr.name);
-			r->cur_attr.name = NULL;
+			free(r->cur_attr.input_type);
+			free(r->cur_attr.values);
+			free(r->cur_attr.def);
+			memset(&r->cur_attr, 0, sizeof(r->cur_attr));
 			r->cur_attr.t = AT_TEXT;
+			r->cur_attr.line = fmt_xml_line(&r->x);
 			r->in_attr = true;
 		} else if (!strcmp(el, "task")) {
 			r->ntasks++;
@@ -982,6 +1073,14 @@ static void meta_text(struct crd *r, const char *el, const char *text, size_t le
 		} else if (!strcmp(el, "input_type")) {
 			r->cur_attr.t = !strcmp(t, "checkbox") ? AT_BOOL
 					: !strcmp(t, "number") ? AT_NUM : AT_TEXT;
+			free(r->cur_attr.input_type);
+			r->cur_attr.input_type = xstrdup(t);
+		} else if (!strcmp(el, "values") || !strcmp(el, "default_value")) {
+			char **dst = el[0] == 'v' ? &r->cur_attr.values : &r->cur_attr.def;
+			free(*dst);
+			*dst = xstrdup(t);
+		} else if (!strcmp(el, "mutable")) {
+			r->cur_attr.mutable_ = !strcasecmp(t, "true") || !strcmp(t, "1");
 		}
 	} else if (!strcmp(el, "attribute") && r->in_attr && l) {
 		r->in_attr = false;
@@ -991,7 +1090,7 @@ static void meta_text(struct crd *r, const char *el, const char *text, size_t le
 		}
 		l->attrs = xrealloc(l->attrs, (l->nattrs + 1) * sizeof(*l->attrs));
 		l->attrs[l->nattrs++] = r->cur_attr;
-		r->cur_attr.name = NULL;
+		memset(&r->cur_attr, 0, sizeof(r->cur_attr));
 	} else if (!strcmp(el, "label") && l && !l->name) {
 		fmt_xml_fail(&r->x, "<label>: no <name>");
 	} else if (!strcmp(up, "task") && r->ntasks == 1) {
@@ -1053,6 +1152,9 @@ static void crd_release(struct crd *r)
 		label_release(&r->labels[i]);
 	free(r->labels);
 	free(r->cur_attr.name);
+	free(r->cur_attr.input_type);
+	free(r->cur_attr.values);
+	free(r->cur_attr.def);
 	fmt_strmap_release(&r->lab_index);
 	fmt_strmap_release(&r->frames);
 	obj_reset(&r->o);

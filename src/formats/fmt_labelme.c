@@ -466,8 +466,8 @@ int fmt_labelme_read(const char *path, struct fmt_sink *s, struct buf *err)
 			struct buf a = BUF_INIT;
 			buf_addf(&a, "%s/Annotations", path);
 			if (is_dir(a.data))
-				buf_setf(err, "%s: no LabelMe JSON files; Annotations/*.xml (the MIT "
-					 "LabelMe XML format) is not read yet", path);
+				buf_setf(err, "%s: no LabelMe JSON files; Annotations/*.xml is the MIT "
+					 "LabelMe XML format: give --format labelme-xml", path);
 			else
 				buf_setf(err, "%s: no LabelMe files (*.json) in the folder", path);
 			buf_release(&a);

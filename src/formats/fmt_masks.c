@@ -441,6 +441,8 @@ struct mrd {
 	bool palette_is_index;      /* VOC: palette PNG values are the class */
 	bool *declared;             /* per class: emitted as a category */
 	int64_t next_image;
+	struct fmt_masks_voc_link *link; /* the voc reader's images and labels, or NULL */
+	const char *stem;           /* with link: the image being read */
 };
 
 /* The class of one value of a semantic PNG, -1 for background (0 or
@@ -520,13 +522,15 @@ static int declare(struct mrd *r, long cls)
 static int emit_mask(struct mrd *r, int64_t image, long cls, const struct rle *m, bool crowd,
 		     bool has_id, int64_t id, int64_t group, const char *where)
 {
-	int rc = declare(r, cls);
+	int64_t cat = cls;
+	int rc = r->link ? r->link->category(r->link->ctx, r->lm.name[cls], where, &cat)
+			 : declare(r, cls);
 	if (rc)
 		return rc;
 	struct fmt_object o;
 	memset(&o, 0, sizeof(o));
 	o.image_id = image;
-	o.category_id = cls;
+	o.category_id = cat;
 	o.type = SHAPE_MASK;
 	o.mask = m;
 	o.iscrowd = crowd;
@@ -596,7 +600,11 @@ static int read_image(struct mrd *r, const char *sem, const char *inst, enum ins
 			goto out;
 		}
 	}
-	int64_t image = ++r->next_image;
+	/* With the voc reader: its image when it has one (and its split). */
+	int64_t image = r->link ? r->link->image_id(r->link->ctx, r->stem) : 0;
+	if (image > 0)
+		goto objects;
+	image = r->link ? ++r->link->next_image : ++r->next_image;
 	struct fmt_image im;
 	memset(&im, 0, sizeof(im));
 	im.id = image;
@@ -618,6 +626,7 @@ static int read_image(struct mrd *r, const char *sem, const char *inst, enum ins
 	buf_release(&fnb);
 	if (rc)
 		goto out;
+objects:
 	if (inst && ik == INST_CITY) {
 		for (size_t i = 0; i < in_ && !rc; i++) {
 			uint32_t v = il[i].value;
@@ -940,11 +949,18 @@ static int read_camvid(struct mrd *r)
 
 int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err)
 {
+	return fmt_masks_read_voc_linked(voc_root, s, NULL, err);
+}
+
+int fmt_masks_read_voc_linked(const char *voc_root, struct fmt_sink *s,
+			      struct fmt_masks_voc_link *link, struct buf *err)
+{
 	struct mrd r;
 	memset(&r, 0, sizeof(r));
 	r.s = s;
 	r.err = err;
 	r.root = voc_root;
+	r.link = link;
 	r.palette_is_index = true;
 	struct buf p = BUF_INIT, a = BUF_INIT, b = BUF_INIT, fn = BUF_INIT;
 	struct strv lists = {0}, names = {0};
@@ -1041,6 +1057,7 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
 					break;
 				}
 			}
+			r.stem = stems.v[i];
 			rc = read_image(&r, hc ? a.data : NULL, ho ? b.data : NULL, ho ? INST_VOC : INST_NONE,
 					fn.data, split);
 		}
@@ -1171,6 +1188,7 @@ struct mwr {
 	struct fmt_labels l;
 	struct fmt_doc_cache *dc;
 	bool voc;
+	bool seg_only;              /* the voc format's segmentation PNGs: masks only */
 	uint32_t *cls_of;           /* per label: the class value */
 	uint32_t ncls;              /* class values are below this */
 	uint8_t (*pal)[3];          /* masks: the colour of each class value */
@@ -1393,7 +1411,7 @@ static int write_item(void *ctx, const struct item *it)
 			 fn0);
 		rc = CAIRN_EINVAL;
 	}
-	if (!rc && w->o->include_media) {
+	if (!rc && w->o->include_media && !w->seg_only) {
 		buf_reset(&w->path);
 		if (w->voc)
 			buf_addf(&w->path, "%s/JPEGImages/%s", w->out, fn0);
@@ -1406,6 +1424,19 @@ static int write_item(void *ctx, const struct item *it)
 	memset(&d, 0, sizeof(d));
 	if (!rc)
 		rc = fmt_item_doc(w->dc, it, w->o->kinds, &d, &found, w->loss, w->err);
+	if (!rc && w->seg_only) {
+		/* Only masks go to the PNGs (the XML has the rest); no mask, no PNG. */
+		size_t k = 0;
+		for (size_t i = 0; found && i < d.nobjects; i++)
+			if (d.objects[i].type == SHAPE_MASK)
+				k++;
+		if (!k) {
+			ann_doc_release(&d);
+			free(stem);
+			free(tmp);
+			return 0;
+		}
+	}
 	uint32_t W = it->width > 0 ? (uint32_t)it->width : 0, H = it->height > 0 ? (uint32_t)it->height : 0;
 	if (!rc && (!W || !H) && !(found && d.nobjects)) {
 		/* Not an image (text, audio) and nothing to draw: no PNG. */
@@ -1435,9 +1466,9 @@ static int write_item(void *ctx, const struct item *it)
 		memset(w->cpx, 0, npx * sizeof(uint32_t));
 		memset(w->ipx, 0, npx * sizeof(uint32_t));
 		memset(w->used, 0, sizeof(w->used));
-		if (found && d.attrs && strcmp(d.attrs, "{}"))
+		if (found && d.attrs && strcmp(d.attrs, "{}") && !w->seg_only)
 			fmt_loss_add(w->loss, "item attributes", 1);
-		if (found && d.nrelations)
+		if (found && d.nrelations && !w->seg_only)
 			fmt_loss_add(w->loss, "relation", (int64_t)d.nrelations);
 		const struct ann_object **ord = xrealloc(NULL, (d.nobjects + 1) * sizeof(*ord));
 		for (size_t i = 0; i < d.nobjects; i++)
@@ -1448,6 +1479,8 @@ static int write_item(void *ctx, const struct item *it)
 		for (size_t i = 0; i < d.nobjects; i++) {
 			const struct ann_object *ob = ord[i];
 			struct rle m = RLE_INIT;
+			if (w->seg_only && ob->type != SHAPE_MASK)
+				continue;
 			if (!fmt_masks_object_rle(ob, H, W, &m, w->loss,
 						  w->voc ? "VOC segmentation masks" : "masks"))
 				continue;
@@ -1547,7 +1580,8 @@ static int write_item(void *ctx, const struct item *it)
 }
 
 static int write_any(struct store *st, int64_t project_id, const char *out,
-		     const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err, bool voc)
+		     const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err, bool voc,
+		     bool seg_only)
 {
 	struct mwr w;
 	memset(&w, 0, sizeof(w));
@@ -1557,6 +1591,7 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 	w.loss = loss;
 	w.err = err;
 	w.voc = voc;
+	w.seg_only = seg_only;
 	w.path = (struct buf)BUF_INIT;
 	w.png = (struct buf)BUF_INIT;
 	int rc;
@@ -1580,6 +1615,12 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 			if (!w.cls_of[i] && strcasecmp(w.l.sc.labels[i].name, "background"))
 				w.cls_of[i] = next < 255 ? next++ : 0;
 		w.ncls = next;
+		if (seg_only) {
+			/* The voc writer's labelmap.txt: background, then the labels in order. */
+			for (size_t i = 0; i < n; i++)
+				w.cls_of[i] = i + 1 < 255 ? (uint32_t)(i + 1) : 0;
+			w.ncls = n + 1 < 255 ? (uint32_t)(n + 1) : 255;
+		}
 		buf_adds(&lm, "# label:color_rgb:parts:actions\nbackground:0,0,0::\n");
 		for (uint32_t c = 1; c < next; c++) {
 			const char *name = c < NVOC ? voc_names[c] : NULL;
@@ -1663,7 +1704,8 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 	}
 	buf_reset(&w.path);
 	buf_addf(&w.path, "%s/%s", out, voc ? "labelmap.txt" : "label_colors.txt");
-	rc = write_file(&w, w.path.data, &lm);
+	if (!seg_only)
+		rc = write_file(&w, w.path.data, &lm);
 	buf_release(&lm);
 	w.dc = fmt_doc_cache_new(st, project_id, &w.l);
 	struct project_stats ps;
@@ -1702,11 +1744,17 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 int fmt_masks_write(struct store *st, int64_t project_id, const char *out,
 		    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
 {
-	return write_any(st, project_id, out, o, loss, err, false);
+	return write_any(st, project_id, out, o, loss, err, false, false);
 }
 
 int fmt_masks_write_voc(struct store *st, int64_t project_id, const char *out,
 			const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
 {
-	return write_any(st, project_id, out, o, loss, err, true);
+	return write_any(st, project_id, out, o, loss, err, true, false);
+}
+
+int fmt_masks_write_voc_seg(struct store *st, int64_t project_id, const char *out,
+			    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
+{
+	return write_any(st, project_id, out, o, loss, err, true, true);
 }

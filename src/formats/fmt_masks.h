@@ -34,6 +34,26 @@ void fmt_masks_voc_colour(uint32_t i, uint8_t rgb[3]);
 int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err);
 
 /*
+ * How the `voc` reader shares its images and labels with the segmentation
+ * PNGs it read beside Annotations/ (fmt_masks_read_voc_linked).
+ */
+struct fmt_masks_voc_link {
+	void *ctx;
+	/* The image id the VOC reader gave the image named stem ("2007_000001"),
+	 * with the sink's split set to that image's split; 0 when it has none
+	 * (the PNG's image is then emitted with the next id). */
+	int64_t (*image_id)(void *ctx, const char *stem);
+	/* The category id of a class name, declared by the VOC reader when new;
+	 * returns 0 or an error (the reader's). */
+	int (*category)(void *ctx, const char *name, const char *where, int64_t *id);
+	int64_t next_image;         /* the last image id used (in and out) */
+};
+
+/* fmt_masks_read_voc, with images and categories shared through link. */
+int fmt_masks_read_voc_linked(const char *voc_root, struct fmt_sink *s,
+			      struct fmt_masks_voc_link *link, struct buf *err);
+
+/*
  * Writes SegmentationClass/<name>.png and SegmentationObject/<name>.png
  * (palette PNGs with VOC's palette), ImageSets/Segmentation/<split>.txt
  * and labelmap.txt under out; JPEGImages/ with include_media. Labels named
@@ -42,6 +62,15 @@ int fmt_masks_read_voc(const char *voc_root, struct fmt_sink *s, struct buf *err
  */
 int fmt_masks_write_voc(struct store *st, int64_t project_id, const char *out,
 			const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
+
+/*
+ * The `voc` writer's part: the masks of every item (nothing else) into
+ * SegmentationClass/ and SegmentationObject/ PNGs, with class k the k-th
+ * label of the project (the voc writer's labelmap.txt order), the group as
+ * the instance, and ImageSets/Segmentation lists; no labelmap.txt, no media.
+ */
+int fmt_masks_write_voc_seg(struct store *st, int64_t project_id, const char *out,
+			    const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err);
 
 /*
  * An object of a document as an h x w mask (owned in out): masks as they

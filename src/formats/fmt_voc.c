@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "base/err.h"
+#include "formats/fmt_masks.h"
 #include "formats/fmt_xml.h"
 #include "store/store.h"
 #include "formats/fmt_util.h"
@@ -633,6 +634,36 @@ static int read_class_lists(struct vrd *r, const char *root, struct fmt_strmap *
 	return rc;
 }
 
+/* What the segmentation PNGs share with the XML files (fmt_masks_voc_link). */
+struct seg_ctx {
+	struct vrd *r;
+	struct fmt_strmap *ids;     /* name -> image id * 1024 + index of its split file */
+	char **splits;
+	size_t ns;
+};
+
+static int64_t seg_image(void *ctx, const char *stem)
+{
+	struct seg_ctx *c = ctx;
+	int64_t v;
+	if (!fmt_strmap_get(c->ids, stem, &v))
+		return 0;
+	size_t si = (size_t)(v % 1024);
+	char split[64] = "";
+	if (si < c->ns) {
+		const char *b = strrchr(c->splits[si], '/') + 1;
+		snprintf(split, sizeof(split), "%.*s", (int)(strlen(b) - 4), b);
+	}
+	fmt_sink_split(c->r->s, *split && strcmp(split, "default") ? split : NULL);
+	return v / 1024;
+}
+
+static int seg_category(void *ctx, const char *name, const char *where, int64_t *id)
+{
+	struct seg_ctx *c = ctx;
+	return emit_label(c->r, name, where, id);
+}
+
 static int read_dataset(struct vrd *r, const char *root)
 {
 	struct buf p = BUF_INIT;
@@ -643,19 +674,6 @@ static int read_dataset(struct vrd *r, const char *root)
 	buf_reset(&p);
 	buf_addf(&p, "%s/JPEGImages", root);
 	fmt_sink_media_dir(r->s, is_dir(p.data) ? p.data : root);
-	/* Segmentation PNGs belong to the masks format. */
-	static const char *const segs[] = {"SegmentationClass", "SegmentationObject"};
-	for (size_t i = 0; i < 2; i++) {
-		buf_reset(&p);
-		buf_addf(&p, "%s/%s", root, segs[i]);
-		char **pngs = NULL;
-		size_t np = 0;
-		list_files(p.data, "", ".png", 0, &pngs, &np);
-		/* TODO: fmt_masks_read_voc(root, s, err) here once the masks format has it. */
-		for (size_t k = 0; k < np; k++)
-			fmt_sink_note(r->s, "VOC segmentation PNGs: import them with --format masks");
-		free_list(pngs, np);
-	}
 	buf_reset(&p);
 	buf_addf(&p, "%s/Annotations", root);
 	char **xmls = NULL;
@@ -724,6 +742,20 @@ static int read_dataset(struct vrd *r, const char *root)
 	}
 	if (!rc)
 		rc = read_class_lists(r, root, &ids, splits, ns);
+	/* SegmentationClass/ and SegmentationObject/: masks on the same images
+	 * (by name) and labels (by name) as the XML files'. */
+	if (!rc) {
+		struct seg_ctx sc = {.r = r, .ids = &ids, .splits = splits, .ns = ns};
+		struct fmt_masks_voc_link link = {.ctx = &sc, .image_id = seg_image,
+						  .category = seg_category,
+						  .next_image = r->image_id};
+		rc = fmt_masks_read_voc_linked(root, r->s, &link, r->err);
+		r->image_id = link.next_image;
+		fmt_sink_media_dir(r->s, NULL);
+		buf_reset(&p);
+		buf_addf(&p, "%s/JPEGImages", root);
+		fmt_sink_media_dir(r->s, is_dir(p.data) ? p.data : root);
+	}
 	fmt_strmap_release(&ids);
 	fmt_strmap_release(&listed);
 	fmt_strmap_release(&have);
@@ -915,7 +947,9 @@ static bool boxable(struct vwr *w, const struct ann_object *o, bool count)
 	switch (o->type) {
 	case SHAPE_BOX:
 		return true;
-	case SHAPE_POLYGON: case SHAPE_MASK: case SHAPE_ROTATED_BOX: case SHAPE_ELLIPSE:
+	case SHAPE_MASK:
+		return false; /* in SegmentationClass/ and SegmentationObject/ */
+	case SHAPE_POLYGON: case SHAPE_ROTATED_BOX: case SHAPE_ELLIPSE:
 	case SHAPE_CUBOID: {
 		if (count) {
 			struct buf n = BUF_INIT;
@@ -1259,6 +1293,10 @@ static int voc_write(struct store *st, int64_t project_id, const char *out,
 	}
 	if (!rc)
 		rc = w.rc;
+	/* Masks: SegmentationClass/ and SegmentationObject/ PNGs, classes in
+	 * labelmap.txt's order. */
+	if (!rc)
+		rc = fmt_masks_write_voc_seg(st, project_id, out, o, loss, err);
 	for (size_t i = 0; i < w.nsp; i++)
 		if (w.sp[i].f && fclose(w.sp[i].f) && !rc) {
 			buf_setf(err, "cannot write ImageSets/Main/%s.txt: %s", w.sp[i].name,

@@ -112,3 +112,60 @@ json.dump(d, open(sys.argv[2], "w"))
 PY
 	python3 tests/formats/compare_yolo_boxes.py "$d/c1/annotations/instances.json" "$d/c2/kp.json" && ok || bad "synth coco -> cvat -> cairn boxes"
 else bad "synth coco -> cvat -> cairn import/export"; fi
+# Attribute declarations (<labels><label><attributes>: input_type, values,
+# default_value, mutable) are kept in the project schema and written back:
+# ok_images' number range and defaults, the video fixture's mutable select,
+# and the task fixture's radio (a select) with its values and default.
+for src in tests/formats/cvat/ok_images/annotations.xml "$FIX/cvat_dataset/for_video/annotations.xml" \
+	   "$FIX/cvat_dataset/for_images/export_task/train.xml"; do
+	[ -f "$src" ] || continue
+	d=$T/cvat-decl-$(echo "$src" | md5sum | cut -c1-8)
+	$CAIRN init --data "$d" --admin admin </dev/null >/dev/null 2>&1
+	if $CAIRN import --data "$d" --project p --format cvat --no-media "$src" >/dev/null 2>&1 &&
+	   $CAIRN export --data "$d" --project p --format cvat "$d/out" >/dev/null 2>&1; then
+		python3 - "$src" "$d/out/annotations.xml" <<'PY' && ok || bad "cvat: attribute declarations of $src"
+import sys, xml.etree.ElementTree as ET
+def decl(path):
+    out = {}
+    for lab in ET.parse(path).getroot().find("meta").iter("label"):
+        for a in lab.iter("attribute"):
+            it = a.findtext("input_type")
+            it = "select" if it == "radio" else it
+            vals = (a.findtext("values") or "").replace("\n", " ").split()
+            d = (a.findtext("default_value") or "").strip()
+            mut = (a.findtext("mutable") or "False").lower() == "true"
+            if it == "checkbox":
+                vals = []
+            if it == "text":
+                vals = []
+            out[(lab.findtext("name"), a.findtext("name"))] = (it, vals if it != "number" else None, d, mut)
+    return out
+a, b = decl(sys.argv[1]), decl(sys.argv[2])
+for k, (it, vals, d, mut) in a.items():
+    assert k in b, (k, sorted(b))
+    bit, bvals, bd, bmut = b[k]
+    assert (it, mut) == (bit, bmut), (k, a[k], b[k])
+    if it == "select":
+        assert bvals[:len(vals)] == vals and d == bd, (k, a[k], b[k])
+    if it in ("checkbox", "text"):
+        assert d == bd, (k, a[k], b[k])
+PY
+	else bad "cvat: attribute declarations import/export of $src"; fi
+done
+# ok_images declares speed as a number 0..100 step 1, default 0: the schema keeps it.
+d=$T/cvat-decl-schema
+$CAIRN init --data "$d" --admin admin </dev/null >/dev/null 2>&1
+if $CAIRN import --data "$d" --project p --format cvat --no-media tests/formats/cvat/ok_images/annotations.xml >/dev/null 2>&1 &&
+   $CAIRN export --data "$d" --project p --format cvat "$d/out" >/dev/null 2>&1; then
+	python3 - "$d/out/annotations.xml" <<'PY' && ok || bad "cvat: number declaration"
+import sys, xml.etree.ElementTree as ET
+for lab in ET.parse(sys.argv[1]).getroot().find("meta").iter("label"):
+    if lab.findtext("name") == "car":
+        a = [x for x in lab.iter("attribute") if x.findtext("name") == "speed"][0]
+        assert a.findtext("input_type") == "number" and a.findtext("default_value") == "0", ET.tostring(a)
+        assert a.findtext("values").split() == ["0", "100", "1"], a.findtext("values")
+        break
+else:
+    raise AssertionError("no car label")
+PY
+else bad "cvat: number declaration import/export"; fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compares two CVAT for images / for video 1.1 files up to the
 normalisations of docs/formats/cvat.md: numbers compare as floats; an
-attribute missing on one side equals its default ("", false) on the other;
+attribute missing on one side equals its default ("", false, or the
+default_value its label declares in either file's <meta>) on the other;
 shapes without a label are not kept; an image name may gain its subset
 folder ("Test/img0.jpg") and subsets compare as Cairn splits (Train ->
 train, Validation -> val); shapes of an image and tracks compare as sets;
@@ -12,13 +13,30 @@ import xml.etree.ElementTree as ET
 SPLITS = {"train": "train", "val": "val", "validation": "val", "valid": "val", "test": "test"}
 GEOM = ("xtl", "ytl", "xbr", "ybr", "rotation", "cx", "cy", "rx", "ry", "left", "top", "width", "height")
 
-def attrs(el, defaults):
+DECLARED = {}  # (label, attribute) -> declared default values (as text and float)
+
+def num(v):
+    try:
+        return float(v)
+    except ValueError:
+        return v
+
+def declared(path):
+    r = ET.parse(path).getroot()
+    for lab in r.iter("label"):
+        name = lab.findtext("name")
+        for a in lab.iter("attribute"):
+            d = a.findtext("default_value")
+            if d is not None and a.findtext("name"):
+                DECLARED.setdefault((name, a.findtext("name")), set()).add(num(d.strip()))
+
+def attrs(el, defaults, label=None):
     out = {}
     for a in el.findall("attribute"):
         v = (a.text or "")
         out[a.get("name")] = v
     for k, v in list(out.items()):
-        if v in defaults:
+        if v in defaults or num(v) in DECLARED.get((label, k), ()):
             del out[k]
     norm = {}
     for k, v in out.items():
@@ -41,14 +59,14 @@ def mask_pixels(el):
         pos, v = pos + n, 1 - v
     return tuple(sorted(out))
 
-def shape(el, track=False):
+def shape(el, track=False, label=None):
     # A mask compares by its pixels (the writer crops to the tight box).
     geom = GEOM if el.tag != "mask" else ()
     g = tuple((k, float(el.get(k))) for k in geom if el.get(k) is not None and not (k == "rotation" and float(el.get(k)) == 0))
     cub = tuple(sorted((k, float(v)) for k, v in el.attrib.items() if k[-1] in "12" and k[:1] in "xy"))
     key = [el.tag, g, cub, pts(el.get("points")), mask_pixels(el) if el.tag == "mask" else (),
            int(el.get("occluded", "0")), int(el.get("z_order", "0")), int(el.get("group_id", "0")),
-           attrs(el, ("", "false"))]
+           attrs(el, ("", "false"), el.get("label") if label is None else label)]
     if not track:
         key.insert(1, el.get("label"))
     else:
@@ -71,9 +89,11 @@ def load(path):
         shapes = sorted(shape(s) for s in im if s.tag != "attribute" and (s.get("label") or "") != "")
         images[(sub, name)] = (im.get("width"), im.get("height"), shapes)
     for t in r.findall("track"):
-        tracks[int(t.get("id"))] = (t.get("label"), sorted(shape(s, True) for s in t))
+        tracks[int(t.get("id"))] = (t.get("label"), sorted(shape(s, True, t.get("label")) for s in t))
     return images, tracks
 
+declared(sys.argv[1])
+declared(sys.argv[2])
 (ia, ta), (ib, tb) = load(sys.argv[1]), load(sys.argv[2])
 errs = []
 if ia.keys() != ib.keys():

@@ -217,3 +217,64 @@ Test(fmt_cvat, import_and_export_keep_shapes)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* <labels> attribute declarations are kept in the schema the import makes. */
+Test(fmt_cvat, attribute_declarations_kept_in_the_schema)
+{
+	char d[64], p[128];
+	snprintf(d, sizeof(d), "/tmp/cairn-cvatdecl-XXXXXX");
+	cr_assert(mkdtemp(d));
+	snprintf(p, sizeof(p), "%s/a.xml", d);
+	FILE *f = fopen(p, "w");
+	cr_assert(f);
+	fputs("<annotations><version>1.1</version><meta><task><labels><label><name>car</name>"
+	      "<attributes>"
+	      "<attribute><name>color</name><mutable>True</mutable><input_type>radio</input_type>"
+	      "<default_value>blue</default_value><values>red\nblue</values></attribute>"
+	      "<attribute><name>speed</name><input_type>number</input_type><default_value>10"
+	      "</default_value><values>0\n100\n5</values></attribute>"
+	      "<attribute><name>parked</name><input_type>checkbox</input_type><default_value>true"
+	      "</default_value><values>false\ntrue</values></attribute>"
+	      "</attributes></label></labels></task></meta>"
+	      "<image id=\"0\" name=\"a.jpg\" width=\"8\" height=\"8\"><box label=\"car\" xtl=\"1\" "
+	      "ytl=\"1\" xbr=\"2\" ybr=\"2\"><attribute name=\"color\">green</attribute>"
+	      "<attribute name=\"speed\">120</attribute></box></image></annotations>", f);
+	fclose(f);
+	struct store *st;
+	int64_t pid;
+	struct buf err = BUF_INIT;
+	char db[128];
+	snprintf(db, sizeof(db), "%s/cairn.db", d);
+	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
+	struct fmt_import_opts o = {0};
+	o.data_dir = d;
+	o.no_media = true;
+	o.kind = ANN_GOLD;
+	struct fmt_import_report rep;
+	cr_assert_eq(fmt_import(st, pid, fmt_find("cvat"), p, &o, &rep, &err), 0, "%s", err.data);
+	fmt_import_report_release(&rep);
+	struct fmt_labels l;
+	cr_assert_eq(fmt_labels_load(&l, st, pid, "cvat", &err), 0, "%s", err.data);
+	const struct schema_label *car = &l.sc.labels[0];
+	const struct schema_attr *c = schema_attr_find(car, "color");
+	cr_assert(c && c->type == ATTR_SELECT && c->mutable_);
+	/* green was seen on a box: added after the declared values */
+	cr_assert_eq(c->nvalues, 3);
+	cr_assert_str_eq(c->values[0], "red");
+	cr_assert_str_eq(c->values[1], "blue");
+	cr_assert_str_eq(c->values[2], "green");
+	cr_assert(c->has_default && c->def_value == 1);
+	const struct schema_attr *s = schema_attr_find(car, "speed");
+	/* 120 widens the declared 0..100; step 5 kept (120 is on its grid) */
+	cr_assert(s && s->type == ATTR_NUMBER && s->min == 0 && s->max == 120 && s->step == 5);
+	cr_assert(s->has_default && s->def_num == 10);
+	const struct schema_attr *k = schema_attr_find(car, "parked");
+	cr_assert(k && k->type == ATTR_CHECKBOX && k->def_bool);
+	fmt_labels_release(&l);
+	store_close(st);
+	buf_release(&err);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	cr_assert_eq(system(cmd), 0);
+}

@@ -130,3 +130,64 @@ Test(fmt_voc, pixel_conventions)
 	through("voc", "voc", frac, got, sizeof(got));
 	cr_assert_str_eq(got, "<xmin>1.25</xmin><ymin>2</ymin><xmax>3.5</xmax><ymax>4</ymax>");
 }
+
+/*
+ * Segmentation PNGs beside Annotations/: a PNG of an image with an XML file
+ * puts its masks on that image (same id, same split, labels by name); a PNG
+ * without one makes its own image after the XML files' ids.
+ */
+Test(fmt_voc, segmentation_pngs_share_images_and_labels)
+{
+	char d[64], p[256];
+	snprintf(d, sizeof(d), "/tmp/cairn-vocseg-XXXXXX");
+	cr_assert(mkdtemp(d));
+	char cmd[640];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/ds && cp -r ../shared/fixtures/datumaro/voc_dataset/"
+		 "voc_dataset1/. %s/ds/ && cp %s/ds/SegmentationClass/2007_000001.png "
+		 "%s/ds/SegmentationClass/2007_000003.png && echo 2007_000003 >> "
+		 "%s/ds/ImageSets/Segmentation/train.txt", d, d, d, d, d);
+	cr_assert_eq(system(cmd), 0);
+	struct store *st;
+	int64_t pid;
+	struct buf err = BUF_INIT;
+	snprintf(p, sizeof(p), "%s/cairn.db", d);
+	cr_assert_eq(store_open(&st, p, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
+	struct fmt_import_opts o = {0};
+	o.data_dir = d;
+	o.no_media = true;
+	o.kind = ANN_GOLD;
+	struct fmt_import_report rep;
+	snprintf(p, sizeof(p), "%s/ds", d);
+	/* 2007_000002 (listed, no XML) has no size for --no-media: skip it. */
+	o.skip_invalid = true;
+	cr_assert_eq(fmt_import(st, pid, fmt_find("voc"), p, &o, &rep, &err), 0, "%s", err.data);
+	/* 2 XML-listed images and 2007_000003 from its PNG alone */
+	cr_assert_eq(rep.images, 3, "%lld", (long long)rep.images);
+	/* 14 from the XML and the class lists, the bicycle of 2007_000001 (one
+	 * instance), and 2007_000003's bicycle region */
+	cr_assert_eq(rep.objects, 16, "%lld", (long long)rep.objects);
+	fmt_import_report_release(&rep);
+	/* Written back: both PNGs for 2007_000001, the class PNG for 2007_000003. */
+	snprintf(p, sizeof(p), "%s/out", d);
+	struct fmt_loss loss = {0};
+	struct fmt_write_opts wo = {0};
+	cr_assert_eq(fmt_find("voc")->write(st, pid, p, &wo, &loss, &err), 0, "%s", err.data);
+	snprintf(p, sizeof(p), "%s/out/SegmentationObject/2007_000001.png", d);
+	cr_assert(access(p, F_OK) == 0, "%s", p);
+	snprintf(p, sizeof(p), "%s/out/SegmentationClass/2007_000003.png", d);
+	cr_assert(access(p, F_OK) == 0, "%s", p);
+	snprintf(p, sizeof(p), "%s/out/Annotations/2007_000001.xml", d);
+	FILE *f = fopen(p, "r");
+	cr_assert(f);
+	char x[8192];
+	size_t n = fread(x, 1, sizeof(x) - 1, f);
+	x[n] = 0;
+	fclose(f);
+	cr_assert(!strstr(x, "bicycle"), "the mask is not also a box: %s", x);
+	fmt_loss_release(&loss);
+	store_close(st);
+	buf_release(&err);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	cr_assert_eq(system(cmd), 0);
+}
