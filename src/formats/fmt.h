@@ -241,6 +241,15 @@ struct fmt_doc_cache *fmt_doc_cache_new(struct store *st, int64_t project_id,
 void fmt_doc_cache_free(struct fmt_doc_cache *c);
 int fmt_item_doc(struct fmt_doc_cache *c, const struct item *it, unsigned kinds,
 		 struct ann_doc *doc, bool *found, struct fmt_loss *loss, struct buf *err);
+/*
+ * Streams the project's items in id order after after_id (at most limit,
+ * 0 = all) to cb, reading each item's document in the same store query
+ * (store_item_docs), so that fmt_item_doc on the item handed to cb with the
+ * same kinds runs no query. Writers page with it instead of store_item_list.
+ */
+int fmt_item_list(struct fmt_doc_cache *c, int64_t project_id, unsigned kinds, int64_t after_id,
+		  int64_t limit, int (*cb)(void *ctx, const struct item *it), void *ctx,
+		  struct buf *err);
 
 /* The dataset id kept in an item's meta ("coco_id"), or false. */
 bool fmt_meta_id(const struct item *it, const char *key, int64_t *id);
