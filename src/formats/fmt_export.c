@@ -25,6 +25,7 @@ struct fmt_doc_cache {
 		int64_t version;
 		struct schema sc;
 		long *map;             /* label index -> current label index, -1 gone */
+		struct fmt_fast fast;
 	} v[SC_CACHE];
 	size_t n;
 	struct annotation picked;
@@ -58,6 +59,7 @@ void fmt_doc_cache_free(struct fmt_doc_cache *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n; i++) {
+		fmt_fast_release(&c->v[i].fast);
 		schema_release(&c->v[i].sc);
 		free(c->v[i].map);
 	}
@@ -97,6 +99,7 @@ static int schema_for(struct fmt_doc_cache *c, int64_t version, size_t *slot, st
 			return 0;
 		}
 	if (c->n == SC_CACHE) {
+		fmt_fast_release(&c->v[0].fast);
 		schema_release(&c->v[0].sc);
 		free(c->v[0].map);
 		memmove(&c->v[0], &c->v[1], sizeof(c->v[0]) * (SC_CACHE - 1));
@@ -116,6 +119,7 @@ static int schema_for(struct fmt_doc_cache *c, int64_t version, size_t *slot, st
 	c->v[i].map = xrealloc(NULL, (c->v[i].sc.nlabels + 1) * sizeof(long));
 	for (size_t k = 0; k < c->v[i].sc.nlabels; k++)
 		c->v[i].map[k] = schema_label_index(&c->l->sc, c->v[i].sc.labels[k].name);
+	fmt_fast_init(&c->v[i].fast, &c->v[i].sc);
 	c->n++;
 	*slot = i;
 	return 0;
@@ -136,7 +140,8 @@ static int doc_from_body(struct fmt_doc_cache *c, int64_t item_id, int64_t ann_i
 		len = strlen(body);
 	}
 	struct buf e = BUF_INIT;
-	rc = ann_doc_parse(doc, body, len, &c->v[slot].sc, 0, 0, &e, NULL);
+	if (!fmt_fast_parse(&c->v[slot].fast, body, len, doc))
+		rc = ann_doc_parse(doc, body, len, &c->v[slot].sc, 0, 0, &e, NULL);
 	if (rc) {
 		buf_setf(err, "item %lld: stored annotation %lld does not parse: %s",
 			 (long long)item_id, (long long)ann_id, e.data);
