@@ -116,7 +116,7 @@ static const double pow10_tab[] = {
  * A JSON number as jdom reads it: an integer token is an int64 made a
  * double, a real is strtod's correctly rounded value. Up to 15 digits with
  * no exponent the quotient m / 10^k of two exact doubles is that same
- * correctly rounded value; longer ones go to strtod. Exponents: not here.
+ * correctly rounded value; longer ones and exponents go to strtod.
  */
 static bool number(struct rd *r, double *v, bool *is_int)
 {
@@ -152,8 +152,18 @@ static bool number(struct rd *r, double *v, bool *is_int)
 		if (r->p == f0)
 			return false;
 	}
-	if (r->p < r->end && (*r->p == 'e' || *r->p == 'E'))
-		return false;
+	if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+		real = true;
+		digits = 99; /* strtod below */
+		r->p++;
+		if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+			r->p++;
+		const char *e0 = r->p;
+		while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+			r->p++;
+		if (r->p == e0)
+			return false;
+	}
 	*is_int = !real;
 	if (!real) {
 		if (digits > 18)
