@@ -1046,9 +1046,16 @@ int fmt_coco_probe(const char *path)
 
 /* ---- writing ---- */
 
+/*
+ * A set of ids. Ids mostly come in increasing order (kept ones, then
+ * ++next): those are appended to a sorted array, cheap and cache-friendly;
+ * the others go to a small hash table beside it.
+ */
 struct id_set {
-	int64_t *v;
+	int64_t *v;                /* hash of the ids that came out of order */
 	size_t cap, n;
+	int64_t *seq;              /* increasing */
+	size_t nseq, capseq;
 };
 
 /* One output file; COCO ids are unique per file. */
@@ -1062,7 +1069,7 @@ struct split_out {
 	int64_t images, anns_n;
 };
 
-static bool idset_add(struct id_set *s, int64_t id)
+static bool idset_hash_add(struct id_set *s, int64_t id)
 {
 	if (s->n * 2 >= s->cap) {
 		size_t nc = s->cap ? 2 * s->cap : 1024;
@@ -1092,6 +1099,34 @@ static bool idset_add(struct id_set *s, int64_t id)
 	s->v[k] = id;
 	s->n++;
 	return true;
+}
+
+static bool idset_add(struct id_set *s, int64_t id)
+{
+	if (!s->nseq || id > s->seq[s->nseq - 1]) {
+		/* Larger than every id so far (those in the hash were smaller
+		 * than the array's last when they came). */
+		if (s->nseq == s->capseq) {
+			s->capseq = s->capseq ? 2 * s->capseq : 1024;
+			int64_t *nv = realloc(s->seq, s->capseq * sizeof(int64_t));
+			if (!nv)
+				abort();
+			s->seq = nv;
+		}
+		s->seq[s->nseq++] = id;
+		return true;
+	}
+	size_t lo = 0, hi = s->nseq;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->seq[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (s->seq[lo] == id)
+		return false;
+	return idset_hash_add(s, id);
 }
 
 struct wr {
@@ -1134,6 +1169,9 @@ static struct split_out *split_get(struct wr *w, const char *name)
 		w->rc = CAIRN_EIO;
 		return NULL;
 	}
+	/* Large buffers: one write a megabyte, not one a few kilobytes. */
+	setvbuf(s->f, NULL, _IOFBF, 1 << 20);
+	setvbuf(s->anns, NULL, _IOFBF, 1 << 20);
 	/* The header: info, licenses, categories. */
 	struct buf h = BUF_INIT;
 	buf_adds(&h, "{\"info\":{\"description\":\"exported by Cairn\",\"version\":\"1\"},"
@@ -1711,6 +1749,8 @@ int fmt_coco_write(struct store *st, int64_t project_id, const char *out,
 		unlink(so->tmp_anns.data);
 		free(so->img_ids.v);
 		free(so->ann_ids.v);
+		free(so->img_ids.seq);
+		free(so->ann_ids.seq);
 		buf_release(&so->path);
 		buf_release(&so->tmp_anns);
 	}
