@@ -266,6 +266,9 @@ struct fmt_fast {
 void fmt_fast_init(struct fmt_fast *f, const struct schema *sc);
 void fmt_fast_release(struct fmt_fast *f);
 int fmt_fast_parse(const struct fmt_fast *f, const char *body, size_t len, struct ann_doc *d);
+/* Writes a small file (a label file of one image) in one write: open, write,
+ * close, making its folder only when the open says it is missing. */
+int fmt_put_file(const char *path, const void *data, size_t len, struct buf *err);
 
 /* The dataset id kept in an item's meta ("coco_id"), or false. */
 bool fmt_meta_id(const struct item *it, const char *key, int64_t *id);

@@ -6,8 +6,11 @@
  */
 #include "formats/fmt.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "core/schema.h"
@@ -229,4 +232,44 @@ int fmt_item_list(struct fmt_doc_cache *c, int64_t project_id, unsigned kinds, i
 	c->pre.on = false;
 	c->pre.body = NULL;
 	return rc;
+}
+
+int fmt_put_file(const char *path, const void *data, size_t len, struct buf *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0 && errno == ENOENT) {
+		/* The folder is new: make it and try again. */
+		const char *sl = strrchr(path, '/');
+		if (sl && sl > path) {
+			struct buf dir = BUF_INIT;
+			buf_add(&dir, path, (size_t)(sl - path));
+			int rc = fmt_mkdirs(dir.data, err);
+			buf_release(&dir);
+			if (rc)
+				return rc;
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		}
+	}
+	if (fd < 0) {
+		buf_setf(err, "cannot write '%s': %s", path, strerror(errno));
+		return CAIRN_EIO;
+	}
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			buf_setf(err, "cannot write '%s': %s", path, n ? strerror(errno) : "short write");
+			close(fd);
+			return CAIRN_EIO;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd)) {
+		buf_setf(err, "cannot write '%s': %s", path, strerror(errno));
+		return CAIRN_EIO;
+	}
+	return 0;
 }

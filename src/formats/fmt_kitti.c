@@ -483,18 +483,8 @@ static int write_item(void *ctx, const struct item *it)
 	ann_doc_release(&d);
 	if (!rc) {
 		buf_reset(&w->path);
-		buf_addf(&w->path, "%s/%s/label_2", w->out, dir);
-		rc = fmt_mkdirs(w->path.data, w->err);
-		buf_addf(&w->path, "/%s.txt", stem);
-		FILE *f = rc ? NULL : fopen(w->path.data, "w");
-		if (!rc && (!f || fwrite(w->line.data ? w->line.data : "", 1, w->line.len, f) != w->line.len)) {
-			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
-			rc = CAIRN_EIO;
-		}
-		if (f && fclose(f) && !rc) {
-			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
-			rc = CAIRN_EIO;
-		}
+		buf_addf(&w->path, "%s/%s/label_2/%s.txt", w->out, dir, stem);
+		rc = fmt_put_file(w->path.data, w->line.data ? w->line.data : "", w->line.len, w->err);
 	}
 	free(stem);
 	free(tmp);

@@ -1154,15 +1154,7 @@ static int write_item(void *ctx, const struct item *it)
 		if (rc)
 			goto out;
 	}
-	FILE *f = fopen(w->p.data, "w");
-	if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
-		buf_setf(w->err, "cannot write '%s': %s", w->p.data, strerror(errno));
-		rc = CAIRN_EIO;
-	}
-	if (f && fclose(f) && !rc) {
-		buf_setf(w->err, "cannot write '%s': %s", w->p.data, strerror(errno));
-		rc = CAIRN_EIO;
-	}
+	rc = fmt_put_file(w->p.data, b->data, b->len, w->err);
 out:
 	free(tmp);
 	buf_release(&stem);
