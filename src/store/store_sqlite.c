@@ -1777,9 +1777,10 @@ static int sqlite_annotation_list(struct store *st, int64_t item_id, bool with_g
 /*
  * The export cursor. Items are walked by rowid from after_id ("+project_id"
  * keeps the planner off the project_id indexes, which would read and sort
- * the whole project for each page). The correlated subquery picks the annotation per item
- * through annotations_owner (item_id first); the kind's bit in ?4 follows
- * enum annotation_kind (manual 0, prediction 1, gold 2, consensus 3).
+ * the whole project for each page). The correlated subquery picks the
+ * annotation per item through annotations_owner (item_id first); the kind's
+ * bit in ?4 follows enum annotation_kind (manual 0, prediction 1, gold 2,
+ * consensus 3).
  */
 static int sqlite_item_docs(struct store *st, int64_t project_id, unsigned kinds,
 			    int64_t after_id, int64_t limit, store_item_doc_cb cb, void *ctx,
