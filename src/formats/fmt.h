@@ -261,6 +261,34 @@ struct fmt_doc_cache *fmt_doc_cache_new(struct store *st, int64_t project_id,
 void fmt_doc_cache_free(struct fmt_doc_cache *c);
 int fmt_item_doc(struct fmt_doc_cache *c, const struct item *it, unsigned kinds,
 		 struct ann_doc *doc, bool *found, struct fmt_loss *loss, struct buf *err);
+/*
+ * Streams the project's items in id order after after_id (at most limit,
+ * 0 = all) to cb, reading each item's document in the same store query
+ * (store_item_docs), so that fmt_item_doc on the item handed to cb with the
+ * same kinds runs no query. Writers page with it instead of store_item_list.
+ */
+int fmt_item_list(struct fmt_doc_cache *c, int64_t project_id, unsigned kinds, int64_t after_id,
+		  int64_t limit, int (*cb)(void *ctx, const struct item *it), void *ctx,
+		  struct buf *err);
+/*
+ * The export's fast reader of stored documents (fmt_fastdoc.c): the
+ * canonical text of documents with boxes and one-ring polygons and no
+ * attributes, parents, texts or relations. fmt_fast_parse returns 1 with d
+ * filled exactly as ann_doc_parse(body, sc) would, or 0 with d empty when
+ * the text is anything else (then use ann_doc_parse). f is set up once per
+ * schema (label names hashed).
+ */
+struct fmt_fast {
+	const struct schema *sc;
+	uint32_t *tab;
+	size_t mask;
+};
+void fmt_fast_init(struct fmt_fast *f, const struct schema *sc);
+void fmt_fast_release(struct fmt_fast *f);
+int fmt_fast_parse(const struct fmt_fast *f, const char *body, size_t len, struct ann_doc *d);
+/* Writes a small file (a label file of one image) in one write: open, write,
+ * close, making its folder only when the open says it is missing. */
+int fmt_put_file(const char *path, const void *data, size_t len, struct buf *err);
 
 /* The dataset id kept in an item's meta ("coco_id"), or false. */
 bool fmt_meta_id(const struct item *it, const char *key, int64_t *id);

@@ -1046,9 +1046,16 @@ int fmt_coco_probe(const char *path)
 
 /* ---- writing ---- */
 
+/*
+ * A set of ids. Ids mostly come in increasing order (kept ones, then
+ * ++next): those are appended to a sorted array, cheap and cache-friendly;
+ * the others go to a small hash table beside it.
+ */
 struct id_set {
-	int64_t *v;
+	int64_t *v;                /* hash of the ids that came out of order */
 	size_t cap, n;
+	int64_t *seq;              /* increasing */
+	size_t nseq, capseq;
 };
 
 /* One output file; COCO ids are unique per file. */
@@ -1057,12 +1064,11 @@ struct split_out {
 	struct id_set img_ids, ann_ids;
 	int64_t next_img, next_ann;
 	FILE *f;                   /* the file: header and images */
-	FILE *anns;                /* annotations, appended at the end */
-	struct buf path, tmp_anns;
+	struct buf path;
 	int64_t images, anns_n;
 };
 
-static bool idset_add(struct id_set *s, int64_t id)
+static bool idset_hash_add(struct id_set *s, int64_t id)
 {
 	if (s->n * 2 >= s->cap) {
 		size_t nc = s->cap ? 2 * s->cap : 1024;
@@ -1094,6 +1100,34 @@ static bool idset_add(struct id_set *s, int64_t id)
 	return true;
 }
 
+static bool idset_add(struct id_set *s, int64_t id)
+{
+	if (!s->nseq || id > s->seq[s->nseq - 1]) {
+		/* Larger than every id so far (those in the hash were smaller
+		 * than the array's last when they came). */
+		if (s->nseq == s->capseq) {
+			s->capseq = s->capseq ? 2 * s->capseq : 1024;
+			int64_t *nv = realloc(s->seq, s->capseq * sizeof(int64_t));
+			if (!nv)
+				abort();
+			s->seq = nv;
+		}
+		s->seq[s->nseq++] = id;
+		return true;
+	}
+	size_t lo = 0, hi = s->nseq;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->seq[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (s->seq[lo] == id)
+		return false;
+	return idset_hash_add(s, id);
+}
+
 struct wr {
 	struct store *st;
 	int64_t project_id;
@@ -1108,6 +1142,14 @@ struct wr {
 	struct buf a;              /* one annotation */
 	int64_t done, total, last_id;
 	int rc;
+	/* Pass one writes the images of every split file, pass two their
+	 * annotations after them: per item, what pass one chose. */
+	struct img_row {
+		int64_t item_id, image_id;
+		uint8_t split;         /* index into sp */
+		bool reassigned;       /* its kept image id was used twice */
+	} *rows;
+	size_t nrows, caprows, at;
 };
 
 static struct split_out *split_get(struct wr *w, const char *name)
@@ -1124,16 +1166,15 @@ static struct split_out *split_get(struct wr *w, const char *name)
 	s->next_img = w->l.max_image_id;
 	s->next_ann = w->l.max_object_id;
 	s->path = (struct buf)BUF_INIT;
-	s->tmp_anns = (struct buf)BUF_INIT;
 	buf_addf(&s->path, "%s/annotations/instances%s%s.json", w->out, *n ? "_" : "", n);
-	buf_addf(&s->tmp_anns, "%s/annotations/.instances%s%s.anns.part", w->out, *n ? "_" : "", n);
 	s->f = fopen(s->path.data, "w");
-	s->anns = fopen(s->tmp_anns.data, "w+");
-	if (!s->f || !s->anns) {
+	if (!s->f) {
 		buf_setf(w->err, "cannot create '%s': %s", s->path.data, strerror(errno));
 		w->rc = CAIRN_EIO;
 		return NULL;
 	}
+	/* Large buffers: one write a megabyte, not one a few kilobytes. */
+	setvbuf(s->f, NULL, _IOFBF, 1 << 20);
 	/* The header: info, licenses, categories. */
 	struct buf h = BUF_INIT;
 	buf_adds(&h, "{\"info\":{\"description\":\"exported by Cairn\",\"version\":\"1\"},"
@@ -1522,8 +1563,8 @@ static int write_group(struct wr *w, struct split_out *so, const struct item *it
 	}
 	add_attrs(b, lab->attrs);
 	buf_addch(b, '}');
-	if (fwrite(b->data, 1, b->len, so->anns) != b->len) {
-		buf_setf(w->err, "cannot write '%s': %s", so->tmp_anns.data, strerror(errno));
+	if (fwrite(b->data, 1, b->len, so->f) != b->len) {
+		buf_setf(w->err, "cannot write '%s': %s", so->path.data, strerror(errno));
 		rc = CAIRN_EIO;
 	}
 	so->anns_n++;
@@ -1533,7 +1574,8 @@ out:
 	return rc;
 }
 
-static int write_item(void *ctx, const struct item *it)
+/* Pass one: the item's entry in "images" of its split's file. */
+static int write_image(void *ctx, const struct item *it)
 {
 	struct wr *w = ctx;
 	w->last_id = it->id;
@@ -1543,14 +1585,21 @@ static int write_item(void *ctx, const struct item *it)
 	if (!so)
 		return w->rc;
 	int64_t image_id;
-	bool kept = fmt_meta_id(it, "coco_id", &image_id);
+	bool kept = fmt_meta_id(it, "coco_id", &image_id), reassigned = false;
 	if (!kept || !idset_add(&so->img_ids, image_id)) {
-		if (kept)
-			fmt_loss_add(w->loss, "image id reassigned (used twice)", 1);
+		reassigned = kept;
 		do
 			image_id = ++so->next_img;
 		while (!idset_add(&so->img_ids, image_id));
 	}
+	if (w->nrows == w->caprows) {
+		w->caprows = w->caprows ? 2 * w->caprows : 4096;
+		struct img_row *nr = realloc(w->rows, w->caprows * sizeof(*nr));
+		if (!nr)
+			abort();
+		w->rows = nr;
+	}
+	w->rows[w->nrows++] = (struct img_row){it->id, image_id, (uint8_t)(so - w->sp), reassigned};
 	char *tmp;
 	const char *fn = fmt_item_file_name(it, &tmp);
 	struct buf *b = &w->a;
@@ -1571,8 +1620,27 @@ static int write_item(void *ctx, const struct item *it)
 		buf_release(&p);
 	}
 	free(tmp);
-	if (rc)
-		return rc;
+	return rc;
+}
+
+/* Pass two: the item's annotations, after "annotations" of its split's file. */
+static int write_item(void *ctx, const struct item *it)
+{
+	struct wr *w = ctx;
+	w->last_id = it->id;
+	w->done++;
+	/* Both passes walk items in id order; an item added in between was
+	 * not in "images" and is left out. */
+	while (w->at < w->nrows && w->rows[w->at].item_id < it->id)
+		w->at++;
+	if (w->at == w->nrows || w->rows[w->at].item_id != it->id)
+		return 0;
+	const struct img_row *row = &w->rows[w->at++];
+	struct split_out *so = &w->sp[row->split];
+	int64_t image_id = row->image_id;
+	if (row->reassigned)
+		fmt_loss_add(w->loss, "image id reassigned (used twice)", 1);
+	int rc;
 	struct ann_doc d;
 	bool found;
 	if ((rc = fmt_item_doc(w->dc, it, w->o->kinds, &d, &found, w->loss, w->err)))
@@ -1644,17 +1712,6 @@ static int write_item(void *ctx, const struct item *it)
 	return rc;
 }
 
-static int append_file(FILE *dst, FILE *src)
-{
-	char b[65536];
-	size_t n;
-	rewind(src);
-	while ((n = fread(b, 1, sizeof(b), src)) > 0)
-		if (fwrite(b, 1, n, dst) != n)
-			return CAIRN_EIO;
-	return ferror(src) ? CAIRN_EIO : 0;
-}
-
 int fmt_coco_write(struct store *st, int64_t project_id, const char *out,
 		   const struct fmt_write_opts *o, struct fmt_loss *loss, struct buf *err)
 {
@@ -1678,9 +1735,27 @@ int fmt_coco_write(struct store *st, int64_t project_id, const char *out,
 	struct project_stats ps;
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
 		w.total = ps.items;
+	/* Pass one: images (items only, no annotation bodies). */
 	for (;;) {
 		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
+		rc = store_item_list(st, project_id, w.last_id, 512, write_image, &w, err);
+		if (rc || w.rc)
+			break;
+		if (w.done - before < 512)
+			break;
+	}
+	if (!rc)
+		rc = w.rc;
+	if (!rc && w.nsp == 0 && !split_get(&w, NULL))
+		rc = w.rc;
+	for (size_t i = 0; !rc && i < w.nsp; i++)
+		if (fputs("\n],\n\"annotations\":[", w.sp[i].f) < 0)
+			rc = CAIRN_EIO;
+	/* Pass two: annotations, written straight after. */
+	w.done = w.last_id = 0;
+	while (!rc) {
+		int64_t before = w.done;
+		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
 		if (rc || w.rc)
 			break;
 		if (o->progress)
@@ -1690,14 +1765,9 @@ int fmt_coco_write(struct store *st, int64_t project_id, const char *out,
 	}
 	if (!rc)
 		rc = w.rc;
-	if (!rc && w.nsp == 0 && !split_get(&w, NULL))
-		rc = w.rc;
 	for (size_t i = 0; i < w.nsp; i++) {
 		struct split_out *so = &w.sp[i];
 		if (!rc && so->f) {
-			fputs("\n],\n\"annotations\":[", so->f);
-			if (append_file(so->f, so->anns))
-				rc = CAIRN_EIO;
 			fputs("\n]}\n", so->f);
 			if (fflush(so->f) && !rc) {
 				buf_setf(err, "cannot write '%s': %s", so->path.data, strerror(errno));
@@ -1706,16 +1776,15 @@ int fmt_coco_write(struct store *st, int64_t project_id, const char *out,
 		}
 		if (so->f)
 			fclose(so->f);
-		if (so->anns)
-			fclose(so->anns);
-		unlink(so->tmp_anns.data);
 		free(so->img_ids.v);
 		free(so->ann_ids.v);
+		free(so->img_ids.seq);
+		free(so->ann_ids.seq);
 		buf_release(&so->path);
-		buf_release(&so->tmp_anns);
 	}
 done:
 	fmt_doc_cache_free(w.dc);
+	free(w.rows);
 	if (w.l.ids)
 		fmt_labels_release(&w.l);
 	buf_release(&w.a);

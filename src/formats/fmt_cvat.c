@@ -1919,7 +1919,7 @@ int fmt_cvat_write(struct store *st, int64_t project_id, const char *out,
 		w.total = ps.items;
 	for (;;) {
 		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
+		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
 		if (rc || w.rc)
 			break;
 		if (o->progress)

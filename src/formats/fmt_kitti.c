@@ -483,18 +483,8 @@ static int write_item(void *ctx, const struct item *it)
 	ann_doc_release(&d);
 	if (!rc) {
 		buf_reset(&w->path);
-		buf_addf(&w->path, "%s/%s/label_2", w->out, dir);
-		rc = fmt_mkdirs(w->path.data, w->err);
-		buf_addf(&w->path, "/%s.txt", stem);
-		FILE *f = rc ? NULL : fopen(w->path.data, "w");
-		if (!rc && (!f || fwrite(w->line.data ? w->line.data : "", 1, w->line.len, f) != w->line.len)) {
-			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
-			rc = CAIRN_EIO;
-		}
-		if (f && fclose(f) && !rc) {
-			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
-			rc = CAIRN_EIO;
-		}
+		buf_addf(&w->path, "%s/%s/label_2/%s.txt", w->out, dir, stem);
+		rc = fmt_put_file(w->path.data, w->line.data ? w->line.data : "", w->line.len, w->err);
 	}
 	free(stem);
 	free(tmp);
@@ -526,7 +516,7 @@ int fmt_kitti_write(struct store *st, int64_t project_id, const char *out,
 		total = ps.items;
 	for (;;) {
 		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
+		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
 		if (!rc)
 			rc = w.rc;
 		if (rc)

@@ -739,12 +739,8 @@ static int write_item(void *ctx, const struct item *it)
 		fmt_loss_add(w->loss, "file name used twice (renamed with the item id)", 1);
 	}
 	const char *base = sl ? sl + 1 : fn;
-	if (!rc) {
-		char *slash = strrchr(w->path.data, '/');
-		*slash = 0;
-		rc = fmt_mkdirs(w->path.data, w->err);
-		*slash = '/';
-	}
+	/* The JSON file's folder is made by fmt_put_file when missing, the
+	 * image's by fmt_copy_media. */
 	if (!rc && w->o->include_media) {
 		struct buf mp = BUF_INIT;
 		buf_addf(&mp, "%s/", w->out);
@@ -778,15 +774,7 @@ static int write_item(void *ctx, const struct item *it)
 		buf_add_json_str(b, base);
 		buf_addf(b, ",\"imageData\":null,\"imageHeight\":%d,\"imageWidth\":%d}\n",
 			 (int)it->height, (int)it->width);
-		FILE *f = fopen(w->path.data, "w");
-		if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
-			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
-			rc = CAIRN_EIO;
-		}
-		if (f && fclose(f) && !rc) {
-			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
-			rc = CAIRN_EIO;
-		}
+		rc = fmt_put_file(w->path.data, b->data, b->len, w->err);
 	}
 	buf_release(&stem);
 	ann_doc_release(&d);
@@ -818,7 +806,7 @@ int fmt_labelme_write(struct store *st, int64_t project_id, const char *out,
 		fmt_loss_add(loss, "split (LabelMe folders have none)", 1);
 	for (;;) {
 		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
+		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
 		if (!rc)
 			rc = w.rc;
 		if (rc)

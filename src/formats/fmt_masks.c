@@ -1714,7 +1714,7 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 		total = ps.items;
 	while (!rc) {
 		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
+		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
 		if (!rc)
 			rc = w.rc;
 		if (rc)

@@ -1188,15 +1188,7 @@ static int write_item(void *ctx, const struct item *it)
 		if (rc)
 			goto out;
 	}
-	FILE *f = fopen(w->p.data, "w");
-	if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
-		buf_setf(w->err, "cannot write '%s': %s", w->p.data, strerror(errno));
-		rc = CAIRN_EIO;
-	}
-	if (f && fclose(f) && !rc) {
-		buf_setf(w->err, "cannot write '%s': %s", w->p.data, strerror(errno));
-		rc = CAIRN_EIO;
-	}
+	rc = fmt_put_file(w->p.data, b->data, b->len, w->err);
 out:
 	free(tmp);
 	buf_release(&stem);
@@ -1283,7 +1275,7 @@ static int voc_write(struct store *st, int64_t project_id, const char *out,
 		w.total = ps.items;
 	for (;;) {
 		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
+		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
 		if (rc || w.rc)
 			break;
 		if (o->progress)

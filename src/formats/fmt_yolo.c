@@ -2180,19 +2180,7 @@ static int write_item(void *ctx, const struct item *it)
 		if (dot && dot > sl)
 			buf_setlen(&w->path, (size_t)(dot - w->path.data));
 		buf_adds(&w->path, ".txt");
-		sl = strrchr(w->path.data, '/');
-		*sl = 0;
-		rc = fmt_mkdirs(w->path.data, w->err);
-		*sl = '/';
-		FILE *f = rc ? NULL : fopen(w->path.data, "w");
-		if (!rc && (!f || fwrite(w->line.data, 1, w->line.len, f) != w->line.len)) {
-			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
-			rc = CAIRN_EIO;
-		}
-		if (f && fclose(f) && !rc) {
-			buf_setf(w->err, "cannot write '%s': %s", w->path.data, strerror(errno));
-			rc = CAIRN_EIO;
-		}
+		rc = fmt_put_file(w->path.data, w->line.data ? w->line.data : "", w->line.len, w->err);
 	}
 	free(tmp);
 	if (rc)
@@ -2288,7 +2276,7 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 		w.total = ps.items;
 	for (;;) {
 		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
+		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
 		if (!rc)
 			rc = w.rc;
 		if (rc)

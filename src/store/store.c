@@ -268,6 +268,12 @@ int store_annotation_list(struct store *st, int64_t item_id, bool with_gold,
 	return st->ops->annotation_list(st, item_id, with_gold, cb, ctx, err);
 }
 
+int store_item_docs(struct store *st, int64_t project_id, unsigned kinds, int64_t after_id,
+		    int64_t limit, store_item_doc_cb cb, void *ctx, struct buf *err)
+{
+	return st->ops->item_docs(st, project_id, kinds, after_id, limit, cb, ctx, err);
+}
+
 int store_annotation_save(struct store *st, const struct annotation_write *w, int64_t *id,
 			  int64_t *version, struct buf *err)
 {

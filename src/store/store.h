@@ -258,6 +258,29 @@ typedef int (*store_annotation_cb)(void *ctx, const struct annotation *a);
 int store_annotation_list(struct store *st, int64_t item_id, bool with_gold,
 			  store_annotation_cb cb, void *ctx, struct buf *err);
 
+/*
+ * The export cursor: one row per item with the current body of the
+ * annotation a dataset export writes for it. Among the item's annotations
+ * whose kind is in `kinds` (bits of enum annotation_kind; 0 = every kind)
+ * it picks consensus, then gold, then manual, then prediction; within one
+ * kind the latest updated_at, the lowest id on a tie. ann_id is 0 (body
+ * NULL) when the item has none. The body is borrowed for the callback.
+ */
+struct store_item_doc {
+	struct item item;
+	int64_t ann_id;
+	enum annotation_kind kind;
+	int64_t schema_version;
+	const char *body;
+	size_t body_len;
+};
+typedef int (*store_item_doc_cb)(void *ctx, const struct store_item_doc *d);
+/* Streams a project's items in id order after `after_id`, at most `limit`
+ * (0 = all), each with its picked annotation body: one query a page, no
+ * query per item. */
+int store_item_docs(struct store *st, int64_t project_id, unsigned kinds, int64_t after_id,
+		    int64_t limit, store_item_doc_cb cb, void *ctx, struct buf *err);
+
 struct ann_doc;
 /*
  * A save: the document (already validated, in canonical JSON `body`) and

@@ -1587,7 +1587,9 @@ static int sqlite_item_list(struct store *st, int64_t project_id, int64_t after_
 {
 	struct sqlite_store *s = S(st);
 	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(s->db, "SELECT " ITEM_COLS " FROM items WHERE project_id = ?1 "
+	/* "+project_id": walk the rowid from after_id; an index on project_id
+	 * alone would read and sort the whole project for every page. */
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " ITEM_COLS " FROM items WHERE +project_id = ?1 "
 				    "AND id > ?2 ORDER BY id LIMIT ?3", -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "list items", err);
@@ -2087,6 +2089,60 @@ static int sqlite_annotation_list(struct store *st, int64_t item_id, bool with_g
 		return cbrc;
 	if (rc != SQLITE_DONE)
 		return db_error(s, rc, "list annotations", err);
+	return 0;
+}
+
+/*
+ * The export cursor. Items are walked by rowid from after_id ("+project_id"
+ * keeps the planner off the project_id indexes, which would read and sort
+ * the whole project for each page). The correlated subquery picks the
+ * annotation per item through annotations_owner (item_id first); the kind's
+ * bit in ?4 follows enum annotation_kind (manual 0, prediction 1, gold 2,
+ * consensus 3).
+ */
+static int sqlite_item_docs(struct store *st, int64_t project_id, unsigned kinds,
+			    int64_t after_id, int64_t limit, store_item_doc_cb cb, void *ctx,
+			    struct buf *err)
+{
+	_Static_assert(ANN_MANUAL == 0 && ANN_PREDICTION == 1 && ANN_GOLD == 2 &&
+		       ANN_CONSENSUS == 3, "the kind bits in the SQL below");
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *q = stmt(s, "SELECT " ITEM_COLS_I ", a.id, a.kind, a.schema_version, h.body "
+			       "FROM items i LEFT JOIN annotations a ON a.id = (SELECT b.id FROM "
+			       "annotations b WHERE b.item_id = i.id AND (?4 = 0 OR (?4 >> CASE "
+			       "b.kind WHEN 'manual' THEN 0 WHEN 'prediction' THEN 1 WHEN 'gold' "
+			       "THEN 2 ELSE 3 END) & 1) ORDER BY CASE b.kind WHEN 'consensus' THEN 4 "
+			       "WHEN 'gold' THEN 3 WHEN 'manual' THEN 2 ELSE 1 END DESC, "
+			       "b.updated_at DESC, b.id LIMIT 1) "
+			       "LEFT JOIN annotation_history h ON h.annotation_id = a.id AND "
+			       "h.version = a.version "
+			       "WHERE +i.project_id = ?1 AND i.id > ?2 ORDER BY i.id LIMIT ?3", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, after_id);
+	sqlite3_bind_int64(q, 3, limit > 0 ? limit : -1);
+	sqlite3_bind_int64(q, 4, kinds);
+	int rc = SQLITE_DONE, cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_item_doc d;
+		item_from_row(q, &d.item);
+		d.ann_id = sqlite3_column_int64(q, 19);
+		d.kind = ANN_MANUAL;
+		annotation_kind_parse((const char *)sqlite3_column_text(q, 20), &d.kind);
+		d.schema_version = sqlite3_column_int64(q, 21);
+		d.body = (const char *)sqlite3_column_text(q, 22);
+		d.body_len = (size_t)sqlite3_column_bytes(q, 22);
+		if (!d.ann_id)
+			d.body = NULL;
+		cbrc = cb(ctx, &d);
+		item_release(&d.item);
+	}
+	sqlite3_reset(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list items with annotations", err);
 	return 0;
 }
 
@@ -4626,6 +4682,7 @@ static const struct store_ops sqlite_ops = {
 	.annotation_find = sqlite_annotation_find,
 	.annotation_owner = sqlite_annotation_owner,
 	.annotation_list = sqlite_annotation_list,
+	.item_docs = sqlite_item_docs,
 	.annotation_save = sqlite_annotation_save,
 	.history_list = sqlite_history_list,
 	.history_get = sqlite_history_get,
