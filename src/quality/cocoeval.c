@@ -10,6 +10,7 @@
 #include <float.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1238,6 +1239,45 @@ static int y_bool(void *ctx, int b)
 	return y_null(ctx);
 }
 
+/* Exact powers of ten: 10^k for k <= 22 is a double without rounding. */
+static const double pow10_exact[23] = {
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* The common JSON number "-123.45" (at most 15 digits, no exponent) as
+ * strtod reads it: the digits as an integer are exact below 2^53 and so is
+ * 10^k, so one IEEE division rounds correctly, which is strtod's answer
+ * (Clinger's fast path). false for anything else, left to strtod. */
+static bool fast_number(const char *s, size_t len, double *out)
+{
+	size_t i = 0, digits = 0, frac = 0;
+	uint64_t m = 0;
+	bool neg = false, dot = false;
+	if (i < len && s[i] == '-') {
+		neg = true;
+		i++;
+	}
+	for (; i < len; i++) {
+		char c = s[i];
+		if (c >= '0' && c <= '9') {
+			m = m * 10 + (uint64_t)(c - '0');
+			digits++;
+			frac += dot;
+		} else if (c == '.' && !dot) {
+			dot = true;
+		} else {
+			return false;
+		}
+	}
+	if (!digits || digits > 15)
+		return false;
+	double v = (double)m / pow10_exact[frac];
+	/* -0.0 as strtod gives it. */
+	*out = neg ? -v : v;
+	return true;
+}
+
 static int y_number(void *ctx, const char *s, size_t len)
 {
 	struct sp *p = ctx;
@@ -1245,7 +1285,9 @@ static int y_number(void *ctx, const char *s, size_t len)
 		return y_null(ctx);
 	char tmp[64];
 	double v;
-	if (len < sizeof(tmp)) {
+	if (fast_number(s, len, &v)) {
+		/* v is strtod's value. */
+	} else if (len < sizeof(tmp)) {
 		memcpy(tmp, s, len);
 		tmp[len] = 0;
 		v = strtod(tmp, NULL);

@@ -118,6 +118,26 @@ for i in range(COUNT // 20):
     cases.append(("poly %d %d %d %s" % (h, w, len(p) // 2, " ".join(fmt(v) for v in p)),
                   pyc_out(rp), "polygon-large"))
 
+# Combs: many teeth cross the same columns dozens of times (the rasteriser
+# sorts each column's crossings; past 16 it takes another path).
+def comb_poly(h, w):
+    k = rng.randint(10, 60)
+    x0, y0 = rng.uniform(-5, w / 2), rng.uniform(-5, h / 4)
+    ln, step = rng.uniform(2, w / 2), rng.uniform(0.3, 3)
+    pts = [x0, y0]
+    for i in range(k):
+        y = y0 + (2 * i + 1) * step
+        pts += [x0 + ln, y, x0 + ln * rng.uniform(0, 0.3), y + step]
+    return pts + [x0, y0 + (2 * k + 1) * step]
+
+
+for i in range(COUNT // 20):
+    h, w = rng.randint(20, 300), rng.randint(20, 300)
+    p = comb_poly(h, w)
+    rp = M.frPyObjects([p], h, w)[0]
+    cases.append(("poly %d %d %d %s" % (h, w, len(p) // 2, " ".join(fmt(v) for v in p)),
+                  pyc_out(rp), "polygon-comb"))
+
 inp = "".join(c[0] + "\n" for c in cases)
 res = subprocess.run([sys.argv[1]], input=inp.encode(), stdout=subprocess.PIPE, check=True)
 lines = res.stdout.decode().split("\n")
