@@ -108,7 +108,14 @@ struct group {
 	int64_t key;      /* batch id, window index */
 	int64_t *counts;  /* nlabels_cap entries */
 	int64_t total;
-	double agr_match, agr_n;  /* matched objects x 2, objects of both sides */
+	/* Windows: the class counts with each item's annotations weighted
+	 * 1 / their number, so k annotators of one item count once. */
+	double *wcounts;  /* nlabels_cap entries */
+	double wtotal;
+	/* Windows: matched objects x 2 and objects of both sides, summed
+	 * over annotator pairs weighted 1 / (k - 1), so that each object of
+	 * an item with k annotators counts once. */
+	double agr_match, agr_n;
 };
 
 struct batchrec {
@@ -121,7 +128,14 @@ struct batchrec {
 struct curobj {
 	uint32_t label;
 	bool box;
+	uint32_t serial;  /* boxes: a number of their own, for annotator_bias */
 	double x0, y0, x1, y1;
+};
+
+/* A label of an object of a manual annotation of the open item, for the
+ * class mix of its time window. */
+struct curlab {
+	uint32_t group, label;
 };
 
 /* An annotation of the open item: its objects are curobjs[first, first + n). */
@@ -132,9 +146,9 @@ struct curann {
 };
 
 /* One matched pair of boxes of two annotators (b: BIAS_CONSENSUS for the
- * consensus): d = log(area a / area b). */
+ * consensus): d = log(area a / area b); sa, sb: the boxes' serials. */
 struct biaspair {
-	uint32_t a, b;
+	uint32_t a, b, sa, sb;
 	double d;
 };
 #define BIAS_CONSENSUS UINT32_MAX
@@ -170,6 +184,10 @@ struct check_state {
 	size_t nanns, capanns;
 	struct curobj *objs;
 	size_t nobjs, capobjs;
+	struct curlab *labs;
+	size_t nlabs, caplabs;
+	size_t cur_nmanual;
+	uint32_t nserial;
 	double *w;
 	size_t capw;
 	long *r2c;
@@ -222,8 +240,10 @@ void check_state_free(struct check_state *cs)
 		return;
 	for (size_t i = 0; i < cs->nlabels; i++)
 		free(cs->labels[i]);
-	for (size_t i = 0; i < cs->ngroups; i++)
+	for (size_t i = 0; i < cs->ngroups; i++) {
 		free(cs->groups[i].counts);
+		free(cs->groups[i].wcounts);
+	}
 	free(cs->labels);
 	free(cs->groups);
 	free(cs->boxes);
@@ -231,6 +251,7 @@ void check_state_free(struct check_state *cs)
 	free(cs->batches);
 	free(cs->anns);
 	free(cs->objs);
+	free(cs->labs);
 	free(cs->w);
 	free(cs->r2c);
 	free(cs->users);
@@ -316,7 +337,7 @@ int check_add_item(struct check_state *cs, const struct item *it)
 	cs->cur_id = it->id;
 	cs->cur_batch = it->batch_id;
 	cs->cur_labelled = false;
-	cs->nanns = cs->nobjs = 0;
+	cs->nanns = cs->nobjs = cs->nlabs = cs->cur_nmanual = 0;
 	int sp = split_index(it->split);
 	if (it->has_phash && sp >= 0 && on(cs, CHECK_LEAKAGE)) {
 		cs->items = grow(cs->items, &cs->capitems, cs->nitems + 1, sizeof(*cs->items));
@@ -338,9 +359,13 @@ static uint32_t label_index(struct check_state *cs, const char *name)
 		for (size_t g = 0; g < cs->ngroups; g++) {
 			cs->groups[g].counts = realloc(cs->groups[g].counts,
 						       cs->caplabels * sizeof(int64_t));
-			if (!cs->groups[g].counts)
+			cs->groups[g].wcounts = realloc(cs->groups[g].wcounts,
+							cs->caplabels * sizeof(double));
+			if (!cs->groups[g].counts || !cs->groups[g].wcounts)
 				abort();
 			memset(cs->groups[g].counts + old, 0, (cs->caplabels - old) * sizeof(int64_t));
+			for (size_t l = old; l < cs->caplabels; l++)
+				cs->groups[g].wcounts[l] = 0;
 		}
 	cs->labels[cs->nlabels] = strdup(name);
 	if (!cs->labels[cs->nlabels])
@@ -362,7 +387,8 @@ static struct group *group_get(struct check_state *cs, enum group_kind kind, int
 	g->key = key;
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->counts = calloc(cs->caplabels ? cs->caplabels : 1, sizeof(int64_t));
-	if (!g->counts)
+	g->wcounts = calloc(cs->caplabels ? cs->caplabels : 1, sizeof(double));
+	if (!g->counts || !g->wcounts)
 		abort();
 	return g;
 }
@@ -555,11 +581,13 @@ int check_add_ann(struct check_state *cs, const struct item *it, const struct ch
 	 * when they were saved. */
 	if (on(cs, CHECK_DRIFT) && manual && a->updated_at > 0 && cs->o.window_ms > 0)
 		gw = window_group(cs, a->updated_at);
+	bool here = cs->open && cs->cur_id == it->id;
 	if (manual && d->nobjects)
 		cs->cur_labelled = true;
+	if (manual && here)
+		cs->cur_nmanual++;
 	/* What matching annotators needs (the item must be the open one). */
-	bool keep = (on(cs, CHECK_ANNOTATOR_BIAS) || on(cs, CHECK_DRIFT)) && cs->open &&
-		    cs->cur_id == it->id &&
+	bool keep = (on(cs, CHECK_ANNOTATOR_BIAS) || on(cs, CHECK_DRIFT)) && here &&
 		    ((manual && a->user_id > 0) || a->kind == ANN_CONSENSUS);
 	if (keep) {
 		cs->anns = grow(cs->anns, &cs->capanns, cs->nanns + 1, sizeof(*cs->anns));
@@ -600,15 +628,20 @@ int check_add_ann(struct check_state *cs, const struct item *it, const struct ch
 				cs->groups[gb].total++;
 			}
 		}
-		if (gw != SIZE_MAX) {
-			cs->groups[gw].counts[li]++;
-			cs->groups[gw].total++;
+		if (gw != SIZE_MAX && here) {
+			/* Weighted when the item closes. */
+			cs->labs = grow(cs->labs, &cs->caplabs, cs->nlabs + 1, sizeof(*cs->labs));
+			cs->labs[cs->nlabs++] = (struct curlab){(uint32_t)gw, li};
+		} else if (gw != SIZE_MAX) {
+			cs->groups[gw].wcounts[li] += 1;
+			cs->groups[gw].wtotal += 1;
 		}
 		if (keep && !why && is_region(o->type) && o->type != SHAPE_CUBOID &&
 		    o->x1 > o->x0 && o->y1 > o->y0) {
 			cs->objs = grow(cs->objs, &cs->capobjs, cs->nobjs + 1, sizeof(*cs->objs));
-			cs->objs[cs->nobjs++] = (struct curobj){li, o->type == SHAPE_BOX, o->x0, o->y0,
-								o->x1, o->y1};
+			bool isbox = o->type == SHAPE_BOX;
+			cs->objs[cs->nobjs++] = (struct curobj){li, isbox, isbox ? cs->nserial++ : 0,
+								o->x0, o->y0, o->x1, o->y1};
 			cs->anns[cs->nanns - 1].n++;
 		}
 		if (on(cs, CHECK_BOX_OUTLIER) && o->type == SHAPE_BOX && !why) {
@@ -737,7 +770,8 @@ static size_t match_anns(struct check_state *cs, size_t ia, size_t ib, bool bias
 		double aa = (oa[i].x1 - oa[i].x0) * (oa[i].y1 - oa[i].y0);
 		double ab = (ob[j].x1 - ob[j].x0) * (ob[j].y1 - ob[j].y0);
 		cs->pairs = grow(cs->pairs, &cs->cappairs, cs->npairs + 1, sizeof(*cs->pairs));
-		cs->pairs[cs->npairs++] = (struct biaspair){ua, ub, log(aa / ab)};
+		cs->pairs[cs->npairs++] =
+			(struct biaspair){ua, ub, oa[i].serial, ob[j].serial, log(aa / ab)};
 	}
 	return m;
 }
@@ -761,6 +795,16 @@ static void item_close(struct check_state *cs)
 		if (cs->anns[k].kind == ANN_CONSENSUS)
 			cons = k;
 	bool bias = on(cs, CHECK_ANNOTATOR_BIAS), drift = on(cs, CHECK_DRIFT);
+	/* Each item counts once in its windows' class mix, however many
+	 * annotators it had. */
+	for (size_t k = 0; k < cs->nlabs; k++) {
+		struct group *g = &cs->groups[cs->labs[k].group];
+		g->wcounts[cs->labs[k].label] += 1.0 / (double)cs->cur_nmanual;
+		g->wtotal += 1.0 / (double)cs->cur_nmanual;
+	}
+	size_t kk = 0;
+	for (size_t k = 0; k < cs->nanns; k++)
+		kk += cs->anns[k].kind == ANN_MANUAL;
 	for (size_t i = 0; i < cs->nanns && !cs->stopped; i++) {
 		const struct curann *A = &cs->anns[i];
 		if (A->kind != ANN_MANUAL)
@@ -779,12 +823,12 @@ static void item_close(struct check_state *cs)
 			if (pw && m != SIZE_MAX) {
 				/* The pair counts where its later annotation was saved. */
 				struct group *g = &cs->groups[window_group(cs, A->t > B->t ? A->t : B->t)];
-				g->agr_match += 2.0 * (double)m;
-				g->agr_n += (double)(cs->anns[i].n + cs->anns[j].n);
+				g->agr_match += 2.0 * (double)m / (double)(kk - 1);
+				g->agr_n += (double)(cs->anns[i].n + cs->anns[j].n) / (double)(kk - 1);
 			}
 		}
 	}
-	cs->nanns = cs->nobjs = 0;
+	cs->nanns = cs->nobjs = cs->nlabs = cs->cur_nmanual = 0;
 }
 
 /* ---- distribution rules -------------------------------------------------- */
@@ -833,22 +877,22 @@ double check_gamma_q(double a, double x)
  * L table; labels neither has are left out): sets *chi2, *df (-1 when
  * there is nothing to test) and *worst, the label whose count in a is
  * furthest from what the pooled mix expects (*expect). */
-static void homogeneity(const int64_t *a, int64_t na, const int64_t *b, int64_t nb, size_t L,
+static void homogeneity(const double *a, double na, const double *b, double nb, size_t L,
 			double *chi2, int *df, size_t *worst, double *expect)
 {
-	double n = (double)na + (double)nb, big = -1;
+	double n = na + nb, big = -1;
 	*chi2 = 0;
 	*df = -1;
 	*worst = 0;
 	*expect = 0;
 	for (size_t l = 0; l < L; l++) {
-		double col = (double)a[l] + (double)b[l];
+		double col = a[l] + b[l];
 		if (!(col > 0))
 			continue;
 		(*df)++;
-		double ea = (double)na * col / n, eb = (double)nb * col / n;
-		double ta = ((double)a[l] - ea) * ((double)a[l] - ea) / ea;
-		*chi2 += ta + ((double)b[l] - eb) * ((double)b[l] - eb) / eb;
+		double ea = na * col / n, eb = nb * col / n;
+		double ta = (a[l] - ea) * (a[l] - ea) / ea;
+		*chi2 += ta + (b[l] - eb) * (b[l] - eb) / eb;
 		if (ta > big) {
 			big = ta;
 			*worst = l;
@@ -930,16 +974,19 @@ static void class_shift(struct check_state *cs)
 	/* Batches against the earlier batches together. */
 	size_t nb;
 	struct group **bs = groups_of(cs, G_BATCH, &nb);
-	int64_t *before = calloc(L ? L : 1, sizeof(int64_t)), nbefore = 0;
-	if (!before)
+	double *before = calloc(L ? L : 1, sizeof(double)), nbefore = 0;
+	double *cur = calloc(L ? L : 1, sizeof(double));
+	if (!before || !cur)
 		abort();
 	for (size_t k = 0; k < nb && !cs->stopped; k++) {
 		struct group *gr = bs[k];
-		if (gr->total >= cs->o.shift_min && nbefore >= cs->o.shift_min) {
+		for (size_t l = 0; l < L; l++)
+			cur[l] = (double)gr->counts[l];
+		if (gr->total >= cs->o.shift_min && nbefore >= (double)cs->o.shift_min) {
 			double chi2, e;
 			int df;
 			size_t wl;
-			homogeneity(gr->counts, gr->total, before, nbefore, L, &chi2, &df, &wl, &e);
+			homogeneity(cur, (double)gr->total, before, nbefore, L, &chi2, &df, &wl, &e);
 			double p = df >= 1 ? check_gamma_q(df / 2.0, chi2 / 2) : 1;
 			if (p < cs->o.p_max) {
 				char name[64];
@@ -952,10 +999,11 @@ static void class_shift(struct check_state *cs)
 			}
 		}
 		for (size_t l = 0; l < L; l++)
-			before[l] += gr->counts[l];
-		nbefore += gr->total;
+			before[l] += cur[l];
+		nbefore += (double)gr->total;
 	}
 	free(before);
+	free(cur);
 	free(bs);
 	free(all);
 }
@@ -1045,6 +1093,17 @@ static void box_outliers(struct check_state *cs)
 	free(tmp);
 }
 
+struct sval {
+	uint32_t serial;
+	double v;
+};
+
+static int cmp_sval(const void *a, const void *b)
+{
+	uint32_t x = ((const struct sval *)a)->serial, y = ((const struct sval *)b)->serial;
+	return x < y ? -1 : x > y;
+}
+
 /* Each annotator's bias in log box area, from the matched pairs: the
  * additive model log area = object + annotator bias, solved by damped
  * Jacobi iterations (a pair says d = bias a - bias b; the consensus has
@@ -1106,28 +1165,42 @@ static void annotator_bias(struct check_state *cs)
 			break;
 	}
 	/* Each annotator's values: log(its box / the other's box) plus the
-	 * other's bias, i.e. against an unbiased box. */
+	 * other's bias, i.e. against an unbiased box; then one value per box
+	 * of theirs (the mean over the boxes it matched), since a box matched
+	 * by k - 1 other annotators is still one observation. */
 	for (size_t u = 0; u < A; u++)
 		off[u + 1] = off[u] + cnt[u];
-	double *vals = calloc(off[A] ? off[A] : 1, sizeof(double));
+	struct sval *vals = calloc(off[A] ? off[A] : 1, sizeof(*vals));
 	size_t *at = calloc(A, sizeof(size_t));
 	if (!vals || !at)
 		abort();
 	for (size_t p = 0; p < cs->npairs; p++) {
 		const struct biaspair *q = &cs->pairs[p];
 		if (q->b == BIAS_CONSENSUS) {
-			vals[off[q->a] + at[q->a]++] = q->d;
+			vals[off[q->a] + at[q->a]++] = (struct sval){q->sa, q->d};
 		} else {
-			vals[off[q->a] + at[q->a]++] = q->d + bias[q->b];
-			vals[off[q->b] + at[q->b]++] = -q->d + bias[q->a];
+			vals[off[q->a] + at[q->a]++] = (struct sval){q->sa, q->d + bias[q->b]};
+			vals[off[q->b] + at[q->b]++] = (struct sval){q->sb, -q->d + bias[q->a]};
 		}
 	}
+	double *v = calloc(off[A] ? off[A] : 1, sizeof(double));
+	if (!v)
+		abort();
 	double lim = log(cs->o.bias_ratio);
 	for (size_t u = 0; u < A && !cs->stopped; u++) {
-		size_t n = cnt[u], pos = 0, neg = 0;
+		struct sval *sv = vals + off[u];
+		size_t n = 0, pos = 0, neg = 0;
+		qsort(sv, cnt[u], sizeof(*sv), cmp_sval);
+		for (size_t i = 0; i < cnt[u];) {
+			size_t e = i;
+			double sum_v = 0;
+			while (e < cnt[u] && sv[e].serial == sv[i].serial)
+				sum_v += sv[e++].v;
+			v[n++] = sum_v / (double)(e - i);
+			i = e;
+		}
 		if (n < cs->o.bias_min)
 			continue;
-		double *v = vals + off[u];
 		for (size_t i = 0; i < n; i++) {
 			pos += v[i] > 1e-9;
 			neg += v[i] < -1e-9;
@@ -1136,7 +1209,7 @@ static void annotator_bias(struct check_state *cs)
 		double p = check_sign_test(pos < neg ? pos : neg, pos + neg);
 		if (!(p < cs->o.p_max) || !(fabs(m) >= lim))
 			continue;
-		const char *ref = ncons[u] == n ? "the consensus's"
+		const char *ref = ncons[u] == cnt[u] ? "the consensus's"
 				  : ncons[u] ? "the consensus's and other annotators'"
 					     : "other annotators'";
 		char group[48];
@@ -1149,6 +1222,7 @@ static void annotator_bias(struct check_state *cs)
 			  ref, exp(m), n, pos, neg, p);
 	}
 	free(vals);
+	free(v);
 	free(at);
 	free(bias);
 	free(sum);
@@ -1166,26 +1240,26 @@ static void drift(struct check_state *cs)
 {
 	size_t L = cs->nlabels, nw;
 	struct group **ws = groups_of(cs, G_WINDOW, &nw);
-	int64_t *before = calloc(L ? L : 1, sizeof(int64_t)), nbefore = 0;
+	double *before = calloc(L ? L : 1, sizeof(double)), nbefore = 0;
 	if (!before)
 		abort();
-	double bm = 0, bn = 0;
+	double bm = 0, bn = 0, min = (double)cs->o.shift_min;
 	for (size_t k = 0; k < nw && !cs->stopped; k++) {
 		struct group *g = ws[k];
-		if (g->total >= cs->o.shift_min && nbefore >= cs->o.shift_min) {
+		if (g->wtotal >= min && nbefore >= min) {
 			double chi2, e;
 			int df;
 			size_t wl;
-			homogeneity(g->counts, g->total, before, nbefore, L, &chi2, &df, &wl, &e);
+			homogeneity(g->wcounts, g->wtotal, before, nbefore, L, &chi2, &df, &wl, &e);
 			double p = df >= 1 ? check_gamma_q(df / 2.0, chi2 / 2) : 1;
 			if (p < cs->o.p_max)
 				emit(cs, CHECK_DRIFT, 0, 0, NULL, g->name,
 				     "%s: class mix of the annotations saved in it differs from the earlier "
-				     "windows' (chi-square %.1f, %d df, p = %.2g); most off: %s, %lld objects "
-				     "where %.1f were expected",
-				     g->name, chi2, df, p, cs->labels[wl], (long long)g->counts[wl], e);
+				     "windows' (chi-square %.1f, %d df, p = %.2g); most off: %s, %.1f objects "
+				     "where %.1f were expected (each item's annotators weighted to count once)",
+				     g->name, chi2, df, p, cs->labels[wl], g->wcounts[wl], e);
 		}
-		if (g->agr_n >= (double)cs->o.shift_min && bn >= (double)cs->o.shift_min) {
+		if (g->agr_n >= min && bn >= min) {
 			double fw = g->agr_match / g->agr_n, fb = bm / bn;
 			double pool = (g->agr_match + bm) / (g->agr_n + bn);
 			double se = sqrt(pool * (1 - pool) * (1 / g->agr_n + 1 / bn));
@@ -1199,8 +1273,8 @@ static void drift(struct check_state *cs)
 				     g->name, fw, fb, cs->o.match_iou, g->agr_match, g->agr_n, bm, bn, p);
 		}
 		for (size_t l = 0; l < L; l++)
-			before[l] += g->counts[l];
-		nbefore += g->total;
+			before[l] += g->wcounts[l];
+		nbefore += g->wtotal;
 		bm += g->agr_match;
 		bn += g->agr_n;
 	}
