@@ -99,17 +99,14 @@ struct boxrec {
 
 enum group_kind { G_SPLIT, G_BATCH, G_WINDOW };
 
-/* Object counts of one split, batch or time window, per label; a window
- * also sums the agreement of the annotator pairs whose later annotation
- * falls in it. */
+/* Object counts of one split, batch or time window, per label, with each
+ * item counting once: its annotations' objects are weighted 1 / their
+ * number (1 / its manual annotations for windows). A window also sums the
+ * agreement of the annotator pairs whose later annotation falls in it. */
 struct group {
 	char name[48];
 	enum group_kind kind;
 	int64_t key;      /* batch id, window index */
-	int64_t *counts;  /* nlabels_cap entries */
-	int64_t total;
-	/* Windows: the class counts with each item's annotations weighted
-	 * 1 / their number, so k annotators of one item count once. */
 	double *wcounts;  /* nlabels_cap entries */
 	double wtotal;
 	/* Windows: matched objects x 2 and objects of both sides, summed
@@ -132,10 +129,11 @@ struct curobj {
 	double x0, y0, x1, y1;
 };
 
-/* A label of an object of a manual annotation of the open item, for the
- * class mix of its time window. */
+/* A label of an object of the open item, for the class mix of a group;
+ * manual: weighted by the item's manual annotations (windows). */
 struct curlab {
 	uint32_t group, label;
+	bool manual;
 };
 
 /* An annotation of the open item: its objects are curobjs[first, first + n). */
@@ -186,7 +184,7 @@ struct check_state {
 	size_t nobjs, capobjs;
 	struct curlab *labs;
 	size_t nlabs, caplabs;
-	size_t cur_nmanual;
+	size_t cur_nmanual, cur_nall;
 	uint32_t nserial;
 	double *w;
 	size_t capw;
@@ -240,10 +238,8 @@ void check_state_free(struct check_state *cs)
 		return;
 	for (size_t i = 0; i < cs->nlabels; i++)
 		free(cs->labels[i]);
-	for (size_t i = 0; i < cs->ngroups; i++) {
-		free(cs->groups[i].counts);
+	for (size_t i = 0; i < cs->ngroups; i++)
 		free(cs->groups[i].wcounts);
-	}
 	free(cs->labels);
 	free(cs->groups);
 	free(cs->boxes);
@@ -337,7 +333,7 @@ int check_add_item(struct check_state *cs, const struct item *it)
 	cs->cur_id = it->id;
 	cs->cur_batch = it->batch_id;
 	cs->cur_labelled = false;
-	cs->nanns = cs->nobjs = cs->nlabs = cs->cur_nmanual = 0;
+	cs->nanns = cs->nobjs = cs->nlabs = cs->cur_nmanual = cs->cur_nall = 0;
 	int sp = split_index(it->split);
 	if (it->has_phash && sp >= 0 && on(cs, CHECK_LEAKAGE)) {
 		cs->items = grow(cs->items, &cs->capitems, cs->nitems + 1, sizeof(*cs->items));
@@ -357,13 +353,10 @@ static uint32_t label_index(struct check_state *cs, const char *name)
 	cs->labels = grow(cs->labels, &cs->caplabels, cs->nlabels + 1, sizeof(char *));
 	if (cs->caplabels != old)
 		for (size_t g = 0; g < cs->ngroups; g++) {
-			cs->groups[g].counts = realloc(cs->groups[g].counts,
-						       cs->caplabels * sizeof(int64_t));
 			cs->groups[g].wcounts = realloc(cs->groups[g].wcounts,
 							cs->caplabels * sizeof(double));
-			if (!cs->groups[g].counts || !cs->groups[g].wcounts)
+			if (!cs->groups[g].wcounts)
 				abort();
-			memset(cs->groups[g].counts + old, 0, (cs->caplabels - old) * sizeof(int64_t));
 			for (size_t l = old; l < cs->caplabels; l++)
 				cs->groups[g].wcounts[l] = 0;
 		}
@@ -386,9 +379,8 @@ static struct group *group_get(struct check_state *cs, enum group_kind kind, int
 	g->kind = kind;
 	g->key = key;
 	snprintf(g->name, sizeof(g->name), "%s", name);
-	g->counts = calloc(cs->caplabels ? cs->caplabels : 1, sizeof(int64_t));
 	g->wcounts = calloc(cs->caplabels ? cs->caplabels : 1, sizeof(double));
-	if (!g->counts || !g->wcounts)
+	if (!g->wcounts)
 		abort();
 	return g;
 }
@@ -551,6 +543,19 @@ static size_t window_group(struct check_state *cs, int64_t t)
 	return cs->last_window = cs->ngroups - 1;
 }
 
+/* Counts an object of label li in group g: weighted when the open item
+ * closes, or at once (weight 1) for an annotation fed without its item. */
+static void count_label(struct check_state *cs, size_t g, uint32_t li, bool manual, bool here)
+{
+	if (here) {
+		cs->labs = grow(cs->labs, &cs->caplabs, cs->nlabs + 1, sizeof(*cs->labs));
+		cs->labs[cs->nlabs++] = (struct curlab){(uint32_t)g, li, manual};
+	} else {
+		cs->groups[g].wcounts[li] += 1;
+		cs->groups[g].wtotal += 1;
+	}
+}
+
 int check_add_doc(struct check_state *cs, const struct item *it, int64_t ann,
 		  const struct ann_doc *d, const struct schema *sc)
 {
@@ -586,6 +591,8 @@ int check_add_ann(struct check_state *cs, const struct item *it, const struct ch
 		cs->cur_labelled = true;
 	if (manual && here)
 		cs->cur_nmanual++;
+	if (here)
+		cs->cur_nall++;
 	/* What matching annotators needs (the item must be the open one). */
 	bool keep = (on(cs, CHECK_ANNOTATOR_BIAS) || on(cs, CHECK_DRIFT)) && here &&
 		    ((manual && a->user_id > 0) || a->kind == ANN_CONSENSUS);
@@ -621,21 +628,12 @@ int check_add_ann(struct check_state *cs, const struct item *it, const struct ch
 			lmap[o->label] = label_index(cs, sc->labels[o->label].name);
 		uint32_t li = lmap[o->label];
 		if (on(cs, CHECK_CLASS_SHIFT)) {
-			cs->groups[gs].counts[li]++;
-			cs->groups[gs].total++;
-			if (it->batch_id) {
-				cs->groups[gb].counts[li]++;
-				cs->groups[gb].total++;
-			}
+			count_label(cs, gs, li, false, here);
+			if (it->batch_id)
+				count_label(cs, gb, li, false, here);
 		}
-		if (gw != SIZE_MAX && here) {
-			/* Weighted when the item closes. */
-			cs->labs = grow(cs->labs, &cs->caplabs, cs->nlabs + 1, sizeof(*cs->labs));
-			cs->labs[cs->nlabs++] = (struct curlab){(uint32_t)gw, li};
-		} else if (gw != SIZE_MAX) {
-			cs->groups[gw].wcounts[li] += 1;
-			cs->groups[gw].wtotal += 1;
-		}
+		if (gw != SIZE_MAX)
+			count_label(cs, gw, li, true, here);
 		if (keep && !why && is_region(o->type) && o->type != SHAPE_CUBOID &&
 		    o->x1 > o->x0 && o->y1 > o->y0) {
 			cs->objs = grow(cs->objs, &cs->capobjs, cs->nobjs + 1, sizeof(*cs->objs));
@@ -795,12 +793,13 @@ static void item_close(struct check_state *cs)
 		if (cs->anns[k].kind == ANN_CONSENSUS)
 			cons = k;
 	bool bias = on(cs, CHECK_ANNOTATOR_BIAS), drift = on(cs, CHECK_DRIFT);
-	/* Each item counts once in its windows' class mix, however many
-	 * annotators it had. */
+	/* Each item counts once in its groups' class mix, however many
+	 * annotations (windows: annotators) it had. */
 	for (size_t k = 0; k < cs->nlabs; k++) {
 		struct group *g = &cs->groups[cs->labs[k].group];
-		g->wcounts[cs->labs[k].label] += 1.0 / (double)cs->cur_nmanual;
-		g->wtotal += 1.0 / (double)cs->cur_nmanual;
+		double wt = 1.0 / (double)(cs->labs[k].manual ? cs->cur_nmanual : cs->cur_nall);
+		g->wcounts[cs->labs[k].label] += wt;
+		g->wtotal += wt;
 	}
 	size_t kk = 0;
 	for (size_t k = 0; k < cs->nanns; k++)
@@ -828,7 +827,7 @@ static void item_close(struct check_state *cs)
 			}
 		}
 	}
-	cs->nanns = cs->nobjs = cs->nlabs = cs->cur_nmanual = 0;
+	cs->nanns = cs->nobjs = cs->nlabs = cs->cur_nmanual = cs->cur_nall = 0;
 }
 
 /* ---- distribution rules -------------------------------------------------- */
@@ -928,33 +927,34 @@ static struct group **groups_of(struct check_state *cs, enum group_kind kind, si
 static void class_shift(struct check_state *cs)
 {
 	size_t L = cs->nlabels;
-	int64_t *all = calloc(L ? L : 1, sizeof(int64_t)), n = 0;
+	double *all = calloc(L ? L : 1, sizeof(double)), n = 0;
 	if (!all)
 		abort();
 	for (size_t g = 0; g < cs->ngroups; g++)
 		if (cs->groups[g].kind == G_SPLIT)
 			for (size_t l = 0; l < L; l++) {
-				all[l] += cs->groups[g].counts[l];
-				n += cs->groups[g].counts[l];
+				all[l] += cs->groups[g].wcounts[l];
+				n += cs->groups[g].wcounts[l];
 			}
 	size_t nsplits = 0;
 	for (size_t g = 0; g < cs->ngroups; g++)
 		nsplits += cs->groups[g].kind == G_SPLIT;
-	for (size_t g = 0; g < cs->ngroups && n && !cs->stopped; g++) {
+	double min = (double)cs->o.shift_min;
+	for (size_t g = 0; g < cs->ngroups && n > 0 && !cs->stopped; g++) {
 		struct group *gr = &cs->groups[g];
 		/* One split only is the whole project: nothing to compare. */
-		if (gr->kind == G_WINDOW || gr->total < cs->o.shift_min || gr->total == n ||
+		if (gr->kind == G_WINDOW || gr->wtotal < min || fabs(gr->wtotal - n) <= 1e-9 * n ||
 		    (nsplits < 2 && gr->kind == G_SPLIT))
 			continue;
 		double chi2 = 0, worst = 0;
 		int df = -1;
 		size_t wl = 0;
 		for (size_t l = 0; l < L; l++) {
-			if (!all[l])
+			if (!(all[l] > 0))
 				continue;
 			df++;
-			double e = (double)gr->total * (double)all[l] / (double)n;
-			double t = ((double)gr->counts[l] - e) * ((double)gr->counts[l] - e) / e;
+			double e = gr->wtotal * all[l] / n;
+			double t = (gr->wcounts[l] - e) * (gr->wcounts[l] - e) / e;
 			chi2 += t;
 			if (t > worst) {
 				worst = t;
@@ -967,43 +967,40 @@ static void class_shift(struct check_state *cs)
 		if (p < cs->o.p_max)
 			emit(cs, CHECK_CLASS_SHIFT, 0, 0, NULL, gr->name,
 			     "%s: class mix differs from the project's (chi-square %.1f, %d df, p = %.2g); "
-			     "most off: %s, %lld objects where %.1f were expected",
-			     gr->name, chi2, df, p, cs->labels[wl], (long long)gr->counts[wl],
-			     (double)gr->total * (double)all[wl] / (double)n);
+			     "most off: %s, %g objects where %.1f were expected",
+			     gr->name, chi2, df, p, cs->labels[wl], gr->wcounts[wl],
+			     gr->wtotal * all[wl] / n);
 	}
 	/* Batches against the earlier batches together. */
 	size_t nb;
 	struct group **bs = groups_of(cs, G_BATCH, &nb);
 	double *before = calloc(L ? L : 1, sizeof(double)), nbefore = 0;
-	double *cur = calloc(L ? L : 1, sizeof(double));
-	if (!before || !cur)
+	if (!before)
 		abort();
 	for (size_t k = 0; k < nb && !cs->stopped; k++) {
 		struct group *gr = bs[k];
-		for (size_t l = 0; l < L; l++)
-			cur[l] = (double)gr->counts[l];
-		if (gr->total >= cs->o.shift_min && nbefore >= (double)cs->o.shift_min) {
+		if (gr->wtotal >= min && nbefore >= min) {
 			double chi2, e;
 			int df;
 			size_t wl;
-			homogeneity(cur, (double)gr->total, before, nbefore, L, &chi2, &df, &wl, &e);
+			homogeneity(gr->wcounts, gr->wtotal, before, nbefore, L, &chi2, &df, &wl, &e);
 			double p = df >= 1 ? check_gamma_q(df / 2.0, chi2 / 2) : 1;
 			if (p < cs->o.p_max) {
 				char name[64];
 				snprintf(name, sizeof(name), "%s vs earlier", gr->name);
 				emit(cs, CHECK_CLASS_SHIFT, 0, 0, NULL, name,
-				     "%s: class mix differs from the %zu earlier batches' (chi-square %.1f, %d df, "
-				     "p = %.2g); most off: %s, %lld objects where %.1f were expected",
-				     gr->name, k, chi2, df, p, cs->labels[wl],
-				     (long long)gr->counts[wl], e);
+				     "%s: class mix differs from that of the %zu batch%s before it "
+				     "(chi-square %.1f, %d df, p = %.2g); most off: %s, %g objects where "
+				     "%.1f were expected",
+				     gr->name, k, k == 1 ? "" : "es", chi2, df, p, cs->labels[wl],
+				     gr->wcounts[wl], e);
 			}
 		}
 		for (size_t l = 0; l < L; l++)
-			before[l] += cur[l];
-		nbefore += (double)gr->total;
+			before[l] += gr->wcounts[l];
+		nbefore += gr->wtotal;
 	}
 	free(before);
-	free(cur);
 	free(bs);
 	free(all);
 }
@@ -1255,8 +1252,8 @@ static void drift(struct check_state *cs)
 			if (p < cs->o.p_max)
 				emit(cs, CHECK_DRIFT, 0, 0, NULL, g->name,
 				     "%s: class mix of the annotations saved in it differs from the earlier "
-				     "windows' (chi-square %.1f, %d df, p = %.2g); most off: %s, %.1f objects "
-				     "where %.1f were expected (each item's annotators weighted to count once)",
+				     "windows' (chi-square %.1f, %d df, p = %.2g); most off: %s, %g objects "
+				     "where %.1f were expected",
 				     g->name, chi2, df, p, cs->labels[wl], g->wcounts[wl], e);
 		}
 		if (g->agr_n >= min && bn >= min) {

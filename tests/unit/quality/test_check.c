@@ -253,12 +253,22 @@ Test(check, sign_test)
 	cr_assert(p >= 0 && p < 1e-300 * 1e10);
 }
 
+static char last_msg[400];
+static int64_t last_user;
+
+static int collect_msg(void *ctx, const struct check_finding *f)
+{
+	last_user = f->user_id;
+	snprintf(last_msg, sizeof(last_msg), "%s", f->message);
+	return collect(ctx, f);
+}
+
 Test(check, annotator_bias_between_annotators, .init = setup, .fini = teardown)
 {
 	struct check_opts o;
 	check_opts_default(&o);
 	o.rules = 1u << CHECK_ANNOTATOR_BIAS;
-	struct check_state *cs = check_state_new(&o, collect, NULL);
+	struct check_state *cs = check_state_new(&o, collect_msg, NULL);
 	/* Users 11..14 label 30 items; 13's boxes are 1.2x wider and higher
 	 * (1.44x the area), 12's jitter a little either way. */
 	for (int i = 1; i <= 30; i++) {
@@ -274,17 +284,12 @@ Test(check, annotator_bias_between_annotators, .init = setup, .fini = teardown)
 	cr_assert_eq(check_finish(cs, NULL), 0);
 	cr_assert(has("annotator_bias 0 - annotator 13"));
 	cr_assert_eq(nfound, 1, "%d findings: %s / %s", nfound, found[0], found[1]);
+	/* Against the others once their own (nil) bias is fitted: 1.2^2,
+	 * one value per box of 13's (2 x 30). */
+	cr_assert(strstr(last_msg, "median area ratio 1.44 over 60 matched boxes: 60 larger, 0 smaller"),
+		  "%s", last_msg);
+	cr_assert_eq(last_user, 13);
 	check_state_free(cs);
-}
-
-static char last_msg[400];
-static int64_t last_user;
-
-static int collect_msg(void *ctx, const struct check_finding *f)
-{
-	last_user = f->user_id;
-	snprintf(last_msg, sizeof(last_msg), "%s", f->message);
-	return collect(ctx, f);
 }
 
 Test(check, annotator_bias_against_consensus, .init = setup, .fini = teardown)
