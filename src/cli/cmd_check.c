@@ -109,7 +109,7 @@ int cmd_check(int argc, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
 	if (list) {
 		for (int i = 0; i < CHECK_RULE_COUNT_; i++)
-			printf("%-20s %-8s %s\n", check_rules[i].name,
+			printf("%-29s %-8s %s\n", check_rules[i].name,
 			       check_severity_name(check_rules[i].severity), check_rules[i].summary);
 		return EXIT_OK;
 	}

@@ -43,7 +43,7 @@ const struct check_rule check_rules[CHECK_RULE_COUNT_] = {
 	[CHECK_INVALID] = {"invalid_annotation", CHECK_ERROR,
 			   "an annotation that does not validate against its schema version"},
 	[CHECK_CLASS_SHIFT] = {"class_shift", CHECK_WARNING,
-			       "a split's or batch's class mix differs from the project's (chi-square)"},
+			       "a split's or batch's class mix differs from the project's, or a batch's from the earlier batches' (chi-square)"},
 	[CHECK_BOX_OUTLIER] = {"box_outlier", CHECK_INFO,
 			       "a box whose area or aspect ratio is far from its class's (robust z-score)"},
 	[CHECK_LEAKAGE] = {"leakage", CHECK_ERROR,
