@@ -50,29 +50,27 @@ static void bnd_push(struct bnd *b, uint32_t x, uint32_t y)
 }
 
 /* One step of the walk from upsampled point (u0, v0) to (u1, v1), in walk
- * order. Mirrors rleFrPoly's "points along y-boundary" test exactly,
- * floating-point expressions included. */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("fp-contract=off")))
-#endif
+ * order. Mirrors rleFrPoly's "points along y-boundary" test exactly. It
+ * computes, in doubles,
+ *     xd = (u + .5) / 5 - .5        u = u1 < u0 ? u1 : u1 - 1
+ *     yd = ceil(clamp((v + .5) / 5 - .5, 0, h))    v = min(v0, v1)
+ * and keeps the step when xd is a whole column in [0, w - 1]. For integer
+ * u and v (|u|, |v| < 2^31) these are exact integer expressions: xd is
+ * whole exactly when u = 5k + 2, then xd = k ((5k + 2.5) / 5 = k + .5 is
+ * exact; any other u is at least .1 from a whole number); yd is below 0
+ * exactly when v < 2, and otherwise ceil((v - 2) / 5) = (v + 2) / 5 with
+ * integer division, clamped to h. So no floating point here. */
 static void step(struct bnd *b, int u0, int v0, int u1, int v1)
 {
-	double xd, yd;
-
 	if (u1 == u0)
 		return;
-	xd = (double)(u1 < u0 ? u1 : u1 - 1);
-	xd = (xd + .5) / 5 - .5;
-	if (floor(xd) != xd || xd < 0 || xd > (double)b->w - 1)
+	int64_t u = u1 < u0 ? u1 : (int64_t)u1 - 1;
+	if (u < 2 || (u - 2) % 5 != 0 || (u - 2) / 5 > (int64_t)b->w - 1)
 		return;
-	yd = (double)(v1 < v0 ? v1 : v0);
-	yd = (yd + .5) / 5 - .5;
-	if (yd < 0)
-		yd = 0;
-	else if (yd > b->h)
-		yd = b->h;
-	yd = ceil(yd);
-	bnd_push(b, (uint32_t)xd, (uint32_t)yd);
+	int64_t v = v1 < v0 ? v1 : v0, y = v < 2 ? 0 : (v + 2) / 5;
+	if (y > (int64_t)b->h)
+		y = b->h;
+	bnd_push(b, (uint32_t)((u - 2) / 5), (uint32_t)y);
 }
 
 struct edge {
