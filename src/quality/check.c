@@ -531,7 +531,8 @@ static size_t window_group(struct check_state *cs, int64_t t)
 			return cs->last_window = i;
 	/* Named by its start, UTC: a date when windows are whole days. */
 	char name[48];
-	time_t start = (time_t)(key * (cs->o.window_ms / 1000));
+	int64_t ms = key * cs->o.window_ms;
+	time_t start = (time_t)(ms / 1000 - (ms % 1000 < 0));
 	struct tm tm;
 	if (!gmtime_r(&start, &tm))
 		memset(&tm, 0, sizeof(tm));
