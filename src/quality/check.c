@@ -226,6 +226,20 @@ struct check_state *check_state_new(const struct check_opts *o, check_cb cb, voi
 		cs->o = *o;
 	else
 		check_opts_default(&cs->o);
+	/* Options added after the first release: 0 (a caller that does not
+	 * know them) means the default. */
+	struct check_opts def;
+	check_opts_default(&def);
+	if (!(cs->o.match_iou > 0) || cs->o.match_iou > 1)
+		cs->o.match_iou = def.match_iou;
+	if (!(cs->o.bias_ratio >= 1))
+		cs->o.bias_ratio = def.bias_ratio;
+	if (!cs->o.bias_min)
+		cs->o.bias_min = def.bias_min;
+	if (cs->o.window_ms <= 0)
+		cs->o.window_ms = def.window_ms;
+	if (!(cs->o.drift_drop >= 0))
+		cs->o.drift_drop = def.drift_drop;
 	cs->cb = cb;
 	cs->ctx = ctx;
 	buf_init(&cs->uids, 0);

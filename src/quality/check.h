@@ -77,6 +77,9 @@ struct check_opts {
 	int64_t shift_min;         /* fewest objects of a group to test (30) */
 	int near_threshold;        /* dHash bits for a near duplicate (4) */
 	bool with_predictions;     /* also check model predictions (false) */
+	/* match_iou, bias_ratio, bias_min, window_ms: 0 (or out of range)
+	 * means the default, so a caller that zero-fills this struct gets
+	 * them; drift_drop 0 counts any significant drop. */
 	double match_iou;          /* two annotators' objects match at this box IoU (0.5) */
 	double bias_ratio;         /* median area ratio past this or 1/this: biased (1.1) */
 	size_t bias_min;           /* fewest matched boxes to judge an annotator (20) */

@@ -389,3 +389,25 @@ Test(check, class_shift_against_earlier_batches, .init = setup, .fini = teardown
 	cr_assert(!has("class_shift 0 - batch 1 vs earlier"));
 	check_state_free(cs);
 }
+
+Test(check, zero_filled_new_options_mean_defaults, .init = setup, .fini = teardown)
+{
+	/* A caller that fills the options itself, not knowing the fields
+	 * added for annotator_bias and drift, gets their defaults. */
+	struct check_opts o = {.rules = 1u << CHECK_ANNOTATOR_BIAS, .p_max = 0.001, .shift_min = 30};
+	struct check_state *cs = check_state_new(&o, collect, NULL);
+	for (int i = 1; i <= 30; i++) {
+		struct item it = {.id = i, .width = 300, .height = 300};
+		check_add_item(cs, &it);
+		for (int u = 1; u <= 3; u++) {
+			char objs[600];
+			two_boxes(objs, sizeof(objs), 5 * (i % 20), 100, u == 2 ? 1.04 : 1);
+			feed_ann(cs, &it, ANN_MANUAL, u, 0, objs);
+		}
+	}
+	cr_assert_eq(check_finish(cs, NULL), 0);
+	/* 1.04^2 = 1.08 is significant but within the default ratio 1.1 (a
+	 * zero ratio would flag it). */
+	cr_assert_eq(nfound, 0, "%d findings: %s", nfound, found[0]);
+	check_state_free(cs);
+}
