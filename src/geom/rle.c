@@ -448,8 +448,12 @@ int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
 		buf_setf(err, "rle: counts string of %zu bytes is too long", len);
 		return CAIRN_EINVAL;
 	}
-	/* Each count takes at least one character. */
-	cnts = geom_xmalloc((len ? len : 1) * sizeof(*cnts));
+	/* Each count takes at least one character. Short strings (most
+	 * masks) are decoded on the stack and copied out at their exact size,
+	 * so a file of many masks leaves no holes in the heap. */
+	uint32_t stack[1024];
+	cnts = len <= sizeof(stack) / sizeof(stack[0]) ? stack
+						       : geom_xmalloc((len ? len : 1) * sizeof(*cnts));
 	while (p < len) {
 		size_t at = p;
 		unsigned c = (unsigned)u[p] - 48;
@@ -517,19 +521,22 @@ bad_char:
 	out->h = h;
 	out->w = w;
 	out->n = m;
-	/* Most counts take one or two characters: give the rest back
-	 * (shrinking in place, no copy), so that a file of many masks does
-	 * not hold twice their size. */
-	if (m && m < len)
-		cnts = geom_xrealloc(cnts, m * sizeof(*cnts));
-	out->counts = cnts;
 	if (!m) {
-		free(cnts);
-		out->counts = NULL;
+		if (cnts != stack)
+			free(cnts);
+		cnts = NULL;
+	} else if (cnts == stack) {
+		cnts = memcpy(geom_xmalloc(m * sizeof(*cnts)), stack, m * sizeof(*cnts));
+	} else if (m < len) {
+		/* Most counts take one or two characters: give the rest
+		 * back. */
+		cnts = geom_xrealloc(cnts, m * sizeof(*cnts));
 	}
+	out->counts = cnts;
 	return 0;
 fail:
-	free(cnts);
+	if (cnts != stack)
+		free(cnts);
 	return CAIRN_EINVAL;
 }
 

@@ -11,6 +11,7 @@
 #include "geom/rle.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,21 +26,36 @@
  * to steps of at most one column. */
 #define POLY_COORD_MAX 1e6
 
+/* Boundaries held on the stack before the heap is used: most polygons
+ * have fewer, and then rasterising one makes a single allocation (its
+ * result). */
+#define BND_STACK 1024
+
 /* The boundaries found so far: positions x * h + y, with their columns x
- * beside them (for the sort) and the range of those columns. */
+ * beside them (for the sort) and the range of those columns. a and col
+ * start as the caller's stack arrays of BND_STACK. */
 struct bnd {
 	uint32_t *a, *col;
 	size_t n, cap;
 	uint32_t h, w;
 	uint32_t cmin, cmax;
+	bool heap;
 };
 
 static void bnd_push(struct bnd *b, uint32_t x, uint32_t y)
 {
 	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 64;
-		b->a = geom_xrealloc(b->a, b->cap * sizeof(*b->a));
-		b->col = geom_xrealloc(b->col, b->cap * sizeof(*b->col));
+		size_t cap = b->cap * 2;
+		if (b->heap) {
+			b->a = geom_xrealloc(b->a, cap * sizeof(*b->a));
+			b->col = geom_xrealloc(b->col, cap * sizeof(*b->col));
+		} else {
+			b->a = memcpy(geom_xmalloc(cap * sizeof(*b->a)), b->a, b->n * sizeof(*b->a));
+			b->col = memcpy(geom_xmalloc(cap * sizeof(*b->col)), b->col,
+					b->n * sizeof(*b->col));
+			b->heap = true;
+		}
+		b->cap = cap;
 	}
 	if (!b->n || x < b->cmin)
 		b->cmin = x;
@@ -272,7 +288,9 @@ static void sort_bnd(const struct bnd *b, uint32_t *out)
 int rle_from_poly(struct rle *out, const double *xy, size_t k, uint32_t h,
 		  uint32_t w, struct buf *err)
 {
-	struct bnd b = {0};
+	uint32_t sa[BND_STACK], scol[BND_STACK], sout[BND_STACK + 1];
+	int sx[129], sy[129];
+	struct bnd b = {.a = sa, .col = scol, .cap = BND_STACK};
 	int *X, *Y;
 	size_t j, m;
 	uint64_t area = (uint64_t)h * w;
@@ -304,8 +322,8 @@ int rle_from_poly(struct rle *out, const double *xy, size_t k, uint32_t h,
 	b.h = h;
 	b.w = w;
 	if (k) {
-		X = geom_xmalloc((k + 1) * sizeof(*X));
-		Y = geom_xmalloc((k + 1) * sizeof(*Y));
+		X = k + 1 <= 129 ? sx : geom_xmalloc((k + 1) * sizeof(*X));
+		Y = k + 1 <= 129 ? sy : geom_xmalloc((k + 1) * sizeof(*Y));
 		for (j = 0; j < k; j++) {
 			X[j] = (int)(5 * xy[2 * j] + .5);
 			Y[j] = (int)(5 * xy[2 * j + 1] + .5);
@@ -325,15 +343,19 @@ int rle_from_poly(struct rle *out, const double *xy, size_t k, uint32_t h,
 			pv = lv;
 			have_prev = 1;
 		}
-		free(X);
-		free(Y);
+		if (X != sx) {
+			free(X);
+			free(Y);
+		}
 	}
 	/* Sorted, then the end of the image, which no boundary passes. */
-	uint32_t *a = geom_xmalloc((b.n + 1) * sizeof(*a));
+	uint32_t *a = b.n + 1 <= BND_STACK + 1 ? sout : geom_xmalloc((b.n + 1) * sizeof(*a));
 	size_t n = b.n;
 	sort_bnd(&b, a);
-	free(b.col);
-	free(b.a);
+	if (b.heap) {
+		free(b.col);
+		free(b.a);
+	}
 	a[n++] = (uint32_t)area;
 	/* Boundaries -> run lengths; two boundaries at the same place cancel
 	 * and join the runs on either side (as rleFrPoly does). In place:
@@ -356,7 +378,9 @@ int rle_from_poly(struct rle *out, const double *xy, size_t k, uint32_t h,
 				a[m - 1] += a[j++];
 		}
 	}
-	if (m < n)
+	if (a == sout)
+		a = memcpy(geom_xmalloc(m * sizeof(*a)), sout, m * sizeof(*a));
+	else if (m < n)
 		a = geom_xrealloc(a, m * sizeof(*a));
 	out->h = h;
 	out->w = w;
