@@ -192,7 +192,9 @@ struct check_state {
 	size_t capr2c;
 	/* Annotators (user ids) and their matched boxes. */
 	int64_t *users;
-	size_t nusers, capusers, last_user;
+	size_t nusers, capusers;
+	uint32_t *uslot;           /* hash of user ids: index + 1, 0 empty */
+	size_t nslots;             /* a power of two, > 2 x nusers */
 	struct biaspair *pairs;
 	size_t npairs, cappairs;
 	size_t last_window;
@@ -265,6 +267,7 @@ void check_state_free(struct check_state *cs)
 	free(cs->w);
 	free(cs->r2c);
 	free(cs->users);
+	free(cs->uslot);
 	free(cs->pairs);
 	buf_release(&cs->uids);
 	free(cs);
@@ -723,16 +726,44 @@ static const struct batchrec *batch_find(struct check_state *cs, int64_t id)
 }
 
 /* Index of an annotator, added when new. */
+static size_t user_hash(int64_t user, size_t nslots)
+{
+	return (size_t)(((uint64_t)user * 0x9E3779B97F4A7C15ull) >> 32) & (nslots - 1);
+}
+
 static uint32_t user_index(struct check_state *cs, int64_t user)
 {
-	if (cs->last_user < cs->nusers && cs->users[cs->last_user] == user)
-		return (uint32_t)cs->last_user;
-	for (size_t i = 0; i < cs->nusers; i++)
-		if (cs->users[i] == user)
-			return (uint32_t)(cs->last_user = i);
+	if (cs->nslots) {
+		for (size_t h = user_hash(user, cs->nslots);; h = (h + 1) & (cs->nslots - 1)) {
+			uint32_t k = cs->uslot[h];
+			if (!k)
+				break;
+			if (cs->users[k - 1] == user)
+				return k - 1;
+		}
+	}
 	cs->users = grow(cs->users, &cs->capusers, cs->nusers + 1, sizeof(*cs->users));
-	cs->users[cs->nusers] = user;
-	return (uint32_t)(cs->last_user = cs->nusers++);
+	cs->users[cs->nusers++] = user;
+	if (2 * cs->nusers >= cs->nslots) {
+		/* Rehash everyone into twice the slots. */
+		free(cs->uslot);
+		cs->nslots = cs->nslots ? cs->nslots * 2 : 64;
+		cs->uslot = calloc(cs->nslots, sizeof(*cs->uslot));
+		if (!cs->uslot)
+			abort();
+		for (size_t u = 0; u < cs->nusers; u++) {
+			size_t h = user_hash(cs->users[u], cs->nslots);
+			while (cs->uslot[h])
+				h = (h + 1) & (cs->nslots - 1);
+			cs->uslot[h] = (uint32_t)u + 1;
+		}
+	} else {
+		size_t h = user_hash(user, cs->nslots);
+		while (cs->uslot[h])
+			h = (h + 1) & (cs->nslots - 1);
+		cs->uslot[h] = (uint32_t)cs->nusers;
+	}
+	return (uint32_t)cs->nusers - 1;
 }
 
 static double ext_iou(const struct curobj *a, const struct curobj *b)

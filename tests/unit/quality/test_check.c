@@ -411,3 +411,28 @@ Test(check, zero_filled_new_options_mean_defaults, .init = setup, .fini = teardo
 	cr_assert_eq(nfound, 0, "%d findings: %s", nfound, found[0]);
 	check_state_free(cs);
 }
+
+Test(check, annotator_bias_among_many_annotators, .init = setup, .fini = teardown)
+{
+	struct check_opts o;
+	check_opts_default(&o);
+	o.rules = 1u << CHECK_ANNOTATOR_BIAS;
+	struct check_state *cs = check_state_new(&o, collect_msg, NULL);
+	/* 70 annotators (past the first size of the user table) label 10
+	 * items; annotator 1350 draws boxes 1.15x wider and higher. */
+	for (int i = 1; i <= 10; i++) {
+		struct item it = {.id = i, .width = 300, .height = 300};
+		check_add_item(cs, &it);
+		for (int u = 0; u < 70; u++) {
+			char objs[600];
+			two_boxes(objs, sizeof(objs), 10 * i, 100, u == 50 ? 1.15 : 1);
+			feed_ann(cs, &it, ANN_MANUAL, 1000 + 7 * u, 0, objs);
+		}
+	}
+	cr_assert_eq(check_finish(cs, NULL), 0);
+	cr_assert_eq(nfound, 1, "%d findings: %s / %s", nfound, found[0], found[1]);
+	cr_assert(has("annotator_bias 0 - annotator 1350"));
+	cr_assert_eq(last_user, 1350);
+	cr_assert(strstr(last_msg, "median area ratio 1.32 over 20 matched boxes"), "%s", last_msg);
+	check_state_free(cs);
+}
