@@ -397,6 +397,10 @@ struct scratch {
 	size_t capcd, capflags;
 	double *rc, *pr;
 	size_t capr;
+	uint8_t *fl;    /* accumulate: one area range's flags, [t][rank order] */
+	size_t capfl;
+	uint8_t *dout;  /* evaluate: detection i outside the area range */
+	size_t capdout;
 };
 
 static void scratch_release(struct scratch *s)
@@ -416,6 +420,8 @@ static void scratch_release(struct scratch *s)
 	free(s->flags);
 	free(s->rc);
 	free(s->pr);
+	free(s->fl);
+	free(s->dout);
 }
 
 static int compute_ious(struct cocoeval *ev, struct scratch *s, const struct key *gk,
@@ -518,6 +524,13 @@ static void evaluate_img(struct cocoeval *ev, struct scratch *s, const struct ke
 			}
 		for (size_t j = 0; j < G; j++)
 			npig[a] += !s->gtig[j];
+		/* Which detections fall outside the range: once, not per
+		 * threshold. */
+		s->dout = grow(s->dout, &s->capdout, D ? D : 1, 1);
+		for (size_t i = 0; i < D; i++) {
+			const struct ce_obj *d = &ev->dts[dk[i].idx];
+			s->dout[i] = d->area < lo || d->area > hi;
+		}
 		for (size_t t = 0; t < T_; t++) {
 			memset(s->gtm, 0, G);
 			for (size_t i = 0; i < D; i++) {
@@ -544,9 +557,7 @@ static void evaluate_img(struct cocoeval *ev, struct scratch *s, const struct ke
 				s->gtm[m] = 1;
 			}
 			for (size_t i = 0; i < D; i++) {
-				const struct ce_obj *d = &ev->dts[dk[i].idx];
-				int out = d->area < lo || d->area > hi;
-				int ig = s->dtig[i] || (!s->dtm[i] && out);
+				int ig = s->dtig[i] || (!s->dtm[i] && s->dout[i]);
 				uint8_t f = ig ? 0 : s->dtm[i] ? F_TP : F_FP;
 				flags[(i * A + a) * T_ + t] = f;
 			}
@@ -575,18 +586,27 @@ static void accumulate_cat(struct cocoeval *ev, struct scratch *s, size_t k, siz
 	s->rc = grow(s->rc, &s->capr, n ? n : 1, sizeof(double));
 	size_t capr = 0;
 	s->pr = grow(s->pr, &capr, s->capr, sizeof(double));
+	s->fl = grow(s->fl, &s->capfl, n ? n * T_ : 1, 1);
 	for (size_t a = 0; a < A; a++) {
 		if (!npig[a])
 			continue;
+		/* This range's flags in score order, one row per threshold, so
+		 * the passes below read them in sequence. */
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *f = s->flags + ((size_t)cd[i].pos * A + a) * T_;
+			for (size_t t = 0; t < T_; t++)
+				s->fl[t * n + i] = f[t];
+		}
 		for (size_t m = 0; m < ev->M; m++) {
 			uint32_t md = ev->max_dets[m] < 0 ? 0 : (uint32_t)ev->max_dets[m];
 			for (size_t t = 0; t < T_; t++) {
 				double tp = 0, fp = 0;
 				size_t nd = 0;
+				const uint8_t *fl = s->fl + t * n;
 				for (size_t i = 0; i < n; i++) {
 					if (cd[i].rank >= md)
 						continue;
-					uint8_t f = s->flags[((size_t)cd[i].pos * A + a) * T_ + t];
+					uint8_t f = fl[i];
 					tp += f == F_TP;
 					fp += f == F_FP;
 					s->rc[nd] = tp / (double)npig[a];
