@@ -291,7 +291,9 @@ static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt, in
 			buf_setf(err, "segm evaluation needs a mask");
 			return CAIRN_EINVAL;
 		}
-		if (rle_check(o->mask, err))
+		/* A mask the loaders hand over was made by the RLE decoder or
+		 * the rasteriser, which check it already. */
+		if (!(take && take == o->mask) && rle_check(o->mask, err))
 			return CAIRN_EINVAL;
 		/* The loaders hand their mask over instead of copying it. */
 		if (take && take == o->mask) {
