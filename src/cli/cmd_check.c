@@ -38,6 +38,7 @@ static int on_finding(void *vctx, const struct check_finding *f)
 		buf_add_json_str(c->out, f->object);
 		buf_adds(c->out, ",\"group\":");
 		buf_add_json_str(c->out, f->group);
+		buf_addf(c->out, ",\"user_id\":%lld", (long long)f->user_id);
 		buf_adds(c->out, ",\"link\":");
 		if (f->item_id) {
 			struct buf l = BUF_INIT;
@@ -56,6 +57,8 @@ static int on_finding(void *vctx, const struct check_finding *f)
 		buf_addf(c->out, "%-7s %-18s ", check_severity_name(r->severity), r->name);
 		if (f->item_id)
 			buf_addf(c->out, "item %lld", (long long)f->item_id);
+		else if (f->user_id && !*f->group)
+			buf_addf(c->out, "annotator %lld", (long long)f->user_id);
 		else
 			buf_addf(c->out, "%s", f->group);
 		if (*f->object)
@@ -76,7 +79,8 @@ static bool parse_double(const char *s, double *out)
 int cmd_check(int argc, char **argv)
 {
 	const char *data = NULL, *project = NULL, *rules = NULL, *min_size = NULL, *dup_iou = NULL,
-		   *z = NULL, *p = NULL, *near = NULL;
+		   *z = NULL, *p = NULL, *near = NULL, *match_iou = NULL, *bias_ratio = NULL,
+		   *bias_min = NULL, *window = NULL, *drop = NULL;
 	bool json = false, preds = false, list = false, done;
 	const struct cli_opt opts[] = {
 		{"data", 1, &data, NULL},
@@ -87,6 +91,11 @@ int cmd_check(int argc, char **argv)
 		{"z-max", 1, &z, NULL},
 		{"p-max", 1, &p, NULL},
 		{"near-threshold", 1, &near, NULL},
+		{"match-iou", 1, &match_iou, NULL},
+		{"bias-ratio", 1, &bias_ratio, NULL},
+		{"bias-min", 1, &bias_min, NULL},
+		{"window-hours", 1, &window, NULL},
+		{"drift-drop", 1, &drop, NULL},
 		{"predictions", 0, NULL, &preds},
 		{"list-rules", 0, NULL, &list},
 		{"json", 0, NULL, &json},
@@ -100,7 +109,7 @@ int cmd_check(int argc, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[0]);
 	if (list) {
 		for (int i = 0; i < CHECK_RULE_COUNT_; i++)
-			printf("%-20s %-8s %s\n", check_rules[i].name,
+			printf("%-29s %-8s %s\n", check_rules[i].name,
 			       check_severity_name(check_rules[i].severity), check_rules[i].summary);
 		return EXIT_OK;
 	}
@@ -144,6 +153,31 @@ int cmd_check(int argc, char **argv)
 		return cli_usage_error(cmd, "--p-max: expected 0 < p < 1, not '%s'", p);
 	if (p)
 		o.p_max = v;
+	if (match_iou && (!parse_double(match_iou, &v) || v <= 0 || v > 1))
+		return cli_usage_error(cmd, "--match-iou: expected 0 < IoU <= 1, not '%s'", match_iou);
+	if (match_iou)
+		o.match_iou = v;
+	if (bias_ratio && (!parse_double(bias_ratio, &v) || v < 1 || v > 1e6))
+		return cli_usage_error(cmd, "--bias-ratio: expected a ratio of at least 1, not '%s'",
+				       bias_ratio);
+	if (bias_ratio)
+		o.bias_ratio = v;
+	if (bias_min) {
+		uint64_t u;
+		if (!cli_parse_u64(bias_min, &u) || u < 1 || u > 1000000000)
+			return cli_usage_error(cmd, "--bias-min: expected a count of at least 1, not '%s'",
+					       bias_min);
+		o.bias_min = (size_t)u;
+	}
+	if (window && (!parse_double(window, &v) || !(v >= 1.0 / 60) || v > 24.0 * 366 * 100))
+		return cli_usage_error(cmd, "--window-hours: expected hours (at least 1/60), not '%s'",
+				       window);
+	if (window)
+		o.window_ms = (int64_t)(v * 3600000 + 0.5);
+	if (drop && (!parse_double(drop, &v) || v < 0 || v > 1))
+		return cli_usage_error(cmd, "--drift-drop: expected 0 to 1, not '%s'", drop);
+	if (drop)
+		o.drift_drop = v;
 	if (near) {
 		uint64_t u;
 		if (!cli_parse_u64(near, &u) || u > 63)

@@ -40,6 +40,6 @@ const struct cli_cmd cli_commands[] = {
 	{"eval", "COCO AP/AR of detections against ground truth, as pycocotools computes them",
 	 "eval --gt GT.json --dt DT.json [--iou-type bbox|segm|keypoints] [--max-dets 1,10,100] [--per-class] [--json]", cmd_eval},
 	{"check", "run the automated quality checks on a project's annotations",
-	 "check --project NAME [--rule R[,R...]] [--min-size PX] [--dup-iou X] [--z-max Z] [--p-max P] [--near-threshold N] [--predictions] [--list-rules] [--json]  [--data DIR]", cmd_check},
+	 "check --project NAME [--rule R[,R...]] [--min-size PX] [--dup-iou X] [--z-max Z] [--p-max P] [--near-threshold N] [--match-iou X] [--bias-ratio R] [--bias-min N] [--window-hours H] [--drift-drop X] [--predictions] [--list-rules] [--json]  [--data DIR]", cmd_check},
 	{0, 0, 0, 0},
 };

@@ -268,6 +268,48 @@ uint64_t rle_area(const struct rle *r)
 	return a;
 }
 
+/* rle_bbox for masks whose positions fit in 32 bits: 32-bit divisions,
+ * and one per run when the run ends in the column it starts in (most
+ * runs). Same result as the general loop; -1 (bbox untouched) when the
+ * counts add up past 32 bits, which only an unchecked RLE does. */
+static int bbox32(const struct rle *r, double bbox[4])
+{
+	uint32_t pos = 0, h = r->h, xs = UINT32_MAX, xe = 0, ys = UINT32_MAX, ye = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		uint32_t c = r->counts[i], start = pos;
+		if (c > UINT32_MAX - start)
+			return -1;
+		pos += c;
+		if (!(i & 1) || !c)
+			continue;
+		uint32_t x0 = start / h, y0 = start - x0 * h, x1 = x0, y1;
+		if (c <= h - y0) {
+			y1 = y0 + c - 1;
+		} else {
+			/* Spans columns: every row. */
+			x1 = (pos - 1) / h;
+			y0 = 0;
+			y1 = h - 1;
+		}
+		if (x0 < xs)
+			xs = x0;
+		if (x1 > xe)
+			xe = x1;
+		if (y0 < ys)
+			ys = y0;
+		if (y1 > ye)
+			ye = y1;
+	}
+	if (xs == UINT32_MAX)
+		return 0;
+	bbox[0] = (double)xs;
+	bbox[1] = (double)ys;
+	bbox[2] = (double)(xe - xs + 1);
+	bbox[3] = (double)(ye - ys + 1);
+	return 0;
+}
+
 void rle_bbox(const struct rle *r, double bbox[4])
 {
 	uint64_t pos = 0, h = r->h;
@@ -276,6 +318,8 @@ void rle_bbox(const struct rle *r, double bbox[4])
 
 	bbox[0] = bbox[1] = bbox[2] = bbox[3] = 0;
 	if (!r->h || !r->w)
+		return;
+	if ((uint64_t)r->h * r->w <= UINT32_MAX && !bbox32(r, bbox))
 		return;
 	for (i = 0; i < r->n; i++) {
 		uint64_t c = r->counts[i], start = pos;
@@ -404,8 +448,12 @@ int rle_from_stringn(struct rle *out, const char *s, size_t len, uint32_t h,
 		buf_setf(err, "rle: counts string of %zu bytes is too long", len);
 		return CAIRN_EINVAL;
 	}
-	/* Each count takes at least one character. */
-	cnts = geom_xmalloc((len ? len : 1) * sizeof(*cnts));
+	/* Each count takes at least one character. Short strings (most
+	 * masks) are decoded on the stack and copied out at their exact size,
+	 * so a file of many masks leaves no holes in the heap. */
+	uint32_t stack[1024];
+	cnts = len <= sizeof(stack) / sizeof(stack[0]) ? stack
+						       : geom_xmalloc((len ? len : 1) * sizeof(*cnts));
 	while (p < len) {
 		size_t at = p;
 		unsigned c = (unsigned)u[p] - 48;
@@ -473,14 +521,22 @@ bad_char:
 	out->h = h;
 	out->w = w;
 	out->n = m;
-	out->counts = cnts;
 	if (!m) {
-		free(cnts);
-		out->counts = NULL;
+		if (cnts != stack)
+			free(cnts);
+		cnts = NULL;
+	} else if (cnts == stack) {
+		cnts = memcpy(geom_xmalloc(m * sizeof(*cnts)), stack, m * sizeof(*cnts));
+	} else if (m < len) {
+		/* Most counts take one or two characters: give the rest
+		 * back. */
+		cnts = geom_xrealloc(cnts, m * sizeof(*cnts));
 	}
+	out->counts = cnts;
 	return 0;
 fail:
-	free(cnts);
+	if (cnts != stack)
+		free(cnts);
 	return CAIRN_EINVAL;
 }
 

@@ -11,6 +11,7 @@
 #include "geom/rle.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,45 +26,67 @@
  * to steps of at most one column. */
 #define POLY_COORD_MAX 1e6
 
+/* Boundaries held on the stack before the heap is used: most polygons
+ * have fewer, and then rasterising one makes a single allocation (its
+ * result). */
+#define BND_STACK 1024
+
+/* The boundaries found so far: positions x * h + y, with their columns x
+ * beside them (for the sort) and the range of those columns. a and col
+ * start as the caller's stack arrays of BND_STACK. */
 struct bnd {
-	uint32_t *a;
+	uint32_t *a, *col;
 	size_t n, cap;
 	uint32_t h, w;
+	uint32_t cmin, cmax;
+	bool heap;
 };
 
-static void bnd_push(struct bnd *b, uint32_t v)
+static void bnd_push(struct bnd *b, uint32_t x, uint32_t y)
 {
 	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 64;
-		b->a = geom_xrealloc(b->a, b->cap * sizeof(*b->a));
+		size_t cap = b->cap * 2;
+		if (b->heap) {
+			b->a = geom_xrealloc(b->a, cap * sizeof(*b->a));
+			b->col = geom_xrealloc(b->col, cap * sizeof(*b->col));
+		} else {
+			b->a = memcpy(geom_xmalloc(cap * sizeof(*b->a)), b->a, b->n * sizeof(*b->a));
+			b->col = memcpy(geom_xmalloc(cap * sizeof(*b->col)), b->col,
+					b->n * sizeof(*b->col));
+			b->heap = true;
+		}
+		b->cap = cap;
 	}
-	b->a[b->n++] = v;
+	if (!b->n || x < b->cmin)
+		b->cmin = x;
+	if (!b->n || x > b->cmax)
+		b->cmax = x;
+	b->col[b->n] = x;
+	b->a[b->n++] = (uint32_t)((uint64_t)x * b->h + y);
 }
 
 /* One step of the walk from upsampled point (u0, v0) to (u1, v1), in walk
- * order. Mirrors rleFrPoly's "points along y-boundary" test exactly,
- * floating-point expressions included. */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("fp-contract=off")))
-#endif
+ * order. Mirrors rleFrPoly's "points along y-boundary" test exactly. It
+ * computes, in doubles,
+ *     xd = (u + .5) / 5 - .5        u = u1 < u0 ? u1 : u1 - 1
+ *     yd = ceil(clamp((v + .5) / 5 - .5, 0, h))    v = min(v0, v1)
+ * and keeps the step when xd is a whole column in [0, w - 1]. For integer
+ * u and v (|u|, |v| < 2^31) these are exact integer expressions: xd is
+ * whole exactly when u = 5k + 2, then xd = k ((5k + 2.5) / 5 = k + .5 is
+ * exact; any other u is at least .1 from a whole number); yd is below 0
+ * exactly when v < 2, and otherwise ceil((v - 2) / 5) = (v + 2) / 5 with
+ * integer division, clamped to h. So no floating point here. */
 static void step(struct bnd *b, int u0, int v0, int u1, int v1)
 {
-	double xd, yd;
-
 	if (u1 == u0)
 		return;
-	xd = (double)(u1 < u0 ? u1 : u1 - 1);
-	xd = (xd + .5) / 5 - .5;
-	if (floor(xd) != xd || xd < 0 || xd > (double)b->w - 1)
+	int64_t u = u1 < u0 ? u1 : (int64_t)u1 - 1;
+	if (u < 2 || (u - 2) % 5 != 0 || (u - 2) / 5 > (int64_t)b->w - 1)
 		return;
-	yd = (double)(v1 < v0 ? v1 : v0);
-	yd = (yd + .5) / 5 - .5;
-	if (yd < 0)
-		yd = 0;
-	else if (yd > b->h)
-		yd = b->h;
-	yd = ceil(yd);
-	bnd_push(b, (uint32_t)((uint64_t)(uint32_t)xd * b->h + (uint32_t)yd));
+	int64_t v = v1 < v0 ? v1 : v0, y = v < 2 ? 0 : (v + 2) / 5;
+	if (y > (int64_t)b->h)
+		y = b->h;
+	bnd_push(b, (uint32_t)((u - 2) / 5), (uint32_t)y);
 }
 
 struct edge {
@@ -216,42 +239,58 @@ static int cmp_u32(const void *pa, const void *pb)
 	return a > b ? 1 : a < b ? -1 : 0;
 }
 
-/* LSD radix sort in three 11-bit passes; tmp has room for n. */
-static void sort_u32(uint32_t *a, uint32_t *tmp, size_t n)
+/* Sorts b's positions into out (room for b->n): a counting sort by
+ * column, since a polygon spans at most w columns and crosses each a few
+ * times, then each column's few positions in order (insertion sort; qsort
+ * for a column crossed many times, so a zigzag stays n log n). */
+static void sort_bnd(const struct bnd *b, uint32_t *out)
 {
-	size_t cnt[2048];
-	int pass;
+	enum { STACK_COLS = 1024 };
+	uint32_t stack[STACK_COLS + 1], *cnt = stack;
+	size_t range = b->n ? (size_t)(b->cmax - b->cmin) + 1 : 0, i, k;
 
-	if (n < 256) {
-		qsort(a, n, sizeof(*a), cmp_u32);
+	if (!b->n)
 		return;
-	}
-	for (pass = 0; pass < 3; pass++) {
-		int sh = pass * 11;
-		size_t i, sum = 0;
-		uint32_t *t;
-		memset(cnt, 0, sizeof(cnt));
-		for (i = 0; i < n; i++)
-			cnt[(a[i] >> sh) & 0x7ff]++;
-		for (i = 0; i < 2048; i++) {
-			size_t c = cnt[i];
-			cnt[i] = sum;
-			sum += c;
+	if (range > STACK_COLS)
+		cnt = geom_xmalloc((range + 1) * sizeof(*cnt));
+	memset(cnt, 0, (range + 1) * sizeof(*cnt));
+	for (i = 0; i < b->n; i++)
+		cnt[b->col[i] - b->cmin + 1]++;
+	for (k = 1; k <= range; k++)
+		cnt[k] += cnt[k - 1];
+	/* cnt[k]: where column k's positions start; after the scatter, where
+	 * they end. */
+	for (i = 0; i < b->n; i++)
+		out[cnt[b->col[i] - b->cmin]++] = b->a[i];
+	size_t start = 0;
+	for (k = 0; k < range; k++) {
+		size_t end = cnt[k], len = end - start;
+		uint32_t *v = out + start;
+		if (len > 16) {
+			qsort(v, len, sizeof(*v), cmp_u32);
+		} else {
+			for (size_t x = 1; x < len; x++) {
+				uint32_t t = v[x];
+				size_t y = x;
+				while (y > 0 && v[y - 1] > t) {
+					v[y] = v[y - 1];
+					y--;
+				}
+				v[y] = t;
+			}
 		}
-		for (i = 0; i < n; i++)
-			tmp[cnt[(a[i] >> sh) & 0x7ff]++] = a[i];
-		t = a;
-		a = tmp;
-		tmp = t;
+		start = end;
 	}
-	/* Three passes leave the result in the caller's tmp: copy it back. */
-	memcpy(tmp, a, n * sizeof(*a));
+	if (cnt != stack)
+		free(cnt);
 }
 
 int rle_from_poly(struct rle *out, const double *xy, size_t k, uint32_t h,
 		  uint32_t w, struct buf *err)
 {
-	struct bnd b = {0};
+	uint32_t sa[BND_STACK], scol[BND_STACK], sout[BND_STACK + 1];
+	int sx[129], sy[129];
+	struct bnd b = {.a = sa, .col = scol, .cap = BND_STACK};
 	int *X, *Y;
 	size_t j, m;
 	uint64_t area = (uint64_t)h * w;
@@ -283,8 +322,8 @@ int rle_from_poly(struct rle *out, const double *xy, size_t k, uint32_t h,
 	b.h = h;
 	b.w = w;
 	if (k) {
-		X = geom_xmalloc((k + 1) * sizeof(*X));
-		Y = geom_xmalloc((k + 1) * sizeof(*Y));
+		X = k + 1 <= 129 ? sx : geom_xmalloc((k + 1) * sizeof(*X));
+		Y = k + 1 <= 129 ? sy : geom_xmalloc((k + 1) * sizeof(*Y));
 		for (j = 0; j < k; j++) {
 			X[j] = (int)(5 * xy[2 * j] + .5);
 			Y[j] = (int)(5 * xy[2 * j + 1] + .5);
@@ -304,37 +343,49 @@ int rle_from_poly(struct rle *out, const double *xy, size_t k, uint32_t h,
 			pv = lv;
 			have_prev = 1;
 		}
-		free(X);
-		free(Y);
+		if (X != sx) {
+			free(X);
+			free(Y);
+		}
 	}
-	bnd_push(&b, (uint32_t)area);
-	uint32_t *tmp = geom_xmalloc(b.n * sizeof(*tmp));
-	sort_u32(b.a, tmp, b.n);
+	/* Sorted, then the end of the image, which no boundary passes. */
+	uint32_t *a = b.n + 1 <= BND_STACK + 1 ? sout : geom_xmalloc((b.n + 1) * sizeof(*a));
+	size_t n = b.n;
+	sort_bnd(&b, a);
+	if (b.heap) {
+		free(b.col);
+		free(b.a);
+	}
+	a[n++] = (uint32_t)area;
 	/* Boundaries -> run lengths; two boundaries at the same place cancel
-	 * and join the runs on either side (as rleFrPoly does). */
+	 * and join the runs on either side (as rleFrPoly does). In place:
+	 * the write index never passes the read index. */
 	uint32_t p = 0;
-	for (j = 0; j < b.n; j++) {
-		uint32_t t = b.a[j];
-		b.a[j] -= p;
+	for (j = 0; j < n; j++) {
+		uint32_t t = a[j];
+		a[j] -= p;
 		p = t;
 	}
 	m = 0;
 	j = 0;
-	tmp[m++] = b.a[j++];
-	while (j < b.n) {
-		if (b.a[j] > 0) {
-			tmp[m++] = b.a[j++];
+	a[m++] = a[j++];
+	while (j < n) {
+		if (a[j] > 0) {
+			a[m++] = a[j++];
 		} else {
 			j++;
-			if (j < b.n)
-				tmp[m - 1] += b.a[j++];
+			if (j < n)
+				a[m - 1] += a[j++];
 		}
 	}
-	free(b.a);
+	if (a == sout)
+		a = memcpy(geom_xmalloc(m * sizeof(*a)), sout, m * sizeof(*a));
+	else if (m < n)
+		a = geom_xrealloc(a, m * sizeof(*a));
 	out->h = h;
 	out->w = w;
 	out->n = m;
-	out->counts = tmp;
+	out->counts = a;
 	return 0;
 }
 

@@ -3,8 +3,8 @@
  * named rule with a severity, reporting findings that link to the item, the
  * annotation and the object uid. Per-object and per-item rules run while the
  * project is streamed through the store; distribution rules (class shift,
- * box-tightness outliers, train/test leakage) run at the end on compact
- * per-object records. See docs/checks.md.
+ * box-tightness outliers, train/test leakage, annotator bias, drift over
+ * time) run at the end on compact per-object records. See docs/checks.md.
  *
  * Ownership: a finding's strings are borrowed for the callback's duration.
  * Functions return 0 or a negative enum cairn_err with the reason in err; a
@@ -36,6 +36,9 @@ enum check_rule_id {
 	CHECK_CLASS_SHIFT,
 	CHECK_BOX_OUTLIER,
 	CHECK_LEAKAGE,
+	CHECK_UNLABELLED,
+	CHECK_ANNOTATOR_BIAS,
+	CHECK_DRIFT,
 	CHECK_RULE_COUNT_
 };
 
@@ -59,6 +62,7 @@ struct check_finding {
 	const char *object;        /* the object's uid, or "" */
 	const char *group;         /* class_shift: "split train", "batch 3"; else "" */
 	const char *message;
+	int64_t user_id;           /* annotator_bias: the annotator; else 0 */
 };
 
 typedef int (*check_cb)(void *ctx, const struct check_finding *f);
@@ -73,6 +77,14 @@ struct check_opts {
 	int64_t shift_min;         /* fewest objects of a group to test (30) */
 	int near_threshold;        /* dHash bits for a near duplicate (4) */
 	bool with_predictions;     /* also check model predictions (false) */
+	/* match_iou, bias_ratio, bias_min, window_ms: 0 (or out of range)
+	 * means the default, so a caller that zero-fills this struct gets
+	 * them; drift_drop 0 counts any significant drop. */
+	double match_iou;          /* two annotators' objects match at this box IoU (0.5) */
+	double bias_ratio;         /* median area ratio past this or 1/this: biased (1.1) */
+	size_t bias_min;           /* fewest matched boxes to judge an annotator (20) */
+	int64_t window_ms;         /* drift: length of a time window (1 day) */
+	double drift_drop;         /* drift: agreement (F1) drop that counts (0.1) */
 };
 
 void check_opts_default(struct check_opts *o);
@@ -82,10 +94,30 @@ struct check_state;
 struct check_state *check_state_new(const struct check_opts *o, check_cb cb, void *ctx);
 void check_state_free(struct check_state *cs);
 
-/* Feeds one item (its size, split, batch and perceptual hash). */
+/* Feeds a batch before its items: unlabelled_in_finished_batch reports
+ * items of batches whose stage is "review" or "done". */
+int check_add_batch(struct check_state *cs, int64_t id, const char *name, const char *stage);
+
+/* Feeds one item (its size, split, batch and perceptual hash). Its
+ * annotations follow; the next item (or check_finish) closes it, which
+ * runs the rules that compare an item's annotations with each other. */
 int check_add_item(struct check_state *cs, const struct item *it);
+
+/* Who made an annotation and when, for the rules about annotators and
+ * time (unlabelled_in_finished_batch, annotator_bias, drift). */
+struct check_ann {
+	int64_t id;
+	int kind;                  /* enum annotation_kind */
+	int64_t user_id;           /* manual: the annotator (0: unknown) */
+	int64_t updated_at;        /* ms since 1970 of its current version; 0: unknown */
+};
+/* check_add_doc with who and when. */
+int check_add_ann(struct check_state *cs, const struct item *it, const struct check_ann *a,
+		  const struct ann_doc *d, const struct schema *sc);
 /* Runs the per-object and per-item rules on one parsed annotation of it
- * (it was fed first) and records what the distribution rules need. */
+ * (it was fed first) and records what the distribution rules need. The
+ * annotation counts as a manual one of an unknown annotator at an unknown
+ * time (check_add_ann says who and when). */
 int check_add_doc(struct check_state *cs, const struct item *it, int64_t annotation_id,
 		  const struct ann_doc *d, const struct schema *sc);
 /* An annotation that does not validate against its own schema version:
@@ -94,7 +126,8 @@ int check_add_doc(struct check_state *cs, const struct item *it, int64_t annotat
  * finding. */
 int check_add_invalid(struct check_state *cs, const struct item *it, int64_t annotation_id,
 		      const char *errors);
-/* Runs class_shift, box_outlier and leakage over everything fed. */
+/* Closes the last item and runs class_shift, box_outlier, leakage,
+ * annotator_bias and drift over everything fed. */
 int check_finish(struct check_state *cs, struct buf *err);
 
 /* Streams the project's items and current annotations through the store
@@ -105,5 +138,9 @@ int check_project(struct store *st, int64_t project_id, const struct check_opts 
 /* Regularised upper incomplete gamma Q(a, x): the chi-square survival
  * function is Q(df / 2, chi2 / 2). Exposed for tests. */
 double check_gamma_q(double a, double x);
+
+/* Two-sided sign test: the probability of k or fewer of n fair coin
+ * tosses on the rarer side, doubled (at most 1). Exposed for tests. */
+double check_sign_test(uint64_t k, uint64_t n);
 
 #endif

@@ -10,6 +10,7 @@
 #include <float.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,7 +291,9 @@ static int add_obj(struct cocoeval *ev, const struct cocoeval_obj *o, int gt, in
 			buf_setf(err, "segm evaluation needs a mask");
 			return CAIRN_EINVAL;
 		}
-		if (rle_check(o->mask, err))
+		/* A mask the loaders hand over was made by the RLE decoder or
+		 * the rasteriser, which check it already. */
+		if (!(take && take == o->mask) && rle_check(o->mask, err))
 			return CAIRN_EINVAL;
 		/* The loaders hand their mask over instead of copying it. */
 		if (take && take == o->mask) {
@@ -396,6 +399,10 @@ struct scratch {
 	size_t capcd, capflags;
 	double *rc, *pr;
 	size_t capr;
+	uint8_t *fl;    /* accumulate: one area range's flags, [t][rank order] */
+	size_t capfl;
+	uint8_t *dout;  /* evaluate: detection i outside the area range */
+	size_t capdout;
 };
 
 static void scratch_release(struct scratch *s)
@@ -415,6 +422,8 @@ static void scratch_release(struct scratch *s)
 	free(s->flags);
 	free(s->rc);
 	free(s->pr);
+	free(s->fl);
+	free(s->dout);
 }
 
 static int compute_ious(struct cocoeval *ev, struct scratch *s, const struct key *gk,
@@ -517,6 +526,13 @@ static void evaluate_img(struct cocoeval *ev, struct scratch *s, const struct ke
 			}
 		for (size_t j = 0; j < G; j++)
 			npig[a] += !s->gtig[j];
+		/* Which detections fall outside the range: once, not per
+		 * threshold. */
+		s->dout = grow(s->dout, &s->capdout, D ? D : 1, 1);
+		for (size_t i = 0; i < D; i++) {
+			const struct ce_obj *d = &ev->dts[dk[i].idx];
+			s->dout[i] = d->area < lo || d->area > hi;
+		}
 		for (size_t t = 0; t < T_; t++) {
 			memset(s->gtm, 0, G);
 			for (size_t i = 0; i < D; i++) {
@@ -543,9 +559,7 @@ static void evaluate_img(struct cocoeval *ev, struct scratch *s, const struct ke
 				s->gtm[m] = 1;
 			}
 			for (size_t i = 0; i < D; i++) {
-				const struct ce_obj *d = &ev->dts[dk[i].idx];
-				int out = d->area < lo || d->area > hi;
-				int ig = s->dtig[i] || (!s->dtm[i] && out);
+				int ig = s->dtig[i] || (!s->dtm[i] && s->dout[i]);
 				uint8_t f = ig ? 0 : s->dtm[i] ? F_TP : F_FP;
 				flags[(i * A + a) * T_ + t] = f;
 			}
@@ -574,18 +588,27 @@ static void accumulate_cat(struct cocoeval *ev, struct scratch *s, size_t k, siz
 	s->rc = grow(s->rc, &s->capr, n ? n : 1, sizeof(double));
 	size_t capr = 0;
 	s->pr = grow(s->pr, &capr, s->capr, sizeof(double));
+	s->fl = grow(s->fl, &s->capfl, n ? n * T_ : 1, 1);
 	for (size_t a = 0; a < A; a++) {
 		if (!npig[a])
 			continue;
+		/* This range's flags in score order, one row per threshold, so
+		 * the passes below read them in sequence. */
+		for (size_t i = 0; i < n; i++) {
+			const uint8_t *f = s->flags + ((size_t)cd[i].pos * A + a) * T_;
+			for (size_t t = 0; t < T_; t++)
+				s->fl[t * n + i] = f[t];
+		}
 		for (size_t m = 0; m < ev->M; m++) {
 			uint32_t md = ev->max_dets[m] < 0 ? 0 : (uint32_t)ev->max_dets[m];
 			for (size_t t = 0; t < T_; t++) {
 				double tp = 0, fp = 0;
 				size_t nd = 0;
+				const uint8_t *fl = s->fl + t * n;
 				for (size_t i = 0; i < n; i++) {
 					if (cd[i].rank >= md)
 						continue;
-					uint8_t f = s->flags[((size_t)cd[i].pos * A + a) * T_ + t];
+					uint8_t f = fl[i];
 					tp += f == F_TP;
 					fp += f == F_FP;
 					s->rc[nd] = tp / (double)npig[a];
@@ -1238,6 +1261,45 @@ static int y_bool(void *ctx, int b)
 	return y_null(ctx);
 }
 
+/* Exact powers of ten: 10^k for k <= 22 is a double without rounding. */
+static const double pow10_exact[23] = {
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* The common JSON number "-123.45" (at most 15 digits, no exponent) as
+ * strtod reads it: the digits as an integer are exact below 2^53 and so is
+ * 10^k, so one IEEE division rounds correctly, which is strtod's answer
+ * (Clinger's fast path). false for anything else, left to strtod. */
+static bool fast_number(const char *s, size_t len, double *out)
+{
+	size_t i = 0, digits = 0, frac = 0;
+	uint64_t m = 0;
+	bool neg = false, dot = false;
+	if (i < len && s[i] == '-') {
+		neg = true;
+		i++;
+	}
+	for (; i < len; i++) {
+		char c = s[i];
+		if (c >= '0' && c <= '9') {
+			m = m * 10 + (uint64_t)(c - '0');
+			digits++;
+			frac += dot;
+		} else if (c == '.' && !dot) {
+			dot = true;
+		} else {
+			return false;
+		}
+	}
+	if (!digits || digits > 15)
+		return false;
+	double v = (double)m / pow10_exact[frac];
+	/* -0.0 as strtod gives it. */
+	*out = neg ? -v : v;
+	return true;
+}
+
 static int y_number(void *ctx, const char *s, size_t len)
 {
 	struct sp *p = ctx;
@@ -1245,7 +1307,9 @@ static int y_number(void *ctx, const char *s, size_t len)
 		return y_null(ctx);
 	char tmp[64];
 	double v;
-	if (len < sizeof(tmp)) {
+	if (fast_number(s, len, &v)) {
+		/* v is strtod's value. */
+	} else if (len < sizeof(tmp)) {
 		memcpy(tmp, s, len);
 		tmp[len] = 0;
 		v = strtod(tmp, NULL);

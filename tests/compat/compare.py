@@ -3,6 +3,7 @@
 # pycocotools and to our geomtool (argv[1]) and checks that the compressed
 # strings, areas, bboxes and IoUs agree. Run by tests/compat/run, which puts
 # pycocotools on sys.path. Prints failures, then "N passed, N failed".
+import math
 import random
 import subprocess
 import sys
@@ -117,6 +118,41 @@ for i in range(COUNT // 20):
     rp = M.frPyObjects([p], h, w)[0]
     cases.append(("poly %d %d %d %s" % (h, w, len(p) // 2, " ".join(fmt(v) for v in p)),
                   pyc_out(rp), "polygon-large"))
+
+# Combs: many teeth cross the same columns dozens of times (the rasteriser
+# sorts each column's crossings; past 16 it takes another path).
+def comb_poly(h, w):
+    k = rng.randint(10, 60)
+    x0, y0 = rng.uniform(-5, w / 2), rng.uniform(-5, h / 4)
+    ln, step = rng.uniform(2, w / 2), rng.uniform(0.3, 3)
+    pts = [x0, y0]
+    for i in range(k):
+        y = y0 + (2 * i + 1) * step
+        pts += [x0 + ln, y, x0 + ln * rng.uniform(0, 0.3), y + step]
+    return pts + [x0, y0 + (2 * k + 1) * step]
+
+
+for i in range(COUNT // 20):
+    h, w = rng.randint(20, 300), rng.randint(20, 300)
+    p = comb_poly(h, w)
+    rp = M.frPyObjects([p], h, w)[0]
+    cases.append(("poly %d %d %d %s" % (h, w, len(p) // 2, " ".join(fmt(v) for v in p)),
+                  pyc_out(rp), "polygon-comb"))
+
+# Many vertices (past the 128 the rasteriser keeps on its stack): wobbly
+# circles of 100 to 400 points.
+for i in range(COUNT // 20):
+    h, w = rng.randint(20, 300), rng.randint(20, 300)
+    k = rng.randint(100, 400)
+    cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(2, max(h, w) / 2)
+    p = []
+    for j in range(k):
+        t = 2 * math.pi * j / k
+        rr = r * rng.uniform(0.8, 1.0)
+        p += [cx + rr * math.cos(t), cy + rr * math.sin(t)]
+    rp = M.frPyObjects([p], h, w)[0]
+    cases.append(("poly %d %d %d %s" % (h, w, len(p) // 2, " ".join(fmt(v) for v in p)),
+                  pyc_out(rp), "polygon-many"))
 
 inp = "".join(c[0] + "\n" for c in cases)
 res = subprocess.run([sys.argv[1]], input=inp.encode(), stdout=subprocess.PIPE, check=True)

@@ -143,3 +143,147 @@ test('each check fires where a problem was planted and nowhere else', (t) => {
   // Usage errors.
   assert.equal(cairn(['check', '--project', 'shapes', '--rule', 'nope', '--data', data]).code, 2);
 });
+
+// The rules about annotators, batches and time: four annotators label the
+// same 40 images (imported as their manual annotations); items are put in
+// batches and their annotations given save times over three days by
+// editing the database, a baseline is taken, then each problem is planted
+// and each rule must fire where it was planted and nowhere else.
+const PLANT_PEOPLE = `
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("pragma foreign_keys = on")
+plan = json.loads(sys.argv[2])
+T0, DAY, W, H = 1767225600000, 86400000, 160, 120  # 2026-01-01T00:00Z; image size
+uid = {n: i for i, n in db.execute("select id, name from users")}
+def manual(item, user=None):
+    q = "select id, version from annotations where item_id = ? and kind = 'manual'"
+    args = [item]
+    if user:
+        q += " and user_id = ?"
+        args.append(uid[user])
+    return db.execute(q, args).fetchall()
+def edit(item, user, fn):
+    for aid, ver in manual(item, user):
+        b = db.execute("select body from annotation_history where annotation_id = ? and version = ?", (aid, ver)).fetchone()[0]
+        doc = json.loads(b)
+        doc["objects"] = fn(doc["objects"])
+        db.execute("update annotation_history set body = ? where annotation_id = ? and version = ?", (json.dumps(doc), aid, ver))
+def clamp(v, hi):
+    return min(max(v, 0), hi)
+def scale(objs, s):
+    for o in objs:
+        if o["type"] == "box":
+            x0, y0, x1, y1 = o["points"]
+            cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * s / 2, (y1 - y0) * s / 2
+            o["points"] = [clamp(cx - hw, W), clamp(cy - hh, H), clamp(cx + hw, W), clamp(cy + hh, H)]
+    return objs
+def mirror(objs):
+    for o in objs:
+        p = o.get("points")
+        if o["type"] == "box":
+            o["points"] = [W - p[2], p[1], W - p[0], p[3]]
+        elif o["type"] == "polygon":
+            o["points"] = [W - v if i % 2 == 0 else v for i, v in enumerate(p)]
+        elif o["type"] == "ellipse":
+            o["points"] = [W - p[0], p[1], p[2], p[3], -p[4]]
+    return objs
+for op in plan:
+    if op["do"] == "times":
+        for item, day in op["items"]:
+            db.execute("update annotations set updated_at = ? where item_id = ?", (T0 + day * DAY + item * 1000, item))
+    elif op["do"] == "batch":
+        c = db.execute("insert into batches (project_id, name, stage, created_at) values (1, ?, ?, 0)", (op["name"], op["stage"]))
+        db.executemany("update items set batch_id = ? where id = ?", [(c.lastrowid, i) for i in op["items"]])
+    elif op["do"] == "scale":
+        for i in range(1, 41):
+            edit(i, op["user"], lambda objs: scale(objs, op["by"]))
+    elif op["do"] == "mirror":
+        for i in op["items"]:
+            edit(i, op["user"], mirror)
+    elif op["do"] == "drop":
+        for i in op["items"]:
+            edit(i, None, lambda objs: [o for o in objs if o["label"] != op["label"]])
+    elif op["do"] == "empty":
+        edit(op["item"], None, lambda objs: [])
+    elif op["do"] == "delete":
+        db.execute("delete from annotations where item_id = ? and kind = 'manual'", (op["item"],))
+db.commit()
+print(json.dumps(uid))
+`;
+
+test('unlabelled items, annotator bias and drift fire where planted and nowhere else', (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, 'data');
+  const db = join(data, 'cairn.db');
+  const run = (args, input) => {
+    const r = cairn([...args, '--data', data], input === undefined ? {} : { input });
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  run(['init']);
+  const r = cairn(['synth', join(dir, 'a'), '--images', '40', '--seed', '7', '--size', '160x120']);
+  assert.equal(r.code, 0, r.stderr);
+  run(['project', 'create', 'shapes', '--schema', join(root, 'docs/examples/schema-demo.json')]);
+  const people = ['ann1', 'ann2', 'ann3', 'ann4'];
+  for (const u of people) {
+    run(['user', 'add', u, '--password-stdin'], `password-of-${u}\n`);
+    run(['import', '--project', 'shapes', '--as', 'manual', '--user', u, join(dir, 'a')]);
+  }
+  // Odd items 1-31 saved on day 0, items 33-40 on day 1, even items 2-32
+  // on day 2. Batch b1 (items 1-6) is in review, b2 (7-8) still annotated.
+  const times = [];
+  for (let i = 1; i <= 40; i++) times.push([i, i >= 33 ? 1 : i % 2 ? 0 : 2]);
+  const uid = JSON.parse(py(db, PLANT_PEOPLE, [
+    { do: 'times', items: times },
+    { do: 'batch', name: 'b1', stage: 'review', items: [1, 2, 3, 4, 5, 6] },
+    { do: 'batch', name: 'b2', stage: 'annotate', items: [7, 8] },
+  ]));
+
+  const base = check(data);
+  for (const rule of ['unlabelled_in_finished_batch', 'annotator_bias', 'drift']) {
+    assert.equal(base.rules[rule], 0, `${rule} fired before anything was planted: ` +
+      JSON.stringify(base.findings.filter((f) => f.rule === rule)));
+  }
+  const baseKeys = new Set(base.findings.map(key));
+
+  // Plant: ann3 draws every box 1.15x wider and higher; ann2's boxes,
+  // polygons and ellipses on day 1 are mirrored (agreement drops); the
+  // day-2 items lose their ellipses (class mix shifts); in b1, item 2
+  // loses its annotations and item 4's are emptied; in b2 (not finished)
+  // item 8 loses its annotations.
+  py(db, PLANT_PEOPLE, [
+    { do: 'scale', user: 'ann3', by: 1.15 },
+    { do: 'mirror', user: 'ann2', items: [33, 34, 35, 36, 37, 38, 39, 40] },
+    { do: 'drop', label: 'ellipse', items: times.filter(([, d]) => d === 2).map(([i]) => i) },
+    { do: 'delete', item: 2 },
+    { do: 'empty', item: 4 },
+    { do: 'delete', item: 8 },
+  ]);
+  const after = check(data);
+  const fresh = after.findings.filter((f) => !baseKeys.has(key(f)));
+  const got = (rule) => fresh.filter((f) => f.rule === rule);
+
+  assert.deepEqual(got('unlabelled_in_finished_batch').map((f) => f.item_id).sort(), [2, 4]);
+  const u = got('unlabelled_in_finished_batch')[0];
+  assert.equal(u.severity, 'error');
+  assert.equal(u.link, `/items/${u.item_id}`);
+  assert.match(u.message, /finished batch 'b1'/);
+
+  const bias = got('annotator_bias');
+  assert.deepEqual(bias.map((f) => f.user_id), [uid.ann3], JSON.stringify(bias));
+  assert.equal(bias[0].group, `annotator ${uid.ann3}`);
+  assert.equal(bias[0].severity, 'warning');
+  assert.match(bias[0].message, /larger in area than other annotators' matching boxes/);
+
+  const drift = got('drift').map((f) => `${f.group}|${/agreement/.test(f.message) ? 'agreement' : 'class mix'}`);
+  assert.deepEqual(drift.sort(), ['window 2026-01-02|agreement', 'window 2026-01-03|class mix'],
+    JSON.stringify(got('drift')));
+
+  // Options: a bias threshold above the planted 1.32 silences it; --rule
+  // with a new rule; bad values are usage errors.
+  const loose = check(data, ['--rule', 'annotator_bias', '--bias-ratio', '1.5']);
+  assert.equal(loose.rules.annotator_bias, 0);
+  assert.equal(cairn(['check', '--project', 'shapes', '--window-hours', '0', '--data', data]).code, 2);
+  assert.equal(cairn(['check', '--project', 'shapes', '--match-iou', '0', '--data', data]).code, 2);
+});

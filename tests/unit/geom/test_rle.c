@@ -327,3 +327,28 @@ Test(rle, merge_many_matches_pixels)
 			rle_release(&r[k]);
 	}
 }
+
+Test(rle, bbox_runs_across_columns_and_unchecked_counts)
+{
+	/* h = 4, w = 5: a run from (x 0, y 3) to (x 2, y 0) spans columns,
+	 * so every row is in the box; a run inside column 4 adds nothing. */
+	uint32_t c[] = {3, 6, 7, 2, 2};
+	struct rle r;
+	double bb[4];
+	rle_from_counts(&r, c, 5, 4, 5);
+	cr_assert_eq(rle_check(&r, NULL), 0);
+	rle_bbox(&r, bb);
+	cr_assert_eq(bb[0], 0);
+	cr_assert_eq(bb[1], 0);
+	cr_assert_eq(bb[2], 5);
+	cr_assert_eq(bb[3], 4);
+	rle_release(&r);
+	/* Counts that add up past 32 bits (an RLE nobody checked): the
+	 * 64-bit reading, not a wrapped one. */
+	uint32_t big[] = {UINT32_MAX - 1, 1, UINT32_MAX, 3};
+	rle_from_counts(&r, big, 4, 1u << 16, 1u << 15);
+	rle_bbox(&r, bb);
+	cr_assert_eq(bb[0], (double)((UINT32_MAX - 1) >> 16));
+	cr_assert_eq(bb[2], (double)(((uint64_t)UINT32_MAX * 2 + 2) >> 16) - bb[0] + 1);
+	rle_release(&r);
+}
