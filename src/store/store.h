@@ -465,10 +465,14 @@ struct review_pick {
 	int64_t annotation_id;
 	int64_t annotator_id;
 	int64_t version;
+	int64_t expires_at;        /* the reviewer holds the item until then */
 };
 /* A submitted manual annotation, not the reviewer's own, on an item in the
  * review sample of a batch the user reviews (every batch of the project
- * with all_batches) that is not done. CAIRN_ENOTFOUND when none. */
+ * with all_batches) that is not done. The item is reserved for this
+ * reviewer (one at a time, renewed by asking again, ended by the verdict
+ * or the batch's reserve_ms): no other reviewer gets it meanwhile.
+ * CAIRN_ENOTFOUND when none. */
 int store_review_next(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
 		      struct review_pick *out, struct buf *err);
 struct review_write {
