@@ -63,6 +63,14 @@ static int write_batch(struct http_req *req, int64_t id, struct buf *out, struct
 		return rc;
 	json_batch(out, &b);
 	batch_release(&b);
+	/* Where the review sample stands, for the manager's sign-off. */
+	struct batch_sample sm;
+	if ((rc = store_batch_sample(req->st, id, &sm, err)))
+		return rc;
+	buf_addf(out, ",\"sample\":{\"size\":%lld,\"accepted\":%lld,\"pending\":%lld,"
+		 "\"rejected\":%lld,\"missing\":%lld,\"ready\":%s}", (long long)sm.size,
+		 (long long)sm.accepted, (long long)sm.pending, (long long)sm.rejected,
+		 (long long)sm.missing, sm.ready ? "true" : "false");
 	buf_adds(out, ",\"members\":[");
 	struct members_ctx m = {out, 0};
 	rc = store_batch_members(req->st, id, add_member, &m, err);

@@ -499,6 +499,16 @@ int store_review_add(struct store *st, const struct review_write *w, int64_t *re
  * annotations accepted and, for a normal batch, no item still wants an
  * annotator. */
 int store_batch_signoff(struct store *st, int64_t batch_id, int64_t by_user, struct buf *err);
+/* Where a batch's review sample stands: `size` sampled items, of which
+ * `accepted` have every manual annotation accepted, `pending` have one
+ * waiting for review, `rejected` one sent back and not resubmitted, and
+ * `missing` no submitted annotation yet. `ready` when sign-off would pass. */
+struct batch_sample {
+	int64_t size, accepted, pending, rejected, missing;
+	bool ready;
+};
+int store_batch_sample(struct store *st, int64_t batch_id, struct batch_sample *out,
+		       struct buf *err);
 
 /* Annotator performance. */
 struct annotator_stats {

@@ -4158,12 +4158,61 @@ out:
 	return rc;
 }
 
+/* Counts the review sample of batch b (read inside the caller's transaction). */
+static int sample_counts(struct sqlite_store *s, const struct batch *b, struct batch_sample *out,
+			 struct buf *err)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *q = stmt(s, "SELECT count(*), total(NOT EXISTS (SELECT 1 FROM annotations a "
+			       "WHERE a.item_id = s.id AND a.kind = 'manual' AND a.status != 'draft')), "
+			       "total(EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = s.id AND "
+			       "a.kind = 'manual' AND a.status = 'submitted')), total(EXISTS (SELECT 1 FROM "
+			       "annotations a WHERE a.item_id = s.id AND a.kind = 'manual' AND a.status = "
+			       "'rejected')), total(EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = "
+			       "s.id AND a.kind = 'manual' AND a.status = 'accepted') AND NOT EXISTS (SELECT "
+			       "1 FROM annotations a WHERE a.item_id = s.id AND a.kind = 'manual' AND "
+			       "a.status IN ('submitted', 'rejected'))) FROM (SELECT id FROM items WHERE "
+			       "batch_id = ?1 ORDER BY review_key, id LIMIT ?2) s", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, b->id);
+	sqlite3_bind_int64(q, 2, sample_size(b->items, b->review_sample));
+	int step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		out->size = sqlite3_column_int64(q, 0);
+		out->missing = (int64_t)sqlite3_column_double(q, 1);
+		out->pending = (int64_t)sqlite3_column_double(q, 2);
+		out->rejected = (int64_t)sqlite3_column_double(q, 3);
+		out->accepted = (int64_t)sqlite3_column_double(q, 4);
+	}
+	sqlite3_reset(q);
+	if (step != SQLITE_ROW)
+		return db_error(s, step, "check the review sample", err);
+	int64_t open = b->calibration ? 0 : b->open_items;
+	out->ready = strcmp(b->stage, "done") && out->size && !out->missing && !out->pending &&
+		     !out->rejected && !open && !b->reserved;
+	return 0;
+}
+
+static int sqlite_batch_sample(struct store *st, int64_t batch_id, struct batch_sample *out,
+			       struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	struct batch b = {0};
+	int rc = sqlite_batch_get(st, batch_id, &b, err);
+	if (!rc)
+		rc = sample_counts(s, &b, out, err);
+	batch_release(&b);
+	return rc;
+}
+
 static int sqlite_batch_signoff(struct store *st, int64_t batch_id, int64_t by_user,
 				struct buf *err)
 {
 	struct sqlite_store *s = S(st);
 	int rc = 0;
 	struct batch b = {0};
+	struct batch_sample sm;
 	TX_BEGIN(s, err);
 	if ((rc = sqlite_batch_get(st, batch_id, &b, err)))
 		goto out;
@@ -4172,34 +4221,11 @@ static int sqlite_batch_signoff(struct store *st, int64_t batch_id, int64_t by_u
 		rc = CAIRN_ECONFLICT;
 		goto out;
 	}
-	sqlite3_stmt *q = stmt(s, "SELECT count(*), total(NOT EXISTS (SELECT 1 FROM annotations a "
-			       "WHERE a.item_id = s.id AND a.kind = 'manual' AND a.status != 'draft')), "
-			       "total(EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = s.id AND "
-			       "a.kind = 'manual' AND a.status = 'submitted')), total(EXISTS (SELECT 1 FROM "
-			       "annotations a WHERE a.item_id = s.id AND a.kind = 'manual' AND a.status = "
-			       "'rejected')) FROM (SELECT id FROM items WHERE batch_id = ?1 ORDER BY "
-			       "review_key, id LIMIT ?2) s", err);
-	if (!q) {
-		rc = CAIRN_EIO;
+	if ((rc = sample_counts(s, &b, &sm, err)))
 		goto out;
-	}
-	sqlite3_bind_int64(q, 1, batch_id);
-	sqlite3_bind_int64(q, 2, sample_size(b.items, b.review_sample));
-	int step = sqlite3_step(q);
-	int64_t sample = 0, missing = 0, pending = 0, rejected = 0;
-	if (step == SQLITE_ROW) {
-		sample = sqlite3_column_int64(q, 0);
-		missing = (int64_t)sqlite3_column_double(q, 1);
-		pending = (int64_t)sqlite3_column_double(q, 2);
-		rejected = (int64_t)sqlite3_column_double(q, 3);
-	}
-	sqlite3_reset(q);
-	if (step != SQLITE_ROW) {
-		rc = db_error(s, step, "check the review sample", err);
-		goto out;
-	}
+	int64_t sample = sm.size, missing = sm.missing, pending = sm.pending, rejected = sm.rejected;
 	int64_t open = b.calibration ? 0 : b.open_items;
-	if (!sample || missing || pending || rejected || open || b.reserved) {
+	if (!sm.ready) {
 		buf_setf(err, "batch '%s' cannot be signed off yet: its review sample is %lld of %lld "
 			 "items", b.name, (long long)sample, (long long)b.items);
 		if (missing)
@@ -4217,7 +4243,7 @@ static int sqlite_batch_signoff(struct store *st, int64_t batch_id, int64_t by_u
 		goto out;
 	}
 	int64_t now = now_ms();
-	q = stmt(s, "UPDATE batches SET stage = 'done', signed_off_by = ?2, signed_off_at = ?3 WHERE "
+	sqlite3_stmt *q = stmt(s, "UPDATE batches SET stage = 'done', signed_off_by = ?2, signed_off_at = ?3 WHERE "
 		 "id = ?1", err);
 	if (!q) {
 		rc = CAIRN_EIO;
@@ -4521,6 +4547,7 @@ static const struct store_ops sqlite_ops = {
 	.review_next = sqlite_review_next,
 	.review_add = sqlite_review_add,
 	.batch_signoff = sqlite_batch_signoff,
+	.batch_sample = sqlite_batch_sample,
 	.annotator_stats = sqlite_annotator_stats,
 	.rejection_reasons = sqlite_rejection_reasons,
 	.gold_pairs = sqlite_gold_pairs,

@@ -7,6 +7,8 @@ import { Renderer } from './render.js';
 import { Saver, idbGet } from './save.js';
 import * as G from './geom.js';
 import * as rle from './rle.js';
+import { Comments } from './comments.js';
+import { Review } from './review.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => {
@@ -122,6 +124,8 @@ async function boot() {
   buildToolbar();
   wireControls();
   wirePointer(stage);
+  S.comments = new Comments(S, { select, centreOn, hint });
+  S.reviewer = new Review(S, { loadItem, setStatus, banner, hint, comments: S.comments });
   document.addEventListener('keydown', onKey);
   document.addEventListener('keyup', (e) => { if (e.key === ' ') { S.space = false; stage.classList.remove('panning'); } });
   S.model.on((kind) => {
@@ -155,6 +159,7 @@ function params() {
 }
 
 async function route() {
+  if (await S.reviewer.route()) return; // review mode (review.js)
   const { project, item } = params();
   if (!project) { setStatus('error', 'No project in the address (#project=P&item=I)'); return; }
   if (!item) {
@@ -214,7 +219,7 @@ async function loadItem(project, id) {
     S.selected.clear(); S.selPred = null; S.drawing = null; S.drag = null; S.hidden = new Set(); S.renderer.hidden = S.hidden;
     const [itemR, schemaR, mineR, listR] = await Promise.all([
       api.get(`/items/${id}`), api.get(`/projects/${project}/schema`),
-      api.get(`/items/${id}/annotations/mine`), api.get(`/items/${id}/annotations`).catch(() => ({ annotations: [] })),
+      S.reviewer.document(id).then((d) => d || api.get(`/items/${id}/annotations/mine`)), api.get(`/items/${id}/annotations`).catch(() => ({ annotations: [] })),
     ]);
     const tFetched = performance.now();
     S.item = itemR.item;
@@ -262,6 +267,8 @@ async function loadItem(project, id) {
       }
     }
     await loadPredictions(listR.annotations || []);
+    S.reviewer.afterLoad();
+    S.comments.load();
     renderItemForm();
     scheduleSidebar();
     prefetchNext();
@@ -1126,11 +1133,12 @@ function pasteObjects(objs, off) {
 
 // ---------- navigation ----------
 async function submit() {
-  if (!S.saver) return;
+  if (!S.saver || S.review) return;
   const ok = await S.saver.flush({ status: 'submitted' });
   if (ok) goNext(false);
 }
 async function goNext(skip) {
+  if (S.review) return;
   if (S.saver) await S.saver.flush();
   let id = null;
   try { id = await nextFromQueue(S.project, skip || S.nextId ? S.itemId : null); } catch { id = null; }
