@@ -193,7 +193,8 @@ test('review round trip: label, submit, reject with a pinned comment, fix, accep
   const [wx, wy] = await at(anna, 250, 150);
   assert.ok(Math.abs(mb.x - wx) < 3 && Math.abs(mb.y + mb.height - wy) < 3, `marker at ${mb.x},${mb.y + mb.height}, point at ${wx},${wy}`);
   await shot(anna, 'review-5-annotator-sees-comment');
-  // Clicking the marker selects the box; she pulls its right edge in and resubmits.
+  // Clicking the marker selects the box; she pulls its corner in and resubmits.
+  await anna.keyboard.press('v');
   await marker.click();
   assert.deepEqual(await anna.evaluate(() => [...window.cairnEditor.selected]), [box.id]);
   const [hx, hy] = await at(anna, 260, 220);
@@ -201,6 +202,7 @@ test('review round trip: label, submit, reject with a pinned comment, fix, accep
   const [tx, ty] = await at(anna, 230, 220);
   for (let i = 1; i <= 5; i++) await anna.mouse.move(hx + ((tx - hx) * i) / 5, hy + ((ty - hy) * i) / 5);
   await anna.mouse.up();
+  assert.equal((await objs(anna)).length, 1);
   near((await objs(anna))[0].points, [100, 100, 230, 220]);
   await anna.locator('#comment-list button', { hasText: 'Resolved' }).click();
   await anna.getByRole('button', { name: 'Submit', exact: true }).click();

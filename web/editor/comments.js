@@ -93,7 +93,8 @@ export class Comments {
         this.layer.append(el('button', {
           type: 'button', class: `comment-marker${c.resolved ? ' resolved' : ''}`, 'data-comment': c.id,
           'data-x': at[0], 'data-y': at[1], title: c.body, 'aria-label': `Comment ${n}: ${c.body}`,
-          onclick: () => this.focus(c),
+          // The stage below must not take the pointer (it would capture it and eat the click).
+          onpointerdown: (e) => e.stopPropagation(), onclick: () => this.focus(c),
         }, String(n)));
       }
     });
