@@ -157,6 +157,7 @@ test('review round trip: label, submit, reject with a pinned comment, fix, accep
   // Reject needs a comment: the panel says so and nothing is sent.
   await rita.locator('#btn-review-reject').click();
   assert.match(await rita.locator('#review-msg').textContent(), /needs a comment/);
+  assert.match(await rita.locator('#review-what').textContent(), /Annotation by anna, version 1/);
   assert.equal((await annotationOf(reviewed, annaId)).status, 'submitted');
   // Pin a comment on the box (a click on it), then reject.
   await rita.locator('#review-comment').fill('The box is too loose on the right: pull it in to the car.');
@@ -185,6 +186,7 @@ test('review round trip: label, submit, reject with a pinned comment, fix, accep
     const S = window.cairnEditor;
     return S && S.itemId === id && !S.loading && S.saver && document.querySelector('.comment-marker');
   }, reviewed, { timeout: 30000 });
+  assert.match(await anna.locator('#rejected-banner').textContent(), /rejected in review: 1 comment /);
   const marker = anna.locator('.comment-marker').first();
   assert.match(await marker.getAttribute('aria-label'), /too loose/);
   assert.match(await anna.locator('#comment-list').textContent(), /rita.*too loose.*on object/);

@@ -181,7 +181,7 @@ export async function batches(ctx) {
             await post(`/batches/${b.id}/signoff`, {});
             showOk(msg, `Batch ${b.name} is signed off.`);
             await draw();
-          } catch (e) { why.textContent = e.message; why.className = 'msg error signoff-why'; showError(msg, e); }
+          } catch (e) { why.textContent = e.message; why.className = 'msg error signoff-why'; showError(msg, null); msg.className = 'msg'; }
         },
       }, 'Sign off') : null;
       tbody.append(h('tr', { 'data-batch': b.id },

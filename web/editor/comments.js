@@ -24,7 +24,7 @@ function el(tag, attrs = {}, ...kids) {
 }
 
 export class Comments {
-  // S: the editor state (main.js); ui: {select(ids), centreOn(o), hint(text)}.
+  // S: the editor state (main.js); ui: {select(ids), centreOn(o), hint(text), banner(node)}.
   constructor(S, ui) {
     this.S = S;
     this.ui = ui;
@@ -53,6 +53,14 @@ export class Comments {
     if (this.S.itemId !== id) return;
     this.list = list;
     this.render();
+    // Back from review: say so above the image.
+    const S = this.S;
+    if ($('rejected-banner')) this.ui.banner(null);
+    if (!S.review && S.item && S.item.status === 'rejected' && list.some((c) => !c.resolved)) {
+      const n = list.filter((c) => !c.resolved && !c.parent).length;
+      this.ui.banner(el('span', { id: 'rejected-banner' },
+        `This item was rejected in review: ${n} comment${n === 1 ? '' : 's'} on the image and in the list say what to fix. Fix it, then Submit.`));
+    }
   }
 
   // Where a comment sits on the image: its point, else its object's corner.

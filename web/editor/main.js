@@ -124,7 +124,7 @@ async function boot() {
   buildToolbar();
   wireControls();
   wirePointer(stage);
-  S.comments = new Comments(S, { select, centreOn, hint });
+  S.comments = new Comments(S, { select, centreOn, hint, banner });
   S.reviewer = new Review(S, { loadItem, setStatus, banner, hint, comments: S.comments });
   document.addEventListener('keydown', onKey);
   document.addEventListener('keyup', (e) => { if (e.key === ' ') { S.space = false; stage.classList.remove('panning'); } });

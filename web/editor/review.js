@@ -76,8 +76,9 @@ export class Review {
   async document(id) {
     const S = this.S;
     if (!S.review || S.review.item !== id) return null;
-    const r = await api.get(`/items/${id}/annotations/${S.review.annotation}`);
-    S.review.name = r.annotation?.user_name || null;
+    const [r, m] = await Promise.all([api.get(`/items/${id}/annotations/${S.review.annotation}`),
+      api.get(`/projects/${S.project}/members`).catch(() => null)]);
+    S.review.name = m?.members?.find((x) => x.user === S.review.user)?.name || null;
     return { version: 0, document: r.document };
   }
 
@@ -105,10 +106,10 @@ export class Review {
     this.panel.hidden = false;
     if (!S.review) { this.panel.replaceChildren(el('h2', {}, 'Review'), el('p', { class: 'muted', text: 'Nothing waits for review.' })); return; }
     const rv = S.review;
-    const text = el('textarea', { id: 'review-comment', rows: 3, placeholder: 'What should be fixed?' });
+    const msg = el('p', { id: 'review-msg', class: 'error', role: 'alert' });
+    const text = el('textarea', { id: 'review-comment', rows: 3, placeholder: 'What should be fixed?', oninput: () => { msg.textContent = ''; } });
     const reason = el('input', { id: 'review-reason', maxlength: 100, placeholder: 'e.g. loose box' });
     const pinOut = el('p', { id: 'review-pin', class: 'muted', text: 'Not pinned: the comment is on the whole item.' });
-    const msg = el('p', { id: 'review-msg', class: 'error', role: 'alert' });
     const pinBtn = el('button', {
       type: 'button', id: 'btn-review-pin', onclick: async () => {
         const pin = await this.ui.comments.placePin();
