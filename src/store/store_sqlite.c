@@ -1525,7 +1525,11 @@ static sqlite3_stmt *item_stmt(struct sqlite_store *s, const struct item_query *
 			if (capped && (1u << b) == IQ_SEARCH)
 				continue;
 			if ((1u << b) == IQ_BATCH && (mask & IQ_VISIBLE))
-				buf_adds(&sql, " AND " ROUTED_BATCH " = :batch");
+				/* The batch's own items and the gold items routed to
+				 * me through it, both from an index. */
+				buf_adds(&sql, " AND i.id IN (SELECT id FROM items WHERE batch_id = :batch "
+					 "UNION ALL SELECT item_id FROM assignments WHERE batch_id = :batch "
+					 "AND user_id = :visible AND is_gold = 1)");
 			else if (count && (1u << b) == IQ_LABEL)
 				buf_adds(&sql, " AND i.id IN (SELECT item_id FROM objects WHERE "
 					 "project_id = :project AND label_id = :label)");

@@ -237,9 +237,14 @@ test('a gold item shows its annotator the batch it came through; managers see it
   const filtered = (await ann.get(`${P}/projects/${project}/items?batch=${b.id}`)).json.items.map((i) => i.id);
   assert.ok(filtered.includes(gold));
   assert.equal((await ann.get(`${P}/projects/${project}/items/count?batch=${b.id}`)).json.count, filtered.length);
-  // Their annotation list shows no gold kind.
+  // Their annotation list shows no gold kind, and the gold annotation cannot be read by id.
   const anns = (await ann.get(`${P}/items/${gold}/annotations`)).json.annotations;
   assert.ok(!anns.some((a) => a.kind === 'gold'));
+  const goldAnn = (await mgr.get(`${P}/items/${gold}/annotations`)).json.annotations.find((a) => a.kind === 'gold');
+  for (const path of ['', '/history', '/history/1']) {
+    const r = await ann.get(`${P}/items/${gold}/annotations/${goldAnn.id}${path}`);
+    assert.ok(r.status === 403 || r.status === 404, `${path}: ${r.status} ${r.text}`);
+  }
   // Managers see the truth: the gold item is in no batch, and its gold annotation.
   assert.equal((await mgr.get(`${P}/items/${gold}`)).json.item.batch, null);
   const mlist = (await mgr.get(`${P}/projects/${project}/items?batch=${b.id}`)).json.items.map((i) => i.id);

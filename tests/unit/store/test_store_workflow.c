@@ -578,6 +578,19 @@ Test(store_workflow, routing_queries_use_indexes)
 			       "batch_id = 1 ORDER BY review_key, id LIMIT 10) s JOIN annotations an ON "
 			       "an.item_id = s.id AND an.kind = 'manual' AND an.status = 'submitted' "
 			       "ORDER BY s.review_key LIMIT 1");
+	/* A reviewer's hold; other reviewers' holds on a sampled item. */
+	assert_plan_uses_index(db, "SELECT a.id, a.item_id FROM assignments a JOIN items i ON i.id = "
+			       "a.item_id WHERE a.user_id = 2 AND a.role = 'review' AND a.state = "
+			       "'reserved' AND i.project_id = 1 ORDER BY a.id LIMIT 1");
+	assert_plan_uses_index(db, "SELECT s.id FROM (SELECT id, review_key FROM items WHERE "
+			       "batch_id = 1 ORDER BY review_key, id LIMIT 10) s WHERE NOT EXISTS "
+			       "(SELECT 1 FROM assignments a WHERE a.item_id = s.id AND a.role = 'review' "
+			       "AND a.state = 'reserved' AND a.user_id != 2)");
+	/* An annotator's items of one batch, gold items routed through it included. */
+	assert_plan_uses_index(db, "SELECT i.id FROM items i WHERE i.project_id = 1 AND i.id > 0 AND "
+			       "i.id IN (SELECT id FROM items WHERE batch_id = 1 UNION ALL SELECT item_id "
+			       "FROM assignments WHERE batch_id = 1 AND user_id = 2 AND is_gold = 1) "
+			       "ORDER BY i.id LIMIT 100");
 	/* Rejection reasons. */
 	assert_plan_uses_index(db, "SELECT a.user_id, count(*) FROM reviews r JOIN annotations a ON "
 			       "a.id = r.annotation_id WHERE r.project_id = 1 AND r.verdict = 'reject' "
