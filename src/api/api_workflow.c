@@ -524,6 +524,20 @@ int api_review_next(struct http_req *req, struct http_resp *resp)
 	return 0;
 }
 
+int api_review_release(struct http_req *req, struct http_resp *resp)
+{
+	struct buf err = BUF_INIT;
+	int rc = store_review_release(req->st, req->project_id, req->args[1], req->user_id, &err);
+	if (rc)
+		api_store_fail(resp, rc, &err);
+	else {
+		buf_addf(&resp->body, "{\"item\":%lld,\"state\":\"released\"}", (long long)req->args[1]);
+		resp->status = 200;
+	}
+	buf_release(&err);
+	return rc;
+}
+
 int api_review_create(struct http_req *req, struct http_resp *resp)
 {
 	json_t *body;

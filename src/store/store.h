@@ -509,6 +509,10 @@ struct batch_sample {
 };
 int store_batch_sample(struct store *st, int64_t batch_id, struct batch_sample *out,
 		       struct buf *err);
+/* Gives back the item a reviewer holds (review/next) for another reviewer;
+ * CAIRN_ENOTFOUND when they hold none on it. */
+int store_review_release(struct store *st, int64_t project_id, int64_t item_id, int64_t user_id,
+			 struct buf *err);
 
 /* Annotator performance. */
 struct annotator_stats {

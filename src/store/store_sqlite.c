@@ -3699,19 +3699,15 @@ out:
 	return rc;
 }
 
-static int sqlite_queue_finish(struct store *st, int64_t project_id, int64_t item_id,
-			       int64_t user_id, const char *state, struct buf *err)
+/* Ends user's live reservation (role annotate or review) of item. */
+static int end_hold(struct sqlite_store *s, int64_t project_id, int64_t item_id, int64_t user_id,
+		    const char *role, const char *state, const char *action, struct buf *err)
 {
-	struct sqlite_store *s = S(st);
-	if (strcmp(state, "skipped") && strcmp(state, "released")) {
-		buf_setf(err, "state: '%s' is not skipped or released", state);
-		return CAIRN_EINVAL;
-	}
 	int rc = 0;
 	int64_t now = now_ms();
 	TX_BEGIN(s, err);
 	sqlite3_stmt *q = stmt(s, "UPDATE assignments SET state = ?4, finished_at = ?5 WHERE item_id = ?1 "
-			       "AND user_id = ?2 AND role = 'annotate' AND state = 'reserved' AND "
+			       "AND user_id = ?2 AND role = ?6 AND state = 'reserved' AND "
 			       "EXISTS (SELECT 1 FROM items i WHERE i.id = ?1 AND i.project_id = ?3)", err);
 	if (!q) {
 		rc = CAIRN_EIO;
@@ -3722,20 +3718,39 @@ static int sqlite_queue_finish(struct store *st, int64_t project_id, int64_t ite
 	sqlite3_bind_int64(q, 3, project_id);
 	bind_text(q, 4, state);
 	sqlite3_bind_int64(q, 5, now);
+	bind_text(q, 6, role);
 	if ((rc = step_done(s, q, "end reservation", err)))
 		goto out;
 	if (sqlite3_changes(s->db) == 0) {
-		buf_setf(err, "you hold no reservation of item %lld", (long long)item_id);
+		buf_setf(err, "you hold no %sreservation of item %lld", strcmp(role, "review") ? "" :
+			 "review ", (long long)item_id);
 		rc = CAIRN_ENOTFOUND;
 		goto out;
 	}
-	if ((rc = item_requeue(s, item_id, err)))
+	if (strcmp(role, "review") && (rc = item_requeue(s, item_id, err)))
 		goto out;
-	rc = wf_audit(s, user_id, project_id, !strcmp(state, "skipped") ? "queue.skip" : "queue.release",
-		      "item", item_id, NULL, err);
+	rc = wf_audit(s, user_id, project_id, action, "item", item_id, NULL, err);
 out:
 	TX_END(s, rc, err);
 	return rc;
+}
+
+static int sqlite_queue_finish(struct store *st, int64_t project_id, int64_t item_id,
+			       int64_t user_id, const char *state, struct buf *err)
+{
+	if (strcmp(state, "skipped") && strcmp(state, "released")) {
+		buf_setf(err, "state: '%s' is not skipped or released", state);
+		return CAIRN_EINVAL;
+	}
+	return end_hold(S(st), project_id, item_id, user_id, "annotate", state,
+			!strcmp(state, "skipped") ? "queue.skip" : "queue.release", err);
+}
+
+static int sqlite_review_release(struct store *st, int64_t project_id, int64_t item_id,
+				 int64_t user_id, struct buf *err)
+{
+	return end_hold(S(st), project_id, item_id, user_id, "review", "released", "review.release",
+			err);
 }
 
 /* Sample size of a batch of n items at rate r: at least one item. */
@@ -4552,6 +4567,7 @@ static const struct store_ops sqlite_ops = {
 	.review_add = sqlite_review_add,
 	.batch_signoff = sqlite_batch_signoff,
 	.batch_sample = sqlite_batch_sample,
+	.review_release = sqlite_review_release,
 	.annotator_stats = sqlite_annotator_stats,
 	.rejection_reasons = sqlite_rejection_reasons,
 	.gold_pairs = sqlite_gold_pairs,

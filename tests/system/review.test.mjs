@@ -138,6 +138,33 @@ test('a rejected and resubmitted item comes back to review with its hold release
   assert.equal((await r1.post(`${P}/items/${item}/review`, { verdict: 'accept' })).status, 201);
 });
 
+test('a reviewer gives a held item back: another takes it at once', async (t) => {
+  const { server, project, mgr, anns: [ann], revs: [r0, r1] } = await setup(t);
+  await createBatch(mgr, project, {
+    name: 'rel', limit: 1, review_sample: 1, gold_first: 0, gold_rate: 0,
+    annotators: [ann.user.id], reviewers: [r0.user.id, r1.user.id],
+  });
+  await labelAll(ann, project);
+  const a = await r0.post(`${P}/projects/${project}/review/next`, {});
+  assert.equal(a.status, 200, a.text);
+  const item = a.json.item.id;
+  assert.equal((await r1.post(`${P}/projects/${project}/review/next`, {})).status, 204);
+  // Only the holder can give it back; an unknown item or a second release is a 404.
+  assertError(await r1.post(`${P}/projects/${project}/review/${item}/release`, {}), 404);
+  assertError(await r0.post(`${P}/projects/${project}/review/999999/release`, {}), 404);
+  const rel = await r0.post(`${P}/projects/${project}/review/${item}/release`, {});
+  assert.equal(rel.status, 200, rel.text);
+  assert.deepEqual(rel.json, { item, state: 'released' });
+  assertError(await r0.post(`${P}/projects/${project}/review/${item}/release`, {}), 404);
+  const b = await r1.post(`${P}/projects/${project}/review/next`, {});
+  assert.equal(b.status, 200, b.text);
+  assert.equal(b.json.item.id, item);
+  assert.equal(server.sql("SELECT count(*) FROM audit WHERE action = 'review.release'"), '1');
+  // The annotators' release does not touch a review hold.
+  assertError(await r1.post(`${P}/projects/${project}/queue/${item}/release`, {}), 404);
+  assert.equal((await r1.post(`${P}/items/${item}/review`, { verdict: 'accept' })).status, 201);
+});
+
 test('random concurrent reviewers never hold the same item at once', async (t) => {
   const { server, project, mgr, anns, revs } = await setup(t, { annotators: 2, reviewers: 4, images: 24 });
   const b = await createBatch(mgr, project, {

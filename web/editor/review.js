@@ -147,6 +147,15 @@ export class Review {
       el('div', { class: 'row' },
         el('button', { type: 'button', id: 'btn-review-accept', class: 'primary', onclick: verdict('accept') }, 'Accept'),
         el('button', { type: 'button', id: 'btn-review-reject', class: 'danger', onclick: verdict('reject') }, 'Reject')),
-      msg);
+      msg,
+      el('p', {}, el('button', {
+        type: 'button', id: 'btn-review-stop', title: 'Give this item back to the other reviewers and leave',
+        onclick: async () => {
+          // Give the hold back, so nobody waits for the timeout.
+          await api.post(`/projects/${S.project}/review/${rv.item}/release`, {}).catch(() => null);
+          S.review = null;
+          location.href = `/#/projects/${S.project}/batches`;
+        },
+      }, 'Stop reviewing')));
   }
 }
