@@ -1118,9 +1118,18 @@ static int sqlite_label_id(struct store *st, int64_t project_id, const char *nam
  * batch it was routed to them through, like every other item they get. */
 #define ROUTED_BATCH "ifnull(i.batch_id, (SELECT s.batch_id FROM assignments s WHERE " \
 	"s.item_id = i.id AND s.user_id = :visible AND s.role = 'annotate'))"
+/* Its status, likewise, is the annotator's own progress on it (what others
+ * did to a shared gold item would give it away), 'done' once the batch it
+ * came through is signed off. Items of a batch show their own status. */
+#define VIEWER_STATUS "(CASE WHEN i.batch_id IS NOT NULL THEN i.status ELSE ifnull((SELECT " \
+	"CASE WHEN b.stage = 'done' THEN 'done' ELSE ifnull((SELECT CASE an.status WHEN 'draft' " \
+	"THEN 'in_progress' ELSE 'annotated' END FROM annotations an WHERE an.item_id = i.id AND " \
+	"an.user_id = :visible AND an.kind = 'manual'), 'new') END FROM assignments s JOIN " \
+	"batches b ON b.id = s.batch_id WHERE s.item_id = i.id AND s.user_id = :visible AND " \
+	"s.role = 'annotate'), i.status) END)"
 #define ITEM_COLS_VIS "i.id, i.project_id, i.kind, i.name, i.hash, i.size, i.width, " \
 	"i.height, i.duration, i.frames, i.mime, i.source_group, i.link_path, i.meta, i.phash, " \
-	ROUTED_BATCH ", i.split, i.status, i.created_at"
+	ROUTED_BATCH ", i.split, " VIEWER_STATUS ", i.created_at"
 #define ITEM_COLS "id, project_id, kind, name, hash, size, width, height, duration, frames, " \
 	"mime, source_group, link_path, meta, phash, batch_id, split, status, created_at"
 
@@ -1524,7 +1533,9 @@ static sqlite3_stmt *item_stmt(struct sqlite_store *s, const struct item_query *
 			 * objects_label index beat a probe per item. */
 			if (capped && (1u << b) == IQ_SEARCH)
 				continue;
-			if ((1u << b) == IQ_BATCH && (mask & IQ_VISIBLE))
+			if ((1u << b) == IQ_STATUS && (mask & IQ_VISIBLE))
+				buf_adds(&sql, " AND " VIEWER_STATUS " = :status");
+			else if ((1u << b) == IQ_BATCH && (mask & IQ_VISIBLE))
 				/* The batch's own items and the gold items routed to
 				 * me through it, both from an index. */
 				buf_adds(&sql, " AND i.id IN (SELECT id FROM items WHERE batch_id = :batch "
