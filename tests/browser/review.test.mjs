@@ -169,6 +169,9 @@ test('review round trip: label, submit, reject with a pinned comment, fix, accep
   await shot(rita, 'review-3-reviewer-pins-comment');
   await rita.locator('#btn-review-reject').click();
   await rita.locator('#review-empty').waitFor({ timeout: 30000 });
+  // The judged item is gone from the screen.
+  assert.ok(await rita.locator('#stage canvas').first().isHidden());
+  assert.ok(await rita.locator('#list-panel').isHidden());
   await shot(rita, 'review-4-reviewer-queue-empty');
   // Through the API: the annotation is rejected, the comment pinned where she clicked.
   assert.equal((await annotationOf(reviewed, annaId)).status, 'rejected');

@@ -72,7 +72,7 @@ async function createBatch(mgr, project, body) {
 test('review/next reserves the item for one reviewer; the other gets another; timeout reclaims', async (t) => {
   const { server, project, mgr, anns: [ann], revs: [r0, r1] } = await setup(t);
   const b = await createBatch(mgr, project, {
-    name: 'two', limit: 2, review_sample: 1, gold_first: 0, gold_rate: 0, reserve_s: 1,
+    name: 'two', limit: 2, review_sample: 1, gold_first: 0, gold_rate: 0, reserve_s: 3,
     annotators: [ann.user.id], reviewers: [r0.user.id, r1.user.id],
   });
   await labelAll(ann, project);
@@ -98,8 +98,8 @@ test('review/next reserves the item for one reviewer; the other gets another; ti
   // r1 judges theirs; then nothing is left for r1 while r0 holds the other.
   assert.equal((await r1.post(`${P}/items/${bnext.json.item.id}/review`, { verdict: 'accept' })).status, 201);
   assert.equal((await r1.post(`${P}/projects/${project}/review/next`, {})).status, 204);
-  // r0 goes idle past the 1 s timeout: the item is reclaimed and goes to r1.
-  await sleep(1300);
+  // r0 goes idle past the 3 s timeout: the item is reclaimed and goes to r1.
+  await sleep(3300);
   const taken = await r1.post(`${P}/projects/${project}/review/next`, {});
   assert.equal(taken.status, 200, taken.text);
   assert.equal(taken.json.item.id, held);
@@ -168,7 +168,7 @@ test('a reviewer gives a held item back: another takes it at once', async (t) =>
 test('random concurrent reviewers never hold the same item at once', async (t) => {
   const { server, project, mgr, anns, revs } = await setup(t, { annotators: 2, reviewers: 4, images: 24 });
   const b = await createBatch(mgr, project, {
-    name: 'c', overlap: 2, review_sample: 1, gold_first: 0, gold_rate: 0, reserve_s: 1,
+    name: 'c', overlap: 2, review_sample: 1, gold_first: 0, gold_rate: 0, reserve_s: 2,
     annotators: anns.map((a) => a.user.id), reviewers: revs.map((r) => r.user.id),
   });
   await Promise.all(anns.map((a) => labelAll(a, project)));
@@ -177,9 +177,11 @@ test('random concurrent reviewers never hold the same item at once', async (t) =
   const holder = new Map(); // item -> reviewer name, while the reviewer believes they hold it
   const violations = [];
   const verdicts = [];
+  let late = 0;
   const worker = async (rv) => {
     const me = rv.user.name;
     for (let n = 0; n < 400; n++) {
+      const sent = Date.now();
       const r = await rv.post(`${P}/projects/${project}/review/next`, {});
       if (r.status === 204) {
         if (!server.sql("SELECT count(*) FROM assignments WHERE role = 'review' AND state = 'reserved'").startsWith('0')) {
@@ -200,14 +202,18 @@ test('random concurrent reviewers never hold the same item at once', async (t) =
       if (x < 0.15) {
         // Idle past the timeout: I give up my claim; the server reclaims it.
         holder.delete(item);
-        await sleep(1200);
+        await sleep(2300);
         continue;
       }
       await sleep(Math.floor(rand() * 20));
       holder.delete(item);
       const v = await rv.post(`${P}/items/${item}/review`, { verdict: 'accept', annotation: r.json.annotation.id });
-      if (v.status !== 201) violations.push(`${me}'s verdict on item ${item} (held): ${v.status} ${v.text}`);
-      else verdicts.push(`${item}/${r.json.annotation.id}`);
+      // The hold began after `sent`; a verdict answered within reserve_s of
+      // it was surely judged while the hold was live, and must pass. Later
+      // (a loaded machine), the hold may have run out: a 409 is then right.
+      if (v.status === 201) verdicts.push(`${item}/${r.json.annotation.id}`);
+      else if (v.status === 409 && Date.now() - sent >= 2000) late++;
+      else violations.push(`${me}'s verdict on item ${item} (held): ${v.status} ${v.text}`);
     }
     violations.push(`${me} did not finish`);
   };
@@ -235,7 +241,7 @@ test('random concurrent reviewers never hold the same item at once', async (t) =
   }
   assert.ok(reserves >= 48, `${reserves} reserves`);
   const reclaims = rows.filter((r) => r[0] === 'review.reclaim').length;
-  t.diagnostic(`${reserves} review reservations, ${reclaims} reclaimed`);
+  t.diagnostic(`${reserves} review reservations, ${reclaims} reclaimed, ${late} verdicts after the hold ran out`);
   const ok = await mgr.post(`${P}/batches/${b.id}/signoff`, {});
   assert.equal(ok.status, 200, ok.text);
 });

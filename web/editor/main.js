@@ -1150,6 +1150,7 @@ async function goNext(skip) {
   location.hash = `project=${S.project}&item=${id}`;
 }
 async function goPrev() {
+  if (S.review) return;
   let id = S.history.pop();
   if (!id) {
     const r = await api.get(`/projects/${S.project}/items?limit=1000`).catch(() => null);

@@ -53,6 +53,10 @@ export class Review {
     }
     if (r.status === 204) {
       S.review = null;
+      // Nothing on screen from the last item: it is judged and gone.
+      document.body.classList.add('review-mode', 'review-empty');
+      S.model.commit = () => {};
+      $('item-name').textContent = '';
       this.ui.setStatus('saved', 'Nothing waits for review');
       this.ui.banner(el('span', { id: 'review-empty', text: 'Nothing waits for your review in this project. ' },
         el('a', { href: `/#/projects/${project}/batches` }, 'Back to the batches')));
@@ -63,6 +67,7 @@ export class Review {
       this.ui.setStatus('error', r.json?.error?.message || `review/next answered ${r.status}`);
       return true;
     }
+    document.body.classList.remove('review-empty');
     const j = r.json;
     S.review = { item: j.item.id, batch: j.batch, annotation: j.annotation.id, user: j.annotation.user, version: j.annotation.version, expires: j.expires_at };
     history.replaceState(null, '', `#project=${project}&item=${j.item.id}&review=1`);
@@ -97,7 +102,7 @@ export class Review {
   leave() {
     this.S.review = null;
     this.S.model.commit = this.commit;
-    document.body.classList.remove('review-mode');
+    document.body.classList.remove('review-mode', 'review-empty');
     this.panel.hidden = true;
   }
 
