@@ -80,6 +80,7 @@ int api_batches_signoff(struct http_req *req, struct http_resp *resp);
 int api_queue_next(struct http_req *req, struct http_resp *resp);
 int api_queue_skip(struct http_req *req, struct http_resp *resp);
 int api_queue_release(struct http_req *req, struct http_resp *resp);
+int api_review_release(struct http_req *req, struct http_resp *resp);
 int api_review_next(struct http_req *req, struct http_resp *resp);
 int api_review_create(struct http_req *req, struct http_resp *resp);
 int api_stats_annotators(struct http_req *req, struct http_resp *resp);

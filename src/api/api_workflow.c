@@ -63,6 +63,14 @@ static int write_batch(struct http_req *req, int64_t id, struct buf *out, struct
 		return rc;
 	json_batch(out, &b);
 	batch_release(&b);
+	/* Where the review sample stands, for the manager's sign-off. */
+	struct batch_sample sm;
+	if ((rc = store_batch_sample(req->st, id, &sm, err)))
+		return rc;
+	buf_addf(out, ",\"sample\":{\"size\":%lld,\"accepted\":%lld,\"pending\":%lld,"
+		 "\"rejected\":%lld,\"missing\":%lld,\"ready\":%s}", (long long)sm.size,
+		 (long long)sm.accepted, (long long)sm.pending, (long long)sm.rejected,
+		 (long long)sm.missing, sm.ready ? "true" : "false");
 	buf_adds(out, ",\"members\":[");
 	struct members_ctx m = {out, 0};
 	rc = store_batch_members(req->st, id, add_member, &m, err);
@@ -508,11 +516,26 @@ int api_review_next(struct http_req *req, struct http_resp *resp)
 		return rc;
 	}
 	buf_addf(&resp->body, ",\"batch\":%lld,\"annotation\":{\"id\":%lld,\"user\":%lld,"
-		 "\"version\":%lld},\"reason\":\"sample\"}", (long long)pick.batch_id,
-		 (long long)pick.annotation_id, (long long)pick.annotator_id, (long long)pick.version);
+		 "\"version\":%lld},\"reason\":\"sample\",\"expires_at\":%lld}",
+		 (long long)pick.batch_id, (long long)pick.annotation_id,
+		 (long long)pick.annotator_id, (long long)pick.version, (long long)pick.expires_at);
 	buf_release(&err);
 	resp->status = 200;
 	return 0;
+}
+
+int api_review_release(struct http_req *req, struct http_resp *resp)
+{
+	struct buf err = BUF_INIT;
+	int rc = store_review_release(req->st, req->project_id, req->args[1], req->user_id, &err);
+	if (rc)
+		api_store_fail(resp, rc, &err);
+	else {
+		buf_addf(&resp->body, "{\"item\":%lld,\"state\":\"released\"}", (long long)req->args[1]);
+		resp->status = 200;
+	}
+	buf_release(&err);
+	return rc;
 }
 
 int api_review_create(struct http_req *req, struct http_resp *resp)

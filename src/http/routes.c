@@ -86,6 +86,7 @@ const struct route http_routes[] = {
 	{"POST", V1 "/projects/{project}/queue/{item}/skip", api_queue_skip, PERM_ANNOTATE, 4 << 10, "give back my reserved item; never offered to me again"},
 	{"POST", V1 "/projects/{project}/queue/{item}/release", api_queue_release, PERM_ANNOTATE, 4 << 10, "give back my reserved item for anyone"},
 	{"POST", V1 "/projects/{project}/review/next", api_review_next, PERM_REVIEW, 4 << 10, "the next sampled annotation to review (204: none)"},
+	{"POST", V1 "/projects/{project}/review/{item}/release", api_review_release, PERM_REVIEW, 4 << 10, "give back the item I hold for review"},
 	{"POST", V1 "/items/{item}/review", api_review_create, PERM_REVIEW, 64 << 10, "accept or reject a submitted annotation, with a pinned comment"},
 	{"GET", V1 "/projects/{project}/stats/annotators", api_stats_annotators, PERM_ANNOTATE, 0, "annotator performance: throughput, rejections, gold accuracy (annotators: their own row)"},
 	/* Quality dashboards: agreement, confusion, checks, progress, classes, consensus (docs/quality.md). */

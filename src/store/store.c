@@ -457,6 +457,18 @@ int store_batch_signoff(struct store *st, int64_t batch_id, int64_t by_user, str
 	return st->ops->batch_signoff(st, batch_id, by_user, err);
 }
 
+int store_batch_sample(struct store *st, int64_t batch_id, struct batch_sample *out,
+		       struct buf *err)
+{
+	return st->ops->batch_sample(st, batch_id, out, err);
+}
+
+int store_review_release(struct store *st, int64_t project_id, int64_t item_id, int64_t user_id,
+			 struct buf *err)
+{
+	return st->ops->review_release(st, project_id, item_id, user_id, err);
+}
+
 int store_annotator_stats(struct store *st, int64_t project_id, store_annotator_stats_cb cb,
 			  void *ctx, struct buf *err)
 {

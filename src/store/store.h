@@ -498,10 +498,14 @@ struct review_pick {
 	int64_t annotation_id;
 	int64_t annotator_id;
 	int64_t version;
+	int64_t expires_at;        /* the reviewer holds the item until then */
 };
 /* A submitted manual annotation, not the reviewer's own, on an item in the
  * review sample of a batch the user reviews (every batch of the project
- * with all_batches) that is not done. CAIRN_ENOTFOUND when none. */
+ * with all_batches) that is not done. The item is reserved for this
+ * reviewer (one at a time, renewed by asking again, ended by the verdict
+ * or the batch's reserve_ms): no other reviewer gets it meanwhile.
+ * CAIRN_ENOTFOUND when none. */
 int store_review_next(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
 		      struct review_pick *out, struct buf *err);
 struct review_write {
@@ -528,6 +532,20 @@ int store_review_add(struct store *st, const struct review_write *w, int64_t *re
  * annotations accepted and, for a normal batch, no item still wants an
  * annotator. */
 int store_batch_signoff(struct store *st, int64_t batch_id, int64_t by_user, struct buf *err);
+/* Where a batch's review sample stands: `size` sampled items, of which
+ * `accepted` have every manual annotation accepted, `pending` have one
+ * waiting for review, `rejected` one sent back and not resubmitted, and
+ * `missing` no submitted annotation yet. `ready` when sign-off would pass. */
+struct batch_sample {
+	int64_t size, accepted, pending, rejected, missing;
+	bool ready;
+};
+int store_batch_sample(struct store *st, int64_t batch_id, struct batch_sample *out,
+		       struct buf *err);
+/* Gives back the item a reviewer holds (review/next) for another reviewer;
+ * CAIRN_ENOTFOUND when they hold none on it. */
+int store_review_release(struct store *st, int64_t project_id, int64_t item_id, int64_t user_id,
+			 struct buf *err);
 
 /* Annotator performance. */
 struct annotator_stats {

@@ -143,6 +143,10 @@ struct store_ops {
 	int (*review_add)(struct store *st, const struct review_write *w, int64_t *review_id,
 			  int64_t *comment_id, struct buf *err);
 	int (*batch_signoff)(struct store *st, int64_t batch_id, int64_t by_user, struct buf *err);
+	int (*batch_sample)(struct store *st, int64_t batch_id, struct batch_sample *out,
+			    struct buf *err);
+	int (*review_release)(struct store *st, int64_t project_id, int64_t item_id,
+			      int64_t user_id, struct buf *err);
 	int (*annotator_stats)(struct store *st, int64_t project_id, store_annotator_stats_cb cb,
 			       void *ctx, struct buf *err);
 	int (*rejection_reasons)(struct store *st, int64_t project_id, store_reason_cb cb,

@@ -1432,6 +1432,22 @@ static int sqlite_label_id(struct store *st, int64_t project_id, const char *nam
 #define ITEM_COLS_I "i.id, i.project_id, i.kind, i.name, i.hash, i.size, i.width, i.height, " \
 	"i.duration, i.frames, i.mime, i.source_group, i.link_path, i.meta, i.phash, i.batch_id, " \
 	"i.split, i.status, i.created_at"
+/* An annotator's view: a gold item has no batch of its own, so it shows the
+ * batch it was routed to them through, like every other item they get. */
+#define ROUTED_BATCH "ifnull(i.batch_id, (SELECT s.batch_id FROM assignments s WHERE " \
+	"s.item_id = i.id AND s.user_id = :visible AND s.role = 'annotate'))"
+/* Its status, likewise, is the annotator's own progress on it (what others
+ * did to a shared gold item would give it away), 'done' once the batch it
+ * came through is signed off. Items of a batch show their own status. */
+#define VIEWER_STATUS "(CASE WHEN i.batch_id IS NOT NULL THEN i.status ELSE ifnull((SELECT " \
+	"CASE WHEN b.stage = 'done' THEN 'done' ELSE ifnull((SELECT CASE an.status WHEN 'draft' " \
+	"THEN 'in_progress' ELSE 'annotated' END FROM annotations an WHERE an.item_id = i.id AND " \
+	"an.user_id = :visible AND an.kind = 'manual'), 'new') END FROM assignments s JOIN " \
+	"batches b ON b.id = s.batch_id WHERE s.item_id = i.id AND s.user_id = :visible AND " \
+	"s.role = 'annotate'), i.status) END)"
+#define ITEM_COLS_VIS "i.id, i.project_id, i.kind, i.name, i.hash, i.size, i.width, " \
+	"i.height, i.duration, i.frames, i.mime, i.source_group, i.link_path, i.meta, i.phash, " \
+	ROUTED_BATCH ", i.split, " VIEWER_STATUS ", i.created_at"
 #define ITEM_COLS "id, project_id, kind, name, hash, size, width, height, duration, frames, " \
 	"mime, source_group, link_path, meta, phash, batch_id, split, status, created_at"
 
@@ -1825,6 +1841,7 @@ static sqlite3_stmt *item_stmt(struct sqlite_store *s, const struct item_query *
 		buf_adds(&sql, capped ? "SELECT count(*) FROM (SELECT 1 FROM items_fts CROSS JOIN "
 					"items i ON i.id = items_fts.rowid WHERE items_fts MATCH :search AND"
 			 : count ? "SELECT count(*) FROM items i WHERE"
+			 : (mask & IQ_VISIBLE) ? "SELECT " ITEM_COLS_VIS " FROM items i WHERE"
 				 : "SELECT " ITEM_COLS_I " FROM items i WHERE");
 		buf_adds(&sql, " i.project_id = :project");
 		if (!count)
@@ -1836,7 +1853,15 @@ static sqlite3_stmt *item_stmt(struct sqlite_store *s, const struct item_query *
 			 * objects_label index beat a probe per item. */
 			if (capped && (1u << b) == IQ_SEARCH)
 				continue;
-			if (count && (1u << b) == IQ_LABEL)
+			if ((1u << b) == IQ_STATUS && (mask & IQ_VISIBLE))
+				buf_adds(&sql, " AND " VIEWER_STATUS " = :status");
+			else if ((1u << b) == IQ_BATCH && (mask & IQ_VISIBLE))
+				/* The batch's own items and the gold items routed to
+				 * me through it, both from an index. */
+				buf_adds(&sql, " AND i.id IN (SELECT id FROM items WHERE batch_id = :batch "
+					 "UNION ALL SELECT item_id FROM assignments WHERE batch_id = :batch "
+					 "AND user_id = :visible AND is_gold = 1)");
+			else if (count && (1u << b) == IQ_LABEL)
 				buf_adds(&sql, " AND i.id IN (SELECT item_id FROM objects WHERE "
 					 "project_id = :project AND label_id = :label)");
 			else
@@ -3311,16 +3336,17 @@ static int item_requeue(struct sqlite_store *s, int64_t item_id, struct buf *err
 static int reclaim_locked(struct sqlite_store *s, int64_t now, int64_t *count, struct buf *err)
 {
 	sqlite3_stmt *q = stmt(s, "SELECT a.id, a.item_id, a.user_id, ifnull(a.batch_id, 0), "
-			       "i.project_id FROM assignments a JOIN items i ON i.id = a.item_id "
-			       "WHERE a.state = 'reserved' AND a.expires_at < ?1 LIMIT ?2", err);
+			       "i.project_id, a.role = 'review' FROM assignments a JOIN items i ON "
+			       "i.id = a.item_id WHERE a.state = 'reserved' AND a.expires_at < ?1 "
+			       "LIMIT ?2", err);
 	if (!q)
 		return CAIRN_EIO;
 	sqlite3_bind_int64(q, 1, now);
 	sqlite3_bind_int(q, 2, RECLAIM_MAX);
-	int64_t rows[RECLAIM_MAX][5];
+	int64_t rows[RECLAIM_MAX][6];
 	int n = 0, rc;
 	while (n < RECLAIM_MAX && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		for (int c = 0; c < 5; c++)
+		for (int c = 0; c < 6; c++)
 			rows[n][c] = sqlite3_column_int64(q, c);
 		n++;
 	}
@@ -3342,7 +3368,8 @@ static int reclaim_locked(struct sqlite_store *s, int64_t now, int64_t *count, s
 		char detail[96];
 		snprintf(detail, sizeof(detail), "{\"user\":%lld,\"batch\":%lld}",
 			 (long long)rows[i][2], (long long)rows[i][3]);
-		if ((rc = wf_audit(s, 0, rows[i][4], "queue.reclaim", "item", rows[i][1], detail, err)))
+		if ((rc = wf_audit(s, 0, rows[i][4], rows[i][5] ? "review.reclaim" : "queue.reclaim",
+				   "item", rows[i][1], detail, err)))
 			return rc;
 	}
 	if (count)
@@ -3367,7 +3394,8 @@ static int sqlite_queue_reclaim(struct store *st, int64_t now, int64_t *n, struc
 	"ifnull(b.signed_off_at, 0), b.created_at, " \
 	"(SELECT count(*) FROM items i WHERE i.batch_id = b.id), " \
 	"(SELECT count(*) FROM items i WHERE i.batch_id = b.id AND i.queue = 1), " \
-	"(SELECT count(*) FROM assignments a WHERE a.batch_id = b.id AND a.state = 'reserved'), " \
+	"(SELECT count(*) FROM assignments a WHERE a.batch_id = b.id AND a.state = 'reserved' " \
+	"AND a.role = 'annotate'), " \
 	"(SELECT count(*) FROM assignments a WHERE a.batch_id = b.id AND a.state = 'done' AND " \
 	"a.role = 'annotate')"
 
@@ -3965,7 +3993,8 @@ static int sqlite_queue_next(struct store *st, const struct queue_req *rq, struc
 	for (size_t b = 0; b < nb && !out->item_id; b++) {
 		q = stmt(s, "SELECT i.id FROM items i WHERE i.batch_id = ?1 AND i.queue = 1 AND NOT "
 			 "EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.user_id = ?2 "
-			 "AND a.state IN ('reserved', 'done', 'skipped')) ORDER BY i.id LIMIT 1", err);
+			 "AND a.role = 'annotate' AND a.state IN ('reserved', 'done', 'skipped')) ORDER BY i.id "
+			 "LIMIT 1", err);
 		if (!q) {
 			rc = CAIRN_EIO;
 			goto out;
@@ -3999,7 +4028,8 @@ static int sqlite_queue_next(struct store *st, const struct queue_req *rq, struc
 		if (want_gold) {
 			q = stmt(s, "SELECT g.item_id FROM annotations g WHERE g.project_id = ?1 AND "
 				 "g.kind = 'gold' AND NOT EXISTS (SELECT 1 FROM assignments a WHERE "
-				 "a.item_id = g.item_id AND a.user_id = ?2 AND a.state IN ('reserved', "
+				 "a.item_id = g.item_id AND a.user_id = ?2 AND a.role = 'annotate' AND "
+				 "a.state IN ('reserved', "
 				 "'done', 'skipped')) ORDER BY random() LIMIT 1", err);
 			if (!q) {
 				rc = CAIRN_EIO;
@@ -4057,19 +4087,15 @@ out:
 	return rc;
 }
 
-static int sqlite_queue_finish(struct store *st, int64_t project_id, int64_t item_id,
-			       int64_t user_id, const char *state, struct buf *err)
+/* Ends user's live reservation (role annotate or review) of item. */
+static int end_hold(struct sqlite_store *s, int64_t project_id, int64_t item_id, int64_t user_id,
+		    const char *role, const char *state, const char *action, struct buf *err)
 {
-	struct sqlite_store *s = S(st);
-	if (strcmp(state, "skipped") && strcmp(state, "released")) {
-		buf_setf(err, "state: '%s' is not skipped or released", state);
-		return CAIRN_EINVAL;
-	}
 	int rc = 0;
 	int64_t now = now_ms();
 	TX_BEGIN(s, err);
 	sqlite3_stmt *q = stmt(s, "UPDATE assignments SET state = ?4, finished_at = ?5 WHERE item_id = ?1 "
-			       "AND user_id = ?2 AND role = 'annotate' AND state = 'reserved' AND "
+			       "AND user_id = ?2 AND role = ?6 AND state = 'reserved' AND "
 			       "EXISTS (SELECT 1 FROM items i WHERE i.id = ?1 AND i.project_id = ?3)", err);
 	if (!q) {
 		rc = CAIRN_EIO;
@@ -4080,20 +4106,39 @@ static int sqlite_queue_finish(struct store *st, int64_t project_id, int64_t ite
 	sqlite3_bind_int64(q, 3, project_id);
 	bind_text(q, 4, state);
 	sqlite3_bind_int64(q, 5, now);
+	bind_text(q, 6, role);
 	if ((rc = step_done(s, q, "end reservation", err)))
 		goto out;
 	if (sqlite3_changes(s->db) == 0) {
-		buf_setf(err, "you hold no reservation of item %lld", (long long)item_id);
+		buf_setf(err, "you hold no %sreservation of item %lld", strcmp(role, "review") ? "" :
+			 "review ", (long long)item_id);
 		rc = CAIRN_ENOTFOUND;
 		goto out;
 	}
-	if ((rc = item_requeue(s, item_id, err)))
+	if (strcmp(role, "review") && (rc = item_requeue(s, item_id, err)))
 		goto out;
-	rc = wf_audit(s, user_id, project_id, !strcmp(state, "skipped") ? "queue.skip" : "queue.release",
-		      "item", item_id, NULL, err);
+	rc = wf_audit(s, user_id, project_id, action, "item", item_id, NULL, err);
 out:
 	TX_END(s, rc, err);
 	return rc;
+}
+
+static int sqlite_queue_finish(struct store *st, int64_t project_id, int64_t item_id,
+			       int64_t user_id, const char *state, struct buf *err)
+{
+	if (strcmp(state, "skipped") && strcmp(state, "released")) {
+		buf_setf(err, "state: '%s' is not skipped or released", state);
+		return CAIRN_EINVAL;
+	}
+	return end_hold(S(st), project_id, item_id, user_id, "annotate", state,
+			!strcmp(state, "skipped") ? "queue.skip" : "queue.release", err);
+}
+
+static int sqlite_review_release(struct store *st, int64_t project_id, int64_t item_id,
+				 int64_t user_id, struct buf *err)
+{
+	return end_hold(S(st), project_id, item_id, user_id, "review", "released", "review.release",
+			err);
 }
 
 /* Sample size of a batch of n items at rate r: at least one item. */
@@ -4114,25 +4159,88 @@ static int batch_item_count(struct sqlite_store *s, int64_t batch, int64_t *n, s
 	return one_i64(s, q, n, "count batch items", err);
 }
 
+/* The reviewer's live reservation, if any: item, batch, reservation id. */
+static int review_held(struct sqlite_store *s, int64_t project_id, int64_t user_id,
+		       int64_t *assignment, int64_t *item, int64_t *batch, struct buf *err)
+{
+	sqlite3_stmt *q = stmt(s, "SELECT a.id, a.item_id, ifnull(a.batch_id, 0) FROM assignments a "
+			       "JOIN items i ON i.id = a.item_id WHERE a.user_id = ?2 AND a.role = "
+			       "'review' AND a.state = 'reserved' AND i.project_id = ?1 ORDER BY a.id "
+			       "LIMIT 1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, user_id);
+	*assignment = *item = *batch = 0;
+	int step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		*assignment = sqlite3_column_int64(q, 0);
+		*item = sqlite3_column_int64(q, 1);
+		*batch = sqlite3_column_int64(q, 2);
+	}
+	sqlite3_reset(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return db_error(s, step, "find my review reservation", err);
+	return 0;
+}
+
+/* The first submitted annotation of item, not by user, to review. */
+static int review_pending(struct sqlite_store *s, int64_t item, int64_t user,
+			  struct review_pick *out, struct buf *err)
+{
+	sqlite3_stmt *q = stmt(s, "SELECT id, user_id, version FROM annotations WHERE item_id = ?1 AND "
+			       "kind = 'manual' AND status = 'submitted' AND user_id != ?2 ORDER BY id "
+			       "LIMIT 1", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, item);
+	sqlite3_bind_int64(q, 2, user);
+	int step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		out->item_id = item;
+		out->annotation_id = sqlite3_column_int64(q, 0);
+		out->annotator_id = sqlite3_column_int64(q, 1);
+		out->version = sqlite3_column_int64(q, 2);
+	}
+	sqlite3_reset(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return db_error(s, step, "read the annotation to review", err);
+	return step == SQLITE_ROW ? 0 : CAIRN_ENOTFOUND;
+}
+
+/*
+ * One write transaction, like the annotators' queue: reclaims expired
+ * reservations, returns the item the reviewer holds while it still has an
+ * annotation to judge (renewing the hold), else reserves the first sampled
+ * item with one that no other reviewer holds. So one item is never in two
+ * reviewers' hands; a hold ends with the verdict, or at the batch's
+ * reserve_ms.
+ */
 static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user_id,
 			      bool all_batches, struct review_pick *out, struct buf *err)
 {
 	struct sqlite_store *s = S(st);
+	int64_t now = now_ms();
 	memset(out, 0, sizeof(*out));
+	int rc = 0;
+	struct { int64_t id; double rate; int64_t reserve_ms; } *v = NULL;
+	size_t n = 0, cap = 0;
+	TX_BEGIN(s, err);
+	if ((rc = reclaim_locked(s, now, NULL, err)))
+		goto out;
 	sqlite3_stmt *q = all_batches
-		? stmt(s, "SELECT id, review_sample FROM batches WHERE project_id = ?1 AND stage != "
-		       "'done' ORDER BY id", err)
-		: stmt(s, "SELECT b.id, b.review_sample FROM batch_members m JOIN batches b ON b.id = "
-		       "m.batch_id WHERE m.user_id = ?2 AND m.role = 'reviewer' AND b.project_id = ?1 "
-		       "AND b.stage != 'done' ORDER BY b.id", err);
-	if (!q)
-		return CAIRN_EIO;
+		? stmt(s, "SELECT id, review_sample, reserve_ms FROM batches WHERE project_id = ?1 AND "
+		       "stage != 'done' ORDER BY id", err)
+		: stmt(s, "SELECT b.id, b.review_sample, b.reserve_ms FROM batch_members m JOIN "
+		       "batches b ON b.id = m.batch_id WHERE m.user_id = ?2 AND m.role = 'reviewer' AND "
+		       "b.project_id = ?1 AND b.stage != 'done' ORDER BY b.id", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
 	sqlite3_bind_int64(q, 1, project_id);
 	if (!all_batches)
 		sqlite3_bind_int64(q, 2, user_id);
-	struct { int64_t id; double rate; } *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -4142,13 +4250,54 @@ static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user
 		}
 		v[n].id = sqlite3_column_int64(q, 0);
 		v[n].rate = sqlite3_column_double(q, 1);
+		v[n].reserve_ms = sqlite3_column_int64(q, 2);
 		n++;
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_error(s, rc, "list batches to review", err);
+		rc = db_error(s, rc, "list batches to review", err);
+		goto out;
 	}
+	rc = 0;
+	/* 1. What I hold, while it still has something to judge in a batch I
+	 * may review; otherwise the hold ends. */
+	int64_t held = 0, held_item = 0, held_batch = 0;
+	if ((rc = review_held(s, project_id, user_id, &held, &held_item, &held_batch, err)))
+		goto out;
+	if (held) {
+		size_t b = 0;
+		while (b < n && v[b].id != held_batch)
+			b++;
+		rc = b < n ? review_pending(s, held_item, user_id, out, err) : CAIRN_ENOTFOUND;
+		if (rc && rc != CAIRN_ENOTFOUND)
+			goto out;
+		q = stmt(s, "UPDATE assignments SET state = CASE WHEN ?2 THEN 'reserved' ELSE "
+			 "'released' END, reserved_at = CASE WHEN ?2 THEN ?3 ELSE reserved_at END, "
+			 "expires_at = CASE WHEN ?2 THEN ?4 ELSE expires_at END, finished_at = CASE "
+			 "WHEN ?2 THEN NULL ELSE ?3 END WHERE id = ?1", err);
+		if (!q) {
+			rc = CAIRN_EIO;
+			goto out;
+		}
+		bool keep = rc == 0;
+		sqlite3_bind_int64(q, 1, held);
+		sqlite3_bind_int(q, 2, keep);
+		sqlite3_bind_int64(q, 3, now);
+		sqlite3_bind_int64(q, 4, now + (b < n ? v[b].reserve_ms : 0));
+		if ((rc = step_done(s, q, "renew review reservation", err)))
+			goto out;
+		if (keep) {
+			out->batch_id = held_batch;
+			out->expires_at = now + v[b].reserve_ms;
+			goto out;
+		}
+		memset(out, 0, sizeof(*out));
+		if ((rc = wf_audit(s, user_id, project_id, "review.release", "item", held_item, NULL,
+				   err)))
+			goto out;
+	}
+	/* 2. The first sampled item with a submitted annotation, not mine,
+	 * that no other reviewer holds. */
 	rc = CAIRN_ENOTFOUND;
 	for (size_t b = 0; b < n && rc == CAIRN_ENOTFOUND; b++) {
 		int64_t items = 0;
@@ -4158,7 +4307,9 @@ static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user
 		q = stmt(s, "SELECT s.id, an.id, an.user_id, an.version FROM (SELECT id, review_key "
 			 "FROM items WHERE batch_id = ?1 ORDER BY review_key, id LIMIT ?2) s JOIN "
 			 "annotations an ON an.item_id = s.id AND an.kind = 'manual' AND an.status = "
-			 "'submitted' AND an.user_id != ?3 ORDER BY s.review_key, s.id, an.id LIMIT 1", err);
+			 "'submitted' AND an.user_id != ?3 WHERE NOT EXISTS (SELECT 1 FROM assignments "
+			 "a WHERE a.item_id = s.id AND a.role = 'review' AND a.state = 'reserved' AND "
+			 "a.user_id != ?3) ORDER BY s.review_key, s.id, an.id LIMIT 1", err);
 		if (!q) {
 			rc = CAIRN_EIO;
 			break;
@@ -4173,15 +4324,47 @@ static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user
 			out->annotator_id = sqlite3_column_int64(q, 2);
 			out->version = sqlite3_column_int64(q, 3);
 			out->batch_id = v[b].id;
+			out->expires_at = now + v[b].reserve_ms;
 			rc = 0;
 		} else if (step != SQLITE_DONE) {
 			rc = db_error(s, step, "find an item to review", err);
 		}
 		sqlite3_reset(q);
 	}
+	if (rc)
+		goto out;
+	q = stmt(s, "INSERT INTO assignments(item_id, user_id, batch_id, role, state, is_gold, "
+		 "reserved_at, expires_at) VALUES (?1, ?2, ?3, 'review', 'reserved', 0, ?4, ?5) ON "
+		 "CONFLICT(item_id, user_id, role) DO UPDATE SET state = 'reserved', batch_id = "
+		 "excluded.batch_id, reserved_at = excluded.reserved_at, expires_at = "
+		 "excluded.expires_at, finished_at = NULL", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, out->item_id);
+	sqlite3_bind_int64(q, 2, user_id);
+	sqlite3_bind_int64(q, 3, out->batch_id);
+	sqlite3_bind_int64(q, 4, now);
+	sqlite3_bind_int64(q, 5, out->expires_at);
+	if ((rc = step_done(s, q, "reserve item for review", err)))
+		goto out;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "{\"batch\":%lld,\"annotation\":%lld}",
+		 (long long)out->batch_id, (long long)out->annotation_id);
+	rc = wf_audit(s, user_id, project_id, "review.reserve", "item", out->item_id, detail, err);
+out:
 	free(v);
-	if (rc == CAIRN_ENOTFOUND)
+	/* "Nothing to review" is an answer: keep the reclaims and released holds. */
+	if (rc == CAIRN_ENOTFOUND) {
+		int keep = 0;
+		TX_END(s, keep, err);
+		if (keep)
+			return keep;
 		buf_setf(err, "nothing is waiting for review");
+		return CAIRN_ENOTFOUND;
+	}
+	TX_END(s, rc, err);
 	return rc;
 }
 
@@ -4255,6 +4438,28 @@ static int sqlite_review_add(struct store *st, const struct review_write *w, int
 		rc = CAIRN_EPERM;
 		goto out;
 	}
+	/* An item another reviewer holds (review/next) is theirs to judge. */
+	q = stmt(s, "SELECT a.user_id, ifnull(u.name, '') FROM assignments a LEFT JOIN users u ON "
+		 "u.id = a.user_id WHERE a.item_id = ?1 AND a.role = 'review' AND a.state = "
+		 "'reserved' AND a.expires_at >= ?2 AND a.user_id != ?3 LIMIT 1", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, w->item_id);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int64(q, 3, w->reviewer_id);
+	if ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		buf_setf(err, "item %lld is being reviewed by %s; it is theirs until they give a "
+			 "verdict or their reservation runs out", (long long)w->item_id,
+			 (const char *)sqlite3_column_text(q, 1));
+		rc = CAIRN_ECONFLICT;
+	} else if (step != SQLITE_DONE) {
+		rc = db_error(s, step, "check review reservations", err);
+	}
+	sqlite3_reset(q);
+	if (rc)
+		goto out;
 	q = stmt(s, "SELECT ifnull(batch_id, 0) FROM items WHERE id = ?1", err);
 	if (!q) {
 		rc = CAIRN_EIO;
@@ -4283,6 +4488,18 @@ static int sqlite_review_add(struct store *st, const struct review_write *w, int
 	if ((rc = step_done(s, q, "write review", err)))
 		goto out;
 	int64_t rid = sqlite3_last_insert_rowid(s->db), cid = 0;
+	/* The verdict ends my hold on the item (review/next). */
+	q = stmt(s, "UPDATE assignments SET state = 'done', finished_at = ?3 WHERE item_id = ?1 AND "
+		 "user_id = ?2 AND role = 'review' AND state = 'reserved'", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, w->item_id);
+	sqlite3_bind_int64(q, 2, w->reviewer_id);
+	sqlite3_bind_int64(q, 3, now);
+	if ((rc = step_done(s, q, "end review reservation", err)))
+		goto out;
 	q = stmt(s, "UPDATE annotations SET status = ?2, updated_at = ?3 WHERE id = ?1", err);
 	if (!q) {
 		rc = CAIRN_EIO;
@@ -4348,12 +4565,61 @@ out:
 	return rc;
 }
 
+/* Counts the review sample of batch b (read inside the caller's transaction). */
+static int sample_counts(struct sqlite_store *s, const struct batch *b, struct batch_sample *out,
+			 struct buf *err)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *q = stmt(s, "SELECT count(*), total(NOT EXISTS (SELECT 1 FROM annotations a "
+			       "WHERE a.item_id = s.id AND a.kind = 'manual' AND a.status != 'draft')), "
+			       "total(EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = s.id AND "
+			       "a.kind = 'manual' AND a.status = 'submitted')), total(EXISTS (SELECT 1 FROM "
+			       "annotations a WHERE a.item_id = s.id AND a.kind = 'manual' AND a.status = "
+			       "'rejected')), total(EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = "
+			       "s.id AND a.kind = 'manual' AND a.status = 'accepted') AND NOT EXISTS (SELECT "
+			       "1 FROM annotations a WHERE a.item_id = s.id AND a.kind = 'manual' AND "
+			       "a.status IN ('submitted', 'rejected'))) FROM (SELECT id FROM items WHERE "
+			       "batch_id = ?1 ORDER BY review_key, id LIMIT ?2) s", err);
+	if (!q)
+		return CAIRN_EIO;
+	sqlite3_bind_int64(q, 1, b->id);
+	sqlite3_bind_int64(q, 2, sample_size(b->items, b->review_sample));
+	int step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		out->size = sqlite3_column_int64(q, 0);
+		out->missing = (int64_t)sqlite3_column_double(q, 1);
+		out->pending = (int64_t)sqlite3_column_double(q, 2);
+		out->rejected = (int64_t)sqlite3_column_double(q, 3);
+		out->accepted = (int64_t)sqlite3_column_double(q, 4);
+	}
+	sqlite3_reset(q);
+	if (step != SQLITE_ROW)
+		return db_error(s, step, "check the review sample", err);
+	int64_t open = b->calibration ? 0 : b->open_items;
+	out->ready = strcmp(b->stage, "done") && out->size && !out->missing && !out->pending &&
+		     !out->rejected && !open && !b->reserved;
+	return 0;
+}
+
+static int sqlite_batch_sample(struct store *st, int64_t batch_id, struct batch_sample *out,
+			       struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	struct batch b = {0};
+	int rc = sqlite_batch_get(st, batch_id, &b, err);
+	if (!rc)
+		rc = sample_counts(s, &b, out, err);
+	batch_release(&b);
+	return rc;
+}
+
 static int sqlite_batch_signoff(struct store *st, int64_t batch_id, int64_t by_user,
 				struct buf *err)
 {
 	struct sqlite_store *s = S(st);
 	int rc = 0;
 	struct batch b = {0};
+	struct batch_sample sm;
 	TX_BEGIN(s, err);
 	if ((rc = sqlite_batch_get(st, batch_id, &b, err)))
 		goto out;
@@ -4362,34 +4628,11 @@ static int sqlite_batch_signoff(struct store *st, int64_t batch_id, int64_t by_u
 		rc = CAIRN_ECONFLICT;
 		goto out;
 	}
-	sqlite3_stmt *q = stmt(s, "SELECT count(*), total(NOT EXISTS (SELECT 1 FROM annotations a "
-			       "WHERE a.item_id = s.id AND a.kind = 'manual' AND a.status != 'draft')), "
-			       "total(EXISTS (SELECT 1 FROM annotations a WHERE a.item_id = s.id AND "
-			       "a.kind = 'manual' AND a.status = 'submitted')), total(EXISTS (SELECT 1 FROM "
-			       "annotations a WHERE a.item_id = s.id AND a.kind = 'manual' AND a.status = "
-			       "'rejected')) FROM (SELECT id FROM items WHERE batch_id = ?1 ORDER BY "
-			       "review_key, id LIMIT ?2) s", err);
-	if (!q) {
-		rc = CAIRN_EIO;
+	if ((rc = sample_counts(s, &b, &sm, err)))
 		goto out;
-	}
-	sqlite3_bind_int64(q, 1, batch_id);
-	sqlite3_bind_int64(q, 2, sample_size(b.items, b.review_sample));
-	int step = sqlite3_step(q);
-	int64_t sample = 0, missing = 0, pending = 0, rejected = 0;
-	if (step == SQLITE_ROW) {
-		sample = sqlite3_column_int64(q, 0);
-		missing = (int64_t)sqlite3_column_double(q, 1);
-		pending = (int64_t)sqlite3_column_double(q, 2);
-		rejected = (int64_t)sqlite3_column_double(q, 3);
-	}
-	sqlite3_reset(q);
-	if (step != SQLITE_ROW) {
-		rc = db_error(s, step, "check the review sample", err);
-		goto out;
-	}
+	int64_t sample = sm.size, missing = sm.missing, pending = sm.pending, rejected = sm.rejected;
 	int64_t open = b.calibration ? 0 : b.open_items;
-	if (!sample || missing || pending || rejected || open || b.reserved) {
+	if (!sm.ready) {
 		buf_setf(err, "batch '%s' cannot be signed off yet: its review sample is %lld of %lld "
 			 "items", b.name, (long long)sample, (long long)b.items);
 		if (missing)
@@ -4407,7 +4650,7 @@ static int sqlite_batch_signoff(struct store *st, int64_t batch_id, int64_t by_u
 		goto out;
 	}
 	int64_t now = now_ms();
-	q = stmt(s, "UPDATE batches SET stage = 'done', signed_off_by = ?2, signed_off_at = ?3 WHERE "
+	sqlite3_stmt *q = stmt(s, "UPDATE batches SET stage = 'done', signed_off_by = ?2, signed_off_at = ?3 WHERE "
 		 "id = ?1", err);
 	if (!q) {
 		rc = CAIRN_EIO;
@@ -4714,6 +4957,8 @@ static const struct store_ops sqlite_ops = {
 	.review_next = sqlite_review_next,
 	.review_add = sqlite_review_add,
 	.batch_signoff = sqlite_batch_signoff,
+	.batch_sample = sqlite_batch_sample,
+	.review_release = sqlite_review_release,
 	.annotator_stats = sqlite_annotator_stats,
 	.rejection_reasons = sqlite_rejection_reasons,
 	.gold_pairs = sqlite_gold_pairs,

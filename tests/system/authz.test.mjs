@@ -212,6 +212,10 @@ function matrix(ctx) {
     { route: 'POST /projects/{project}/review/next',
       cols: { own: [401, 204, 204, 204, 403, 403, 404], other: OTHER.map((s) => (s === 200 ? 204 : s)) },
       run: byProject((p, col, c) => c.post(`${P}/projects/${p}/review/next`, {})) },
+    // Nobody holds the item for review (404 to reviewers and up); cross as above.
+    { route: 'POST /projects/{project}/review/{item}/release',
+      cols: { own: [401, 404, 404, 404, 403, 403, 404], other: OTHER.map((s) => (s === 200 ? 404 : s)), cross: NOBODY },
+      run: (col, c) => c.post(`${P}/projects/${col === 'other' ? B : A}/review/${col === 'own' ? a[1] : b[1]}/release`, {}) },
     // No submitted annotation on the item: 409 to reviewers and up.
     { route: 'POST /items/{item}/review',
       cols: { own: I_REVIEW.map((s) => (s === 200 ? 409 : s)), other: OTHER.map((s) => (s === 200 ? 409 : s)) },

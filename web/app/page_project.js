@@ -2,13 +2,15 @@
 // per label), "my queue" (start labelling in the editor page), members and
 // roles, and batches (when the server has them).
 import { h, clear, field, select, progressBar, statusLine, showError, showOk, fmtNum, fmtBytes, statusText } from './dom.js';
-import { get, put, del, getRaw, session } from './session.js';
+import { get, put, post, del, getRaw, session } from './session.js';
 import { labelled } from './page_projects.js';
 
 export const STATUSES = ['new', 'in_progress', 'annotated', 'reviewed', 'rejected', 'done', 'skipped'];
 export const ROLES = ['manager', 'reviewer', 'annotator', 'viewer'];
 
 const editorUrl = (pid, item) => `/label.html#project=${pid}${item ? `&item=${item}` : ''}`;
+const reviewUrl = (pid) => `/label.html#project=${pid}&review=1`;
+const canReview = (role) => session.user?.admin || role === 'manager' || role === 'reviewer';
 
 function stat(label, value) {
   return h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
@@ -68,7 +70,8 @@ export async function queue(ctx) {
       'The editor opens the next one by itself.'),
     ctx.role === 'viewer'
       ? h('p', { class: 'hint' }, 'Viewers read the items but do not label them.')
-      : h('p', null, h('a', { href: editorUrl(pid), class: 'btn primary big' }, 'Start labelling')),
+      : h('p', null, h('a', { href: editorUrl(pid), class: 'btn primary big' }, 'Start labelling'), ' ',
+        canReview(ctx.role) ? h('a', { href: reviewUrl(pid), class: 'btn big', id: 'start-review' }, 'Start reviewing') : null),
     h('table', { class: 'grid-table narrow' }, h('caption', null, 'To do'),
       h('thead', null, h('tr', null, h('th', null, 'Item'), h('th', null, 'Status'), h('th', null, h('span', { class: 'sr' }, 'Open')))),
       tbody));
@@ -140,8 +143,19 @@ export async function members(ctx) {
   await draw();
 }
 
-// Batches come from another part of the server; the page shows what the
-// list endpoint answers, whatever fields it has.
+// Batches: stage, progress and where each review sample stands; reviewers
+// start reviewing from here, managers sign a batch off (the server refuses
+// until the sample passes, and the page shows why).
+function sampleText(b) {
+  const sm = b.sample;
+  if (!sm) return '';
+  const parts = [`${sm.accepted} of ${sm.size} accepted`];
+  if (sm.pending) parts.push(`${sm.pending} to review`);
+  if (sm.rejected) parts.push(`${sm.rejected} rejected`);
+  if (sm.missing) parts.push(`${sm.missing} not submitted`);
+  return parts.join(', ');
+}
+
 export async function batches(ctx) {
   const pid = ctx.projectId;
   const r = await getRaw(`/projects/${pid}/batches`);
@@ -149,14 +163,43 @@ export async function batches(ctx) {
     clear(ctx.main, h('h1', null, 'Batches'), h('p', { class: 'hint' }, 'This server has no batches.'));
     return;
   }
-  const rows = r.json.batches || [];
-  const cols = ['id', 'name', 'stage', 'items', 'overlap', 'created_at'].filter((k) => rows.some((b) => b[k] !== undefined));
-  const show = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const msg = statusLine();
+  const tbody = h('tbody');
+  const draw = async () => {
+    const list = (await get(`/projects/${pid}/batches`)).batches || [];
+    const full = await Promise.all(list.map((b) => get(`/batches/${b.id}`).then((x) => x.batch).catch(() => b)));
+    if (!ctx.alive()) return;
+    clear(tbody);
+    if (!full.length) tbody.append(h('tr', null, h('td', { colspan: 6, class: 'empty' }, 'No batches yet.')));
+    for (const b of full) {
+      const why = h('div', { class: 'hint signoff-why', id: `signoff-why-${b.id}` });
+      const sign = ctx.manage && b.stage !== 'done' ? h('button', {
+        type: 'button', class: b.sample?.ready ? 'small primary' : 'small', id: `signoff-${b.id}`,
+        'aria-label': `Sign off ${b.name}`,
+        onclick: async () => {
+          try {
+            await post(`/batches/${b.id}/signoff`, {});
+            showOk(msg, `Batch ${b.name} is signed off.`);
+            await draw();
+          } catch (e) { why.textContent = e.message; why.className = 'msg error signoff-why'; showError(msg, null); msg.className = 'msg'; }
+        },
+      }, 'Sign off') : null;
+      tbody.append(h('tr', { 'data-batch': b.id },
+        h('td', null, b.name),
+        h('td', null, h('span', { class: `status s-${b.stage}` }, b.stage)),
+        h('td', { class: 'num' }, h('a', { href: `#/projects/${pid}/data?batch=${b.id}` }, fmtNum(b.items ?? 0))),
+        h('td', { class: 'num' }, String(b.overlap ?? '')),
+        h('td', { class: 'sample', id: `sample-${b.id}` }, sampleText(b),
+          b.sample && !b.sample.ready && b.stage !== 'done' ? h('div', { class: 'hint' }, 'Not ready to sign off yet.') : null),
+        h('td', null, b.stage === 'done'
+          ? `signed off ${b.signed_off_at ? new Date(b.signed_off_at).toLocaleString() : ''}`
+          : h('span', null, canReview(ctx.role) ? h('a', { href: reviewUrl(pid), class: 'btn small' }, 'Review') : null, ' ', sign), why)));
+    }
+  };
   clear(ctx.main, h('h1', null, 'Batches'),
-    rows.length ? h('table', { class: 'grid-table' },
-      h('thead', null, h('tr', null, cols.map((c) => h('th', null, c.replace(/_/g, ' '))))),
-      h('tbody', null, rows.map((b) => h('tr', null, cols.map((c) => h('td', null,
-        c === 'created_at' ? new Date(b[c]).toLocaleString() : c === 'items' && b.id !== undefined
-          ? h('a', { href: `#/projects/${pid}/data?batch=${b.id}` }, show(b[c])) : show(b[c])))))))
-      : h('p', { class: 'empty' }, 'No batches yet.'));
+    h('p', { class: 'hint' }, 'A reviewer checks a random sample of each batch; a manager signs the batch off once every sampled item is accepted.'),
+    h('table', { class: 'grid-table' },
+      h('thead', null, h('tr', null, ['Name', 'Stage', 'Items', 'Overlap', 'Review sample', 'Actions'].map((c) => h('th', null, c)))),
+      tbody), msg);
+  await draw();
 }

@@ -7,6 +7,8 @@ import { Renderer } from './render.js';
 import { Saver, idbGet } from './save.js';
 import * as G from './geom.js';
 import * as rle from './rle.js';
+import { Comments } from './comments.js';
+import { Review } from './review.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...kids) => {
@@ -128,6 +130,8 @@ async function boot() {
   buildToolbar();
   wireControls();
   wirePointer(stage);
+  S.comments = new Comments(S, { select, centreOn, hint, banner });
+  S.reviewer = new Review(S, { loadItem, setStatus, banner, hint, comments: S.comments });
   document.addEventListener('keydown', onKey);
   document.addEventListener('keyup', (e) => { if (e.key === ' ') { S.space = false; stage.classList.remove('panning'); } });
   S.model.on((kind) => {
@@ -175,6 +179,7 @@ function params() {
 }
 
 async function route() {
+  if (await S.reviewer.route()) return; // review mode (review.js)
   const { project, item } = params();
   if (!project) { setStatus('error', 'No project in the address (#project=P&item=I)'); return; }
   if (!item) {
@@ -242,7 +247,7 @@ async function loadItem(project, id) {
     const imageP = (pre ? pre.image : Promise.resolve(false)).then((done) => done || itemP.then((r) => loadImage(r.item))).catch(() => {});
     const [itemR, schemaR, mineR, listR] = await Promise.all([
       itemP, get('schema', `/projects/${project}/schema`),
-      get('mine', `/items/${id}/annotations/mine`), get('list', `/items/${id}/annotations`).catch(() => ({ annotations: [] })),
+      S.reviewer.document(id).then((d) => d || get('mine', `/items/${id}/annotations/mine`)), get('list', `/items/${id}/annotations`).catch(() => ({ annotations: [] })),
     ]);
     const tFetched = performance.now();
     S.item = itemR.item;
@@ -297,6 +302,8 @@ async function loadItem(project, id) {
       }
     }
     await loadPredictions(listR.annotations || []);
+    S.reviewer.afterLoad();
+    S.comments.load();
     renderItemForm();
     scheduleSidebar();
     prefetchNext();
@@ -1176,11 +1183,12 @@ function pasteObjects(objs, off) {
 
 // ---------- navigation ----------
 async function submit() {
-  if (!S.saver) return;
+  if (!S.saver || S.review) return;
   const ok = await S.saver.flush({ status: 'submitted' });
   if (ok) goNext(false);
 }
 async function goNext(skip) {
+  if (S.review) return;
   if (S.saver) await S.saver.flush();
   let id = null;
   try { id = await nextFromQueue(S.project, skip || S.nextId ? S.itemId : null); } catch { id = null; }
@@ -1192,6 +1200,7 @@ async function goNext(skip) {
   location.hash = `project=${S.project}&item=${id}`;
 }
 async function goPrev() {
+  if (S.review) return;
   let id = S.history.pop();
   if (!id) {
     const r = await api.get(`/projects/${S.project}/items?limit=1000`).catch(() => null);

@@ -346,6 +346,77 @@ Test(store_workflow, review_rework_and_signoff)
 	store_close(st);
 }
 
+/* review_next holds an item for one reviewer: another gets a different one,
+ * cannot judge the held one, and the sample counts follow every verdict. */
+Test(store_workflow, review_hold_is_one_reviewers_and_sample_counts)
+{
+	int64_t pid, items[2], u[4];
+	struct store *st = world(2, 3, &pid, items, u);
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_member_set(st, pid, u[2], ROLE_REVIEWER, &err), 0);
+	cr_assert_eq(store_member_set(st, pid, u[3], ROLE_REVIEWER, &err), 0);
+	struct batch_spec sp = spec(pid, "h");
+	int64_t b = make_batch(st, &sp, u + 1, 1);
+	struct batch_sample sm;
+	cr_assert_eq(store_batch_sample(st, b, &sm, &err), 0, "%s", err.data);
+	cr_assert_eq(sm.size, 2);
+	cr_assert_eq(sm.missing, 2);
+	cr_assert(!sm.ready);
+	struct queue_pick p;
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(next(st, pid, u[1], 0, 0.5, &p), 0);
+		save(st, pid, p.item_id, ANN_MANUAL, u[1], 0, "submitted", 1);
+	}
+	cr_assert_eq(store_batch_sample(st, b, &sm, &err), 0);
+	cr_assert_eq(sm.pending, 2);
+	cr_assert_eq(sm.missing, 0);
+	struct review_pick a, c, again;
+	cr_assert_eq(store_review_next(st, pid, u[2], true, &a, &err), 0, "%s", err.data);
+	cr_assert_gt(a.expires_at, 0);
+	cr_assert_eq(store_review_next(st, pid, u[3], true, &c, &err), 0, "%s", err.data);
+	cr_assert_neq(a.item_id, c.item_id, "two reviewers never get the same item");
+	cr_assert_eq(store_review_next(st, pid, u[2], true, &again, &err), 0);
+	cr_assert_eq(again.item_id, a.item_id, "asking again returns the held item");
+	/* u3 cannot judge what u2 holds. */
+	struct review_write w = {.project_id = pid, .item_id = a.item_id, .reviewer_id = u[3],
+				 .accept = true, .frame = -1};
+	cr_assert_eq(store_review_add(st, &w, NULL, NULL, &err), CAIRN_ECONFLICT);
+	cr_assert(strstr(err.data, "is being reviewed by u2"), "%s", err.data);
+	w.reviewer_id = u[2];
+	cr_assert_eq(store_review_add(st, &w, NULL, NULL, &err), 0, "%s", err.data);
+	w.item_id = c.item_id;
+	w.reviewer_id = u[3];
+	w.accept = false;
+	w.comment = "fix";
+	cr_assert_eq(store_review_add(st, &w, NULL, NULL, &err), 0, "%s", err.data);
+	cr_assert_eq(store_batch_sample(st, b, &sm, &err), 0);
+	cr_assert_eq(sm.accepted, 1);
+	cr_assert_eq(sm.rejected, 1);
+	cr_assert_eq(sm.pending, 0);
+	cr_assert(!sm.ready);
+	/* Nothing held any more; the hold ended with the verdict. */
+	cr_assert_eq(store_review_next(st, pid, u[2], true, &again, &err), CAIRN_ENOTFOUND);
+	/* An expired hold is reclaimed by time. */
+	save(st, pid, c.item_id, ANN_MANUAL, u[1], 1, "submitted", 2);
+	cr_assert_eq(store_review_next(st, pid, u[2], true, &again, &err), 0, "%s", err.data);
+	int64_t n = 0;
+	cr_assert_eq(store_queue_reclaim(st, again.expires_at + 1, &n, &err), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(store_review_next(st, pid, u[3], true, &c, &err), 0, "%s", err.data);
+	cr_assert_eq(c.item_id, again.item_id);
+	w.item_id = c.item_id;
+	w.accept = true;
+	cr_assert_eq(store_review_add(st, &w, NULL, NULL, &err), 0, "%s", err.data);
+	cr_assert_eq(store_batch_sample(st, b, &sm, &err), 0);
+	cr_assert_eq(sm.accepted, 2);
+	cr_assert(sm.ready);
+	cr_assert_eq(store_batch_signoff(st, b, u[0], &err), 0, "%s", err.data);
+	cr_assert_eq(store_batch_sample(st, b, &sm, &err), 0);
+	cr_assert(!sm.ready, "a signed-off batch is not ready again");
+	buf_release(&err);
+	store_close(st);
+}
+
 #define THREADS 4
 #define ITEMS 30
 
@@ -507,6 +578,19 @@ Test(store_workflow, routing_queries_use_indexes)
 			       "batch_id = 1 ORDER BY review_key, id LIMIT 10) s JOIN annotations an ON "
 			       "an.item_id = s.id AND an.kind = 'manual' AND an.status = 'submitted' "
 			       "ORDER BY s.review_key LIMIT 1");
+	/* A reviewer's hold; other reviewers' holds on a sampled item. */
+	assert_plan_uses_index(db, "SELECT a.id, a.item_id FROM assignments a JOIN items i ON i.id = "
+			       "a.item_id WHERE a.user_id = 2 AND a.role = 'review' AND a.state = "
+			       "'reserved' AND i.project_id = 1 ORDER BY a.id LIMIT 1");
+	assert_plan_uses_index(db, "SELECT s.id FROM (SELECT id, review_key FROM items WHERE "
+			       "batch_id = 1 ORDER BY review_key, id LIMIT 10) s WHERE NOT EXISTS "
+			       "(SELECT 1 FROM assignments a WHERE a.item_id = s.id AND a.role = 'review' "
+			       "AND a.state = 'reserved' AND a.user_id != 2)");
+	/* An annotator's items of one batch, gold items routed through it included. */
+	assert_plan_uses_index(db, "SELECT i.id FROM items i WHERE i.project_id = 1 AND i.id > 0 AND "
+			       "i.id IN (SELECT id FROM items WHERE batch_id = 1 UNION ALL SELECT item_id "
+			       "FROM assignments WHERE batch_id = 1 AND user_id = 2 AND is_gold = 1) "
+			       "ORDER BY i.id LIMIT 100");
 	/* Rejection reasons. */
 	assert_plan_uses_index(db, "SELECT a.user_id, count(*) FROM reviews r JOIN annotations a ON "
 			       "a.id = r.annotation_id WHERE r.project_id = 1 AND r.verdict = 'reject' "
