@@ -120,6 +120,8 @@ test('a reviewer sees the API numbers in every chart, picks annotators, and foll
   // The link opens the editor on that item.
   await link.click();
   await page.waitForURL(new RegExp(`label\\.html#project=${P}&item=${oob.item_id}`));
+  // ... with the finding's object selected in the object list.
+  await page.locator('#obj-list li.selected button.obj[data-id=oob]').waitFor();
   await page.context().close();
 });
 

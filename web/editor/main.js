@@ -304,6 +304,11 @@ async function loadItem(project, id) {
     await loadPredictions(listR.annotations || []);
     S.reviewer.afterLoad();
     S.comments.load();
+    // A link to one object (check findings: #project=P&item=I&object=uid)
+    // opens the item with that object selected and in view.
+    const wanted = new URLSearchParams(location.hash.slice(1)).get('object');
+    const wantedObj = wanted && S.model.objects.get(wanted);
+    if (wantedObj) { select([wanted]); centreOn(wantedObj); }
     renderItemForm();
     scheduleSidebar();
     prefetchNext();
