@@ -32,6 +32,8 @@ int store_check(struct store *st, struct buf *err) { return st->ops->check(st, e
 int store_begin(struct store *st, struct buf *err) { return st->ops->begin(st, err); }
 int store_commit(struct store *st, struct buf *err) { return st->ops->commit(st, err); }
 void store_rollback(struct store *st) { st->ops->rollback(st); }
+void store_snapshot_begin(struct store *st) { st->ops->snapshot(st, true); }
+void store_snapshot_end(struct store *st) { st->ops->snapshot(st, false); }
 
 int store_meta_get(struct store *st, const char *key, char **value, struct buf *err)
 {

@@ -17,6 +17,7 @@ struct store_ops {
 	int (*begin)(struct store *st, struct buf *err);
 	int (*commit)(struct store *st, struct buf *err);
 	void (*rollback)(struct store *st);
+	void (*snapshot)(struct store *st, bool on);
 	int (*meta_get)(struct store *st, const char *key, char **value, struct buf *err);
 	int (*meta_set)(struct store *st, const char *key, const char *value, struct buf *err);
 	int (*user_add)(struct store *st, const char *name, const char *password_hash,
