@@ -1575,6 +1575,19 @@ static void parse_root(struct vctx *c, const struct jd *root, struct ann_doc *d)
 
 /* ---- entry points ---- */
 
+/* Whether containers nest more than max deep under v (at depth). */
+static bool jd_too_deep(const struct jd *v, int depth, int max)
+{
+	if (!jd_is_array(v) && !jd_is_object(v))
+		return false;
+	if (depth > max)
+		return true;
+	for (size_t i = 0; i < v->n; i++)
+		if (jd_too_deep(jd_is_array(v) ? &v->u.items[i] : &v->u.members[i].v, depth + 1, max))
+			return true;
+	return false;
+}
+
 static int run(const char *json, size_t len, const struct schema *sc, int32_t width,
 	       int32_t height, struct ann_doc *d, struct buf *errs, int *count,
 	       struct buf *warns)
@@ -1601,10 +1614,6 @@ static int run(const char *json, size_t len, const struct schema *sc, int32_t wi
 		verr_code(&c, CAIRN_EINTERNAL, "", "no schema to validate against");
 		goto out;
 	}
-	if ((line = json_scan_too_deep(json, len, ANN_MAX_DEPTH))) {
-		verr(&c, "", "nesting deeper than %d levels at line %zu", ANN_MAX_DEPTH, line);
-		goto out;
-	}
 	size_t ws = 0;
 	while (ws < len && (json[ws] == ' ' || json[ws] == '\t' || json[ws] == '\n' || json[ws] == '\r'))
 		ws++;
@@ -1612,7 +1621,15 @@ static int run(const char *json, size_t len, const struct schema *sc, int32_t wi
 		verr(&c, "", "the document is empty; an annotation is a JSON object");
 		goto out;
 	}
+	/* The parser stops one level past the limit; the raw-text scan, which
+	 * names the line, runs only on a document that failed or came out too
+	 * deep (so not over every good 34 KB save). */
 	root = jd_parse(&tree, json, len, ANN_MAX_DEPTH + 1, &je);
+	if ((!root || jd_too_deep(root, 1, ANN_MAX_DEPTH)) &&
+	    (line = json_scan_too_deep(json, len, ANN_MAX_DEPTH))) {
+		verr(&c, "", "nesting deeper than %d levels at line %zu", ANN_MAX_DEPTH, line);
+		goto out;
+	}
 	if (!root) {
 		struct buf p = BUF_INIT, k = BUF_INIT;
 		if (je.duplicate) {

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -648,8 +649,9 @@ static bool serve_asset(struct http_req *req, struct http_resp *resp)
 /* ---- the request handler ---- */
 
 /* Opens the thread's store and runs the central checks; 0, or the answer
- * is in resp. */
-static int authorize(struct server *srv, struct req_state *rs)
+ * is in resp. With keep, they run in a read snapshot that stays open for
+ * the handler (dispatch ends it). */
+static int authorize(struct server *srv, struct req_state *rs, bool keep)
 {
 	struct http_req *req = &rs->req;
 	struct buf err = BUF_INIT;
@@ -661,7 +663,11 @@ static int authorize(struct server *srv, struct req_state *rs)
 	}
 	buf_release(&err);
 	req->route = rs->route;
-	if (auth_authenticate(req, &rs->resp, srv->throttle) || auth_authorize(req, &rs->resp))
+	store_snapshot_begin(req->st);
+	int rc = auth_authenticate(req, &rs->resp, srv->throttle) || auth_authorize(req, &rs->resp);
+	if (rc || !keep)
+		store_snapshot_end(req->st);
+	if (rc)
 		return -1;
 	rs->authed = true;
 	return 0;
@@ -761,7 +767,7 @@ static void dispatch(struct server *srv, struct req_state *rs)
 			http_fail(resp, CAIRN_ENOTFOUND, NULL, "nothing at %s", req->path);
 		goto out;
 	}
-	if (!rs->authed && authorize(srv, rs))
+	if (!rs->authed && authorize(srv, rs, true))
 		goto out;
 	if (rs->route->stream_body) {
 		if (rs->body_errno || rs->body_fd < 0 || close(rs->body_fd)) {
@@ -786,7 +792,8 @@ static void dispatch(struct server *srv, struct req_state *rs)
 	if (rs->body_path)
 		unlink(rs->body_path);
 out:
-	return;
+	if (req->st)
+		store_snapshot_end(req->st);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -829,7 +836,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			max = srv->max_upload;
 		rs->body.max = max;
 		/* An upload is authorised on its headers, before any byte is stored. */
-		if (stream && authorize(srv, rs))
+		if (stream && authorize(srv, rs, false))
 			return send_response(c, rs);
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > max) {
@@ -919,6 +926,15 @@ int server_run(const struct server_opts *o, struct buf *err)
 	struct buf path = BUF_INIT;
 	int rc = 0;
 	srv.o = o;
+	/*
+	 * Each request allocates and frees buffers of tens of KB (a document,
+	 * its canonical form, the answer). With glibc's sliding thresholds a
+	 * worker thread's heap grew and shrank on every request (an mprotect
+	 * or madvise each time, a cross-CPU TLB flush for the latter): keep up
+	 * to 8 MB free per heap and map only blocks of 1 MB or more.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 	buf_addf(&path, "%s/cairn.db", o->data_dir);
 	srv.db_path = buf_detach(&path, NULL);
 

@@ -34,6 +34,8 @@ int store_commit(struct store *st, struct buf *err) { return st->ops->commit(st,
 void store_rollback(struct store *st) { st->ops->rollback(st); }
 int store_bulk_begin(struct store *st, struct buf *err) { return st->ops->bulk_begin(st, err); }
 int store_bulk_end(struct store *st, struct buf *err) { return st->ops->bulk_end(st, err); }
+void store_snapshot_begin(struct store *st) { st->ops->snapshot(st, true); }
+void store_snapshot_end(struct store *st) { st->ops->snapshot(st, false); }
 
 int store_meta_get(struct store *st, const char *key, char **value, struct buf *err)
 {

@@ -64,6 +64,16 @@ void store_rollback(struct store *st);
 int store_bulk_begin(struct store *st, struct buf *err);
 int store_bulk_end(struct store *st, struct buf *err);
 
+/*
+ * A read snapshot: the reads that follow see the database as of one moment
+ * and share one read transaction (cheaper than one each: see the HTTP
+ * server, which runs every request's checks and handler in one). A write on
+ * the handle, store_begin or store_snapshot_end ends it; no-op inside a
+ * write transaction. Never hold one across a wait.
+ */
+void store_snapshot_begin(struct store *st);
+void store_snapshot_end(struct store *st);
+
 /* Key/value settings of the installation (the secret, defaults). */
 int store_meta_get(struct store *st, const char *key, char **value, struct buf *err);
 int store_meta_set(struct store *st, const char *key, const char *value, struct buf *err);

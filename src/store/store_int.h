@@ -19,6 +19,7 @@ struct store_ops {
 	void (*rollback)(struct store *st);
 	int (*bulk_begin)(struct store *st, struct buf *err);
 	int (*bulk_end)(struct store *st, struct buf *err);
+	void (*snapshot)(struct store *st, bool on);
 	int (*meta_get)(struct store *st, const char *key, char **value, struct buf *err);
 	int (*meta_set)(struct store *st, const char *key, const char *value, struct buf *err);
 	int (*user_add)(struct store *st, const char *name, const char *password_hash,
