@@ -271,6 +271,15 @@ int fmt_item_list(struct fmt_doc_cache *c, int64_t project_id, unsigned kinds, i
 		  int64_t limit, int (*cb)(void *ctx, const struct item *it), void *ctx,
 		  struct buf *err);
 /*
+ * A writer's whole walk: fmt_item_list a page of 512 at a time until a page
+ * comes back short, reporting progress (done of total) after each page. cb
+ * advances the writer's own *last_id and *done and leaves its error in
+ * *cb_rc, which ends the walk and is returned.
+ */
+int fmt_export_walk(struct fmt_doc_cache *c, int64_t project_id, const struct fmt_write_opts *o,
+		    int64_t total, int (*cb)(void *ctx, const struct item *it), void *ctx,
+		    const int64_t *last_id, const int64_t *done, const int *cb_rc, struct buf *err);
+/*
  * The export's fast reader of stored documents (fmt_fastdoc.c): the
  * canonical text of documents with boxes and one-ring polygons and no
  * attributes, parents, texts or relations. fmt_fast_parse returns 1 with d

@@ -1753,16 +1753,8 @@ int fmt_coco_write(struct store *st, int64_t project_id, const char *out,
 			rc = CAIRN_EIO;
 	/* Pass two: annotations, written straight after. */
 	w.done = w.last_id = 0;
-	while (!rc) {
-		int64_t before = w.done;
-		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
-		if (rc || w.rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, w.total);
-		if (w.done - before < 512)
-			break;
-	}
+	if (!rc)
+		rc = fmt_export_walk(w.dc, project_id, o, w.total, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 	if (!rc)
 		rc = w.rc;
 	for (size_t i = 0; i < w.nsp; i++) {

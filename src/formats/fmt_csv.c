@@ -524,18 +524,7 @@ int fmt_csv_write(struct store *st, int64_t project_id, const char *out,
 		goto done;
 	}
 	fputs("image,label\r\n", w.f);
-	for (;;) {
-		int64_t before = w.done;
-		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
-		if (!rc)
-			rc = w.rc;
-		if (rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, w.total);
-		if (w.done - before < 512)
-			break;
-	}
+	rc = fmt_export_walk(w.dc, project_id, o, w.total, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 	if (fclose(w.f) && !rc) {
 		buf_setf(err, "cannot write '%s/labels.csv': %s", out, strerror(errno));
 		rc = CAIRN_EIO;

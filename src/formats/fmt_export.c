@@ -234,6 +234,25 @@ int fmt_item_list(struct fmt_doc_cache *c, int64_t project_id, unsigned kinds, i
 	return rc;
 }
 
+int fmt_export_walk(struct fmt_doc_cache *c, int64_t project_id, const struct fmt_write_opts *o,
+		    int64_t total, int (*cb)(void *ctx, const struct item *it), void *ctx,
+		    const int64_t *last_id, const int64_t *done, const int *cb_rc, struct buf *err)
+{
+	enum { PAGE = 512 };
+	for (;;) {
+		int64_t before = *done;
+		int rc = fmt_item_list(c, project_id, o->kinds, *last_id, PAGE, cb, ctx, err);
+		if (!rc)
+			rc = *cb_rc;
+		if (rc)
+			return rc;
+		if (o->progress)
+			o->progress(o->progress_ctx, *done, total);
+		if (*done - before < PAGE)
+			return 0;
+	}
+}
+
 int fmt_put_file(const char *path, const void *data, size_t len, struct buf *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

@@ -287,20 +287,8 @@ int fmt_imagenet_write(struct store *st, int64_t project_id, const char *out,
 		folder_name(&w.path, w.l.sc.labels[i].name, loss);
 		rc = fmt_mkdirs(w.path.data, err);
 	}
-	for (;;) {
-		if (rc)
-			break;
-		int64_t before = w.done;
-		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
-		if (!rc)
-			rc = w.rc;
-		if (rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, 0);
-		if (w.done - before < 512)
-			break;
-	}
+	if (!rc)
+		rc = fmt_export_walk(w.dc, project_id, o, 0, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 done:
 	fmt_doc_cache_free(w.dc);
 	if (w.l.ids)

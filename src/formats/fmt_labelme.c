@@ -804,18 +804,7 @@ int fmt_labelme_write(struct store *st, int64_t project_id, const char *out,
 	w.dc = fmt_doc_cache_new(st, project_id, &w.l);
 	if (o->split)
 		fmt_loss_add(loss, "split (LabelMe folders have none)", 1);
-	for (;;) {
-		int64_t before = w.done;
-		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
-		if (!rc)
-			rc = w.rc;
-		if (rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, w.total);
-		if (w.done - before < 512)
-			break;
-	}
+	rc = fmt_export_walk(w.dc, project_id, o, w.total, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 done:
 	fmt_doc_cache_free(w.dc);
 	if (w.l.ids)

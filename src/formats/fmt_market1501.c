@@ -550,18 +550,7 @@ int fmt_market1501_write(struct store *st, int64_t project_id, const char *out,
 	int64_t total = 0;
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
 		total = ps.items;
-	for (;;) {
-		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
-		if (!rc)
-			rc = w.rc;
-		if (rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, total);
-		if (w.done - before < 512)
-			break;
-	}
+	rc = fmt_export_walk(w.dc, project_id, o, total, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 	for (size_t i = 0; i < w.lists.n; i++)
 		if (fclose(w.files[i]) && !rc) {
 			buf_setf(err, "cannot write the image lists in '%s': %s", out, strerror(errno));

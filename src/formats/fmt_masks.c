@@ -1712,18 +1712,8 @@ static int write_any(struct store *st, int64_t project_id, const char *out,
 	int64_t total = 0;
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
 		total = ps.items;
-	while (!rc) {
-		int64_t before = w.done;
-		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
-		if (!rc)
-			rc = w.rc;
-		if (rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, total);
-		if (w.done - before < 512)
-			break;
-	}
+	if (!rc)
+		rc = fmt_export_walk(w.dc, project_id, o, total, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 	for (size_t i = 0; i < w.split_names.n; i++)
 		if (w.lists[i] && fclose(w.lists[i]) && !rc) {
 			buf_setf(err, "cannot write the %s list: %s", w.split_names.v[i], strerror(errno));

@@ -752,18 +752,7 @@ int fmt_mot_write(struct store *st, int64_t project_id, const char *out,
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
 		total = ps.items;
 	/* Frames kept from the file names or the import first, then the rest. */
-	for (;;) {
-		int64_t before = w.done;
-		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
-		if (!rc)
-			rc = w.rc;
-		if (rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, total);
-		if (w.done - before < 512)
-			break;
-	}
+	rc = fmt_export_walk(w.dc, project_id, o, total, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 	if (fclose(w.gt) && !rc) {
 		buf_setf(err, "cannot write gt/gt.txt: %s", strerror(errno));
 		rc = CAIRN_EIO;

@@ -883,18 +883,7 @@ int fmt_mots_write(struct store *st, int64_t project_id, const char *out,
 	int64_t total = 0;
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
 		total = ps.items;
-	for (;;) {
-		int64_t before = w.done;
-		rc = store_item_list(st, project_id, w.last_id, 512, write_item, &w, err);
-		if (!rc)
-			rc = w.rc;
-		if (rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, total);
-		if (w.done - before < 512)
-			break;
-	}
+	rc = fmt_export_walk(w.dc, project_id, o, total, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 	free(w.cls);
 	fmt_strmap_release(&w.splits);
 	fmt_doc_cache_free(w.dc);

@@ -1273,16 +1273,7 @@ static int voc_write(struct store *st, int64_t project_id, const char *out,
 	struct project_stats ps;
 	if (store_project_stats(st, project_id, &ps, NULL) == 0)
 		w.total = ps.items;
-	for (;;) {
-		int64_t before = w.done;
-		rc = fmt_item_list(w.dc, project_id, o->kinds, w.last_id, 512, write_item, &w, err);
-		if (rc || w.rc)
-			break;
-		if (o->progress)
-			o->progress(o->progress_ctx, w.done, w.total);
-		if (w.done - before < 512)
-			break;
-	}
+	rc = fmt_export_walk(w.dc, project_id, o, w.total, write_item, &w, &w.last_id, &w.done, &w.rc, err);
 	if (!rc)
 		rc = w.rc;
 	/* Masks: SegmentationClass/ and SegmentationObject/ PNGs, classes in
