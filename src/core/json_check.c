@@ -3,7 +3,11 @@
  */
 #include "core/json_check.h"
 
+#include <string.h>
+
+#include "base/buf.h"
 #include "base/jdom.h"
+#include "core/annotation.h"
 
 #include "base/banned.h"
 
@@ -18,6 +22,23 @@ const char *json_type_text(const json_t *v)
 	case JSON_TRUE: return "true";
 	case JSON_FALSE: return "false";
 	default: return "null";
+	}
+}
+
+void json_value_text(struct buf *b, const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING: {
+		const char *t = json_string_value(v);
+		size_t l = strlen(t);
+		buf_add_json_strn(b, t, l > 60 ? 60 : l);
+		if (l > 60)
+			buf_adds(b, "...");
+		break;
+	}
+	case JSON_INTEGER: buf_addf(b, "%lld", (long long)json_integer_value(v)); break;
+	case JSON_REAL: json_add_double(b, json_real_value(v)); break;
+	default: buf_adds(b, json_type_text(v)); break;
 	}
 }
 

@@ -13,6 +13,11 @@ enum want { W_STRING, W_NUMBER, W_INTEGER, W_BOOL, W_ARRAY, W_OBJECT };
 
 /* "an object", "an integer", "true", "null" ... for an error message. */
 const char *json_type_text(const json_t *v);
+/* The offending value as an error shows it, written into b: a string
+ * quoted (cut after 60 bytes, then "..."), a number as written, else what
+ * json_type_text names. */
+struct buf;
+void json_value_text(struct buf *b, const json_t *v);
 /* "a string", "true or false" ... what w asks for. */
 const char *json_want_text(enum want w);
 /* Whether v is of kind w. */

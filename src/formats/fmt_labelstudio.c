@@ -21,6 +21,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "base/err.h"
+#include "core/json_check.h"
 #include "formats/fmt.h"
 #include "store/store.h"
 #include "formats/fmt_util.h"
@@ -309,23 +310,7 @@ static int label_id(struct rd *r, const char *name, const char *where, int64_t *
 static const char *show(struct rd *r, const json_t *v)
 {
 	buf_reset(&r->val);
-	switch (json_typeof(v)) {
-	case JSON_STRING: {
-		const char *t = json_string_value(v);
-		size_t l = strlen(t);
-		buf_add_json_strn(&r->val, t, l > 60 ? 60 : l);
-		if (l > 60)
-			buf_adds(&r->val, "...");
-		break;
-	}
-	case JSON_INTEGER: buf_addf(&r->val, "%lld", (long long)json_integer_value(v)); break;
-	case JSON_REAL: json_add_double(&r->val, json_real_value(v)); break;
-	case JSON_TRUE: buf_adds(&r->val, "true"); break;
-	case JSON_FALSE: buf_adds(&r->val, "false"); break;
-	case JSON_NULL: buf_adds(&r->val, "null"); break;
-	case JSON_OBJECT: buf_adds(&r->val, "an object"); break;
-	case JSON_ARRAY: buf_adds(&r->val, "an array"); break;
-	}
+	json_value_text(&r->val, v);
 	return r->val.data;
 }
 
