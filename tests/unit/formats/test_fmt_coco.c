@@ -12,68 +12,34 @@
 #include "formats/fmt.h"
 #include "store/store.h"
 
-static char dir[64];
-static struct store *st;
-static int64_t pid;
+#include "fmt_test.h"
 
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/cairn-fmt-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
 
 static int import_text(const char *json, bool skip, struct fmt_import_report *rep, struct buf *err)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/in.json", dir);
-	FILE *f = fopen(path, "w");
-	fputs(json, f);
-	fclose(f);
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.skip_invalid = skip;
-	o.kind = ANN_GOLD;
-	return fmt_import(st, pid, fmt_find("coco"), path, &o, rep, err);
+	return fmt_test_import_text("coco", "in.json", json, skip, rep, err);
 }
 
-TestSuite(fmt_coco, .init = setup, .fini = teardown);
+FMT_TEST_SUITE(fmt_coco);
 
 Test(fmt_coco, datumaro_instances_val)
 {
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
-	int rc = fmt_import(st, pid, fmt_find("coco"),
-			    "../shared/fixtures/datumaro/coco_dataset/coco_instances/annotations/"
-			    "instances_val.json", &o, &rep, &err);
+	const char *path = "../shared/fixtures/datumaro/coco_dataset/coco_instances/annotations/"
+			   "instances_val.json";
+	int rc = fmt_test_import("coco", path, false, &rep, &err);
 	cr_assert_eq(rc, 0, "%s", err.data);
 	cr_assert_eq(rep.images, 1);
 	cr_assert_eq(rep.objects, 2);
 	cr_assert_eq(rep.categories, 3);
 	fmt_import_report_release(&rep);
 	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("coco")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("coco")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	char file[160];
 	snprintf(file, sizeof(file), "%s/annotations/instances_val.json", out);
 	FILE *f = fopen(file, "r");
@@ -164,7 +130,7 @@ Test(fmt_coco, split_is_deterministic_by_group)
 static int64_t add_item(const char *name, const char *hash)
 {
 	struct item it = {0};
-	it.project_id = pid;
+	it.project_id = ft.pid;
 	it.kind = ITEM_IMAGE;
 	it.name = (char *)name;
 	snprintf(it.hash, sizeof(it.hash), "%s", hash);
@@ -172,7 +138,7 @@ static int64_t add_item(const char *name, const char *hash)
 	it.height = 3;
 	int64_t id = 0;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(store_item_add(st, &it, &id, &err), 0, "%s", err.data);
+	cr_assert_eq(store_item_add(ft.st, &it, &id, &err), 0, "%s", err.data);
 	buf_release(&err);
 	return id;
 }
@@ -180,14 +146,12 @@ static int64_t add_item(const char *name, const char *hash)
 static int import_media(const char *json, struct fmt_import_report *rep, struct buf *err)
 {
 	char path[128];
-	snprintf(path, sizeof(path), "%s/in.json", dir);
-	FILE *f = fopen(path, "w");
-	fputs(json, f);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/in.json", ft.dir);
+	fmt_test_puts("in.json", json);
 	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
+	o.data_dir = ft.dir;
 	o.kind = ANN_GOLD;
-	return fmt_import(st, pid, fmt_find("coco"), path, &o, rep, err);
+	return fmt_import(ft.st, ft.pid, fmt_find("coco"), path, &o, rep, err);
 }
 
 Test(fmt_coco, annotations_alone_attach_to_items_by_file_name)
@@ -207,10 +171,10 @@ Test(fmt_coco, annotations_alone_attach_to_items_by_file_name)
 	fmt_import_report_release(&rep);
 	struct annotation ann;
 	struct annotation_key k = {.item_id = a, .kind = ANN_GOLD, .source = ""};
-	cr_assert_eq(store_annotation_find(st, &k, &ann, &err), 0, "%s", err.data);
+	cr_assert_eq(store_annotation_find(ft.st, &k, &ann, &err), 0, "%s", err.data);
 	annotation_release(&ann);
 	struct item it;
-	cr_assert_eq(store_item_get(st, a, &it, &err), 0);
+	cr_assert_eq(store_item_get(ft.st, a, &it, &err), 0);
 	cr_assert_str_eq(it.meta, "{\"coco_id\":7,\"file_name\":\"a.jpg\"}");
 	item_release(&it);
 
@@ -224,7 +188,7 @@ Test(fmt_coco, annotations_alone_attach_to_items_by_file_name)
 		  strstr(err.data, "and the project has no item of that name"), "%s", err.data);
 	fmt_import_report_release(&rep);
 	struct project_stats ps;
-	cr_assert_eq(store_project_stats(st, pid, &ps, &err), 0);
+	cr_assert_eq(store_project_stats(ft.st, ft.pid, &ps, &err), 0);
 	cr_assert_eq(ps.items, 2);
 	cr_assert_eq(ps.annotations, 1);
 

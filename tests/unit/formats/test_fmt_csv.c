@@ -12,41 +12,15 @@
 #include "formats/fmt.h"
 #include "store/store.h"
 
-static char dir[64];
-static struct store *st;
-static int64_t pid;
+#include "fmt_test.h"
 
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/cairn-fmtcsv-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(fmt_csv, .init = setup, .fini = teardown);
+FMT_TEST_SUITE(fmt_csv);
 
 static int read_text(const char *csv, struct buf *err)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/labels.csv", dir);
-	FILE *f = fopen(path, "w");
-	fputs(csv, f);
-	fclose(f);
-	return fmt_read_null(fmt_find("csv"), path, err);
+	return fmt_test_read_text("csv", "labels.csv", csv, err);
 }
+
 
 Test(fmt_csv, quoting_and_line_ends)
 {
@@ -82,20 +56,14 @@ Test(fmt_csv, errors_with_line_numbers)
 
 Test(fmt_csv, tags_in_and_out)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/labels.csv", dir);
-	FILE *f = fopen(path, "w");
-	fputs("image,label\na.jpg,cat\na.jpg,\"big, fluffy\"\n\"b \"\"q\"\".jpg\",dog\n", f);
-	fclose(f);
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.kind = ANN_GOLD;
-	o.no_media = true;
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
 	/* --no-media needs sizes, which a CSV has not: each image is reported. */
-	o.skip_invalid = true;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("csv"), path, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import_text("csv", "labels.csv",
+					  "image,label\na.jpg,cat\na.jpg,\"big, fluffy\"\n"
+					  "\"b \"\"q\"\".jpg\",dog\n",
+					  true, &rep, &err),
+		     0, "%s", err.data);
 	cr_assert_eq(rep.images, 2);
 	cr_assert_eq(rep.objects, 3);
 	cr_assert_eq(rep.categories, 3);

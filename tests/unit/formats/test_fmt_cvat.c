@@ -14,6 +14,8 @@
 #include "geom/rle.h"
 #include "store/store.h"
 
+#include "fmt_test.h"
+
 int fmt_cvat_rle_to_coco(const char *rle, int64_t left, int64_t top, int64_t width,
 			 int64_t height, uint32_t img_h, uint32_t img_w, struct rle *out,
 			 struct buf *err);
@@ -94,28 +96,12 @@ static const char *HEAD =
 	"<meta><task><labels><label><name>car</name><attributes><attribute><name>n</name>"
 	"<input_type>number</input_type></attribute></attributes></label></labels></task></meta>\n";
 
-/* Reads text as a file named name with a sink that keeps nothing (as fuzzing does). */
-static int read_file(const char *text, const char *name, struct buf *err)
-{
-	char d[64], p[128];
-	snprintf(d, sizeof(d), "/tmp/cairn-cvatr-XXXXXX");
-	cr_assert(mkdtemp(d));
-	snprintf(p, sizeof(p), "%s/%s", d, name);
-	FILE *f = fopen(p, "w");
-	fputs(text, f);
-	fclose(f);
-	int rc = fmt_read_null(fmt_find("cvat"), p, err);
-	unlink(p);
-	rmdir(d);
-	return rc;
-}
-
 static int read_str(const char *body, struct buf *err)
 {
 	struct buf doc = BUF_INIT;
 	buf_adds(&doc, HEAD);
 	buf_adds(&doc, body);
-	int rc = read_file(doc.data, "annotations.xml", err);
+	int rc = fmt_test_read_text("cvat", "annotations.xml", doc.data, err);
 	buf_release(&doc);
 	return rc;
 }
@@ -152,57 +138,35 @@ Test(fmt_cvat, refuses_dtd_and_wrong_root)
 {
 	struct buf err = BUF_INIT;
 	const char *bomb = "<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"xx\">]>\n<a>&x;</a>";
-	cr_assert_eq(read_file(bomb, "a.xml", &err), CAIRN_EINVAL);
+	cr_assert_eq(fmt_test_read_text("cvat", "a.xml", bomb, &err), CAIRN_EINVAL);
 	cr_assert_str_eq(err.data, "a.xml:2: <!DOCTYPE a>: DTDs and entity declarations are not "
 			 "accepted");
 	const char *root = "<annotation/>";
-	cr_assert_eq(read_file(root, "a.xml", &err), CAIRN_EINVAL);
+	cr_assert_eq(fmt_test_read_text("cvat", "a.xml", root, &err), CAIRN_EINVAL);
 	cr_assert_str_eq(err.data, "a.xml:1: <annotation>: the root element must be <annotations>");
 	buf_release(&err);
 }
 
-static char dir[64];
-
 Test(fmt_cvat, import_and_export_keep_shapes)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cairn-cvat-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char p[256], db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct store *st;
-	int64_t pid;
+	fmt_test_open("cvat");
 	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	snprintf(p, sizeof(p), "%s/annotations.xml", dir);
-	FILE *f = fopen(p, "w");
-	fputs("<annotations><meta><task><labels><label><name>car</name></label></labels></task>"
-	      "</meta>\n<image id=\"3\" name=\"a.jpg\" width=\"10\" height=\"8\">\n"
-	      "<box label=\"car\" occluded=\"1\" z_order=\"2\" group_id=\"5\" xtl=\"1.5\" ytl=\"2\" "
-	      "xbr=\"4\" ybr=\"6\" rotation=\"90\"/>\n"
-	      "<mask label=\"car\" rle=\"1, 2, 3, 1, 5\" left=\"3\" top=\"2\" width=\"4\" "
-	      "height=\"3\"/>\n</image></annotations>\n", f);
-	fclose(f);
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("cvat"), p, &o, &rep, &err), 0, "%s", err.data);
+	const char *doc =
+		"<annotations><meta><task><labels><label><name>car</name></label></labels></task>"
+		"</meta>\n<image id=\"3\" name=\"a.jpg\" width=\"10\" height=\"8\">\n"
+		"<box label=\"car\" occluded=\"1\" z_order=\"2\" group_id=\"5\" xtl=\"1.5\" ytl=\"2\" "
+		"xbr=\"4\" ybr=\"6\" rotation=\"90\"/>\n"
+		"<mask label=\"car\" rle=\"1, 2, 3, 1, 5\" left=\"3\" top=\"2\" width=\"4\" "
+		"height=\"3\"/>\n</image></annotations>\n";
+	cr_assert_eq(fmt_test_import_text("cvat", "annotations.xml", doc, false, &rep, &err), 0,
+		     "%s", err.data);
 	cr_assert_eq(rep.objects, 2);
 	fmt_import_report_release(&rep);
-	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
 	struct fmt_loss loss = {0};
-	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("cvat")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_export("cvat", &loss, &err), 0, "%s", err.data);
 	cr_assert_eq(loss.n, 0);
-	snprintf(p, sizeof(p), "%s/out/annotations.xml", dir);
-	f = fopen(p, "r");
-	static char b[16384];
-	size_t n = fread(b, 1, sizeof(b) - 1, f);
-	b[n] = 0;
-	fclose(f);
+	const char *b = fmt_test_slurp("out/annotations.xml");
 	cr_assert(strstr(b, "<image id=\"3\" name=\"a.jpg\" width=\"10\" height=\"8\">"), "%s", b);
 	cr_assert(strstr(b, "<box label=\"car\" source=\"manual\" occluded=\"1\" z_order=\"2\" "
 			 "group_id=\"5\" xtl=\"1.5\" ytl=\"2\" xbr=\"4\" ybr=\"6\" rotation=\"90\">"),
@@ -212,50 +176,33 @@ Test(fmt_cvat, import_and_export_keep_shapes)
 	cr_assert(strstr(b, "<mode>annotation</mode>"), "%s", b);
 	fmt_loss_release(&loss);
 	buf_release(&err);
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	fmt_test_close();
 }
 
 /* <labels> attribute declarations are kept in the schema the import makes. */
 Test(fmt_cvat, attribute_declarations_kept_in_the_schema)
 {
-	char d[64], p[128];
-	snprintf(d, sizeof(d), "/tmp/cairn-cvatdecl-XXXXXX");
-	cr_assert(mkdtemp(d));
-	snprintf(p, sizeof(p), "%s/a.xml", d);
-	FILE *f = fopen(p, "w");
-	cr_assert(f);
-	fputs("<annotations><version>1.1</version><meta><task><labels><label><name>car</name>"
-	      "<attributes>"
-	      "<attribute><name>color</name><mutable>True</mutable><input_type>radio</input_type>"
-	      "<default_value>blue</default_value><values>red\nblue</values></attribute>"
-	      "<attribute><name>speed</name><input_type>number</input_type><default_value>10"
-	      "</default_value><values>0\n100\n5</values></attribute>"
-	      "<attribute><name>parked</name><input_type>checkbox</input_type><default_value>true"
-	      "</default_value><values>false\ntrue</values></attribute>"
-	      "</attributes></label></labels></task></meta>"
-	      "<image id=\"0\" name=\"a.jpg\" width=\"8\" height=\"8\"><box label=\"car\" xtl=\"1\" "
-	      "ytl=\"1\" xbr=\"2\" ybr=\"2\"><attribute name=\"color\">green</attribute>"
-	      "<attribute name=\"speed\">120</attribute></box></image></annotations>", f);
-	fclose(f);
-	struct store *st;
-	int64_t pid;
+	fmt_test_open("cvatdecl");
 	struct buf err = BUF_INIT;
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", d);
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	struct fmt_import_opts o = {0};
-	o.data_dir = d;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("cvat"), p, &o, &rep, &err), 0, "%s", err.data);
+	const char *doc =
+		"<annotations><version>1.1</version><meta><task><labels><label><name>car</name>"
+		"<attributes>"
+		"<attribute><name>color</name><mutable>True</mutable><input_type>radio</input_type>"
+		"<default_value>blue</default_value><values>red\nblue</values></attribute>"
+		"<attribute><name>speed</name><input_type>number</input_type><default_value>10"
+		"</default_value><values>0\n100\n5</values></attribute>"
+		"<attribute><name>parked</name><input_type>checkbox</input_type><default_value>true"
+		"</default_value><values>false\ntrue</values></attribute>"
+		"</attributes></label></labels></task></meta>"
+		"<image id=\"0\" name=\"a.jpg\" width=\"8\" height=\"8\"><box label=\"car\" xtl=\"1\" "
+		"ytl=\"1\" xbr=\"2\" ybr=\"2\"><attribute name=\"color\">green</attribute>"
+		"<attribute name=\"speed\">120</attribute></box></image></annotations>";
+	cr_assert_eq(fmt_test_import_text("cvat", "a.xml", doc, false, &rep, &err), 0, "%s",
+		     err.data);
 	fmt_import_report_release(&rep);
 	struct fmt_labels l;
-	cr_assert_eq(fmt_labels_load(&l, st, pid, "cvat", &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_labels_load(&l, ft.st, ft.pid, "cvat", &err), 0, "%s", err.data);
 	const struct schema_label *car = &l.sc.labels[0];
 	const struct schema_attr *c = schema_attr_find(car, "color");
 	cr_assert(c && c->type == ATTR_SELECT && c->mutable_);
@@ -272,9 +219,6 @@ Test(fmt_cvat, attribute_declarations_kept_in_the_schema)
 	const struct schema_attr *k = schema_attr_find(car, "parked");
 	cr_assert(k && k->type == ATTR_CHECKBOX && k->def_bool);
 	fmt_labels_release(&l);
-	store_close(st);
 	buf_release(&err);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
-	cr_assert_eq(system(cmd), 0);
+	fmt_test_close();
 }

@@ -19,6 +19,8 @@
 #include "formats/fmt.h"
 #include "store/store.h"
 
+#include "fmt_test.h"
+
 static const char *const schema_json =
 	"{\"cairn_schema\": 1, \"labels\": ["
 	"{\"name\": \"a\", \"shapes\": [\"box\", \"polygon\", \"keypoints\", \"mask\", \"tag\"],"
@@ -279,29 +281,15 @@ Test(fmt_export, random_documents)
 
 /* ---- the export cursor against the query per item ---- */
 
-static char dir[64];
-static struct store *st;
-static int64_t pid, qid;
+static int64_t qid;
 
+/* The harness's store and project "p", and a project "q" beside it. */
 static void store_setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cairn-exp-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
+	fmt_test_open("exp");
 	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "q", "", 0, NULL, &qid, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(ft.st, "q", "", 0, NULL, &qid, &err), 0, "%s", err.data);
 	buf_release(&err);
-}
-
-static void store_teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
 }
 
 /* Imports a COCO file of `n` images, box k of image i at (i + k, off). */
@@ -309,7 +297,7 @@ static void import(const char *project, int n, enum annotation_kind kind, double
 		   int64_t user_id, const char *source)
 {
 	char path[128];
-	snprintf(path, sizeof(path), "%s/in.json", dir);
+	snprintf(path, sizeof(path), "%s/in.json", ft.dir);
 	FILE *f = fopen(path, "w");
 	cr_assert(f);
 	fputs("{\"images\":[", f);
@@ -325,16 +313,17 @@ static void import(const char *project, int n, enum annotation_kind kind, double
 				id + 1, i, i + k, off), id++;
 	fputs("],\"categories\":[{\"id\":1,\"name\":\"car\"}]}", f);
 	fclose(f);
-	int64_t p = strcmp(project, "p") ? qid : pid;
+	int64_t p = strcmp(project, "p") ? qid : ft.pid;
 	struct buf err = BUF_INIT;
 	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
+	o.data_dir = ft.dir;
 	o.no_media = true;
 	o.kind = kind;
 	o.user_id = user_id;
 	o.source = source;
 	struct fmt_import_report rep;
-	cr_assert_eq(fmt_import(st, p, fmt_find("coco"), path, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_import(ft.st, p, fmt_find("coco"), path, &o, &rep, &err), 0,
+		     "%s", err.data);
 	fmt_import_report_release(&rep);
 	buf_release(&err);
 }
@@ -353,7 +342,7 @@ static int check_item(void *ctx, const struct item *it)
 	struct ann_doc a, b;
 	bool fa, fb;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(it->project_id, pid);
+	cr_assert_eq(it->project_id, ft.pid);
 	cr_assert_gt(it->id, s->last);
 	s->last = it->id;
 	cr_assert_eq(fmt_item_doc(s->listed, it, s->kinds, &a, &fa, &s->loss, &err), 0, "%s",
@@ -381,7 +370,7 @@ static int check_item(void *ctx, const struct item *it)
 	return 0;
 }
 
-TestSuite(fmt_export_cursor, .init = store_setup, .fini = store_teardown);
+TestSuite(fmt_export_cursor, .init = store_setup, .fini = fmt_test_close);
 
 Test(fmt_export_cursor, same_documents_as_the_query_per_item)
 {
@@ -393,7 +382,7 @@ Test(fmt_export_cursor, same_documents_as_the_query_per_item)
 	import("p", 30, ANN_GOLD, 3, 0, NULL);
 	import("p", 20, ANN_PREDICTION, 4, 0, "m2");
 	struct fmt_labels l;
-	cr_assert_eq(fmt_labels_load(&l, st, pid, "coco", &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_labels_load(&l, ft.st, ft.pid, "coco", &err), 0, "%s", err.data);
 	const unsigned kinds[] = {0, 1u << ANN_PREDICTION, 1u << ANN_GOLD, 1u << ANN_MANUAL,
 				  (1u << ANN_GOLD) | (1u << ANN_PREDICTION)};
 	/* Gold first, then the latest prediction import (m2 on the first 20). */
@@ -401,14 +390,14 @@ Test(fmt_export_cursor, same_documents_as_the_query_per_item)
 				   {0, 0, 0, 0, 0}, {0, 0, 10, 30, 0}};
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		struct seen s = {0};
-		s.listed = fmt_doc_cache_new(st, pid, &l);
-		s.alone = fmt_doc_cache_new(st, pid, &l);
+		s.listed = fmt_doc_cache_new(ft.st, ft.pid, &l);
+		s.alone = fmt_doc_cache_new(ft.st, ft.pid, &l);
 		s.kinds = kinds[k];
 		/* Pages of 7, so that pages end in the middle of things. */
 		for (;;) {
 			int64_t before = s.items;
-			cr_assert_eq(fmt_item_list(s.listed, pid, kinds[k], s.last, 7, check_item, &s,
-						   &err), 0, "%s", err.data);
+			cr_assert_eq(fmt_item_list(s.listed, ft.pid, kinds[k], s.last, 7,
+						   check_item, &s, &err), 0, "%s", err.data);
 			if (s.items - before < 7)
 				break;
 		}

@@ -12,57 +12,15 @@
 #include "formats/fmt.h"
 #include "store/store.h"
 
-static char dir[64];
-static struct store *st;
-static int64_t pid;
+#include "fmt_test.h"
 
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/cairn-fmtlm-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(fmt_labelme, .init = setup, .fini = teardown);
+FMT_TEST_SUITE(fmt_labelme);
 
 static int import_text(const char *json, bool skip, struct fmt_import_report *rep, struct buf *err)
 {
-	char path[128];
-	snprintf(path, sizeof(path), "%s/img.json", dir);
-	FILE *f = fopen(path, "w");
-	fputs(json, f);
-	fclose(f);
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.skip_invalid = skip;
-	o.kind = ANN_GOLD;
-	return fmt_import(st, pid, fmt_find("labelme"), path, &o, rep, err);
+	return fmt_test_import_text("labelme", "img.json", json, skip, rep, err);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert(f, "%s", path);
-	char *b = calloc(1, 1 << 16);
-	size_t n = fread(b, 1, (1 << 16) - 1, f);
-	b[n] = 0;
-	fclose(f);
-	return b;
-}
 
 Test(fmt_labelme, shapes_in_and_out)
 {
@@ -83,13 +41,14 @@ Test(fmt_labelme, shapes_in_and_out)
 	cr_assert_eq(rep.objects, 6); /* the night tag and 5 shapes */
 	fmt_import_report_release(&rep);
 	char out[128], file[160];
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("labelme")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("labelme")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	cr_assert_eq(loss.n, 0);
 	snprintf(file, sizeof(file), "%s/x.json", out);
-	char *b = slurp(file);
+	char *b = fmt_test_slurp_path(file);
 	cr_assert(strstr(b, "\"flags\":{\"night\":true}"), "%s", b);
 	cr_assert(strstr(b, "\"label\":\"car\",\"points\":[[10,20],[30,40]],\"group_id\":3,"
 			    "\"description\":\"\",\"shape_type\":\"rectangle\",\"flags\":{\"occluded\":true}"),
@@ -99,7 +58,6 @@ Test(fmt_labelme, shapes_in_and_out)
 	cr_assert(strstr(b, "\"shape_type\":\"linestrip\""), "%s", b);
 	cr_assert(strstr(b, "\"imagePath\":\"x.jpg\",\"imageData\":null,\"imageHeight\":60,"
 			    "\"imageWidth\":50"), "%s", b);
-	free(b);
 	fmt_loss_release(&loss);
 	buf_release(&err);
 }
@@ -108,7 +66,7 @@ Test(fmt_labelme, errors_name_path_and_value)
 {
 	struct buf err = BUF_INIT;
 	char path[128];
-	snprintf(path, sizeof(path), "%s/a.json", dir);
+	snprintf(path, sizeof(path), "%s/a.json", ft.dir);
 	const char *docs[] = {
 		"{\"shapes\":[{\"label\":\"a\",\"points\":[[1,2]],\"shape_type\":\"rectangle\"}],"
 		"\"imagePath\":\"a.jpg\"}",

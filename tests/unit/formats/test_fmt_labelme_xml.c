@@ -7,87 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/err.h"
 #include "formats/fmt.h"
 #include "store/store.h"
 
-static char dir[64];
-static struct store *st;
-static int64_t pid;
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/cairn-lmxml-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static void put(const char *rel, const void *data, size_t len)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0;
-		mkdir(p, 0777);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "wb");
-	cr_assert(f, "%s", p);
-	fwrite(data, 1, len, f);
-	fclose(f);
-}
-
-static char *slurp(const char *rel)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	FILE *f = fopen(p, "rb");
-	cr_assert(f, "%s", p);
-	static char b[16384];
-	size_t n = fread(b, 1, sizeof(b) - 1, f);
-	b[n] = 0;
-	fclose(f);
-	return b;
-}
-
-static int import(const char *path, bool skip, struct fmt_import_report *rep, struct buf *err)
-{
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.skip_invalid = skip;
-	o.kind = ANN_GOLD;
-	return fmt_import(st, pid, fmt_find("labelme-xml"), path, &o, rep, err);
-}
-
-static int export(struct fmt_loss *loss, struct buf *err)
-{
-	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
-	struct fmt_write_opts wo = {0};
-	return fmt_find("labelme-xml")->write(st, pid, out, &wo, loss, err);
-}
-
+#include "fmt_test.h"
 
 int fmt_labelme_xml_read_mem(const char *data, size_t len, const char *name,
 			     struct fmt_sink *s, struct buf *err);
 
-TestSuite(fmt_labelme_xml, .init = setup, .fini = teardown);
+FMT_TEST_SUITE(fmt_labelme_xml);
 
 Test(fmt_labelme_xml, datumaro_fixture)
 {
@@ -95,15 +25,15 @@ Test(fmt_labelme_xml, datumaro_fixture)
 	cr_assert_eq(fmt_probe(p, NULL), fmt_find("labelme-xml"));
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("labelme-xml", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.images, 1);
 	cr_assert_eq(rep.objects, 7);
 	cr_assert_eq(rep.categories, 7);
 	fmt_import_report_release(&rep);
 	struct fmt_loss loss = {0};
-	cr_assert_eq(export(&loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_export("labelme-xml", &loss, &err), 0, "%s", err.data);
 	cr_assert_eq(loss.n, 0);
-	const char *x = slurp("out/Annotations/subset1/img1.xml");
+	const char *x = fmt_test_slurp("out/Annotations/subset1/img1.xml");
 	/* o1 (2) has q1 (3) and b1 (4); m1 (5) has hg (6); b1 is a box, m1 a mask */
 	cr_assert(strstr(x, "<name>o1</name><deleted>0</deleted><verified>0</verified><occluded>yes"
 			    "</occluded><attributes>a1</attributes><parts><hasparts>3,4</hasparts>"
@@ -127,19 +57,19 @@ Test(fmt_labelme_xml, attribute_text_and_deleted)
 			"</pt><pt><x>5</x><y>2</y></pt><pt><x>5</x><y>6.5</y></pt></polygon></object>"
 			"<object><name>gone</name><deleted>1</deleted><id>3</id><polygon><pt><x>1</x>"
 			"<y>2</y></pt></polygon></object></annotation>";
-	put("d/Annotations/f/a.xml", t, strlen(t));
+	fmt_test_put("d/Annotations/f/a.xml", t, strlen(t));
 	char p[128];
-	snprintf(p, sizeof(p), "%s/d", dir);
+	snprintf(p, sizeof(p), "%s/d", ft.dir);
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("labelme-xml", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 1);
 	cr_assert_eq(rep.notes.n, 1);
 	cr_assert_str_eq(rep.notes.v[0].what, "deleted object (skipped)");
 	fmt_import_report_release(&rep);
 	struct fmt_loss loss = {0};
-	cr_assert_eq(export(&loss, &err), 0, "%s", err.data);
-	const char *x = slurp("out/Annotations/f/a.xml");
+	cr_assert_eq(fmt_test_export("labelme-xml", &loss, &err), 0, "%s", err.data);
+	const char *x = fmt_test_slurp("out/Annotations/f/a.xml");
 	cr_assert(strstr(x, "<attributes>n=3, w=red, q=&quot;7&quot;, e=a\\,b, flag</attributes>"), "%s", x);
 	cr_assert(strstr(x, "<id>9</id><polygon><username></username><pt><x>1</x><y>2</y></pt><pt><x>5"
 			    "</x><y>2</y></pt><pt><x>5</x><y>6.5</y></pt></polygon>"), "%s", x);
@@ -176,10 +106,11 @@ Test(fmt_labelme_xml, errors_name_file_line_and_value)
 		struct fmt_import_report rep;
 		char rel[64];
 		snprintf(rel, sizeof(rel), "d%zu/Annotations/a.xml", i);
-		put(rel, cases[i].text, strlen(cases[i].text));
+		fmt_test_put(rel, cases[i].text, strlen(cases[i].text));
 		char p[128];
-		snprintf(p, sizeof(p), "%s/d%zu", dir, i);
-		cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL, "case %zu: %s", i, err.data);
+		snprintf(p, sizeof(p), "%s/d%zu", ft.dir, i);
+		cr_assert_eq(fmt_test_import("labelme-xml", p, false, &rep, &err), CAIRN_EINVAL,
+			     "case %zu: %s", i, err.data);
 		fmt_import_report_release(&rep);
 		const char *pre = "Annotations/";
 		cr_assert(err.data && !strncmp(err.data, pre, strlen(pre)) &&

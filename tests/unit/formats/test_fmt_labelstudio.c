@@ -16,31 +16,9 @@
 #include "formats/fmt_labelstudio.h"
 #include "store/store.h"
 
-static char dir[64];
-static struct store *st;
-static int64_t pid;
+#include "fmt_test.h"
 
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/cairn-fmtls-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(fmt_labelstudio, .init = setup, .fini = teardown);
+FMT_TEST_SUITE(fmt_labelstudio);
 
 Test(fmt_labelstudio, brush_decode_by_hand)
 {
@@ -172,27 +150,26 @@ static int import_text(const char *json, bool skip, enum annotation_kind kind,
 		       struct fmt_import_report *rep, struct buf *err)
 {
 	char path[128];
-	snprintf(path, sizeof(path), "%s/tasks.json", dir);
-	FILE *f = fopen(path, "w");
-	fputs(json, f);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/tasks.json", ft.dir);
+	fmt_test_puts("tasks.json", json);
 	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
+	o.data_dir = ft.dir;
 	o.no_media = true;
 	o.skip_invalid = skip;
 	o.kind = kind;
-	return fmt_import(st, pid, fmt_find("labelstudio"), path, &o, rep, err);
+	return fmt_import(ft.st, ft.pid, fmt_find("labelstudio"), path, &o, rep, err);
 }
 
 static char *export_text(unsigned kinds)
 {
 	char out[128], file[160];
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
 	wo.kinds = kinds;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(fmt_find("labelstudio")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("labelstudio")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	snprintf(file, sizeof(file), "%s/result.json", out);
 	FILE *f = fopen(file, "r");
 	cr_assert(f);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -17,66 +16,24 @@
 #include "media/mask_png.h"
 #include "store/store.h"
 
-static char dir[64];
-static struct store *st;
-static int64_t pid, pid2;
+#include "fmt_test.h"
 
+static int64_t pid2;
+
+/* The fixture and a second project "q" to import exports back into. */
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cairn-masks-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
+	fmt_test_open("masks");
 	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "q", "", 0, NULL, &pid2, &err), 0, "%s", err.data);
+	cr_assert_eq(store_project_create(ft.st, "q", "", 0, NULL, &pid2, &err), 0, "%s", err.data);
 	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static void put(const char *rel, const void *data, size_t len)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0;
-		mkdir(p, 0777);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "wb");
-	cr_assert(f, "%s", p);
-	fwrite(data, 1, len, f);
-	fclose(f);
-}
-
-static void put_png(const char *rel, const uint32_t *px, uint32_t w, uint32_t h,
-		    enum mask_png_kind kind, int depth, const uint8_t (*pal)[3], size_t npal)
-{
-	struct buf b = BUF_INIT, e = BUF_INIT;
-	cr_assert_eq(mask_png_encode_values(px, w, h, kind, depth, pal, npal, &b, &e), 0, "%s", e.data);
-	put(rel, b.data, b.len);
-	buf_release(&b);
-	buf_release(&e);
 }
 
 /* The values of a PNG file, row-major, and its info. */
 static uint32_t *values(const char *rel, struct mask_png_info *info)
 {
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	FILE *f = fopen(p, "rb");
-	cr_assert(f, "%s", p);
-	static unsigned char b[1 << 16];
-	size_t n = fread(b, 1, sizeof(b), f);
-	fclose(f);
+	size_t n;
+	const char *b = fmt_test_slurp_n(rel, &n);
 	struct mask_png_label *l;
 	size_t nl;
 	struct buf e = BUF_INIT;
@@ -99,29 +56,11 @@ static int import(int64_t project, const char *rel, bool skip, struct fmt_import
 		  struct buf *err)
 {
 	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.skip_invalid = skip;
-	o.kind = ANN_GOLD;
-	return fmt_import(st, project, fmt_find("masks"), p, &o, rep, err);
+	snprintf(p, sizeof(p), "%s/%s", ft.dir, rel);
+	return fmt_test_import_into(project, "masks", p, skip, rep, err);
 }
 
-static char *slurp(const char *rel)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	FILE *f = fopen(p, "rb");
-	cr_assert(f, "%s", p);
-	static char b[8192];
-	size_t n = fread(b, 1, sizeof(b) - 1, f);
-	b[n] = 0;
-	fclose(f);
-	return b;
-}
-
-TestSuite(fmt_masks, .init = setup, .fini = teardown);
+TestSuite(fmt_masks, .init = setup, .fini = fmt_test_close);
 
 Test(fmt_masks, png_values_every_kind)
 {
@@ -130,19 +69,19 @@ Test(fmt_masks, png_values_every_kind)
 	static const uint32_t rgb[6] = {0, 0x030201, 460551, 460551, 0xffffff, 0};
 	static const uint32_t g16[6] = {0, 27001, 27002, 3, 65535, 0};
 	struct mask_png_info in;
-	put_png("p.png", px, 3, 2, MASK_PNG_PALETTE, 8, pal, 3);
+	fmt_test_put_png("p.png", px, 3, 2, MASK_PNG_PALETTE, 8, pal, 3);
 	uint32_t *v = values("p.png", &in);
 	cr_assert_eq(in.kind, MASK_PNG_PALETTE);
 	cr_assert_eq(in.npalette, 3);
 	cr_assert_eq(in.palette[2][1], 50);
 	cr_assert_arr_eq(v, px, sizeof(px));
 	free(v);
-	put_png("r.png", rgb, 3, 2, MASK_PNG_RGB, 8, NULL, 0);
+	fmt_test_put_png("r.png", rgb, 3, 2, MASK_PNG_RGB, 8, NULL, 0);
 	v = values("r.png", &in);
 	cr_assert_eq(in.kind, MASK_PNG_RGB);
 	cr_assert_arr_eq(v, rgb, sizeof(rgb));
 	free(v);
-	put_png("g.png", g16, 3, 2, MASK_PNG_GREY, 16, NULL, 0);
+	fmt_test_put_png("g.png", g16, 3, 2, MASK_PNG_GREY, 16, NULL, 0);
 	v = values("g.png", &in);
 	cr_assert_eq(in.kind, MASK_PNG_GREY);
 	cr_assert_eq(in.bit_depth, 16);
@@ -174,30 +113,27 @@ Test(fmt_masks, voc_palette)
 Test(fmt_masks, camvid_layout_round_trip_keeps_colours_and_indexes)
 {
 	const char *lc = "0 0 0 Void\n255 0 0 car\n0 255 0 road\n";
-	put("ds/label_colors.txt", lc, strlen(lc));
+	fmt_test_put("ds/label_colors.txt", lc, strlen(lc));
 	/* RGB masks: car on the left column, road on the right, background between. */
 	static const uint32_t m[6] = {0xff, 0, 0xff00, 0xff, 0, 0xff00};
-	put_png("ds/trainannot/a.png", m, 3, 2, MASK_PNG_RGB, 8, NULL, 0);
+	fmt_test_put_png("ds/trainannot/a.png", m, 3, 2, MASK_PNG_RGB, 8, NULL, 0);
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
 	char p[128];
-	snprintf(p, sizeof(p), "%s/ds", dir);
+	snprintf(p, sizeof(p), "%s/ds", ft.dir);
 	cr_assert_eq(fmt_probe(p, NULL), fmt_find("masks"));
-	cr_assert_eq(import(pid, "ds", false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(import(ft.pid, "ds", false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.images, 1);
 	cr_assert_eq(rep.objects, 2);
 	cr_assert_eq(rep.categories, 2);
 	fmt_import_report_release(&rep);
-	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
 	struct fmt_loss loss = {0};
-	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("masks")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_export("masks", &loss, &err), 0, "%s", err.data);
 	cr_assert_eq(loss.n, 0);
-	cr_assert_str_eq(slurp("out/label_colors.txt"),
+	cr_assert_str_eq(fmt_test_slurp("out/label_colors.txt"),
 			 "# r g b name (line k is class k; names alone are unused classes)\n"
 			 "0 0 0 background\n255 0 0 car\n0 255 0 road\n");
-	cr_assert_str_eq(slurp("out/train.txt"), "/train/a.png /trainannot/a.png\n");
+	cr_assert_str_eq(fmt_test_slurp("out/train.txt"), "/train/a.png /trainannot/a.png\n");
 	struct mask_png_info in;
 	uint32_t *v = values("out/trainannot/a.png", &in);
 	static const uint32_t want[6] = {1, 0, 2, 1, 0, 2};
@@ -221,25 +157,25 @@ Test(fmt_masks, camvid_layout_round_trip_keeps_colours_and_indexes)
 Test(fmt_masks, errors_name_the_file_and_value)
 {
 	const char *lc = "0 0 0 Void\n255 0 0 car\n";
-	put("ds/label_colors.txt", lc, strlen(lc));
+	fmt_test_put("ds/label_colors.txt", lc, strlen(lc));
 	static const uint32_t m[4] = {0xff, 0x0a0b0c, 0, 0};
-	put_png("ds/trainannot/a.png", m, 2, 2, MASK_PNG_RGB, 8, NULL, 0);
+	fmt_test_put_png("ds/trainannot/a.png", m, 2, 2, MASK_PNG_RGB, 8, NULL, 0);
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(pid, "ds", false, &rep, &err), CAIRN_EINVAL);
+	cr_assert_eq(import(ft.pid, "ds", false, &rep, &err), CAIRN_EINVAL);
 	cr_assert_str_eq(err.data, "trainannot/a.png: colour (12,11,10) is not in the label map "
 				   "(label_colors.txt)");
 	fmt_import_report_release(&rep);
 	buf_reset(&err);
-	cr_assert_eq(import(pid, "ds", true, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(import(ft.pid, "ds", true, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 1);
 	cr_assert_eq(rep.skipped, 1);
 	fmt_import_report_release(&rep);
 	/* A broken label map line. */
 	const char *bad = "0 0 0 Void\n255 0 car\n";
-	put("ds/label_colors.txt", bad, strlen(bad));
+	fmt_test_put("ds/label_colors.txt", bad, strlen(bad));
 	buf_reset(&err);
-	cr_assert_eq(import(pid, "ds", false, &rep, &err), CAIRN_EINVAL);
+	cr_assert_eq(import(ft.pid, "ds", false, &rep, &err), CAIRN_EINVAL);
 	cr_assert_str_eq(err.data, "label_colors.txt:2: expected \"r g b name\" or \"name\", got \"255 0 car\"");
 	fmt_import_report_release(&rep);
 	buf_release(&err);
@@ -250,24 +186,24 @@ Test(fmt_masks, voc_writer_read_back)
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
 	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
+	o.data_dir = ft.dir;
 	o.no_media = true;
 	o.kind = ANN_GOLD;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("masks"),
+	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("masks"),
 				"../shared/fixtures/datumaro/voc_dataset/voc_dataset1", &o, &rep, &err),
 		     0, "%s", err.data);
 	cr_assert_eq(rep.objects, 1);
 	fmt_import_report_release(&rep);
 	char out[128];
-	snprintf(out, sizeof(out), "%s/voc", dir);
+	snprintf(out, sizeof(out), "%s/voc", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_masks_write_voc(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_masks_write_voc(ft.st, ft.pid, out, &wo, &loss, &err), 0, "%s", err.data);
 	cr_assert_eq(loss.n, 0);
-	cr_assert_str_eq(slurp("voc/ImageSets/Segmentation/train.txt"), "2007_000001\n");
-	cr_assert(strstr(slurp("voc/labelmap.txt"), "# label:color_rgb:parts:actions\n"
+	cr_assert_str_eq(fmt_test_slurp("voc/ImageSets/Segmentation/train.txt"), "2007_000001\n");
+	cr_assert(strstr(fmt_test_slurp("voc/labelmap.txt"), "# label:color_rgb:parts:actions\n"
 			 "background:0,0,0::\naeroplane:128,0,0::\nbicycle:0,128,0::\n"),
-		  "%s", slurp("voc/labelmap.txt"));
+		  "%s", fmt_test_slurp("voc/labelmap.txt"));
 	struct mask_png_info in;
 	uint32_t *v = values("voc/SegmentationClass/2007_000001.png", &in);
 	cr_assert_eq(in.kind, MASK_PNG_PALETTE);

@@ -7,78 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/err.h"
 #include "formats/fmt.h"
 #include "store/store.h"
 
+#include "fmt_test.h"
+
 int fmt_mot_read_mem(const char *data, size_t len, const char *name, struct fmt_sink *s,
 		     struct buf *err);
 
-static char dir[64];
-static struct store *st;
-static int64_t pid;
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/cairn-mot-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static void put(const char *rel, const char *text)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0;
-		mkdir(p, 0777);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "wb");
-	cr_assert(f, "%s", p);
-	fputs(text, f);
-	fclose(f);
-}
-
-static char *slurp(const char *rel)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	FILE *f = fopen(p, "rb");
-	cr_assert(f, "%s", p);
-	static char b[8192];
-	size_t n = fread(b, 1, sizeof(b) - 1, f);
-	b[n] = 0;
-	fclose(f);
-	return b;
-}
-
-static int import(const char *path, bool skip, struct fmt_import_report *rep, struct buf *err)
-{
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.skip_invalid = skip;
-	o.kind = ANN_GOLD;
-	return fmt_import(st, pid, fmt_find("mot"), path, &o, rep, err);
-}
-
-TestSuite(fmt_mot, .init = setup, .fini = teardown);
+FMT_TEST_SUITE(fmt_mot);
 
 Test(fmt_mot, datumaro_fixture_written_back)
 {
@@ -86,46 +25,41 @@ Test(fmt_mot, datumaro_fixture_written_back)
 	cr_assert_eq(fmt_probe(p, NULL), fmt_find("mot"));
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("mot", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.images, 1);
 	cr_assert_eq(rep.objects, 1);
 	cr_assert_eq(rep.categories, 1);
 	fmt_import_report_release(&rep);
-	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
 	struct fmt_loss loss = {0};
-	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("mot")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_export("mot", &loss, &err), 0, "%s", err.data);
 	cr_assert_eq(loss.n, 0);
 	/* Frame 1, no track, box 0 4 4 8, class 3 (label_2), visibility 1. */
-	cr_assert_str_eq(slurp("out/gt/gt.txt"), "1,-1,0,4,4,8,1,3,1\n");
-	cr_assert_str_eq(slurp("out/gt/labels.txt"), "unused_1\nunused_2\nlabel_2\n");
-	cr_assert(strstr(slurp("out/seqinfo.ini"), "seqLength=1\nimWidth=16\nimHeight=16\nimExt=.jpg\n"),
-		  "%s", slurp("out/seqinfo.ini"));
+	cr_assert_str_eq(fmt_test_slurp("out/gt/gt.txt"), "1,-1,0,4,4,8,1,3,1\n");
+	cr_assert_str_eq(fmt_test_slurp("out/gt/labels.txt"), "unused_1\nunused_2\nlabel_2\n");
+	const char *ini = fmt_test_slurp("out/seqinfo.ini");
+	cr_assert(strstr(ini, "seqLength=1\nimWidth=16\nimHeight=16\nimExt=.jpg\n"), "%s", ini);
 	fmt_loss_release(&loss);
 	buf_release(&err);
 }
 
 Test(fmt_mot, tracks_and_fractions_exact)
 {
-	put("s/seqinfo.ini", "[Sequence]\nimDir=img1\nseqLength=2\nimWidth=40\nimHeight=30\nimExt=.png\n");
-	put("s/gt/labels.txt", "a\nb\n");
+	fmt_test_puts("s/seqinfo.ini",
+		      "[Sequence]\nimDir=img1\nseqLength=2\nimWidth=40\nimHeight=30\nimExt=.png\n");
+	fmt_test_puts("s/gt/labels.txt", "a\nb\n");
 	const char *gt = "1,7,0.1,0.2,10.25,3.5,1,2,0.3\n2,7,1.1,0.2,10.25,3.5,0,2,0.125\n";
-	put("s/gt/gt.txt", gt);
+	fmt_test_puts("s/gt/gt.txt", gt);
 	char p[128];
-	snprintf(p, sizeof(p), "%s/s", dir);
+	snprintf(p, sizeof(p), "%s/s", ft.dir);
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("mot", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 2);
 	fmt_import_report_release(&rep);
-	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
 	struct fmt_loss loss = {0};
-	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("mot")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
-	cr_assert_str_eq(slurp("out/gt/gt.txt"), gt);
-	cr_assert_str_eq(slurp("out/gt/labels.txt"), "unused_1\nb\n");
+	cr_assert_eq(fmt_test_export("mot", &loss, &err), 0, "%s", err.data);
+	cr_assert_str_eq(fmt_test_slurp("out/gt/gt.txt"), gt);
+	cr_assert_str_eq(fmt_test_slurp("out/gt/labels.txt"), "unused_1\nb\n");
 	fmt_loss_release(&loss);
 	buf_release(&err);
 }
@@ -144,14 +78,15 @@ Test(fmt_mot, errors_name_file_line_column_and_value)
 		{"1,1,0,0,4,4,1,1,nan\n", "gt.txt:1: column 9 (visibility): expected a number, got \"nan\""},
 		{"1,1,0,0,4,4,1,1,1,0,0\n", "gt.txt:1: expected 6 to 10 comma-separated columns"},
 	};
-	put("s/seqinfo.ini", "[Sequence]\nseqLength=1\nimWidth=40\nimHeight=30\n");
+	fmt_test_puts("s/seqinfo.ini", "[Sequence]\nseqLength=1\nimWidth=40\nimHeight=30\n");
 	char p[128];
-	snprintf(p, sizeof(p), "%s/s", dir);
+	snprintf(p, sizeof(p), "%s/s", ft.dir);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct buf err = BUF_INIT;
 		struct fmt_import_report rep;
-		put("s/gt/gt.txt", cases[i].text);
-		cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL, "case %zu", i);
+		fmt_test_puts("s/gt/gt.txt", cases[i].text);
+		cr_assert_eq(fmt_test_import("mot", p, false, &rep, &err), CAIRN_EINVAL,
+			     "case %zu", i);
 		fmt_import_report_release(&rep);
 		cr_assert(!strncmp(err.data, "gt/", 3) && !strncmp(err.data + 3, cases[i].err,
 								   strlen(cases[i].err)),
@@ -167,17 +102,17 @@ Test(fmt_mot, errors_name_file_line_column_and_value)
 
 Test(fmt_mot, skip_invalid_keeps_the_good_lines)
 {
-	put("s/seqinfo.ini", "[Sequence]\nseqLength=1\nimWidth=40\nimHeight=30\n");
-	put("s/gt/gt.txt", "1,1,0,0,4,4,1,1,1\n1,2,0,0,x,4,1,1,1\n");
+	fmt_test_puts("s/seqinfo.ini", "[Sequence]\nseqLength=1\nimWidth=40\nimHeight=30\n");
+	fmt_test_puts("s/gt/gt.txt", "1,1,0,0,4,4,1,1,1\n1,2,0,0,x,4,1,1,1\n");
 	char p[128];
-	snprintf(p, sizeof(p), "%s/s", dir);
+	snprintf(p, sizeof(p), "%s/s", ft.dir);
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL);
+	cr_assert_eq(fmt_test_import("mot", p, false, &rep, &err), CAIRN_EINVAL);
 	cr_assert_str_eq(err.data, "gt/gt.txt:2: column 5 (w): expected a number, got \"x\"");
 	fmt_import_report_release(&rep);
 	buf_reset(&err);
-	cr_assert_eq(import(p, true, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("mot", p, true, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 1);
 	cr_assert_eq(rep.skipped, 1);
 	cr_assert(strstr(rep.skipped_text.data, "gt/gt.txt:2: column 5 (w)"), "%s", rep.skipped_text.data);

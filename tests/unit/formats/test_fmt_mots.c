@@ -7,110 +7,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/err.h"
 #include "formats/fmt.h"
+#include "media/mask_png.h"
 #include "store/store.h"
 
-static char dir[64];
-static struct store *st;
-static int64_t pid;
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/cairn-mots-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static void put(const char *rel, const void *data, size_t len)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0;
-		mkdir(p, 0777);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "wb");
-	cr_assert(f, "%s", p);
-	fwrite(data, 1, len, f);
-	fclose(f);
-}
-
-static char *slurp(const char *rel)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	FILE *f = fopen(p, "rb");
-	cr_assert(f, "%s", p);
-	static char b[16384];
-	size_t n = fread(b, 1, sizeof(b) - 1, f);
-	b[n] = 0;
-	fclose(f);
-	return b;
-}
-
-static int import(const char *path, bool skip, struct fmt_import_report *rep, struct buf *err)
-{
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.skip_invalid = skip;
-	o.kind = ANN_GOLD;
-	return fmt_import(st, pid, fmt_find("mots"), path, &o, rep, err);
-}
-
-static int export(struct fmt_loss *loss, struct buf *err)
-{
-	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
-	struct fmt_write_opts wo = {0};
-	return fmt_find("mots")->write(st, pid, out, &wo, loss, err);
-}
-
-
-#include "media/mask_png.h"
+#include "fmt_test.h"
 
 int fmt_mots_read_png_mem(const void *data, size_t len, const char *name, struct fmt_sink *s,
 			  struct buf *err);
 
-TestSuite(fmt_mots, .init = setup, .fini = teardown);
+FMT_TEST_SUITE(fmt_mots);
 
 /* A 16-bit greyscale PNG of w x h values. */
 static void put_png(const char *rel, const uint32_t *px, uint32_t w, uint32_t h)
 {
-	struct buf b = BUF_INIT, err = BUF_INIT;
-	cr_assert_eq(mask_png_encode_values(px, w, h, MASK_PNG_GREY, 16, NULL, 0, &b, &err), 0, "%s",
-		     err.data);
-	put(rel, b.data, b.len);
-	buf_release(&b);
-	buf_release(&err);
+	fmt_test_put_png(rel, px, w, h, MASK_PNG_GREY, 16, NULL, 0);
 }
 
 static void read_png(const char *rel, struct mask_png_label **lab, size_t *n)
 {
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	FILE *f = fopen(p, "rb");
-	cr_assert(f);
-	static char b[65536];
-	size_t len = fread(b, 1, sizeof(b), f);
-	fclose(f);
+	size_t len;
+	const char *b = fmt_test_slurp_n(rel, &len);
 	struct buf err = BUF_INIT;
 	cr_assert_eq(mask_png_decode_labels(lab, n, b, len, &err), 0, "%s", err.data);
 	buf_release(&err);
@@ -122,15 +41,15 @@ Test(fmt_mots, datumaro_fixture)
 	cr_assert_eq(fmt_probe(p, NULL), fmt_find("mots"));
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("mots", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.images, 3);
 	cr_assert_eq(rep.objects, 5);
 	cr_assert_eq(rep.categories, 4);
 	fmt_import_report_release(&rep);
 	struct fmt_loss loss = {0};
-	cr_assert_eq(export(&loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_export("mots", &loss, &err), 0, "%s", err.data);
 	cr_assert_eq(loss.n, 0);
-	cr_assert_str_eq(slurp("out/train/instances/labels.txt"), "a\nb\nc\nd\n");
+	cr_assert_str_eq(fmt_test_slurp("out/train/instances/labels.txt"), "a\nb\nc\nd\n");
 	struct mask_png_label *lab;
 	size_t n;
 	read_png("out/train/instances/1.png", &lab, &n);
@@ -150,16 +69,16 @@ Test(fmt_mots, own_classes_and_ignored)
 	uint32_t px[6] = {1001, 2002, 10003, 0, 1001, 10003};
 	put_png("d/instances/000007.png", px, 3, 2);
 	char p[128];
-	snprintf(p, sizeof(p), "%s/d", dir);
+	snprintf(p, sizeof(p), "%s/d", ft.dir);
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("mots", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 3);
 	cr_assert_eq(rep.categories, 3); /* car, pedestrian, ignored */
 	fmt_import_report_release(&rep);
 	struct fmt_loss loss = {0};
-	cr_assert_eq(export(&loss, &err), 0, "%s", err.data);
-	cr_assert_str_eq(slurp("out/instances/labels.txt"), "car\npedestrian\n");
+	cr_assert_eq(fmt_test_export("mots", &loss, &err), 0, "%s", err.data);
+	cr_assert_str_eq(fmt_test_slurp("out/instances/labels.txt"), "car\npedestrian\n");
 	struct mask_png_label *lab;
 	size_t n;
 	read_png("out/instances/000007.png", &lab, &n);
@@ -175,23 +94,23 @@ Test(fmt_mots, own_classes_and_ignored)
 Test(fmt_mots, errors_name_the_png)
 {
 	uint32_t px[2] = {5001, 0};
-	put("d/instances/labels.txt", "a\nb\n", 4);
+	fmt_test_put("d/instances/labels.txt", "a\nb\n", 4);
 	put_png("d/instances/1.png", px, 2, 1);
 	char p[128];
-	snprintf(p, sizeof(p), "%s/d", dir);
+	snprintf(p, sizeof(p), "%s/d", ft.dir);
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL);
+	cr_assert_eq(fmt_test_import("mots", p, false, &rep, &err), CAIRN_EINVAL);
 	cr_assert_str_eq(err.data, "instances/1.png: class 5 (pixel value 5000..5999): not in "
 				   "labels.txt (2 classes)");
 	fmt_import_report_release(&rep);
-	put("d/instances/1.png", "junk", 4);
-	cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL);
+	fmt_test_put("d/instances/1.png", "junk", 4);
+	cr_assert_eq(fmt_test_import("mots", p, false, &rep, &err), CAIRN_EINVAL);
 	cr_assert(!strncmp(err.data, "instances/1.png: png:", 21), "%s", err.data);
 	fmt_import_report_release(&rep);
 	/* with skip_invalid the bad PNG is listed and the rest imported */
 	put_png("d/instances/2.png", (uint32_t[]){1001, 2001}, 2, 1);
-	cr_assert_eq(import(p, true, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("mots", p, true, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.skipped, 1);
 	cr_assert_eq(rep.objects, 2);
 	fmt_import_report_release(&rep);
@@ -208,19 +127,19 @@ Test(fmt_mots, txt_layout)
 {
 	/* 3 high, 4 wide: column 0 rows 0-1 (car 1 of class 2), column 1 (class 1) */
 	const char *t = "0 2001 2 3 4 02:\n0 1003 1 3 4 336\n\n1 10000 10 3 4 66\n";
-	put("d/instances_txt/0005.txt", t, strlen(t));
+	fmt_test_put("d/instances_txt/0005.txt", t, strlen(t));
 	char p[128];
-	snprintf(p, sizeof(p), "%s/d", dir);
+	snprintf(p, sizeof(p), "%s/d", ft.dir);
 	cr_assert_eq(fmt_probe(p, NULL), fmt_find("mots"));
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("mots", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.images, 2);
 	cr_assert_eq(rep.objects, 3);
 	cr_assert_eq(rep.categories, 3); /* car, pedestrian, ignored */
 	fmt_import_report_release(&rep);
 	struct fmt_loss loss = {0};
-	cr_assert_eq(export(&loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_export("mots", &loss, &err), 0, "%s", err.data);
 	cr_assert_eq(loss.n, 0);
 	struct mask_png_label *lab;
 	size_t n;
@@ -245,9 +164,10 @@ Test(fmt_mots, txt_layout)
 		{"0 5001 5 3 4 02:\n", "instances_txt/0005.txt:1: class 5 (pixel value 5000..5999): not in labels.txt"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		put("d/instances_txt/0005.txt", cases[i].text, strlen(cases[i].text));
+		fmt_test_put("d/instances_txt/0005.txt", cases[i].text, strlen(cases[i].text));
 		buf_reset(&err);
-		cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL, "case %zu", i);
+		cr_assert_eq(fmt_test_import("mots", p, false, &rep, &err), CAIRN_EINVAL,
+			     "case %zu", i);
 		fmt_import_report_release(&rep);
 		cr_assert(err.data && !strncmp(err.data, cases[i].err, strlen(cases[i].err)), "case %zu: %s",
 			  i, err.data);

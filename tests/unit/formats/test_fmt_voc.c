@@ -8,27 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/err.h"
 #include "formats/fmt.h"
 #include "store/store.h"
 
+#include "fmt_test.h"
 
 static int read_str(const char *doc, struct buf *err)
 {
-	char d[64], p[128];
-	snprintf(d, sizeof(d), "/tmp/cairn-vocr-XXXXXX");
-	cr_assert(mkdtemp(d));
-	snprintf(p, sizeof(p), "%s/a.xml", d);
-	FILE *f = fopen(p, "w");
-	fputs(doc, f);
-	fclose(f);
-	int rc = fmt_read_null(fmt_find("voc"), p, err);
-	unlink(p);
-	rmdir(d);
-	return rc;
+	return fmt_test_read_text("voc", "a.xml", doc, err);
 }
 
 Test(fmt_voc, errors_name_file_line_and_value)
@@ -62,40 +52,17 @@ Test(fmt_voc, errors_name_file_line_and_value)
 /* Imports one box with format in, exports it with format out; the <bndbox> text. */
 static void through(const char *in, const char *out, const char *box, char *got, size_t n)
 {
-	char dir[64];
-	snprintf(dir, sizeof(dir), "/tmp/cairn-voc-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char p[256], db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct store *st;
-	int64_t pid;
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	snprintf(p, sizeof(p), "%s/a.xml", dir);
-	FILE *f = fopen(p, "w");
-	fprintf(f, "<annotation><filename>a.jpg</filename><size><width>8</width><height>6</height>"
-		"</size><object><name>cat</name>%s</object></annotation>", box);
-	fclose(f);
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
+	fmt_test_open("voc");
+	struct buf doc = BUF_INIT, err = BUF_INIT;
+	buf_addf(&doc, "<annotation><filename>a.jpg</filename><size><width>8</width><height>6"
+		 "</height></size><object><name>cat</name>%s</object></annotation>", box);
 	struct fmt_import_report rep;
-	cr_assert_eq(fmt_import(st, pid, fmt_find(in), p, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import_text(in, "a.xml", doc.data, false, &rep, &err), 0, "%s",
+		     err.data);
 	fmt_import_report_release(&rep);
-	char od[128];
-	snprintf(od, sizeof(od), "%s/out", dir);
 	struct fmt_loss loss = {0};
-	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find(out)->write(st, pid, od, &wo, &loss, &err), 0, "%s", err.data);
-	snprintf(p, sizeof(p), "%s/out/Annotations/a.xml", dir);
-	f = fopen(p, "r");
-	cr_assert(f);
-	static char b[8192];
-	size_t k = fread(b, 1, sizeof(b) - 1, f);
-	b[k] = 0;
-	fclose(f);
+	cr_assert_eq(fmt_test_export(out, &loss, &err), 0, "%s", err.data);
+	const char *b = fmt_test_slurp("out/Annotations/a.xml");
 	const char *s = strstr(b, "<bndbox>"), *e = strstr(b, "</bndbox>");
 	cr_assert(s && e, "%s", b);
 	snprintf(got, n, "%.*s", (int)(e - s - 8), s + 8);
@@ -106,11 +73,9 @@ static void through(const char *in, const char *out, const char *box, char *got,
 			*w++ = *r;
 	*w = 0;
 	fmt_loss_release(&loss);
+	buf_release(&doc);
 	buf_release(&err);
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	fmt_test_close();
 }
 
 Test(fmt_voc, pixel_conventions)
@@ -138,30 +103,19 @@ Test(fmt_voc, pixel_conventions)
  */
 Test(fmt_voc, segmentation_pngs_share_images_and_labels)
 {
-	char d[64], p[256];
-	snprintf(d, sizeof(d), "/tmp/cairn-vocseg-XXXXXX");
-	cr_assert(mkdtemp(d));
-	char cmd[640];
+	fmt_test_open("vocseg");
+	const char *d = ft.dir;
+	char p[256], cmd[640];
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/ds && cp -r ../shared/fixtures/datumaro/voc_dataset/"
 		 "voc_dataset1/. %s/ds/ && cp %s/ds/SegmentationClass/2007_000001.png "
 		 "%s/ds/SegmentationClass/2007_000003.png && echo 2007_000003 >> "
 		 "%s/ds/ImageSets/Segmentation/train.txt", d, d, d, d, d);
 	cr_assert_eq(system(cmd), 0);
-	struct store *st;
-	int64_t pid;
 	struct buf err = BUF_INIT;
-	snprintf(p, sizeof(p), "%s/cairn.db", d);
-	cr_assert_eq(store_open(&st, p, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	struct fmt_import_opts o = {0};
-	o.data_dir = d;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
 	snprintf(p, sizeof(p), "%s/ds", d);
 	/* 2007_000002 (listed, no XML) has no size for --no-media: skip it. */
-	o.skip_invalid = true;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("voc"), p, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("voc", p, true, &rep, &err), 0, "%s", err.data);
 	/* 2 XML-listed images and 2007_000003 from its PNG alone */
 	cr_assert_eq(rep.images, 3, "%lld", (long long)rep.images);
 	/* 14 from the XML and the class lists, the bicycle of 2007_000001 (one
@@ -169,25 +123,15 @@ Test(fmt_voc, segmentation_pngs_share_images_and_labels)
 	cr_assert_eq(rep.objects, 16, "%lld", (long long)rep.objects);
 	fmt_import_report_release(&rep);
 	/* Written back: both PNGs for 2007_000001, the class PNG for 2007_000003. */
-	snprintf(p, sizeof(p), "%s/out", d);
 	struct fmt_loss loss = {0};
-	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("voc")->write(st, pid, p, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_export("voc", &loss, &err), 0, "%s", err.data);
 	snprintf(p, sizeof(p), "%s/out/SegmentationObject/2007_000001.png", d);
 	cr_assert(access(p, F_OK) == 0, "%s", p);
 	snprintf(p, sizeof(p), "%s/out/SegmentationClass/2007_000003.png", d);
 	cr_assert(access(p, F_OK) == 0, "%s", p);
-	snprintf(p, sizeof(p), "%s/out/Annotations/2007_000001.xml", d);
-	FILE *f = fopen(p, "r");
-	cr_assert(f);
-	char x[8192];
-	size_t n = fread(x, 1, sizeof(x) - 1, f);
-	x[n] = 0;
-	fclose(f);
+	const char *x = fmt_test_slurp("out/Annotations/2007_000001.xml");
 	cr_assert(!strstr(x, "bicycle"), "the mask is not also a box: %s", x);
 	fmt_loss_release(&loss);
-	store_close(st);
 	buf_release(&err);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
-	cr_assert_eq(system(cmd), 0);
+	fmt_test_close();
 }

@@ -15,87 +15,20 @@
 #include "formats/fmt.h"
 #include "store/store.h"
 
+#include "fmt_test.h"
+
 /* In fmt_yolo.c: one label file's text into the sink, with classes 0..nclasses-1. */
 int fmt_yolo_read_labels_mem(const char *data, size_t len, const char *name, size_t nclasses,
 			     struct fmt_sink *s, struct buf *err);
 
-static char dir[64];
-static struct store *st;
-static int64_t pid;
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/cairn-yolo-XXXXXX");
-	cr_assert(mkdtemp(dir));
-	char db[128];
-	snprintf(db, sizeof(db), "%s/cairn.db", dir);
-	struct buf err = BUF_INIT;
-	cr_assert_eq(store_open(&st, db, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_project_create(st, "p", "", 0, NULL, &pid, &err), 0, "%s", err.data);
-	buf_release(&err);
-}
-
-static void teardown(void)
-{
-	store_close(st);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static void put(const char *rel, const char *text, size_t len)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	for (char *s = strchr(p + strlen(dir) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = 0;
-		mkdir(p, 0777);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "wb");
-	cr_assert(f, "%s", p);
-	fwrite(text, 1, len, f);
-	fclose(f);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert(f, "%s", path);
-	static char b[8192];
-	size_t n = fread(b, 1, sizeof(b) - 1, f);
-	b[n] = 0;
-	fclose(f);
-	return b;
-}
-
-static int import(const char *path, bool skip, struct fmt_import_report *rep, struct buf *err)
-{
-	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
-	o.no_media = true;
-	o.skip_invalid = skip;
-	o.kind = ANN_GOLD;
-	return fmt_import(st, pid, fmt_find("yolo"), path, &o, rep, err);
-}
-
-/* A 20x10 RGB PNG. */
-static const unsigned char png20x10[] = {
-	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-	0x52, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x0a, 0x08, 0x02, 0x00, 0x00, 0x00, 0x3b,
-	0x37, 0xe9, 0xb1, 0x00, 0x00, 0x00, 0x15, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x68,
-	0x70, 0x50, 0x20, 0x1b, 0x31, 0x8c, 0x6a, 0x1e, 0xd5, 0x4c, 0x08, 0x01, 0x00, 0xd8, 0x92,
-	0xaf, 0x01, 0x4b, 0xde, 0x6c, 0x76, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
-	0x42, 0x60, 0x82,
-};
-
-TestSuite(fmt_yolo, .init = setup, .fini = teardown);
+FMT_TEST_SUITE(fmt_yolo);
 
 Test(fmt_yolo, datumaro_darknet_layout)
 {
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	int rc = import("../shared/fixtures/datumaro/yolo_dataset/strict", false, &rep, &err);
+	int rc = fmt_test_import("yolo", "../shared/fixtures/datumaro/yolo_dataset/strict", false,
+				 &rep, &err);
 	cr_assert_eq(rc, 0, "%s", err.data);
 	cr_assert_eq(rep.images, 1);
 	cr_assert_eq(rep.objects, 2);
@@ -103,13 +36,14 @@ Test(fmt_yolo, datumaro_darknet_layout)
 	fmt_import_report_release(&rep);
 	/* As COCO: the box of class 2 is x=0 y=2 w=4 h=2 on the 15x10 image. */
 	char out[128];
-	snprintf(out, sizeof(out), "%s/coco", dir);
+	snprintf(out, sizeof(out), "%s/coco", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("coco")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("coco")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	char file[320];
 	snprintf(file, sizeof(file), "%s/annotations/instances_train.json", out);
-	const char *b = slurp(file);
+	const char *b = fmt_test_slurp_path(file);
 	cr_assert(strstr(b, "\"width\":15,\"height\":10"), "%s", b);
 	const char *bb = strstr(b, "\"category_id\":2,");
 	cr_assert(bb, "%s", b);
@@ -119,13 +53,15 @@ Test(fmt_yolo, datumaro_darknet_layout)
 	cr_assert(fabs(x) < 1e-4 && fabs(y - 2) < 1e-4 && fabs(w - 4) < 1e-4 && fabs(h - 2) < 1e-4,
 		  "%g %g %g %g", x, y, w, h);
 	/* Back to YOLO: the same numbers and names, ids kept. */
-	snprintf(out, sizeof(out), "%s/yolo", dir);
-	cr_assert_eq(fmt_find("yolo")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	snprintf(out, sizeof(out), "%s/yolo", ft.dir);
+	cr_assert_eq(fmt_find("yolo")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	cr_assert_eq(loss.n, 0);
 	snprintf(file, sizeof(file), "%s/labels/train/obj_train_data/1.txt", out);
-	cr_assert_str_eq(slurp(file), "2 0.133333 0.3 0.266667 0.2\n4 0.266667 0.45 0.133333 0.3\n");
+	cr_assert_str_eq(fmt_test_slurp_path(file),
+			 "2 0.133333 0.3 0.266667 0.2\n4 0.266667 0.45 0.133333 0.3\n");
 	snprintf(file, sizeof(file), "%s/data.yaml", out);
-	b = slurp(file);
+	b = fmt_test_slurp_path(file);
 	cr_assert(strstr(b, "nc: 10\nnames:\n  0: \"label_0\"\n"), "%s", b);
 	cr_assert(strstr(b, "  9: \"label_9\"\n"), "%s", b);
 	fmt_loss_release(&loss);
@@ -134,54 +70,56 @@ Test(fmt_yolo, datumaro_darknet_layout)
 
 Test(fmt_yolo, ultralytics_round_trip_with_polygon_as_box)
 {
-	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	fmt_test_put_png20x10("ds/images/train/a.png");
 	const char *yaml = "# comment\npath: .\ntrain: images/train\nval: images/train\n"
 			   "names: {0: 'a b', 1: \"c\"}\n";
-	put("ds/data.yaml", yaml, strlen(yaml));
+	fmt_test_put("ds/data.yaml", yaml, strlen(yaml));
 	const char *lab = "0 0.5 0.5 0.5 0.2\n1 0.1 0.1 0.3 0.1 0.3 0.5\n";
-	put("ds/labels/train/a.txt", lab, strlen(lab));
+	fmt_test_put("ds/labels/train/a.txt", lab, strlen(lab));
 	char p[128];
-	snprintf(p, sizeof(p), "%s/ds", dir);
+	snprintf(p, sizeof(p), "%s/ds", ft.dir);
 	cr_assert_eq(fmt_probe(p, NULL), fmt_find("yolo"));
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("yolo", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 2);
 	fmt_import_report_release(&rep);
 	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("yolo")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("yolo")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	char file[320];
 	snprintf(file, sizeof(file), "%s/labels/train/a.txt", out);
 	/* The triangle (2,1) (6,1) (6,5) comes back as its box: centre (4,3), 4x4 px. */
-	cr_assert_str_eq(slurp(file), "0 0.5 0.5 0.5 0.2\n1 0.2 0.3 0.2 0.4\n");
+	cr_assert_str_eq(fmt_test_slurp_path(file), "0 0.5 0.5 0.5 0.2\n1 0.2 0.3 0.2 0.4\n");
 	cr_assert_eq(loss.n, 1);
 	cr_assert_str_eq(loss.v[0].what, "polygon (written as its bounding box)");
 	snprintf(file, sizeof(file), "%s/data.yaml", out);
-	cr_assert(strstr(slurp(file), "names:\n  0: \"a b\"\n  1: \"c\"\n"), "%s", slurp(file));
+	const char *written = fmt_test_slurp_path(file);
+	cr_assert(strstr(written, "names:\n  0: \"a b\"\n  1: \"c\"\n"), "%s", written);
 	fmt_loss_release(&loss);
 	buf_release(&err);
 }
 
 Test(fmt_yolo, errors_name_the_file_and_line)
 {
-	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	fmt_test_put_png20x10("ds/images/train/a.png");
 	const char *yaml = "names: [a, b]\ntrain: images/train\n";
-	put("ds/data.yaml", yaml, strlen(yaml));
+	fmt_test_put("ds/data.yaml", yaml, strlen(yaml));
 	const char *lab = "0 0.5 0.5 0.1 0.1\n\n1 0.5 0.5 0.1\n";
-	put("ds/labels/train/a.txt", lab, strlen(lab));
+	fmt_test_put("ds/labels/train/a.txt", lab, strlen(lab));
 	char p[128];
-	snprintf(p, sizeof(p), "%s/ds", dir);
+	snprintf(p, sizeof(p), "%s/ds", ft.dir);
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(import(p, false, &rep, &err), CAIRN_EINVAL);
+	cr_assert_eq(fmt_test_import("yolo", p, false, &rep, &err), CAIRN_EINVAL);
 	cr_assert_str_eq(err.data, "labels/train/a.txt:3: expected 5 numbers (class cx cy w h), got 4");
 	fmt_import_report_release(&rep);
 	/* With skip_invalid the good line is kept and the bad one reported. */
 	buf_reset(&err);
-	cr_assert_eq(import(p, true, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("yolo", p, true, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 1);
 	cr_assert_eq(rep.skipped, 1);
 	cr_assert(strstr(rep.skipped_text.data, "labels/train/a.txt:3: "), "%s", rep.skipped_text.data);
@@ -191,9 +129,9 @@ Test(fmt_yolo, errors_name_the_file_and_line)
 
 Test(fmt_yolo, yaml_subset)
 {
-	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	fmt_test_put_png20x10("ds/images/train/a.png");
 	char p[128];
-	snprintf(p, sizeof(p), "%s/ds/data.yaml", dir);
+	snprintf(p, sizeof(p), "%s/ds/data.yaml", ft.dir);
 	static const struct {
 		const char *yaml, *err;
 	} cases[] = {
@@ -212,7 +150,7 @@ Test(fmt_yolo, yaml_subset)
 		{"  names: [a]\n", "data.yaml:1: unexpected indentation"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		put("ds/data.yaml", cases[i].yaml, strlen(cases[i].yaml));
+		fmt_test_put("ds/data.yaml", cases[i].yaml, strlen(cases[i].yaml));
 		struct buf err = BUF_INIT;
 		struct fmt_sink *s = fmt_null_sink_new();
 		int rc = fmt_find("yolo")->read(p, s, &err);
@@ -254,27 +192,29 @@ Test(fmt_yolo, label_lines_on_a_null_sink)
 static void coco_to_yolo(const char *json, enum fmt_segm segm, char *labels, size_t cap,
 			 struct fmt_loss *loss, char *yaml, size_t ycap)
 {
-	put("in.json", json, strlen(json));
+	fmt_test_put("in.json", json, strlen(json));
 	char p[128];
-	snprintf(p, sizeof(p), "%s/in.json", dir);
+	snprintf(p, sizeof(p), "%s/in.json", ft.dir);
 	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
+	o.data_dir = ft.dir;
 	o.no_media = true;
 	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("coco"), p, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("coco"), p, &o, &rep, &err), 0,
+		     "%s", err.data);
 	fmt_import_report_release(&rep);
 	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_write_opts wo = {0};
 	wo.segm = segm;
-	cr_assert_eq(fmt_find("yolo")->write(st, pid, out, &wo, loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("yolo")->write(ft.st, ft.pid, out, &wo, loss, &err), 0,
+		     "%s", err.data);
 	char file[320];
 	snprintf(file, sizeof(file), "%s/labels/train/a.txt", out);
-	snprintf(labels, cap, "%s", slurp(file));
+	snprintf(labels, cap, "%s", fmt_test_slurp_path(file));
 	snprintf(file, sizeof(file), "%s/data.yaml", out);
-	snprintf(yaml, ycap, "%s", slurp(file));
+	snprintf(yaml, ycap, "%s", fmt_test_slurp_path(file));
 	buf_release(&err);
 }
 
@@ -324,30 +264,32 @@ Test(fmt_yolo, obb_round_trip_into_a_schema_with_rotated_boxes)
 	int64_t v;
 	const char *sc = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"plane\",\"shapes\":[\"rotated_box\","
 			 "\"box\"]},{\"name\":\"ship\",\"shapes\":[\"rotated_box\"]}]}";
-	cr_assert_eq(store_schema_put(st, pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
-	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
+	cr_assert_eq(store_schema_put(ft.st, ft.pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
+	fmt_test_put_png20x10("ds/images/train/a.png");
 	const char *yaml = "train: images/train\nval: images/train\nnames: [plane, ship]\n";
-	put("ds/data.yaml", yaml, strlen(yaml));
+	fmt_test_put("ds/data.yaml", yaml, strlen(yaml));
 	/* An axis-aligned rectangle, and one turned 90 degrees clockwise (first side going down). */
 	const char *lab = "0 0.1 0.2 0.6 0.2 0.6 0.8 0.1 0.8\n1 0.5 0.1 0.5 0.9 0.25 0.9 0.25 0.1\n";
-	put("ds/labels/train/a.txt", lab, strlen(lab));
+	fmt_test_put("ds/labels/train/a.txt", lab, strlen(lab));
 	char p[128];
-	snprintf(p, sizeof(p), "%s/ds", dir);
+	snprintf(p, sizeof(p), "%s/ds", ft.dir);
 	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
+	o.data_dir = ft.dir;
 	o.no_media = true;
 	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("yolo-obb"), p, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("yolo-obb"), p, &o, &rep, &err), 0,
+		     "%s", err.data);
 	cr_assert_eq(rep.objects, 2);
 	cr_assert_eq(rep.notes.n, 0);
 	fmt_import_report_release(&rep);
 	/* Exported again, the corners come back (within floating-point rounding). */
 	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("yolo-obb")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("yolo-obb")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	cr_assert_eq(loss.n, 0);
 	char file[320];
 	snprintf(file, sizeof(file), "%s/labels/train/a.txt", out);
@@ -365,10 +307,11 @@ Test(fmt_yolo, obb_round_trip_into_a_schema_with_rotated_boxes)
 		for (int k = 0; k < 9; k++)
 			cr_assert(fabs(got[i][k] - want[i][k]) < 1e-12, "%d %d: %.17g", i, k, got[i][k]);
 	/* The ship as COCO (a polygon from the rotated box): 5 x 8 px, area 40. */
-	snprintf(out, sizeof(out), "%s/coco", dir);
-	cr_assert_eq(fmt_find("coco")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	snprintf(out, sizeof(out), "%s/coco", ft.dir);
+	cr_assert_eq(fmt_find("coco")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	snprintf(file, sizeof(file), "%s/annotations/instances_train.json", out);
-	const char *b = slurp(file);
+	const char *b = fmt_test_slurp_path(file);
 	cr_assert(strstr(b, "\"category_id\":2,\"segmentation\":[[10,"), "%s", b);
 	cr_assert(strstr(b, "\"area\":40,\"bbox\":[5,"), "%s", b);
 	fmt_loss_release(&loss);
@@ -380,12 +323,12 @@ Test(fmt_yolo, obb_lines_need_nine_numbers)
 	struct buf err = BUF_INIT;
 	const char *sc = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"a\",\"shapes\":[\"rotated_box\"]}]}";
 	int64_t v;
-	cr_assert_eq(store_schema_put(st, pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
-	put("ds/images/train/a.png", (const char *)png20x10, sizeof(png20x10));
-	put("ds/data.yaml", "names: [a]\ntrain: images/train\n", 31);
-	put("ds/labels/train/a.txt", "0 0.5 0.5 0.1 0.1\n", 18);
+	cr_assert_eq(store_schema_put(ft.st, ft.pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
+	fmt_test_put_png20x10("ds/images/train/a.png");
+	fmt_test_put("ds/data.yaml", "names: [a]\ntrain: images/train\n", 31);
+	fmt_test_put("ds/labels/train/a.txt", "0 0.5 0.5 0.1 0.1\n", 18);
 	char p[128];
-	snprintf(p, sizeof(p), "%s/ds", dir);
+	snprintf(p, sizeof(p), "%s/ds", ft.dir);
 	struct fmt_sink *s = fmt_null_sink_new();
 	cr_assert_eq(fmt_find("yolo-obb")->read(p, s, &err), CAIRN_EINVAL);
 	fmt_null_sink_free(s);
@@ -402,28 +345,30 @@ Test(fmt_yolo, names_sharing_a_label_file_are_renamed)
 			   "\"categories\":[{\"id\":1,\"name\":\"a\"}],"
 			   "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,5,5]},"
 			   "{\"id\":2,\"image_id\":2,\"category_id\":1,\"bbox\":[5,5,5,5]}]}";
-	put("in.json", json, strlen(json));
+	fmt_test_put("in.json", json, strlen(json));
 	char p[128];
-	snprintf(p, sizeof(p), "%s/in.json", dir);
+	snprintf(p, sizeof(p), "%s/in.json", ft.dir);
 	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
+	o.data_dir = ft.dir;
 	o.no_media = true;
 	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("coco"), p, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("coco"), p, &o, &rep, &err), 0,
+		     "%s", err.data);
 	fmt_import_report_release(&rep);
 	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("yolo")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("yolo")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	char a[320], b[320];
 	snprintf(a, sizeof(a), "%s/labels/train/x.txt", out);
-	cr_assert_str_eq(slurp(a), "0 0.25 0.25 0.5 0.5\n");
+	cr_assert_str_eq(fmt_test_slurp_path(a), "0 0.25 0.25 0.5 0.5\n");
 	/* The second item's id is 2 (items are numbered from 1 in a fresh store). */
 	snprintf(b, sizeof(b), "%s/labels/train/x_2.txt", out);
-	cr_assert_str_eq(slurp(b), "0 0.75 0.75 0.5 0.5\n");
+	cr_assert_str_eq(fmt_test_slurp_path(b), "0 0.75 0.75 0.5 0.5\n");
 	cr_assert_eq(loss_of(&loss, "file name used twice in a split (renamed with the item id)"), 1);
 	fmt_loss_release(&loss);
 	buf_release(&err);
@@ -445,17 +390,18 @@ Test(fmt_yolo, classify_folders_round_trip_with_media)
 	int64_t v;
 	const char *sc = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"dog\",\"shapes\":[\"tag\"]},"
 			 "{\"name\":\"cat\",\"shapes\":[\"tag\"]}]}";
-	cr_assert_eq(store_schema_put(st, pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
-	put("ds/train/cat/1.png", (const char *)png20x10, sizeof(png20x10));
-	put("ds/val/dog/2.png", (const char *)png8x16, sizeof(png8x16));
-	put("ds/val/stray.png", (const char *)png8x16, sizeof(png8x16));
+	cr_assert_eq(store_schema_put(ft.st, ft.pid, sc, 0, "test", &v, &err), 0, "%s", err.data);
+	fmt_test_put_png20x10("ds/train/cat/1.png");
+	fmt_test_put("ds/val/dog/2.png", (const char *)png8x16, sizeof(png8x16));
+	fmt_test_put("ds/val/stray.png", (const char *)png8x16, sizeof(png8x16));
 	char p[128];
-	snprintf(p, sizeof(p), "%s/ds", dir);
+	snprintf(p, sizeof(p), "%s/ds", ft.dir);
 	struct fmt_import_opts o = {0};
-	o.data_dir = dir;
+	o.data_dir = ft.dir;
 	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
-	cr_assert_eq(fmt_import(st, pid, fmt_find("yolo-cls"), p, &o, &rep, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("yolo-cls"), p, &o, &rep, &err), 0,
+		     "%s", err.data);
 	cr_assert_eq(rep.images, 2);
 	cr_assert_eq(rep.objects, 2);
 	cr_assert_eq(rep.items_added, 2);
@@ -463,19 +409,22 @@ Test(fmt_yolo, classify_folders_round_trip_with_media)
 	cr_assert_str_eq(rep.notes.v[0].what, "image outside a class folder (not read)");
 	fmt_import_report_release(&rep);
 	char out[128];
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_loss loss = {0};
 	struct fmt_write_opts wo = {0};
-	wo.data_dir = dir;
-	cr_assert_eq(fmt_find("yolo-cls")->write(st, pid, out, &wo, &loss, &err), CAIRN_EINVAL);
+	wo.data_dir = ft.dir;
+	cr_assert_eq(fmt_find("yolo-cls")->write(ft.st, ft.pid, out, &wo, &loss, &err),
+		     CAIRN_EINVAL);
 	cr_assert(strstr(err.data, "give --include-media"), "%s", err.data);
 	wo.include_media = true;
-	cr_assert_eq(fmt_find("yolo-cls")->write(st, pid, out, &wo, &loss, &err), 0, "%s", err.data);
+	cr_assert_eq(fmt_find("yolo-cls")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
+		     "%s", err.data);
 	cr_assert_eq(loss.n, 0);
 	char file[320];
 	struct stat sb;
 	snprintf(file, sizeof(file), "%s/train/cat/1.png", out);
-	cr_assert(stat(file, &sb) == 0 && sb.st_size == (off_t)sizeof(png20x10), "%s", file);
+	cr_assert(stat(file, &sb) == 0 && sb.st_size == (off_t)sizeof(fmt_test_png20x10), "%s",
+		  file);
 	snprintf(file, sizeof(file), "%s/val/dog/2.png", out);
 	cr_assert(stat(file, &sb) == 0 && sb.st_size == (off_t)sizeof(png8x16), "%s", file);
 	fmt_loss_release(&loss);
