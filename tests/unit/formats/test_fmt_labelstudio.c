@@ -20,24 +20,40 @@
 
 FMT_TEST_SUITE(fmt_labelstudio);
 
+/* A brush stream written as '0' and '1' characters, packed MSB first into b. */
+static size_t pack_bits(const char *bits, uint8_t *b, size_t cap)
+{
+	memset(b, 0, cap);
+	size_t nb = 0;
+	for (size_t i = 0; bits[i]; i++) {
+		cr_assert_lt(i / 8, cap);
+		if (bits[i] == '1')
+			b[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		nb = i / 8 + 1;
+	}
+	return nb;
+}
+
+/* Decodes a 1x2 brush mask into m and its two pixels. */
+static void decode_1x2(const uint8_t *b, size_t nb, struct rle *m, uint8_t px[2])
+{
+	struct buf err = BUF_INIT;
+	cr_assert_eq(fmt_ls_brush_decode(b, nb, 1, 2, m, &err), 0, "%s", err.data);
+	rle_to_bitmap_rowmajor(m, px);
+	buf_release(&err);
+}
+
 Test(fmt_labelstudio, brush_decode_by_hand)
 {
 	/* Bits after the 53-bit header: a series of 4 zeros: 1 00 011 00000000,
 	 * then 4 times 255: 1 00 011 11111111. Build the stream bit by bit. */
 	const char *bits = "00000000000000000000000000001000" "00111" "0010" "0011" "0111" "1111"
 			   "1" "00" "011" "00000000" "1" "00" "011" "11111111";
-	uint8_t b[16] = {0};
-	size_t nb = 0;
-	for (size_t i = 0; bits[i]; i++) {
-		if (bits[i] == '1')
-			b[i / 8] |= (uint8_t)(0x80 >> (i % 8));
-		nb = i / 8 + 1;
-	}
+	uint8_t b[16];
+	size_t nb = pack_bits(bits, b, sizeof(b));
 	struct rle m;
-	struct buf err = BUF_INIT;
-	cr_assert_eq(fmt_ls_brush_decode(b, nb, 1, 2, &m, &err), 0, "%s", err.data);
 	uint8_t px[2];
-	rle_to_bitmap_rowmajor(&m, px);
+	decode_1x2(b, nb, &m, px);
 	cr_assert_eq(px[0], 0);
 	cr_assert_eq(px[1], 1);
 	/* Our encoder writes exactly this stream. */
@@ -48,7 +64,6 @@ Test(fmt_labelstudio, brush_decode_by_hand)
 	cr_assert_eq(memcmp(enc, b, n), 0);
 	free(enc);
 	rle_release(&m);
-	buf_release(&err);
 }
 
 Test(fmt_labelstudio, brush_round_trip_with_long_runs_and_literals)
@@ -86,22 +101,14 @@ Test(fmt_labelstudio, brush_literals_and_other_word_sizes)
 			   "0" "00" "1" "0000" "0001"              /* 0 1: alpha of px 0 is 1 */
 			   "1" "00" "1" "0000"                      /* series of 2: 0 0 */
 			   "1" "00" "1" "0000";                     /* series of 2: 0 0 -> px1 alpha 0 */
-	uint8_t b[32] = {0};
-	size_t nb = 0;
-	for (size_t i = 0; bits[i]; i++) {
-		if (bits[i] == '1')
-			b[i / 8] |= (uint8_t)(0x80 >> (i % 8));
-		nb = i / 8 + 1;
-	}
+	uint8_t b[32];
+	size_t nb = pack_bits(bits, b, sizeof(b));
 	struct rle m;
-	struct buf err = BUF_INIT;
-	cr_assert_eq(fmt_ls_brush_decode(b, nb, 1, 2, &m, &err), 0, "%s", err.data);
 	uint8_t px[2];
-	rle_to_bitmap_rowmajor(&m, px);
+	decode_1x2(b, nb, &m, px);
 	cr_assert_eq(px[0], 1);
 	cr_assert_eq(px[1], 0);
 	rle_release(&m);
-	buf_release(&err);
 }
 
 Test(fmt_labelstudio, brush_errors)

@@ -185,13 +185,8 @@ Test(fmt_masks, voc_writer_read_back)
 {
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	struct fmt_import_opts o = {0};
-	o.data_dir = ft.dir;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
-	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("masks"),
-				"../shared/fixtures/datumaro/voc_dataset/voc_dataset1", &o, &rep, &err),
-		     0, "%s", err.data);
+	cr_assert_eq(fmt_test_import("masks", "../shared/fixtures/datumaro/voc_dataset/voc_dataset1",
+				     false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 1);
 	fmt_import_report_release(&rep);
 	char out[128];

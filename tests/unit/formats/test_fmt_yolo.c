@@ -192,17 +192,10 @@ Test(fmt_yolo, label_lines_on_a_null_sink)
 static void coco_to_yolo(const char *json, enum fmt_segm segm, char *labels, size_t cap,
 			 struct fmt_loss *loss, char *yaml, size_t ycap)
 {
-	fmt_test_put("in.json", json, strlen(json));
-	char p[128];
-	snprintf(p, sizeof(p), "%s/in.json", ft.dir);
-	struct fmt_import_opts o = {0};
-	o.data_dir = ft.dir;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("coco"), p, &o, &rep, &err), 0,
-		     "%s", err.data);
+	cr_assert_eq(fmt_test_import_text("coco", "in.json", json, false, &rep, &err), 0, "%s",
+		     err.data);
 	fmt_import_report_release(&rep);
 	char out[128];
 	snprintf(out, sizeof(out), "%s/out", ft.dir);
@@ -210,11 +203,8 @@ static void coco_to_yolo(const char *json, enum fmt_segm segm, char *labels, siz
 	wo.segm = segm;
 	cr_assert_eq(fmt_find("yolo")->write(ft.st, ft.pid, out, &wo, loss, &err), 0,
 		     "%s", err.data);
-	char file[320];
-	snprintf(file, sizeof(file), "%s/labels/train/a.txt", out);
-	snprintf(labels, cap, "%s", fmt_test_slurp_path(file));
-	snprintf(file, sizeof(file), "%s/data.yaml", out);
-	snprintf(yaml, ycap, "%s", fmt_test_slurp_path(file));
+	snprintf(labels, cap, "%s", fmt_test_slurp("out/labels/train/a.txt"));
+	snprintf(yaml, ycap, "%s", fmt_test_slurp("out/data.yaml"));
 	buf_release(&err);
 }
 
@@ -273,13 +263,8 @@ Test(fmt_yolo, obb_round_trip_into_a_schema_with_rotated_boxes)
 	fmt_test_put("ds/labels/train/a.txt", lab, strlen(lab));
 	char p[128];
 	snprintf(p, sizeof(p), "%s/ds", ft.dir);
-	struct fmt_import_opts o = {0};
-	o.data_dir = ft.dir;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
-	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("yolo-obb"), p, &o, &rep, &err), 0,
-		     "%s", err.data);
+	cr_assert_eq(fmt_test_import("yolo-obb", p, false, &rep, &err), 0, "%s", err.data);
 	cr_assert_eq(rep.objects, 2);
 	cr_assert_eq(rep.notes.n, 0);
 	fmt_import_report_release(&rep);
@@ -345,30 +330,16 @@ Test(fmt_yolo, names_sharing_a_label_file_are_renamed)
 			   "\"categories\":[{\"id\":1,\"name\":\"a\"}],"
 			   "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,5,5]},"
 			   "{\"id\":2,\"image_id\":2,\"category_id\":1,\"bbox\":[5,5,5,5]}]}";
-	fmt_test_put("in.json", json, strlen(json));
-	char p[128];
-	snprintf(p, sizeof(p), "%s/in.json", ft.dir);
-	struct fmt_import_opts o = {0};
-	o.data_dir = ft.dir;
-	o.no_media = true;
-	o.kind = ANN_GOLD;
 	struct fmt_import_report rep;
 	struct buf err = BUF_INIT;
-	cr_assert_eq(fmt_import(ft.st, ft.pid, fmt_find("coco"), p, &o, &rep, &err), 0,
-		     "%s", err.data);
+	cr_assert_eq(fmt_test_import_text("coco", "in.json", json, false, &rep, &err), 0, "%s",
+		     err.data);
 	fmt_import_report_release(&rep);
-	char out[128];
-	snprintf(out, sizeof(out), "%s/out", ft.dir);
 	struct fmt_loss loss = {0};
-	struct fmt_write_opts wo = {0};
-	cr_assert_eq(fmt_find("yolo")->write(ft.st, ft.pid, out, &wo, &loss, &err), 0,
-		     "%s", err.data);
-	char a[320], b[320];
-	snprintf(a, sizeof(a), "%s/labels/train/x.txt", out);
-	cr_assert_str_eq(fmt_test_slurp_path(a), "0 0.25 0.25 0.5 0.5\n");
+	cr_assert_eq(fmt_test_export("yolo", &loss, &err), 0, "%s", err.data);
+	cr_assert_str_eq(fmt_test_slurp("out/labels/train/x.txt"), "0 0.25 0.25 0.5 0.5\n");
 	/* The second item's id is 2 (items are numbered from 1 in a fresh store). */
-	snprintf(b, sizeof(b), "%s/labels/train/x_2.txt", out);
-	cr_assert_str_eq(fmt_test_slurp_path(b), "0 0.75 0.75 0.5 0.5\n");
+	cr_assert_str_eq(fmt_test_slurp("out/labels/train/x_2.txt"), "0 0.75 0.75 0.5 0.5\n");
 	cr_assert_eq(loss_of(&loss, "file name used twice in a split (renamed with the item id)"), 1);
 	fmt_loss_release(&loss);
 	buf_release(&err);
