@@ -13,22 +13,20 @@
 #include "base/err.h"
 #include "cli/schema_file.h"
 #include "core/schema.h"
+
+#include "../tmpdir.h"
 #include "base/banned.h"
 
 static char dir[64];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/cairn-schema-XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, sizeof dir, "schema");
 }
 
 static void teardown(void)
 {
-	char p[128];
-	snprintf(p, sizeof p, "%s/s.json", dir);
-	unlink(p);
-	rmdir(dir);
+	tmpdir_remove(dir);
 }
 
 static void write_file(const char *path, const char *text, size_t len)

@@ -13,12 +13,13 @@
 
 #include "base/err.h"
 
+#include "../tmpdir.h"
+
 struct fmt_test ft;
 
 void fmt_test_open(const char *tag)
 {
-	snprintf(ft.dir, sizeof(ft.dir), "/tmp/cairn-%s-XXXXXX", tag);
-	cr_assert(mkdtemp(ft.dir), "%s", ft.dir);
+	tmpdir_make(ft.dir, sizeof(ft.dir), tag);
 	char db[128];
 	snprintf(db, sizeof(db), "%s/cairn.db", ft.dir);
 	struct buf err = BUF_INIT;
@@ -32,9 +33,7 @@ void fmt_test_close(void)
 {
 	store_close(ft.st);
 	ft.st = NULL;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", ft.dir);
-	cr_assert_eq(system(cmd), 0);
+	tmpdir_remove(ft.dir);
 }
 
 void fmt_test_put(const char *rel, const void *data, size_t len)
@@ -140,16 +139,14 @@ int fmt_test_export(const char *format, struct fmt_loss *loss, struct buf *err)
 int fmt_test_read_text(const char *format, const char *name, const char *text, struct buf *err)
 {
 	char d[64], p[128];
-	snprintf(d, sizeof(d), "/tmp/cairn-read-XXXXXX");
-	cr_assert(mkdtemp(d));
+	tmpdir_make(d, sizeof(d), "read");
 	snprintf(p, sizeof(p), "%s/%s", d, name);
 	FILE *f = fopen(p, "w");
 	cr_assert(f, "%s", p);
 	fputs(text, f);
 	fclose(f);
 	int rc = fmt_read_null(fmt_find(format), p, err);
-	unlink(p);
-	rmdir(d);
+	tmpdir_remove(d);
 	return rc;
 }
 

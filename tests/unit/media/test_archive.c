@@ -14,14 +14,15 @@
 
 #include "base/err.h"
 #include "media/archive.h"
+
+#include "../tmpdir.h"
 #include "base/banned.h"
 
 static char dir[64];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cairn-archive-XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "archive");
 }
 
 static void teardown(void)

@@ -24,6 +24,7 @@
 #include "media/media_image.h"
 #include "store/store.h"
 
+#include "media_test.h"
 #include "base/banned.h"
 
 static char root[64];
@@ -79,26 +80,6 @@ static void write_file(const char *rel, const void *b, size_t n)
 	free(p);
 }
 
-static VipsImage *picture(int w, int h, int seed)
-{
-	cr_assert_eq(media_image_init(NULL), 0);
-	unsigned char *px = malloc((size_t)w * h * 3);
-	double f1 = 2.0 + seed % 5, f2 = 3.0 + seed % 3, ph = seed * 1.7;
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			unsigned char *p = px + ((size_t)y * w + x) * 3;
-			double u = (double)x / w, v = (double)y / h;
-			double l = 128 + 60 * sin(6.28 * f1 * u + ph) + 50 * cos(6.28 * f2 * v * u + ph * 2);
-			p[0] = (unsigned char)(l);
-			p[1] = (unsigned char)(l * 0.8 + 40 * v);
-			p[2] = (unsigned char)(255 - l * 0.9);
-		}
-	VipsImage *im = vips_image_new_from_memory_copy(px, (size_t)w * h * 3, w, h, 3,
-							VIPS_FORMAT_UCHAR);
-	free(px);
-	return im;
-}
-
 static void save_image(VipsImage *im, const char *rel, const char *fmt)
 {
 	void *out = NULL;
@@ -111,7 +92,7 @@ static void save_image(VipsImage *im, const char *rel, const char *fmt)
 
 static unsigned char *image_bytes(int seed, const char *fmt, size_t *len)
 {
-	VipsImage *im = picture(96, 64, seed);
+	VipsImage *im = media_test_picture(96, 64, seed);
 	void *out = NULL;
 	cr_assert_eq(vips_image_write_to_buffer(im, fmt, &out, len, NULL), 0);
 	g_object_unref(im);
@@ -200,7 +181,7 @@ TestSuite(ingest, .init = setup, .fini = teardown);
 
 Test(ingest, good_broken_duplicate_and_near_duplicate_files)
 {
-	VipsImage *a = picture(320, 240, 1);
+	VipsImage *a = media_test_picture(320, 240, 1);
 	save_image(a, "a.jpg", ".jpg[Q=90]");
 	save_image(a, "a_copy.jpg", ".jpg[Q=90]");          /* exact duplicate */
 	VipsImage *small = NULL;
@@ -210,10 +191,10 @@ Test(ingest, good_broken_duplicate_and_near_duplicate_files)
 	free(sub);
 	save_image(small, "sub/a_small.jpg", ".jpg[Q=70]"); /* near duplicate */
 	g_object_unref(small);
-	VipsImage *b = picture(200, 100, 2);
+	VipsImage *b = media_test_picture(200, 100, 2);
 	save_image(b, "b.png", ".png");
 	save_image(b, "sub/b.webp", ".webp");
-	VipsImage *c = picture(150, 90, 5);
+	VipsImage *c = media_test_picture(150, 90, 5);
 	save_image(c, "c.gif", ".gif");
 	save_image(c, "c.tif", ".tif");
 	g_object_unref(b);
@@ -317,7 +298,7 @@ Test(ingest, good_broken_duplicate_and_near_duplicate_files)
 
 Test(ingest, near_duplicate_against_the_project_and_link_mode)
 {
-	VipsImage *a = picture(256, 256, 7);
+	VipsImage *a = media_test_picture(256, 256, 7);
 	save_image(a, "first.png", ".png");
 	struct ingest_report rep;
 	run(true, &rep);
@@ -431,7 +412,7 @@ Test(ingest, same_content_in_a_second_project_is_stored_once)
 	for (int i = 0; i < 5; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "img%d.jpg", i);
-		VipsImage *a = picture(64, 48, 20 + i);
+		VipsImage *a = media_test_picture(64, 48, 20 + i);
 		save_image(a, name, ".jpg");
 		g_object_unref(a);
 	}

@@ -7,7 +7,6 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,8 @@
 #include "media/media_derive.h"
 #include "media/media_image.h"
 
+
+#include "../tmpdir.h"
 #include "base/banned.h"
 
 Test(media_derive, levels)
@@ -139,20 +140,13 @@ static char tmpdir_path[64];
 
 static void setup_dir(void)
 {
-	snprintf(tmpdir_path, sizeof tmpdir_path, "/tmp/cairn-derive-XXXXXX");
-	cr_assert(mkdtemp(tmpdir_path));
+	tmpdir_make(tmpdir_path, sizeof tmpdir_path, "derive");
 	cr_assert_eq(media_image_init(NULL), 0);
-}
-
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	remove(path);
-	return 0;
 }
 
 static void teardown_dir(void)
 {
-	nftw(tmpdir_path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir_path);
 }
 
 /* Writes a w x h picture with `bands` bands (4 = alpha) to dir/name as fmt. */

@@ -17,28 +17,8 @@
 #include "media/media.h"
 #include "media/media_image.h"
 
+#include "media_test.h"
 #include "base/banned.h"
-
-/* A smooth test picture; `seed` changes its content. */
-static VipsImage *picture(int w, int h, int seed)
-{
-	cr_assert_eq(media_image_init(NULL), 0);
-	unsigned char *px = malloc((size_t)w * h * 3);
-	double f1 = 2.0 + seed % 5, f2 = 3.0 + seed % 3, ph = seed * 1.7;
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			unsigned char *p = px + ((size_t)y * w + x) * 3;
-			double u = (double)x / w, v = (double)y / h;
-			double l = 128 + 60 * sin(6.28 * f1 * u + ph) + 50 * cos(6.28 * f2 * v * u + ph * 2);
-			p[0] = (unsigned char)(l);
-			p[1] = (unsigned char)(l * 0.8 + 40 * v);
-			p[2] = (unsigned char)(255 - l * 0.9);
-		}
-	VipsImage *im = vips_image_new_from_memory_copy(px, (size_t)w * h * 3, w, h, 3,
-							VIPS_FORMAT_UCHAR);
-	free(px);
-	return im;
-}
 
 static unsigned char *save(VipsImage *im, const char *suffix, size_t *len)
 {
@@ -62,14 +42,14 @@ static uint64_t hash_of(const unsigned char *b, size_t n, enum media_type t)
 
 Test(image, phash_is_stable_under_reencode_and_resize)
 {
-	VipsImage *a = picture(320, 240, 1);
+	VipsImage *a = media_test_picture(320, 240, 1);
 	size_t na, nb, nc, np;
 	unsigned char *ja = save(a, ".jpg[Q=90]", &na);
 	unsigned char *pa = save(a, ".png", &np);
 	VipsImage *small = NULL;
 	cr_assert_eq(vips_resize(a, &small, 0.7, NULL), 0);
 	unsigned char *jb = save(small, ".jpg[Q=60]", &nb);
-	VipsImage *other = picture(320, 240, 2);
+	VipsImage *other = media_test_picture(320, 240, 2);
 	unsigned char *jc = save(other, ".jpg[Q=90]", &nc);
 	uint64_t ha = hash_of(ja, na, MEDIA_JPEG), hb = hash_of(jb, nb, MEDIA_JPEG);
 	uint64_t hp = hash_of(pa, np, MEDIA_PNG), hc = hash_of(jc, nc, MEDIA_JPEG);
@@ -91,7 +71,7 @@ Test(image, phash_is_stable_under_reencode_and_resize)
 
 Test(image, phash_of_each_format)
 {
-	VipsImage *a = picture(64, 48, 3);
+	VipsImage *a = media_test_picture(64, 48, 3);
 	const char *suffixes[] = {".jpg", ".png", ".webp", ".gif", ".tif"};
 	enum media_type types[] = {MEDIA_JPEG, MEDIA_PNG, MEDIA_WEBP, MEDIA_GIF, MEDIA_TIFF};
 	uint64_t first = 0;
@@ -106,7 +86,7 @@ Test(image, phash_of_each_format)
 		free(b);
 	}
 	/* A tiny image (smaller than the 9x8 grid) still hashes. */
-	VipsImage *tiny = picture(3, 2, 1);
+	VipsImage *tiny = media_test_picture(3, 2, 1);
 	size_t n;
 	unsigned char *b = save(tiny, ".png", &n);
 	hash_of(b, n, MEDIA_PNG);
@@ -117,7 +97,7 @@ Test(image, phash_of_each_format)
 
 Test(image, corrupt_data_fails_the_decode)
 {
-	VipsImage *a = picture(200, 150, 4);
+	VipsImage *a = media_test_picture(200, 150, 4);
 	size_t n;
 	unsigned char *b = save(a, ".jpg", &n);
 	/* Spoil the Huffman tables: the header still parses, the decode fails. */
@@ -175,7 +155,7 @@ Test(image, phash_of_a_png_is_the_documented_definition)
 	const int sizes[][2] = {{200, 150}, {97, 61}, {9, 8}, {160, 120}};
 	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
 		int w = sizes[k][0], h = sizes[k][1];
-		VipsImage *a = picture(w, h, 7 + (int)k);
+		VipsImage *a = media_test_picture(w, h, 7 + (int)k);
 		size_t n, plen;
 		unsigned char *png = save(a, ".png", &n);
 		unsigned char *px = vips_image_write_to_memory(a, &plen);
@@ -195,7 +175,7 @@ Test(image, phash_of_a_png_is_the_documented_definition)
 
 Test(image, phash_of_png_and_jpeg_variants_agree)
 {
-	VipsImage *a = picture(240, 180, 5);
+	VipsImage *a = media_test_picture(240, 180, 5);
 	size_t n;
 	unsigned char *b = save(a, ".png", &n);
 	uint64_t ref = hash_of(b, n, MEDIA_PNG);
@@ -231,7 +211,7 @@ Test(image, phash_of_png_and_jpeg_variants_agree)
 
 Test(image, corrupt_png_fails_the_decode)
 {
-	VipsImage *a = picture(120, 90, 6);
+	VipsImage *a = media_test_picture(120, 90, 6);
 	size_t n;
 	unsigned char *b = save(a, ".png", &n);
 	unsigned char *idat = memmem(b, n, "IDAT", 4);

@@ -5,7 +5,6 @@
  * parses with the right counts, and `cairn synth` rejects bad usage.
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,25 +19,11 @@
 #include "cli/commands.h"
 #include "geom/rle.h"
 #include "media/synth.h"
+
+#include "../tmpdir.h"
 #include "base/banned.h"
 
 /* ---- helpers ---- */
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void make_tmp(char *out, size_t n)
-{
-	snprintf(out, n, "/tmp/cairn-synth-XXXXXX");
-	cr_assert_not_null(mkdtemp(out));
-}
 
 static void slurp(const char *path, struct buf *b)
 {
@@ -243,9 +228,9 @@ Test(synth, render_rejects_bad_sizes)
 Test(synth, deterministic_for_a_seed)
 {
 	char a[64], b[64], c[64], pa[256], pb[256];
-	make_tmp(a, sizeof(a));
-	make_tmp(b, sizeof(b));
-	make_tmp(c, sizeof(c));
+	tmpdir_make(a, sizeof(a), "synth");
+	tmpdir_make(b, sizeof(b), "synth");
+	tmpdir_make(c, sizeof(c), "synth");
 	struct synth_report ra, rb, rc;
 	/* The same with one thread or three. */
 	run_threads = 1;
@@ -272,9 +257,9 @@ Test(synth, deterministic_for_a_seed)
 	/* No temporary files are left behind. */
 	snprintf(pa, sizeof(pa), "%s/annotations/.annotations.tmp", a);
 	cr_assert_neq(access(pa, F_OK), 0);
-	rm_rf(a);
-	rm_rf(b);
-	rm_rf(c);
+	tmpdir_remove(a);
+	tmpdir_remove(b);
+	tmpdir_remove(c);
 }
 
 static json_t *get(json_t *o, const char *k)
@@ -287,7 +272,7 @@ static json_t *get(json_t *o, const char *k)
 Test(synth, coco_json_describes_the_pixels)
 {
 	char d[64], p[256];
-	make_tmp(d, sizeof(d));
+	tmpdir_make(d, sizeof(d), "synth");
 	const uint32_t W = 180, H = 140, N = 4;
 	struct synth_report rep;
 	run_synth(d, N, 25, 5, W, H, SYNTH_JPEG, &rep);
@@ -443,13 +428,13 @@ Test(synth, coco_json_describes_the_pixels)
 	free(cover);
 	free(bm);
 	json_decref(root);
-	rm_rf(d);
+	tmpdir_remove(d);
 }
 
 Test(synth, png_holds_the_rendered_pixels)
 {
 	char d[64], p[256];
-	make_tmp(d, sizeof(d));
+	tmpdir_make(d, sizeof(d), "synth");
 	run_synth(d, 2, 12, 9, 96, 64, SYNTH_PNG, NULL);
 	struct synth_image im = SYNTH_IMAGE_INIT;
 	cr_assert_eq(synth_render(&im, 96, 64, 12, 9, 2, NULL), 0);
@@ -465,7 +450,7 @@ Test(synth, png_holds_the_rendered_pixels)
 	g_free(px);
 	g_object_unref(v);
 	synth_image_release(&im);
-	rm_rf(d);
+	tmpdir_remove(d);
 }
 
 /* ---- the command ---- */
@@ -483,7 +468,7 @@ static int run_cmd(const char *const *args)
 Test(synth, usage_errors)
 {
 	char d[64], p[128];
-	make_tmp(d, sizeof(d));
+	tmpdir_make(d, sizeof(d), "synth");
 	snprintf(p, sizeof(p), "%s/out", d);
 	const char *no_images[] = {"synth", p, NULL};
 	const char *zero[] = {"synth", p, "--images", "0", NULL};
@@ -516,5 +501,5 @@ Test(synth, usage_errors)
 	/* --force removed the stale second image. */
 	snprintf(p, sizeof(p), "%s/out/images/000002.jpg", d);
 	cr_assert_neq(access(p, F_OK), 0);
-	rm_rf(d);
+	tmpdir_remove(d);
 }

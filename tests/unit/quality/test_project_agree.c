@@ -6,7 +6,6 @@
  * store in a temporary directory.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,8 @@
 #include "store/store.h"
 #include "workflow/ann_service.h"
 #include "workflow/schema_cache.h"
+
+#include "../tmpdir.h"
 #include "base/banned.h"
 
 static char dir[64];
@@ -57,8 +58,7 @@ static void sql(const char *q)
 static void setup(void)
 {
 	struct buf err = BUF_INIT;
-	snprintf(dir, sizeof(dir), "/tmp/cairn-pagree-XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "pagree");
 	snprintf(dbpath, sizeof(dbpath), "%s/cairn.db", dir);
 	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
 	cr_assert_eq(store_user_add(st, "ann", "hash", false, &users[0], &err), 0, "%s", err.data);
@@ -97,18 +97,7 @@ static void teardown(void)
 	project_release(&proj);
 	store_close(st);
 	schema_cache_clear();
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	tmpdir_remove(dir);
 }
 
 TestSuite(project_agree, .init = setup, .fini = teardown);

@@ -17,6 +17,8 @@
 #include "core/annotation.h"
 #include "core/schema.h"
 #include "store/store_int.h"
+
+#include "../tmpdir.h"
 #include "base/banned.h"
 
 static char dir[64];
@@ -24,25 +26,13 @@ static char dbpath[128];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cairn-store-XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "store");
 	snprintf(dbpath, sizeof(dbpath), "%s/cairn.db", dir);
 }
 
 static void teardown(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	tmpdir_remove(dir);
 }
 
 TestSuite(store, .init = setup, .fini = teardown);

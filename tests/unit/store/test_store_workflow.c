@@ -5,7 +5,6 @@
  * threads routing at once, and the query plans of the routing queries.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -17,6 +16,8 @@
 #include "core/annotation.h"
 #include "core/schema.h"
 #include "store/store.h"
+
+#include "../tmpdir.h"
 #include "base/banned.h"
 
 static char dir[64];
@@ -27,8 +28,7 @@ static int64_t car_label;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cairn-wf-XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "wf");
 	snprintf(dbpath, sizeof(dbpath), "%s/cairn.db", dir);
 	struct buf err = BUF_INIT;
 	memset(&sc, 0, sizeof(sc));
@@ -39,18 +39,7 @@ static void setup(void)
 static void teardown(void)
 {
 	schema_release(&sc);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	tmpdir_remove(dir);
 }
 
 TestSuite(store_workflow, .init = setup, .fini = teardown);

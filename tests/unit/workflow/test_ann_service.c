@@ -6,7 +6,6 @@
  * comparing every row.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,8 @@
 #include "core/model.h"
 #include "store/store.h"
 #include "workflow/ann_service.h"
+
+#include "../tmpdir.h"
 #include "base/banned.h"
 
 static char dir[64];
@@ -28,8 +29,7 @@ static int64_t pid, uid, item;
 static void setup(void)
 {
 	struct buf err = BUF_INIT;
-	snprintf(dir, sizeof(dir), "/tmp/cairn-annsvc-XXXXXX");
-	cr_assert(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "annsvc");
 	snprintf(dbpath, sizeof(dbpath), "%s/cairn.db", dir);
 	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
 	cr_assert_eq(store_user_add(st, "ann", "hash", false, &uid, &err), 0, "%s", err.data);
@@ -46,18 +46,7 @@ static void setup(void)
 static void teardown(void)
 {
 	store_close(st);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	tmpdir_remove(dir);
 }
 
 static int64_t version;
