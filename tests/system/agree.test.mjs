@@ -10,6 +10,7 @@ import { cairn, tempDir } from './lib.mjs';
 import {
   Server, synthImages, ingest, makeUsers, createProject, itemIds,
 } from './server.lib.mjs';
+import { schema } from './quality.lib.mjs';
 
 // Krippendorff (2011): 4 observers x 12 units, 0 = missing.
 const kripp = [
@@ -130,15 +131,6 @@ test('a malformed CSV is refused with its line; usage errors exit 2', (t) => {
   assert.equal(cairn(['consensus', '--help']).code, 0);
 });
 
-const schema = {
-  cairn_schema: 1,
-  labels: [
-    { name: 'cat', shapes: ['tag'] },
-    { name: 'dog', shapes: ['tag'] },
-    { name: 'rectangle', shapes: ['box'] },
-    { name: 'circle', shapes: ['box'] },
-  ],
-};
 
 test('a project: tag agreement, spatial agreement, consensus saved and listed', async (t) => {
   const server = await Server.create(t);

@@ -8,20 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Server } from './server.lib.mjs';
+import { Server, waitJob, zipDir } from './server.lib.mjs';
 
 const FIX = '../shared/fixtures/datumaro/labelme_dataset';
 const octet = { headers: { 'Content-Type': 'application/octet-stream' } };
 
-async function waitJob(client, project, id) {
-  for (let i = 0; i < 300; i++) {
-    const r = await client.get(`/api/v1/projects/${project}/jobs/${id}`);
-    assert.equal(r.status, 200, r.text);
-    if (['done', 'failed', 'cancelled'].includes(r.json.job.state)) return r.json.job;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`job ${id} did not finish`);
-}
 
 test('a LabelMe XML dataset is imported and exported by jobs', { skip: !existsSync(FIX) }, async (t) => {
   const server = await Server.create(t);
@@ -41,15 +32,7 @@ test('a LabelMe XML dataset is imported and exported by jobs', { skip: !existsSy
   assert.equal(p.status, 201, p.text);
   const project = p.json.project;
   const dir = mkdtempSync(join(tmpdir(), 'cairn-lmxml-'));
-  execFileSync('python3', ['-c', `
-import os, sys, zipfile
-root, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(out, 'w') as z:
-    for d, _, fs in os.walk(root):
-        for f in fs:
-            q = os.path.join(d, f)
-            z.write(q, os.path.relpath(q, root))
-`, FIX, join(dir, 'ds.zip')]);
+  zipDir(FIX, join(dir, 'ds.zip'));
   const r = await admin.post(`/api/v1/projects/${project.id}/imports?format=labelme-xml&as=gold`,
     readFileSync(join(dir, 'ds.zip')), octet);
   assert.equal(r.status, 202, r.text);

@@ -7,34 +7,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Server, createProject, assertError, assertHealthy, tool } from './server.lib.mjs';
+import {
+  Server, createProject, assertError, assertHealthy, tool, waitJob, zipDir,
+} from './server.lib.mjs';
 
 const octet = { headers: { 'Content-Type': 'application/octet-stream' } };
 
 function synthDataset(n = 4) {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-jobs-'));
   tool(['synth', join(dir, 'ds'), '--images', String(n), '--seed', '9', '--size', '160x120']);
-  execFileSync('python3', ['-c', `
-import os, sys, zipfile
-root, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(out, 'w') as z:
-    for d, _, fs in os.walk(root):
-        for f in fs:
-            p = os.path.join(d, f)
-            z.write(p, os.path.relpath(p, root))
-`, join(dir, 'ds'), join(dir, 'ds.zip')]);
+  zipDir(join(dir, 'ds'), join(dir, 'ds.zip'));
   return dir;
 }
 
-async function waitJob(client, project, id) {
-  for (let i = 0; i < 200; i++) {
-    const r = await client.get(`/api/v1/projects/${project}/jobs/${id}`);
-    assert.equal(r.status, 200, r.text);
-    if (['done', 'failed', 'cancelled'].includes(r.json.job.state)) return r.json.job;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`job ${id} did not finish`);
-}
 
 test('an uploaded dataset archive is imported by a job, then exported and downloaded', async (t) => {
   const server = await Server.create(t);

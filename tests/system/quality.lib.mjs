@@ -5,10 +5,11 @@
 // by hand in quality.test.mjs.
 import assert from 'node:assert/strict';
 import {
-  Server, synthImages, ingest, makeUsers, createProject, itemIds,
+  Server, synthImages, ingest, makeUsers, createProject, itemIds, waitJob,
 } from './server.lib.mjs';
 
-const schema = {
+// The pets project's labels (agree.test.mjs builds its own project on them).
+export const schema = {
   cairn_schema: 1,
   labels: [
     { name: 'cat', shapes: ['tag'] },
@@ -21,15 +22,8 @@ const schema = {
 export const near = (a, b, msg) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} != ${b}`);
 export const DAY = 86400000;
 
-export async function waitJob(client, project, id) {
-  for (let i = 0; i < 200; i++) {
-    const r = await client.get(`/api/v1/projects/${project}/jobs/${id}`);
-    assert.equal(r.status, 200, r.text);
-    if (!['queued', 'running'].includes(r.json.job.state)) return r.json.job;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error('job did not finish');
-}
+// quality.test.mjs reads waitJob from here.
+export { waitJob };
 
 // Builds the project once for all the tests below.
 export async function setup(t) {

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Server, synthImages, ingest, makeUsers, createProject, itemIds, doc, assertError, tool,
+  Server, synthImages, ingest, makeTeam, createProject, itemIds, doc, assertError, tool,
 } from './server.lib.mjs';
 
 const P = '/api/v1';
@@ -34,15 +34,8 @@ async function setup(t, { annotators = 1, reviewers = 2, images = null } = {}) {
   }
   ingest(server.data, 'rv', dir);
   const items = await itemIds(admin, project);
-  const specs = [{ name: 'manager', roles: { [project]: 'manager' } }];
-  for (let i = 0; i < annotators; i++) specs.push({ name: `ann${i}`, roles: { [project]: 'annotator' } });
-  for (let i = 0; i < reviewers; i++) specs.push({ name: `rev${i}`, roles: { [project]: 'reviewer' } });
-  const users = await makeUsers(server, admin, specs);
-  return {
-    server, admin, project, items, mgr: users.manager,
-    anns: [...Array(annotators).keys()].map((i) => users[`ann${i}`]),
-    revs: [...Array(reviewers).keys()].map((i) => users[`rev${i}`]),
-  };
+  const { mgr, anns, revs } = await makeTeam(server, admin, project, { annotators, reviewers });
+  return { server, admin, project, items, mgr, anns, revs };
 }
 
 async function submit(c, item, d = doc(1)) {

@@ -309,3 +309,47 @@ export function routesOfTable() {
   for (const m of src.matchAll(/\{\s*"([A-Z]+)"\s*,\s*V1\s*"([^"]*)"/g)) out.push(`${m[1]} ${m[2]}`);
   return out;
 }
+
+// ---- shared by several suites (jobs, formats_extra, quality, review, workflow) ----
+
+// Polls a job until it is done, failed or cancelled (every 100 ms, at most
+// `tries` times) and returns it.
+export async function waitJob(client, project, id, tries = 300) {
+  for (let i = 0; i < tries; i++) {
+    const r = await client.get(`/api/v1/projects/${project}/jobs/${id}`);
+    assert.equal(r.status, 200, r.text);
+    if (['done', 'failed', 'cancelled'].includes(r.json.job.state)) return r.json.job;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`job ${id} did not finish`);
+}
+
+// Zips the folder root (paths relative to it) into the file out, with
+// Python's zipfile, as a user's own tool would.
+export function zipDir(root, out) {
+  const r = spawnSync('python3', ['-c', `
+import os, sys, zipfile
+root, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, 'w') as z:
+    for d, _, fs in os.walk(root):
+        for f in fs:
+            p = os.path.join(d, f)
+            z.write(p, os.path.relpath(p, root))
+`, root, out], { encoding: 'utf8' });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`zipping ${root}: ${r.stderr}`);
+}
+
+// A manager, `annotators` annotators ann0.. and `reviewers` reviewers rev0..
+// of one project: {users, mgr, anns, revs}.
+export async function makeTeam(server, admin, project, { annotators = 0, reviewers = 0 } = {}) {
+  const specs = [{ name: 'manager', roles: { [project]: 'manager' } }];
+  for (let i = 0; i < annotators; i++) specs.push({ name: `ann${i}`, roles: { [project]: 'annotator' } });
+  for (let i = 0; i < reviewers; i++) specs.push({ name: `rev${i}`, roles: { [project]: 'reviewer' } });
+  const users = await makeUsers(server, admin, specs);
+  return {
+    users, mgr: users.manager,
+    anns: [...Array(annotators).keys()].map((i) => users[`ann${i}`]),
+    revs: [...Array(reviewers).keys()].map((i) => users[`rev${i}`]),
+  };
+}

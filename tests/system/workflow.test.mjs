@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Server, synthImages, ingest, makeUsers, createProject, itemIds, doc, assertError,
+  Server, synthImages, ingest, makeTeam, createProject, itemIds, doc, assertError,
 } from './server.lib.mjs';
 
 const P = '/api/v1';
@@ -18,13 +18,8 @@ async function setup(t, { annotators = 3, reviewers = 1, name = 'wf' } = {}) {
   const project = (await createProject(admin, name)).id;
   ingest(server.data, name, synthImages());
   const items = await itemIds(admin, project);
-  const specs = [{ name: 'manager', roles: { [project]: 'manager' } }];
-  for (let i = 0; i < annotators; i++) specs.push({ name: `ann${i}`, roles: { [project]: 'annotator' } });
-  for (let i = 0; i < reviewers; i++) specs.push({ name: `rev${i}`, roles: { [project]: 'reviewer' } });
-  const users = await makeUsers(server, admin, specs);
-  const anns = [...Array(annotators).keys()].map((i) => users[`ann${i}`]);
-  const revs = [...Array(reviewers).keys()].map((i) => users[`rev${i}`]);
-  return { server, admin, project, items, users, anns, revs, mgr: users.manager };
+  const { users, mgr, anns, revs } = await makeTeam(server, admin, project, { annotators, reviewers });
+  return { server, admin, project, items, users, anns, revs, mgr };
 }
 
 async function submit(c, item, d = doc(1)) {
