@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, tool, ingest, createProject, itemIds } from '../system/server.lib.mjs';
-import { launch, openPage, shot } from './lib.mjs';
+import { launch, openPage, shot, stageAt as at, stageDrag as drag } from './lib.mjs';
 
 const schema = {
   cairn_schema: 1,
@@ -76,21 +76,7 @@ async function open(page, item) {
   await page.waitForFunction((id) => window.cairnEditor && window.cairnEditor.itemId === id && !window.cairnEditor.loading && window.cairnEditor.saver, item);
 }
 
-// Page coordinates of an image point.
-async function at(page, x, y) {
-  return page.evaluate(([x, y]) => {
-    const S = window.cairnEditor, r = document.getElementById('stage').getBoundingClientRect();
-    const [sx, sy] = S.renderer.toScreen(x, y);
-    return [r.left + sx, r.top + sy];
-  }, [x, y]);
-}
 async function click(page, x, y, opts) { const [a, b] = await at(page, x, y); await page.mouse.click(a, b, opts); }
-async function drag(page, x0, y0, x1, y1) {
-  const [a, b] = await at(page, x0, y0), [c, d] = await at(page, x1, y1);
-  await page.mouse.move(a, b); await page.mouse.down();
-  for (let i = 1; i <= 5; i++) await page.mouse.move(a + ((c - a) * i) / 5, b + ((d - b) * i) / 5);
-  await page.mouse.up();
-}
 const count = (page) => page.evaluate(() => window.cairnEditor.model.objects.size);
 const objs = (page) => page.evaluate(() => [...window.cairnEditor.model.objects.values()]);
 async function saved(page) {

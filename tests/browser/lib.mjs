@@ -44,3 +44,20 @@ export async function shot(page, name) {
   await page.screenshot({ path });
   return path;
 }
+
+// The editor's stage (label.html): the page coordinates of image point
+// (x, y), and a drag between two image points in five mouse steps.
+export async function stageAt(page, x, y) {
+  return page.evaluate(([x, y]) => {
+    const S = window.cairnEditor, r = document.getElementById('stage').getBoundingClientRect();
+    const [sx, sy] = S.renderer.toScreen(x, y);
+    return [r.left + sx, r.top + sy];
+  }, [x, y]);
+}
+
+export async function stageDrag(page, x0, y0, x1, y1) {
+  const [a, b] = await stageAt(page, x0, y0), [c, d] = await stageAt(page, x1, y1);
+  await page.mouse.move(a, b); await page.mouse.down();
+  for (let i = 1; i <= 5; i++) await page.mouse.move(a + ((c - a) * i) / 5, b + ((d - b) * i) / 5);
+  await page.mouse.up();
+}

@@ -13,7 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, tool, ingest, createProject, itemIds, makeUsers } from '../system/server.lib.mjs';
-import { launch, openPage, signIn, shot } from './lib.mjs';
+import {
+  launch, openPage, signIn, shot, stageAt as at, stageDrag as drag,
+} from './lib.mjs';
 
 const schema = {
   cairn_schema: 1,
@@ -56,19 +58,6 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function at(page, x, y) {
-  return page.evaluate(([x, y]) => {
-    const S = window.cairnEditor, r = document.getElementById('stage').getBoundingClientRect();
-    const [sx, sy] = S.renderer.toScreen(x, y);
-    return [r.left + sx, r.top + sy];
-  }, [x, y]);
-}
-async function drag(page, x0, y0, x1, y1) {
-  const [a, b] = await at(page, x0, y0), [c, d] = await at(page, x1, y1);
-  await page.mouse.move(a, b); await page.mouse.down();
-  for (let i = 1; i <= 5; i++) await page.mouse.move(a + ((c - a) * i) / 5, b + ((d - b) * i) / 5);
-  await page.mouse.up();
-}
 const loaded = (page) => page.waitForFunction(() => {
   const S = window.cairnEditor;
   return S && S.itemId && !S.loading && S.saver && S.renderer.image;
