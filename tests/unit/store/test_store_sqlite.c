@@ -519,20 +519,32 @@ static void assert_counters_match(sqlite3 *db)
 		cr_assert_eq(sql_int(db, checks[i]), 0, "counter off: %s", checks[i]);
 }
 
-Test(store, filtered_counts_come_from_counters_and_stay_right)
+/* The project of the counter tests: a store at dbpath, user alice, project
+ * "p" whose labels are car (ids[0]) and person (ids[1]), its schema in sc. */
+static struct store *open_car_person(struct schema *sc, int64_t *pid, int64_t ids[2])
 {
+	static const char schema_json[] =
+		"{\"cairn_schema\":1,\"labels\":[{\"name\":\"car\",\"shapes\":[\"box\"]},"
+		"{\"name\":\"person\",\"shapes\":[\"box\"]}]}";
 	struct store *st;
 	struct buf err = BUF_INIT;
-	int64_t uid, pid, ids[2], items[6];
-	const char *schema_json = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"car\",\"shapes\":[\"box\"]},"
-				  "{\"name\":\"person\",\"shapes\":[\"box\"]}]}";
-	struct schema sc = {0};
-	cr_assert_eq(schema_parse(&sc, schema_json, strlen(schema_json), &err), 0, "%s", err.data);
+	int64_t uid;
+	cr_assert_eq(schema_parse(sc, schema_json, strlen(schema_json), &err), 0, "%s", err.data);
 	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
 	cr_assert_eq(store_user_add(st, "alice", "hash", true, &uid, &err), 0);
-	cr_assert_eq(store_project_create(st, "p", NULL, uid, schema_json, &pid, &err), 0);
-	cr_assert_eq(store_label_id(st, pid, "car", &ids[0], &err), 0);
-	cr_assert_eq(store_label_id(st, pid, "person", &ids[1], &err), 0);
+	cr_assert_eq(store_project_create(st, "p", NULL, uid, schema_json, pid, &err), 0);
+	cr_assert_eq(store_label_id(st, *pid, "car", &ids[0], &err), 0);
+	cr_assert_eq(store_label_id(st, *pid, "person", &ids[1], &err), 0);
+	buf_release(&err);
+	return st;
+}
+
+Test(store, filtered_counts_come_from_counters_and_stay_right)
+{
+	struct buf err = BUF_INIT;
+	int64_t pid, ids[2], items[6];
+	struct schema sc = {0};
+	struct store *st = open_car_person(&sc, &pid, ids);
 	static const char *const splits[6] = {"val", "val", "train", NULL, "val", "test"};
 	for (int i = 0; i < 6; i++) {
 		char name[32], hash[16];
@@ -640,18 +652,10 @@ static char *triggers_text(sqlite3 *db)
 
 Test(store, bulk_load_keeps_the_counters_and_brings_the_triggers_back)
 {
-	struct store *st;
 	struct buf err = BUF_INIT;
-	int64_t uid, pid, ids[2], items[4];
-	const char *schema_json = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"car\",\"shapes\":[\"box\"]},"
-				  "{\"name\":\"person\",\"shapes\":[\"box\"]}]}";
+	int64_t pid, ids[2], items[4];
 	struct schema sc = {0};
-	cr_assert_eq(schema_parse(&sc, schema_json, strlen(schema_json), &err), 0, "%s", err.data);
-	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_user_add(st, "alice", "hash", true, &uid, &err), 0);
-	cr_assert_eq(store_project_create(st, "p", NULL, uid, schema_json, &pid, &err), 0);
-	cr_assert_eq(store_label_id(st, pid, "car", &ids[0], &err), 0);
-	cr_assert_eq(store_label_id(st, pid, "person", &ids[1], &err), 0);
+	struct store *st = open_car_person(&sc, &pid, ids);
 	for (int i = 0; i < 4; i++) {
 		char name[32], hash[16];
 		snprintf(name, sizeof(name), "b%d.png", i);
@@ -822,18 +826,10 @@ out:
  * intact. */
 Test(store, saves_from_many_handles_share_one_writer_and_lose_nothing)
 {
-	struct store *st;
 	struct buf err = BUF_INIT;
-	int64_t uid, pid, ids[2];
-	const char *schema_json = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"car\",\"shapes\":[\"box\"]},"
-				  "{\"name\":\"person\",\"shapes\":[\"box\"]}]}";
+	int64_t pid, ids[2];
 	struct schema sc = {0};
-	cr_assert_eq(schema_parse(&sc, schema_json, strlen(schema_json), &err), 0, "%s", err.data);
-	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
-	cr_assert_eq(store_user_add(st, "alice", "hash", true, &uid, &err), 0);
-	cr_assert_eq(store_project_create(st, "p", NULL, uid, schema_json, &pid, &err), 0);
-	cr_assert_eq(store_label_id(st, pid, "car", &ids[0], &err), 0);
-	cr_assert_eq(store_label_id(st, pid, "person", &ids[1], &err), 0);
+	struct store *st = open_car_person(&sc, &pid, ids);
 	enum { N = 4, SAVES = 30 };
 	struct saver w[N];
 	pthread_t t[N];
