@@ -516,9 +516,11 @@ int api_review_next(struct http_req *req, struct http_resp *resp)
 		return rc;
 	}
 	buf_addf(&resp->body, ",\"batch\":%lld,\"annotation\":{\"id\":%lld,\"user\":%lld,"
-		 "\"version\":%lld},\"reason\":\"sample\",\"expires_at\":%lld}",
+		 "\"version\":%lld},\"reason\":\"%s\",\"low_agreement\":%s,\"expires_at\":%lld}",
 		 (long long)pick.batch_id, (long long)pick.annotation_id,
-		 (long long)pick.annotator_id, (long long)pick.version, (long long)pick.expires_at);
+		 (long long)pick.annotator_id, (long long)pick.version,
+		 pick.low_agreement ? "low_agreement" : "sample",
+		 pick.low_agreement ? "true" : "false", (long long)pick.expires_at);
 	buf_release(&err);
 	resp->status = 200;
 	return 0;

@@ -700,7 +700,52 @@ struct cons_ctx {
 	struct buf *items, *low;
 	size_t next;               /* the next item of d, in walk order */
 	size_t saved, low_n, few, fused, dropped;
+	const double *mshare;      /* the majority label's share per item */
+	double review_f1, review_tags;
+	struct buf *queue;         /* items put first for review (JSON) */
+	size_t queued;
 };
+
+/* Pairwise F1 at IoU 0.5 of an item's objects, pooled over annotator
+ * pairs (NaN when no annotator drew an object that can be matched). */
+static int item_f1(const struct item_ref *it, struct ann_view *v, size_t n, double *f1,
+		   struct buf *err)
+{
+	struct match_obj **objs = calloc(n, sizeof(*objs));
+	double **xy = calloc(n, sizeof(*xy));
+	uint8_t **vis = calloc(n, sizeof(*vis));
+	size_t *cnt = calloc(n, sizeof(*cnt));
+	if (!objs || !xy || !vis || !cnt)
+		abort();
+	size_t unsupported = 0;
+	for (size_t k = 0; k < n; k++)
+		cnt[k] = to_match(&v[k].doc, &objs[k], &xy[k], &vis[k], &unsupported);
+	struct match_counts sum;
+	memset(&sum, 0, sizeof(sum));
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		for (size_t j = i + 1; j < n && !rc; j++) {
+			struct match_counts fam[MATCH_FAMILY_COUNT_];
+			memset(fam, 0, sizeof(fam));
+			rc = match_objects(objs[i], cnt[i], objs[j], cnt[j], 0.5, 0,
+					   (uint32_t)it->height, (uint32_t)it->width, fam, err);
+			for (int f = 0; f < MATCH_FAMILY_COUNT_; f++)
+				match_counts_add(&sum, &fam[f]);
+		}
+	struct match_figures fig;
+	match_figures_of(&sum, &fig);
+	*f1 = fig.f1_50;
+	for (size_t k = 0; k < n; k++) {
+		free(objs[k]);
+		free(xy[k]);
+		free(vis[k]);
+	}
+	free(objs);
+	free(xy);
+	free(vis);
+	free(cnt);
+	return rc;
+}
 
 /* How many distinct annotators a cluster has (members sorted by who). */
 static size_t support(const struct cobj *const *m, size_t n, size_t nviews)
@@ -1013,6 +1058,43 @@ static int cons_cb(void *ctx, const struct item_ref *it, struct ann_view *v, siz
 		}
 	}
 	buf_addch(dst, '}');
+	/* Disagreement puts the item first in its batch's review sample. */
+	double f1 = NAN;
+	if (!rc && c->review_f1 > 0 && n >= 2)
+		rc = item_f1(it, v, n, &f1, err);
+	double tags = m >= c->min_ann ? c->mshare[i] : NAN;
+	bool f1_low = isfinite(f1) && f1 < c->review_f1;
+	bool tags_low = isfinite(tags) && c->review_tags > 0 && tags < c->review_tags;
+	if (!rc && (review || f1_low || tags_low)) {
+		double score = 1;
+		if (isfinite(f1) && f1 < score)
+			score = f1;
+		if (isfinite(tags) && tags < score)
+			score = tags;
+		if (label && c->share[i] < score)
+			score = c->share[i];
+		if (!(score >= 0))
+			score = 0;
+		if (!c->dry)
+			rc = store_item_review_first(c->st, it->id, score, c->uid, err);
+		if (!rc) {
+			buf_addf(c->queue, "%s{\"item\":%lld,\"score\":", c->queued ? "," : "",
+				 (long long)it->id);
+			json_add_double(c->queue, tidy(score));
+			buf_adds(c->queue, ",\"f1_50\":");
+			if (isfinite(f1))
+				json_add_double(c->queue, tidy(f1));
+			else
+				buf_adds(c->queue, "null");
+			buf_adds(c->queue, ",\"label_share\":");
+			if (isfinite(tags))
+				json_add_double(c->queue, tidy(tags));
+			else
+				buf_adds(c->queue, "null");
+			buf_addf(c->queue, ",\"needs_review\":%s}", review ? "true" : "false");
+			c->queued++;
+		}
+	}
 	buf_release(&doc);
 	buf_release(&from);
 	return rc;
@@ -1557,6 +1639,10 @@ int project_consensus(struct store *st, const struct project *p,
 		buf_setf(err, "min_agreement must be a number in [0, 1]");
 		return CAIRN_EINVAL;
 	}
+	if (!(o->review_f1 >= 0 && o->review_f1 <= 1) || !(o->review_tags >= 0 && o->review_tags <= 1)) {
+		buf_setf(err, "review_f1 and review_label_share must be numbers in [0, 1]");
+		return CAIRN_EINVAL;
+	}
 	if (!o->user_id && !o->dry_run) {
 		buf_setf(err, "no user to save as: add an admin or pass --user NAME");
 		return CAIRN_EINVAL;
@@ -1573,7 +1659,7 @@ int project_consensus(struct store *st, const struct project *p,
 	int rc = walk_tags(&w, &d, err);
 	name_cache_release(&w.names);
 	int32_t *cat = NULL;
-	double *share = NULL;
+	double *share = NULL, *mshare = NULL;
 	struct ds_result dsr = {0};
 	if (!rc) {
 		cat = calloc(d.n_items ? d.n_items : 1, sizeof(*cat));
@@ -1581,6 +1667,10 @@ int project_consensus(struct store *st, const struct project *p,
 		if (!cat || !share)
 			abort();
 		consensus_majority(&d, cat, share);
+		mshare = calloc(d.n_items ? d.n_items : 1, sizeof(*mshare));
+		if (!mshare)
+			abort();
+		memcpy(mshare, share, d.n_items * sizeof(*mshare));
 		if (ds && d.n) {
 			rc = consensus_dawid_skene(&d, 1e-6, 500, 0.01, &dsr, err);
 			for (size_t i = 0; !rc && i < d.n_items; i++) {
@@ -1595,11 +1685,12 @@ int project_consensus(struct store *st, const struct project *p,
 			}
 		}
 	}
-	struct buf items_json = BUF_INIT, low_json = BUF_INIT;
+	struct buf items_json = BUF_INIT, low_json = BUF_INIT, queue_json = BUF_INIT;
 	struct cons_ctx cc = {
 		.st = st, .p = p, .d = &d, .cat = cat, .share = share, .min_agree = o->min_agree,
 		.min_ann = min_ann, .method = method, .dry = o->dry_run, .uid = o->user_id,
-		.items = &items_json, .low = &low_json,
+		.items = &items_json, .low = &low_json, .mshare = mshare,
+		.review_f1 = o->review_f1, .review_tags = o->review_tags, .queue = &queue_json,
 	};
 	struct walk w2 = {.st = st, .project_id = p->id, .progress = o->progress,
 			  .pctx = o->progress_ctx, .done = w.done, .total = 2 * total};
@@ -1643,14 +1734,22 @@ int project_consensus(struct store *st, const struct project *p,
 			}
 			buf_adds(out, "]}");
 		}
-		buf_addf(out, ",\"items\":[%s],\"needs_review\":[%s]}", items_json.data,
+		buf_addf(out, ",\"items\":[%s],\"needs_review\":[%s]", items_json.data,
 			 low_json.data);
+		buf_adds(out, ",\"review_f1\":");
+		json_add_double(out, o->review_f1);
+		buf_adds(out, ",\"review_label_share\":");
+		json_add_double(out, o->review_tags);
+		buf_addf(out, ",\"review_first_count\":%zu,\"review_first\":[%s]}", cc.queued,
+			 queue_json.data);
 	}
 	if (!rc && o->progress)
 		o->progress(o->progress_ctx, 2 * total, 2 * total);
 	if (counts)
-		*counts = (struct project_consensus_counts){cc.saved, cc.low_n, cc.few};
+		*counts = (struct project_consensus_counts){cc.saved, cc.low_n, cc.few, cc.queued};
 	buf_release(&items_json);
+	buf_release(&queue_json);
+	free(mshare);
 	buf_release(&low_json);
 	free(cat);
 	free(share);

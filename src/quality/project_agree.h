@@ -82,10 +82,18 @@ int project_confusion_json(struct store *st, const struct project *p, int64_t a,
 /* Called after each item; returning true stops the run (CAIRN_EINVAL, "cancelled"). */
 typedef bool (*project_progress_fn)(void *ctx, int64_t done, int64_t total);
 
+/* The defaults of review_f1 and review_tags below (docs/quality.md). */
+#define PROJECT_REVIEW_F1 0.8
+#define PROJECT_REVIEW_TAGS 1.0
+
 struct project_consensus_opts {
 	const char *method;        /* "majority" or "dawid-skene" */
 	double min_agree;          /* below it, an item goes to review (0.5) */
 	size_t min_ann;            /* fewer annotations: no consensus (2) */
+	double review_f1;          /* below this pairwise F1@0.5 of its objects, an item
+				    * goes first in its batch's review sample (0: off) */
+	double review_tags;        /* below this share of annotators agreeing on the
+				    * majority label, the same (1: any disagreement; 0: off) */
 	bool dry_run;              /* compute, save nothing */
 	int64_t user_id;           /* saved as this user (required unless dry_run) */
 	project_progress_fn progress;   /* may be NULL */
@@ -93,7 +101,7 @@ struct project_consensus_opts {
 };
 
 struct project_consensus_counts {
-	size_t saved, needs_review, too_few;
+	size_t saved, needs_review, too_few, queued;
 };
 
 /*

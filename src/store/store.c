@@ -442,6 +442,12 @@ int store_queue_reclaim(struct store *st, int64_t now, int64_t *n, struct buf *e
 	return st->ops->queue_reclaim(st, now, n, err);
 }
 
+int store_item_review_first(struct store *st, int64_t item_id, double score, int64_t by_user,
+			    struct buf *err)
+{
+	return st->ops->item_review_first(st, item_id, score, by_user, err);
+}
+
 int store_review_next(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
 		      struct review_pick *out, struct buf *err)
 {

@@ -509,6 +509,7 @@ struct review_pick {
 	int64_t annotator_id;
 	int64_t version;
 	int64_t expires_at;        /* the reviewer holds the item until then */
+	bool low_agreement;        /* put first by store_item_review_first */
 };
 /* A submitted manual annotation, not the reviewer's own, on an item in the
  * review sample of a batch the user reviews (every batch of the project
@@ -518,6 +519,13 @@ struct review_pick {
  * CAIRN_ENOTFOUND when none. */
 int store_review_next(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
 		      struct review_pick *out, struct buf *err);
+/* Puts an item whose annotators disagree (score in [0, 1], lower first)
+ * ahead of its batch's random review sample: its review_key becomes
+ * score - 2. A batch's sample is its items with a negative key plus the
+ * random ones up to review_sample, whichever is more (docs/workflow.md).
+ * Audited as review.low_agreement. CAIRN_ENOTFOUND when no such item. */
+int store_item_review_first(struct store *st, int64_t item_id, double score, int64_t by_user,
+			    struct buf *err);
 struct review_write {
 	int64_t project_id;
 	int64_t item_id;

@@ -139,6 +139,8 @@ struct store_ops {
 	int (*queue_finish)(struct store *st, int64_t project_id, int64_t item_id, int64_t user_id,
 			    const char *state, struct buf *err);
 	int (*queue_reclaim)(struct store *st, int64_t now, int64_t *n, struct buf *err);
+	int (*item_review_first)(struct store *st, int64_t item_id, double score, int64_t by_user,
+				 struct buf *err);
 	int (*review_next)(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
 			   struct review_pick *out, struct buf *err);
 	int (*review_add)(struct store *st, const struct review_write *w, int64_t *review_id,

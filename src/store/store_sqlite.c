@@ -4345,6 +4345,11 @@ static int sqlite_review_release(struct store *st, int64_t project_id, int64_t i
 }
 
 /* Sample size of a batch of n items at rate r: at least one item. */
+/* A batch's review sample (?1: the batch, ?2: sample_size): its
+ * low-agreement items (negative review_key) count in it and come first;
+ * when they outnumber the random sample, the sample is all of them. */
+#define SAMPLE_LIMIT "max(?2, (SELECT count(*) FROM items WHERE batch_id = ?1 AND review_key < 0))"
+
 static int64_t sample_size(int64_t n, double r)
 {
 	if (n <= 0)
@@ -4419,6 +4424,45 @@ static int review_pending(struct sqlite_store *s, int64_t item, int64_t user,
  * reviewers' hands; a hold ends with the verdict, or at the batch's
  * reserve_ms.
  */
+static int sqlite_item_review_first(struct store *st, int64_t item_id, double score,
+				    int64_t by_user, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	if (!(score >= 0 && score <= 1)) {
+		buf_setf(err, "review priority: score must be in [0, 1], not %g", score);
+		return CAIRN_EINVAL;
+	}
+	int rc = 0;
+	int64_t project = 0;
+	TX_BEGIN(s, err);
+	sqlite3_stmt *q = stmt(s, "SELECT project_id FROM items WHERE id = ?1", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, item_id);
+	if ((rc = one_i64(s, q, &project, "find the item", err))) {
+		if (rc == CAIRN_ENOTFOUND)
+			buf_setf(err, "no item with id %lld", (long long)item_id);
+		goto out;
+	}
+	q = stmt(s, "UPDATE items SET review_key = ?2 - 2 WHERE id = ?1", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, item_id);
+	sqlite3_bind_double(q, 2, score);
+	if ((rc = step_done(s, q, "put the item first for review", err)))
+		goto out;
+	char detail[64];
+	snprintf(detail, sizeof(detail), "{\"agreement\":%.6g}", score);
+	rc = wf_audit(s, by_user, project, "review.low_agreement", "item", item_id, detail, err);
+out:
+	TX_END(s, rc, err);
+	return rc;
+}
+
 static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user_id,
 			      bool all_batches, struct review_pick *out, struct buf *err)
 {
@@ -4508,7 +4552,7 @@ static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user
 			break;
 		rc = CAIRN_ENOTFOUND;
 		q = stmt(s, "SELECT s.id, an.id, an.user_id, an.version FROM (SELECT id, review_key "
-			 "FROM items WHERE batch_id = ?1 ORDER BY review_key, id LIMIT ?2) s JOIN "
+			 "FROM items WHERE batch_id = ?1 ORDER BY review_key, id LIMIT " SAMPLE_LIMIT ") s JOIN "
 			 "annotations an ON an.item_id = s.id AND an.kind = 'manual' AND an.status = "
 			 "'submitted' AND an.user_id != ?3 WHERE NOT EXISTS (SELECT 1 FROM assignments "
 			 "a WHERE a.item_id = s.id AND a.role = 'review' AND a.state = 'reserved' AND "
@@ -4557,6 +4601,17 @@ static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user
 		 (long long)out->batch_id, (long long)out->annotation_id);
 	rc = wf_audit(s, user_id, project_id, "review.reserve", "item", out->item_id, detail, err);
 out:
+	if (!rc && out->item_id) {
+		q = stmt(s, "SELECT review_key < 0 FROM items WHERE id = ?1", err);
+		int64_t low = 0;
+		if (!q) {
+			rc = CAIRN_EIO;
+		} else {
+			sqlite3_bind_int64(q, 1, out->item_id);
+			rc = one_i64(s, q, &low, "read the review key", err);
+			out->low_agreement = low != 0;
+		}
+	}
 	free(v);
 	/* "Nothing to review" is an answer: keep the reclaims and released holds. */
 	if (rc == CAIRN_ENOTFOUND) {
@@ -4782,7 +4837,7 @@ static int sample_counts(struct sqlite_store *s, const struct batch *b, struct b
 			       "s.id AND a.kind = 'manual' AND a.status = 'accepted') AND NOT EXISTS (SELECT "
 			       "1 FROM annotations a WHERE a.item_id = s.id AND a.kind = 'manual' AND "
 			       "a.status IN ('submitted', 'rejected'))) FROM (SELECT id FROM items WHERE "
-			       "batch_id = ?1 ORDER BY review_key, id LIMIT ?2) s", err);
+			       "batch_id = ?1 ORDER BY review_key, id LIMIT " SAMPLE_LIMIT ") s", err);
 	if (!q)
 		return CAIRN_EIO;
 	sqlite3_bind_int64(q, 1, b->id);
@@ -5158,6 +5213,7 @@ static const struct store_ops sqlite_ops = {
 	.queue_next = sqlite_queue_next,
 	.queue_finish = sqlite_queue_finish,
 	.queue_reclaim = sqlite_queue_reclaim,
+	.item_review_first = sqlite_item_review_first,
 	.review_next = sqlite_review_next,
 	.review_add = sqlite_review_add,
 	.batch_signoff = sqlite_batch_signoff,

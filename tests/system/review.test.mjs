@@ -300,3 +300,81 @@ test('a gold item shows its annotator the batch it came through; managers see it
   assert.equal((await ann.get(`${P}/items/${gold}`)).json.item.status, 'annotated');
   assert.equal((await ann.get(`${P}/items/999999`)).status, 404);
 });
+
+test('a consensus job puts items whose annotators disagree first in the review sample', async (t) => {
+  const { server, project, items, mgr, anns: [a0, a1], revs: [rev] } = await setup(t, { annotators: 2, reviewers: 1 });
+  const b = await createBatch(mgr, project, {
+    name: 'k2', limit: items.length, overlap: 2, review_sample: 0.2, gold_first: 0, gold_rate: 0,
+    annotators: [a0.user.id, a1.user.id], reviewers: [rev.user.id],
+  });
+  // ceil(6 * 0.2) = 2 sampled items, chosen at random by review_key: the
+  // item drawn last is outside the random sample.
+  const order = server.sql(`SELECT id FROM items WHERE batch_id = ${b.id} ORDER BY review_key, id`)
+    .split('\n').map(Number);
+  assert.equal(order.length, items.length);
+  const target = order[order.length - 1];
+  await labelAll(a0, project);
+  // a1 agrees everywhere except on the target, where its box is elsewhere.
+  for (let n = 0; n < 50; n++) {
+    const r = await a1.post(`${P}/projects/${project}/queue/next`, {});
+    if (r.status === 204) break;
+    const far = { format: 1, objects: [{ id: 'f', label: 'rectangle', type: 'box', points: [40, 40, 50, 48], attributes: { color: 'red' } }] };
+    await submit(a1, r.json.item.id, r.json.item.id === target ? far : doc(1));
+  }
+  const before = (await mgr.get(`${P}/batches/${b.id}`)).json.batch.sample.size;
+  assert.equal(before, 2);
+
+  // Bad thresholds are refused, naming the parameter.
+  const bad = await mgr.post(`${P}/projects/${project}/quality/consensus`, { review_f1: 1.5 });
+  assertError(bad, 400, 'invalid');
+  assert.match(bad.text, /review_f1/);
+
+  // A dry run lists the item but leaves the sample as it was.
+  const waitJob = async (id) => {
+    for (let i = 0; i < 200; i++) {
+      const r = await mgr.get(`${P}/projects/${project}/jobs/${id}`);
+      if (!['queued', 'running'].includes(r.json.job.state)) return r.json.job;
+      await sleep(50);
+    }
+    assert.fail('job did not end');
+  };
+  const result = (job) => (typeof job.result === 'string' ? JSON.parse(job.result) : job.result);
+  const dry = await mgr.post(`${P}/projects/${project}/quality/consensus`, { dry_run: true });
+  assert.equal(dry.status, 202, dry.text);
+  const dr = result(await waitJob(dry.json.job.id));
+  assert.deepEqual(dr.review_first.map((x) => x.item), [target]);
+  assert.equal(server.sql(`SELECT count(*) FROM items WHERE review_key < 0`), '0');
+
+  const cj = await mgr.post(`${P}/projects/${project}/quality/consensus`, {});
+  assert.equal(cj.status, 202, cj.text);
+  const job = await waitJob(cj.json.job.id);
+  assert.equal(job.state, 'done', JSON.stringify(job));
+  const res = result(job);
+  assert.equal(res.review_f1, 0.8);
+  assert.equal(res.review_first_count, 1);
+  assert.equal(res.review_first[0].item, target);
+  assert.equal(res.review_first[0].f1_50, 0);
+  assert.equal(server.sql(`SELECT count(*) FROM audit WHERE action = 'review.low_agreement' AND target_id = ${target}`), '1');
+
+  // The reviewer is served the target first, both annotations of it,
+  // marked low_agreement; then the rest of the sample, marked as sampled.
+  for (let k = 0; k < 2; k++) {
+    const r = await rev.post(`${P}/projects/${project}/review/next`, {});
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.item.id, target);
+    assert.equal(r.json.low_agreement, true);
+    assert.equal(r.json.reason, 'low_agreement');
+    const v = await rev.post(`${P}/items/${target}/review`, { verdict: 'accept', annotation: r.json.annotation.id });
+    assert.equal(v.status, 201, v.text);
+  }
+  const rest = await rev.post(`${P}/projects/${project}/review/next`, {});
+  assert.equal(rest.status, 200, rest.text);
+  assert.notEqual(rest.json.item.id, target);
+  assert.equal(rest.json.low_agreement, false);
+  assert.equal(rest.json.reason, 'sample');
+  // It counts in the sample: still two items, the target and the first random one.
+  assert.equal(rest.json.item.id, order[0]);
+  const after = (await mgr.get(`${P}/batches/${b.id}`)).json.batch.sample;
+  assert.equal(after.size, 2);
+  assert.equal(after.accepted, 1);
+});
