@@ -108,6 +108,9 @@ void api_json_user(struct buf *out, const struct user *u);
 void api_json_project(struct buf *out, const struct project *p);
 void api_json_item(struct buf *out, const struct item *it);
 void api_json_comment(struct buf *out, const struct comment *c);
+/* Appends the item's comments that req may read (an annotator: only
+ * those about their own work), comma-separated, in order. */
+int api_comments_json(struct http_req *req, int64_t item_id, struct buf *out, struct buf *err);
 
 /* Appends the non-empty lines of `lines` as JSON strings separated by commas
  * (the caller writes the brackets). */

@@ -413,15 +413,6 @@ static int write_item(struct http_req *req, int64_t item_id, int64_t batch_id, s
 	return 0;
 }
 
-static int add_comment_json(void *ctx, const struct comment *c)
-{
-	struct list_ctx *l = ctx;
-	if (l->n++)
-		buf_addch(l->out, ',');
-	api_json_comment(l->out, c);
-	return 0;
-}
-
 int api_queue_next(struct http_req *req, struct http_resp *resp)
 {
 	struct queue_req q = {
@@ -452,9 +443,8 @@ int api_queue_next(struct http_req *req, struct http_resp *resp)
 		buf_adds(&resp->body, "null");
 	if (!strcmp(pick.reason, "rejected")) {
 		/* What the reviewer said, pinned where they pinned it. */
-		struct list_ctx l = {&resp->body, 0};
 		buf_adds(&resp->body, ",\"comments\":[");
-		if ((rc = store_comment_list(req->st, pick.item_id, add_comment_json, &l, &err)))
+		if ((rc = api_comments_json(req, pick.item_id, &resp->body, &err)))
 			goto fail;
 		buf_adds(&resp->body, "]");
 	}

@@ -378,3 +378,59 @@ test('a consensus job puts items whose annotators disagree first in the review s
   assert.equal(after.size, 2);
   assert.equal(after.accepted, 1);
 });
+
+test('on an item two annotators label, each reads only the comments about their own work', async (t) => {
+  const { project, items, mgr, anns: [a0, a1], revs: [rev] } = await setup(t, { annotators: 2, reviewers: 1 });
+  await createBatch(mgr, project, {
+    name: 'ov', limit: 1, overlap: 2, review_sample: 1, gold_first: 0, gold_rate: 0,
+    annotators: [a0.user.id, a1.user.id], reviewers: [rev.user.id],
+  });
+  const first = await a0.post(`${P}/projects/${project}/queue/next`, {});
+  assert.equal(first.status, 200, first.text);
+  const item = first.json.item.id;
+  assert.ok(items.includes(item));
+  await submit(a0, item);
+  await labelAll(a0, project);
+  await labelAll(a1, project);
+  const ids = {};
+  for (let k = 0; k < 2; k++) {
+    const r = await rev.post(`${P}/projects/${project}/review/next`, {});
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.item.id, item);
+    const who = r.json.annotation.user === a0.user.id ? 'a0' : 'a1';
+    ids[who] = r.json.annotation.id;
+    const v = await rev.post(`${P}/items/${item}/review`, {
+      verdict: 'reject', annotation: r.json.annotation.id, comment: `fix ${who}`, point: [3, 4],
+    });
+    assert.equal(v.status, 201, v.text);
+  }
+  const post = async (c, body) => {
+    const r = await c.post(`${P}/items/${item}/comments`, body);
+    assert.equal(r.status, 201, r.text);
+    return r.json.comment.id;
+  };
+  const toAll = await post(mgr, { body: 'to everyone on this item' });
+  const fromA1 = await post(a1, { body: 'a1 thinks aloud' });
+  await post(a1, { body: 'a1 on its own work', annotation: ids.a1 });
+  const reply = await post(rev, { body: 'a reply to a1', parent: fromA1 });
+  await post(a0, { body: 'a0 replies to everyone', parent: toAll });
+  const bodies = async (c) => (await c.get(`${P}/items/${item}/comments`)).json.comments.map((x) => x.body);
+
+  assert.deepEqual(await bodies(a0), ['fix a0', 'to everyone on this item', 'a0 replies to everyone']);
+  assert.deepEqual(await bodies(a1), ['fix a1', 'to everyone on this item', 'a1 thinks aloud',
+    'a1 on its own work', 'a reply to a1']);
+  // Staff see every comment.
+  assert.equal((await bodies(rev)).length, 7);
+  assert.equal((await bodies(mgr)).length, 7);
+  // What a0 cannot read, a0 can neither resolve nor answer.
+  const fixA1 = (await mgr.get(`${P}/items/${item}/comments`)).json.comments.find((x) => x.body === 'fix a1').id;
+  assertError(await a0.post(`${P}/items/${item}/comments/${fixA1}/resolve`, { resolved: true }), 404, 'not_found');
+  assertError(await a0.post(`${P}/items/${item}/comments/${reply}/resolve`, { resolved: true }), 404, 'not_found');
+  const ans = await a0.post(`${P}/items/${item}/comments`, { body: 'peek', parent: fromA1 });
+  assertError(ans, 400, 'invalid');
+  assert.match(ans.text, /parent/);
+  // The rejected item comes back to a0 with a0's comments only.
+  const back = await a0.post(`${P}/projects/${project}/queue/next`, {});
+  assert.equal(back.json.reason, 'rejected');
+  assert.deepEqual(back.json.comments.map((x) => x.body), ['fix a0', 'to everyone on this item', 'a0 replies to everyone']);
+});
