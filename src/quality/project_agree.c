@@ -112,10 +112,6 @@ void project_agree_result_json(const struct agree_data *d, const struct agree_op
 
 /* ---- walking a project's manual annotations ------------------------------ */
 
-struct ann_ref {
-	int64_t id, user_id;
-};
-
 struct ann_view {
 	int64_t ann_id, user_id, version;
 	int64_t saved_at;          /* when the current version was saved (ms) */
@@ -192,16 +188,6 @@ static int collect_item(void *ctx, const struct item *it)
 	return 0;
 }
 
-static int collect_ann(void *ctx, const struct annotation *a)
-{
-	if (a->kind != ANN_MANUAL)
-		return 0;
-	struct ann_ref *x = refs_push(ctx);
-	x->id = a->id;
-	x->user_id = a->user_id;
-	return 0;
-}
-
 /* Called with one item's parsed manual annotations (current schema). */
 typedef int (*walk_cb)(void *ctx, const struct item_ref *it, struct ann_view *v, size_t n,
 		       const struct schema *sc, struct buf *err);
@@ -216,16 +202,61 @@ struct walk {
 	int64_t done, total;
 };
 
+/* One page of items with their manual annotations, parsed. The callback
+ * runs after the page's query has ended (it may write to the store). */
+struct walk_page {
+	struct walk *w;
+	const struct item_ref *items;
+	size_t n, next;            /* items of the page; the next to reach */
+	struct ann_view *views;    /* the page's parsed annotations, by item */
+	size_t *item_of;           /* views[k] belongs to items[item_of[k]] */
+	size_t nv, vcap;
+	const struct schema_entry *se;
+};
+
+static int walk_ann(void *ctx, const struct store_ann_doc *a)
+{
+	struct walk_page *p = ctx;
+	while (p->next < p->n && p->items[p->next].id < a->item_id)
+		p->next++;
+	if (p->next == p->n || p->items[p->next].id != a->item_id)
+		return 0;
+	if (!a->body) {
+		p->w->skipped++;
+		return 0;
+	}
+	if (p->nv == p->vcap) {
+		p->vcap = p->vcap ? 2 * p->vcap : 64;
+		p->views = realloc(p->views, p->vcap * sizeof(*p->views));
+		p->item_of = realloc(p->item_of, p->vcap * sizeof(*p->item_of));
+		if (!p->views || !p->item_of)
+			abort();
+	}
+	struct ann_view *v = &p->views[p->nv];
+	memset(v, 0, sizeof(*v));
+	struct buf e2 = BUF_INIT;
+	if (ann_doc_parse(&v->doc, a->body, a->body_len, &p->se->schema, 0, 0, &e2, NULL)) {
+		p->w->skipped++;
+	} else {
+		v->ann_id = a->id;
+		v->version = a->version;
+		v->saved_at = a->updated_at;
+		v->user_id = a->user_id;
+		p->item_of[p->nv++] = p->next;
+	}
+	buf_release(&e2);
+	return 0;
+}
+
 /*
- * Streams the project's items a page at a time (bounded memory), and for
- * each the manual annotations, parsed with the current schema.
+ * Streams the project's items a page at a time (bounded memory) with their
+ * manual annotations, parsed with the current schema: two queries a page
+ * (store_item_list, store_ann_docs), none per item.
  */
 static int walk_project(struct walk *w, walk_cb cb, void *ctx, struct buf *err)
 {
 	struct refs items = {.size = sizeof(struct item_ref)};
-	struct refs anns = {.size = sizeof(struct ann_ref)};
-	struct ann_view *views = NULL;
-	size_t vcap = 0;
+	struct walk_page p = {.w = w};
 	int64_t after = 0;
 	int rc = 0;
 	for (;;) {
@@ -234,70 +265,40 @@ static int walk_project(struct walk *w, walk_cb cb, void *ctx, struct buf *err)
 			break;
 		if (!items.n)
 			break;
-		for (size_t i = 0; i < items.n && !rc; i++) {
-			const struct item_ref *it = (struct item_ref *)items.v + i;
-			anns.n = 0;
-			if ((rc = store_annotation_list(w->st, it->id, false, collect_ann, &anns, err)))
-				break;
-			if (!anns.n) {
-				w->done++;
-				continue;
-			}
-			const struct schema_entry *se;
-			if ((rc = schema_cache_get(w->st, w->project_id, 0, &se, err)))
-				break;
-			if (anns.n > vcap) {
-				vcap = anns.n;
-				views = realloc(views, vcap * sizeof(*views));
-				if (!views)
-					abort();
-			}
-			size_t nv = 0;
-			for (size_t k = 0; k < anns.n && !rc; k++) {
-				const struct ann_ref *ar = (struct ann_ref *)anns.v + k;
-				struct annotation a = {0};
-				struct buf e2 = BUF_INIT;
-				if (store_annotation_get(w->st, ar->id, &a, &e2) || !a.body) {
-					annotation_release(&a);
-					buf_release(&e2);
-					w->skipped++;
-					continue;
-				}
-				struct ann_view *v = &views[nv];
-				memset(v, 0, sizeof(*v));
-				if (ann_doc_parse(&v->doc, a.body, strlen(a.body), &se->schema, 0, 0, &e2,
-						  NULL)) {
-					w->skipped++;
-				} else {
-					v->ann_id = a.id;
-					v->version = a.version;
-					v->saved_at = a.updated_at;
-					v->user_id = a.user_id;
-					nv++;
-				}
-				annotation_release(&a);
-				buf_release(&e2);
-			}
-			/* Names after the parses: the cache lookups may use the store. */
-			for (size_t k = 0; k < nv; k++)
-				views[k].user = user_name(w->st, &w->names, views[k].user_id);
-			if (!rc && nv)
-				rc = cb(ctx, it, views, nv, &se->schema, err);
-			for (size_t k = 0; k < nv; k++)
-				ann_doc_release(&views[k].doc);
+		if ((rc = schema_cache_get(w->st, w->project_id, 0, &p.se, err)))
+			break;
+		p.items = items.v;
+		p.n = items.n;
+		p.next = 0;
+		p.nv = 0;
+		const struct item_ref *first = items.v, *last = first + items.n - 1;
+		rc = store_ann_docs(w->st, w->project_id, 1u << ANN_MANUAL, first->id, last->id,
+				    walk_ann, &p, err);
+		/* Names after the parses: the cache lookups use the store. */
+		for (size_t k = 0; k < p.nv; k++)
+			p.views[k].user = user_name(w->st, &w->names, p.views[k].user_id);
+		size_t k = 0;
+		for (size_t i = 0; i < p.n && !rc; i++) {
+			size_t k0 = k;
+			while (k < p.nv && p.item_of[k] == i)
+				k++;
+			if (k > k0)
+				rc = cb(ctx, &p.items[i], p.views + k0, k - k0, &p.se->schema, err);
 			w->done++;
 			if (!rc && w->progress && w->progress(w->pctx, w->done, w->total)) {
 				buf_setf(err, "cancelled");
 				rc = CAIRN_EINVAL;
 			}
 		}
+		for (size_t j = 0; j < p.nv; j++)
+			ann_doc_release(&p.views[j].doc);
 		if (rc)
 			break;
-		after = ((struct item_ref *)items.v)[items.n - 1].id;
+		after = last->id;
 	}
 	free(items.v);
-	free(anns.v);
-	free(views);
+	free(p.views);
+	free(p.item_of);
 	return rc;
 }
 

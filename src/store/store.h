@@ -291,6 +291,23 @@ typedef int (*store_item_doc_cb)(void *ctx, const struct store_item_doc *d);
 int store_item_docs(struct store *st, int64_t project_id, unsigned kinds, int64_t after_id,
 		    int64_t limit, store_item_doc_cb cb, void *ctx, struct buf *err);
 
+/*
+ * The quality cursor: every annotation (kind in `kinds`, bits of enum
+ * annotation_kind; 0 = every kind) of the project's items whose id is in
+ * [first_item, last_item], with the body of its current version, ordered
+ * by item id then annotation id: one query for a page of items, none per
+ * item or annotation. The body is borrowed for the callback.
+ */
+struct store_ann_doc {
+	int64_t id, item_id, user_id, version, schema_version, updated_at;
+	enum annotation_kind kind;
+	const char *body;
+	size_t body_len;
+};
+typedef int (*store_ann_doc_cb)(void *ctx, const struct store_ann_doc *d);
+int store_ann_docs(struct store *st, int64_t project_id, unsigned kinds, int64_t first_item,
+		   int64_t last_item, store_ann_doc_cb cb, void *ctx, struct buf *err);
+
 struct ann_doc;
 /*
  * A save: the document (already validated, in canonical JSON `body`) and

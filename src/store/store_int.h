@@ -89,6 +89,8 @@ struct store_ops {
 				enum annotation_kind *kind, int64_t *user_id, struct buf *err);
 	int (*annotation_list)(struct store *st, int64_t item_id, bool with_gold,
 			       store_annotation_cb cb, void *ctx, struct buf *err);
+	int (*ann_docs)(struct store *st, int64_t project_id, unsigned kinds, int64_t first_item,
+			int64_t last_item, store_ann_doc_cb cb, void *ctx, struct buf *err);
 	int (*item_docs)(struct store *st, int64_t project_id, unsigned kinds, int64_t after_id,
 			 int64_t limit, store_item_doc_cb cb, void *ctx, struct buf *err);
 	int (*annotation_save)(struct store *st, const struct annotation_write *w, int64_t *id,

@@ -2294,6 +2294,50 @@ static int sqlite_item_docs(struct store *st, int64_t project_id, unsigned kinds
 	return 0;
 }
 
+static int sqlite_ann_docs(struct store *st, int64_t project_id, unsigned kinds,
+			   int64_t first_item, int64_t last_item, store_ann_doc_cb cb, void *ctx,
+			   struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	/* Prepared per call, not cached: a callback may read the store. */
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+		"SELECT a.id, a.item_id, ifnull(a.user_id, 0), a.version, a.schema_version, "
+		"a.updated_at, a.kind, h.body FROM annotations a LEFT JOIN annotation_history h ON "
+		"h.annotation_id = a.id AND h.version = a.version WHERE a.item_id BETWEEN ?2 AND ?3 "
+		"AND a.project_id = ?1 AND (?4 = 0 OR (?4 >> CASE a.kind WHEN 'manual' THEN 0 WHEN "
+		"'prediction' THEN 1 WHEN 'gold' THEN 2 ELSE 3 END) & 1) ORDER BY a.item_id, a.id",
+		-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list annotations with bodies", err);
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, first_item);
+	sqlite3_bind_int64(q, 3, last_item);
+	sqlite3_bind_int64(q, 4, kinds);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_ann_doc d = {
+			.id = sqlite3_column_int64(q, 0),
+			.item_id = sqlite3_column_int64(q, 1),
+			.user_id = sqlite3_column_int64(q, 2),
+			.version = sqlite3_column_int64(q, 3),
+			.schema_version = sqlite3_column_int64(q, 4),
+			.updated_at = sqlite3_column_int64(q, 5),
+			.kind = ANN_MANUAL,
+		};
+		annotation_kind_parse((const char *)sqlite3_column_text(q, 6), &d.kind);
+		d.body = (const char *)sqlite3_column_text(q, 7);
+		d.body_len = (size_t)sqlite3_column_bytes(q, 7);
+		cbrc = cb(ctx, &d);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list annotations with bodies", err);
+	return 0;
+}
+
 static const char *object_type_name(enum shape_kind k)
 {
 	return shape_kind_name(k);
@@ -5185,6 +5229,7 @@ static const struct store_ops sqlite_ops = {
 	.annotation_owner = sqlite_annotation_owner,
 	.annotation_list = sqlite_annotation_list,
 	.item_docs = sqlite_item_docs,
+	.ann_docs = sqlite_ann_docs,
 	.annotation_save = sqlite_annotation_save,
 	.history_list = sqlite_history_list,
 	.history_get = sqlite_history_get,
