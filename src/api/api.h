@@ -91,6 +91,8 @@ int api_quality_confusion(struct http_req *req, struct http_resp *resp);
 int api_quality_checks(struct http_req *req, struct http_resp *resp);
 int api_quality_progress(struct http_req *req, struct http_resp *resp);
 int api_quality_classes(struct http_req *req, struct http_resp *resp);
+int api_quality_checks_start(struct http_req *req, struct http_resp *resp);
+int api_quality_checks_job(struct http_req *req, struct http_resp *resp);
 int api_quality_consensus(struct http_req *req, struct http_resp *resp);
 
 /* api_media.c */

@@ -1541,3 +1541,55 @@ int check_project(struct store *st, int64_t project_id, const struct check_opts 
 	check_state_free(cs);
 	return rc;
 }
+
+void check_finding_json(struct buf *out, int64_t project_id, const struct check_finding *f)
+{
+	const struct check_rule *r = &check_rules[f->rule];
+	buf_addf(out, "{\"rule\":\"%s\",\"severity\":\"%s\",\"item_id\":%lld,"
+		 "\"annotation_id\":%lld,\"object\":", r->name, check_severity_name(r->severity),
+		 (long long)f->item_id, (long long)f->annotation_id);
+	buf_add_json_str(out, f->object ? f->object : "");
+	buf_adds(out, ",\"group\":");
+	buf_add_json_str(out, f->group ? f->group : "");
+	/* The editor's address: the item, and the object when there is one. */
+	buf_adds(out, ",\"link\":");
+	if (f->item_id) {
+		struct buf l = BUF_INIT;
+		buf_addf(&l, "/label.html#project=%lld&item=%lld", (long long)project_id,
+			 (long long)f->item_id);
+		if (f->object && *f->object)
+			buf_addf(&l, "&object=%s", f->object);
+		buf_add_json_str(out, l.data);
+		buf_release(&l);
+	} else {
+		buf_adds(out, "null");
+	}
+	buf_adds(out, ",\"message\":");
+	buf_add_json_str(out, f->message ? f->message : "");
+	buf_addch(out, '}');
+}
+
+int check_rules_parse(const char *list, uint32_t *out, struct buf *err)
+{
+	*out = 0;
+	const char *s = list;
+	while (s && *s) {
+		const char *e = strchr(s, ',');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		char name[64];
+		int k = -1;
+		if (len < sizeof(name)) {
+			memcpy(name, s, len);
+			name[len] = 0;
+			k = check_rule_find(name);
+		}
+		if (k < 0) {
+			buf_setf(err, "rules: unknown rule '%.*s' (see docs/checks.md)",
+				 (int)(len > 64 ? 64 : len), s);
+			return CAIRN_EINVAL;
+		}
+		*out |= 1u << k;
+		s += len + (e ? 1 : 0);
+	}
+	return 0;
+}

@@ -141,6 +141,15 @@ int check_finish(struct check_state *cs, struct buf *err);
 int check_project(struct store *st, int64_t project_id, const struct check_opts *o,
 		  check_cb cb, void *ctx, struct buf *err);
 
+/* Appends one finding as the JSON object the API lists: rule, severity,
+ * item_id, annotation_id, object, group, link (the editor's address, or
+ * null for group findings) and message. */
+void check_finding_json(struct buf *out, int64_t project_id, const struct check_finding *f);
+
+/* Parses a comma-separated list of rule names into bits (1u << rule);
+ * CAIRN_EINVAL naming the unknown rule. */
+int check_rules_parse(const char *list, uint32_t *out, struct buf *err);
+
 /* Regularised upper incomplete gamma Q(a, x): the chi-square survival
  * function is Q(df / 2, chi2 / 2). Exposed for tests. */
 double check_gamma_q(double a, double x);
