@@ -114,6 +114,7 @@ void project_agree_result_json(const struct agree_data *d, const struct agree_op
 
 struct ann_view {
 	int64_t ann_id, user_id, version;
+	int kind;                  /* enum annotation_kind */
 	int64_t saved_at;          /* when the current version was saved (ms) */
 	const char *user;          /* borrowed from the name cache */
 	struct ann_doc doc;
@@ -200,6 +201,7 @@ struct walk {
 	project_progress_fn progress;   /* may be NULL */
 	void *pctx;
 	int64_t done, total;
+	unsigned kinds;            /* annotation kinds to read (0: manual) */
 };
 
 /* One page of items with their manual annotations, parsed. The callback
@@ -242,6 +244,7 @@ static int walk_ann(void *ctx, const struct store_ann_doc *a)
 		v->version = a->version;
 		v->saved_at = a->updated_at;
 		v->user_id = a->user_id;
+		v->kind = (int)a->kind;
 		p->item_of[p->nv++] = p->next;
 	}
 	buf_release(&e2);
@@ -272,8 +275,8 @@ static int walk_project(struct walk *w, walk_cb cb, void *ctx, struct buf *err)
 		p.next = 0;
 		p.nv = 0;
 		const struct item_ref *first = items.v, *last = first + items.n - 1;
-		rc = store_ann_docs(w->st, w->project_id, 1u << ANN_MANUAL, first->id, last->id,
-				    walk_ann, &p, err);
+		rc = store_ann_docs(w->st, w->project_id, w->kinds ? w->kinds : 1u << ANN_MANUAL,
+				    first->id, last->id, walk_ann, &p, err);
 		/* Names after the parses: the cache lookups use the store. */
 		for (size_t k = 0; k < p.nv; k++)
 			p.views[k].user = user_name(w->st, &w->names, p.views[k].user_id);
@@ -1756,5 +1759,97 @@ int project_consensus(struct store *st, const struct project *p,
 	free(share);
 	ds_result_release(&dsr);
 	agree_data_release(&d);
+	return rc;
+}
+
+/* ---- each annotator against the consensus -------------------------------- */
+
+struct cscore_ctx {
+	struct consensus_score *v;
+	size_t n, cap;
+	struct buf a, b;           /* tag labels */
+};
+
+static struct consensus_score *cscore_of(struct cscore_ctx *c, int64_t user)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].user_id == user)
+			return &c->v[i];
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->v = realloc(c->v, c->cap * sizeof(*c->v));
+		if (!c->v)
+			abort();
+	}
+	struct consensus_score *x = &c->v[c->n++];
+	memset(x, 0, sizeof(*x));
+	x->user_id = user;
+	return x;
+}
+
+static int cscore_cb(void *ctx, const struct item_ref *it, struct ann_view *v, size_t n,
+		     const struct schema *sc, struct buf *err)
+{
+	struct cscore_ctx *c = ctx;
+	const struct ann_view *cons = NULL;
+	for (size_t k = 0; k < n; k++)
+		if (v[k].kind == ANN_CONSENSUS)
+			cons = &v[k];
+	if (!cons)
+		return 0;
+	struct match_obj *co, *mo;
+	double *cxy, *mxy;
+	uint8_t *cvis, *mvis;
+	size_t unsupported = 0;
+	size_t nc = to_match(&cons->doc, &co, &cxy, &cvis, &unsupported);
+	tag_label(&cons->doc, sc, &c->b);
+	int rc = 0;
+	for (size_t k = 0; k < n && !rc; k++) {
+		if (v[k].kind != ANN_MANUAL)
+			continue;
+		struct consensus_score *x = cscore_of(c, v[k].user_id);
+		x->items++;
+		if (c->b.len) {
+			tag_label(&v[k].doc, sc, &c->a);
+			x->tag_items++;
+			x->tag_matches += !strcmp(c->a.data ? c->a.data : "", c->b.data);
+		}
+		size_t nm = to_match(&v[k].doc, &mo, &mxy, &mvis, &unsupported);
+		if (nm || nc) {
+			struct match_counts fam[MATCH_FAMILY_COUNT_];
+			memset(fam, 0, sizeof(fam));
+			rc = match_objects(mo, nm, co, nc, 0.5, 0, (uint32_t)it->height,
+					   (uint32_t)it->width, fam, err);
+			for (int f = 0; f < MATCH_FAMILY_COUNT_; f++)
+				match_counts_add(&x->objects, &fam[f]);
+			x->object_items++;
+		}
+		free(mo);
+		free(mxy);
+		free(mvis);
+	}
+	free(co);
+	free(cxy);
+	free(cvis);
+	return rc;
+}
+
+int project_consensus_scores(struct store *st, int64_t project_id, struct consensus_score **out,
+			     size_t *n, struct buf *err)
+{
+	struct cscore_ctx c = {.a = BUF_INIT, .b = BUF_INIT};
+	struct walk w = {.st = st, .project_id = project_id,
+			 .kinds = (1u << ANN_MANUAL) | (1u << ANN_CONSENSUS)};
+	int rc = walk_project(&w, cscore_cb, &c, err);
+	name_cache_release(&w.names);
+	buf_release(&c.a);
+	buf_release(&c.b);
+	if (rc) {
+		free(c.v);
+		c.v = NULL;
+		c.n = 0;
+	}
+	*out = c.v;
+	*n = c.n;
 	return rc;
 }

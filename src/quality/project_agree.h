@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "quality/agree.h"
+#include "quality/match.h"
 
 struct buf;
 struct project;
@@ -113,5 +114,25 @@ struct project_consensus_counts {
 int project_consensus(struct store *st, const struct project *p,
 		      const struct project_consensus_opts *o, struct buf *out,
 		      struct project_consensus_counts *counts, struct buf *err);
+
+/*
+ * Each annotator against the consensus: over the items that have a
+ * consensus annotation, the annotator's manual annotation compared with
+ * it. Tags: whether the item labels (joined as in agreement) are equal,
+ * on items whose consensus has a tag. Objects: matched one to one by IoU
+ * (floor 0.5) as in spatial agreement, on items where either side has a
+ * region, keypoint or interval object; F1@0.5, mean IoU and label
+ * agreement come from match_figures_of(&objects). *out (free it) gets one
+ * row per annotator, in the order first met.
+ */
+struct consensus_score {
+	int64_t user_id;
+	int64_t items;             /* items with a consensus that they labelled */
+	int64_t tag_items, tag_matches;
+	int64_t object_items;
+	struct match_counts objects;
+};
+int project_consensus_scores(struct store *st, int64_t project_id, struct consensus_score **out,
+			     size_t *n, struct buf *err);
 
 #endif
