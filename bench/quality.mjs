@@ -87,6 +87,16 @@ async function main() {
     const confusion = await timeIt(get(`${Q}/confusion?a=ann&b=cal`));
     const progress = await timeIt(get(`${Q}/progress`));
     const classes = await timeIt(get(`${Q}/classes`));
+    // The annotator table walks the project twice (consensus comparison,
+    // checks); with no consensus saved, then after one.
+    const stats0 = await timeIt(get(`/api/v1/projects/${P}/stats/annotators`));
+    const cons = await admin.post(`/api/v1/projects/${P}/quality/consensus`, {});
+    for (let k = 0; k < 600; k++) {
+      const j = (await admin.get(`/api/v1/projects/${P}/jobs/${cons.json.job.id}`)).json.job;
+      if (!['queued', 'running'].includes(j.state)) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const stats1 = await timeIt(get(`/api/v1/projects/${P}/stats/annotators`));
     const a = (await get(`${Q}/agreement?bootstrap=0`)()).json;
     // CPU time (user + sys, start-up included on both sides), steadier than
     // wall-clock time on a loaded machine: the same walk from the CLI
@@ -112,6 +122,7 @@ async function main() {
     console.log(`  GET agreement with 200 bootstrap resamples: ${f(withBoot)} ms = ${f(withBoot / floor, 2)} x baseline`);
     console.log(`  GET confusion (two annotators): ${f(confusion)} ms = ${f(confusion / floor, 2)} x baseline`);
     console.log(`  GET progress: ${f(progress)} ms; GET classes: ${f(classes)} ms`);
+    console.log(`  GET stats/annotators (with the consensus comparison and the checks): ${f(stats0)} ms = ${f(stats0 / floor, 2)} x baseline; after a consensus job: ${f(stats1)} ms = ${f(stats1 / floor, 2)} x`);
     console.log(`  CPU (user + sys): sqlite3 reading every body ${f(sqlCpu)} ms; cairn agree --project (alpha, windows) ${f(cliCat)} ms = ${f(cliCat / sqlCpu, 2)} x; --spatial ${f(cliSpa)} ms = ${f(cliSpa / sqlCpu, 2)} x`);
   } finally {
     if (server.proc) await server.stop();

@@ -91,6 +91,8 @@ int api_quality_confusion(struct http_req *req, struct http_resp *resp);
 int api_quality_checks(struct http_req *req, struct http_resp *resp);
 int api_quality_progress(struct http_req *req, struct http_resp *resp);
 int api_quality_classes(struct http_req *req, struct http_resp *resp);
+int api_quality_checks_start(struct http_req *req, struct http_resp *resp);
+int api_quality_checks_job(struct http_req *req, struct http_resp *resp);
 int api_quality_consensus(struct http_req *req, struct http_resp *resp);
 
 /* api_media.c */
@@ -108,6 +110,9 @@ void api_json_user(struct buf *out, const struct user *u);
 void api_json_project(struct buf *out, const struct project *p);
 void api_json_item(struct buf *out, const struct item *it);
 void api_json_comment(struct buf *out, const struct comment *c);
+/* Appends the item's comments that req may read (an annotator: only
+ * those about their own work), comma-separated, in order. */
+int api_comments_json(struct http_req *req, int64_t item_id, struct buf *out, struct buf *err);
 
 /* Appends the non-empty lines of `lines` as JSON strings separated by commas
  * (the caller writes the brackets). */

@@ -5,6 +5,7 @@
  * text: the UI never interprets it as HTML.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -48,14 +49,79 @@ void api_json_comment(struct buf *out, const struct comment *c)
 		 c->resolved ? "true" : "false", (long long)c->created_at, (long long)c->updated_at);
 }
 
+/*
+ * What an annotator may read on an item several people label (docs/
+ * workflow.md, "Comments"): their own comments; comments on their own
+ * annotation (what a reviewer said about it); comments on no annotation
+ * written by a reviewer, a manager or an admin (said to whoever labels the
+ * item); and replies in those threads by the same people. Comments on
+ * other annotators' annotations, and other annotators' comments, are not
+ * shown. Everyone else sees every comment.
+ */
+static int comment_visible(struct http_req *req, const struct comment *c,
+			   const int64_t *shown, size_t nshown, bool *out, struct buf *err)
+{
+	*out = true;
+	if (!req->item_restricted || c->user_id == req->user_id)
+		return 0;
+	*out = false;
+	if (c->annotation_id) {
+		int64_t item, user;
+		enum annotation_kind kind;
+		int rc = store_annotation_owner(req->st, c->annotation_id, &item, &kind, &user, err);
+		if (rc == CAIRN_ENOTFOUND)
+			return 0;
+		if (rc)
+			return rc;
+		*out = kind == ANN_MANUAL && user == req->user_id;
+		return 0;
+	}
+	if (c->parent_id) {
+		bool parent = false;
+		for (size_t i = 0; i < nshown && !parent; i++)
+			parent = shown[i] == c->parent_id;
+		if (!parent)
+			return 0;
+	}
+	/* By whom: staff, not another annotator. */
+	enum role role;
+	int rc = store_member_get(req->st, req->project_id, c->user_id, &role, err);
+	if (rc == CAIRN_ENOTFOUND) {
+		struct user u = {0};
+		rc = store_user_get_id(req->st, c->user_id, &u, err);
+		*out = !rc && u.is_admin;
+		user_release(&u);
+		return rc == CAIRN_ENOTFOUND ? 0 : rc;
+	}
+	if (rc)
+		return rc;
+	*out = role >= ROLE_REVIEWER;
+	return 0;
+}
+
 struct list_ctx {
+	struct http_req *req;
 	struct buf *out;
 	bool first;
+	int64_t *shown;            /* ids listed so far, for replies */
+	size_t n, cap;
+	struct buf *err;
 };
 
 static int add_comment(void *vctx, const struct comment *c)
 {
 	struct list_ctx *l = vctx;
+	bool ok;
+	int rc = comment_visible(l->req, c, l->shown, l->n, &ok, l->err);
+	if (rc || !ok)
+		return rc;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->shown = realloc(l->shown, l->cap * sizeof(*l->shown));
+		if (!l->shown)
+			abort();
+	}
+	l->shown[l->n++] = c->id;
 	if (!l->first)
 		buf_addch(l->out, ',');
 	api_json_comment(l->out, c);
@@ -63,12 +129,40 @@ static int add_comment(void *vctx, const struct comment *c)
 	return 0;
 }
 
+int api_comments_json(struct http_req *req, int64_t item_id, struct buf *out, struct buf *err)
+{
+	struct list_ctx c = {.req = req, .out = out, .first = true, .err = err};
+	int rc = store_comment_list(req->st, item_id, add_comment, &c, err);
+	free(c.shown);
+	return rc;
+}
+
+/* Whether the comment (on this item) is one req may read. */
+static int comment_readable(struct http_req *req, const struct comment *c, bool *out,
+			    struct buf *err)
+{
+	if (!req->item_restricted) {
+		*out = true;
+		return 0;
+	}
+	/* Replies need their thread: list the item as the annotator sees it. */
+	struct buf tmp = BUF_INIT;
+	struct list_ctx l = {.req = req, .out = &tmp, .first = true, .err = err};
+	int rc = store_comment_list(req->st, c->item_id, add_comment, &l, err);
+	*out = false;
+	for (size_t i = 0; !rc && i < l.n; i++)
+		if (l.shown[i] == c->id)
+			*out = true;
+	free(l.shown);
+	buf_release(&tmp);
+	return rc;
+}
+
 int api_comments_list(struct http_req *req, struct http_resp *resp)
 {
 	struct buf err = BUF_INIT;
-	struct list_ctx c = {&resp->body, true};
 	buf_adds(&resp->body, "{\"comments\":[");
-	int rc = store_comment_list(req->st, req->args[0], add_comment, &c, &err);
+	int rc = api_comments_json(req, req->args[0], &resp->body, &err);
 	buf_adds(&resp->body, "]}");
 	if (rc)
 		api_store_fail(resp, rc, &err);
@@ -134,7 +228,10 @@ int api_comments_create(struct http_req *req, struct http_resp *resp)
 	if (c.parent_id) {
 		struct comment parent = {0};
 		int prc = store_comment_get(req->st, c.parent_id, &parent, &err);
-		if (prc || parent.item_id != req->args[0]) {
+		bool readable = false;
+		if (!prc && parent.item_id == req->args[0])
+			prc = comment_readable(req, &parent, &readable, &err);
+		if (prc || !readable) {
 			comment_release(&parent);
 			rc = http_fail(resp, CAIRN_EINVAL, "parent", "no comment %lld on this item",
 				       (long long)c.parent_id);
@@ -186,6 +283,11 @@ int api_comments_resolve(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	bool here = c.item_id == req->args[0];
+	if (here && (rc = comment_readable(req, &c, &here, &err))) {
+		comment_release(&c);
+		api_store_fail(resp, rc, &err);
+		goto out;
+	}
 	comment_release(&c);
 	if (!here) {
 		rc = http_fail(resp, CAIRN_ENOTFOUND, NULL, "no comment %lld on this item",

@@ -189,30 +189,9 @@ static int on_finding(void *vctx, const struct check_finding *f)
 	c->by_rule[f->rule]++;
 	if (c->n >= c->limit)
 		return 0;
-	struct buf *out = c->out;
-	buf_addf(out, "%s{\"rule\":\"%s\",\"severity\":\"%s\",\"item_id\":%lld,"
-		 "\"annotation_id\":%lld,\"object\":", c->n ? "," : "", r->name,
-		 check_severity_name(r->severity), (long long)f->item_id,
-		 (long long)f->annotation_id);
-	buf_add_json_str(out, f->object);
-	buf_adds(out, ",\"group\":");
-	buf_add_json_str(out, f->group);
-	/* The editor's address: the item, and the object when there is one. */
-	buf_adds(out, ",\"link\":");
-	if (f->item_id) {
-		struct buf l = BUF_INIT;
-		buf_addf(&l, "/label.html#project=%lld&item=%lld", (long long)c->project_id,
-			 (long long)f->item_id);
-		if (*f->object)
-			buf_addf(&l, "&object=%s", f->object);
-		buf_add_json_str(out, l.data);
-		buf_release(&l);
-	} else {
-		buf_adds(out, "null");
-	}
-	buf_adds(out, ",\"message\":");
-	buf_add_json_str(out, f->message);
-	buf_addch(out, '}');
+	if (c->n)
+		buf_addch(c->out, ',');
+	check_finding_json(c->out, c->project_id, f);
 	c->n++;
 	return 0;
 }
@@ -223,24 +202,13 @@ int api_quality_checks(struct http_req *req, struct http_resp *resp)
 	check_opts_default(&o);
 	const char *rules = http_query(req, "rules");
 	if (rules && *rules) {
-		/* A comma-separated list of rule names. */
-		const char *s = rules;
-		while (*s) {
-			const char *e = strchr(s, ',');
-			size_t len = e ? (size_t)(e - s) : strlen(s);
-			char name[64];
-			int k = -1;
-			if (len < sizeof(name)) {
-				memcpy(name, s, len);
-				name[len] = 0;
-				k = check_rule_find(name);
-			}
-			if (k < 0)
-				return http_fail(resp, CAIRN_EINVAL, "rules", "rules: unknown rule '%.*s' "
-						 "(see docs/checks.md)", (int)(len > 64 ? 64 : len), s);
-			o.rules |= 1u << k;
-			s += len + (e ? 1 : 0);
-		}
+		struct buf e = BUF_INIT;
+		int prc = check_rules_parse(rules, &o.rules, &e);
+		if (prc)
+			http_fail(resp, prc, "rules", "%s", e.data);
+		buf_release(&e);
+		if (prc)
+			return prc;
 	}
 	int64_t limit;
 	int rc = http_query_i64(req, resp, "limit", 1000, 0, MAX_FINDINGS, &limit);
@@ -436,4 +404,139 @@ int api_quality_consensus(struct http_req *req, struct http_resp *resp)
 	buf_release(&err);
 	resp->status = 202;
 	return 0;
+}
+
+/* POST /projects/{p}/quality/checks/jobs: every check over the whole
+ * project as a background job; its findings are paged by the GET below. */
+int api_quality_checks_start(struct http_req *req, struct http_resp *resp)
+{
+	const char *params = req->body_len ? req->body : "{}";
+	json_t *body = NULL;
+	int rc;
+	if (req->body_len && (rc = http_json_body(req, resp, &body)))
+		return rc;
+	json_decref(body);
+	struct buf err = BUF_INIT;
+	if ((rc = job_check_check(params, &err))) {
+		http_fail(resp, rc, "body", "%s", err.data);
+		buf_release(&err);
+		return rc;
+	}
+	int64_t id;
+	if ((rc = store_job_add(req->st, req->project_id, req->user_id, "check", params, &id,
+				&err))) {
+		api_store_fail(resp, rc, &err);
+		buf_release(&err);
+		return rc;
+	}
+	server_jobs_wake(req->srv);
+	store_audit(req->st, req->user_id, req->project_id, "check.start", "job", id, NULL, NULL);
+	buf_addf(&resp->body, "{\"job\":{\"id\":%lld,\"project\":%lld,\"kind\":\"check\","
+		 "\"state\":\"queued\"}}", (long long)id, (long long)req->project_id);
+	buf_release(&err);
+	resp->status = 202;
+	return 0;
+}
+
+/* Most findings one page lists. */
+#define MAX_PAGE 1000
+
+/*
+ * GET /projects/{p}/quality/checks/jobs/{job}?cursor=&limit=: the job's
+ * state and progress, its summary once done, and one page of its findings
+ * read from the findings file at byte offset `cursor` (0: the first);
+ * `next` is the cursor of the following page, null at the end.
+ */
+int api_quality_checks_job(struct http_req *req, struct http_resp *resp)
+{
+	int64_t cursor, limit;
+	int rc;
+	if ((rc = http_query_i64(req, resp, "cursor", 0, 0, INT64_MAX, &cursor)) ||
+	    (rc = http_query_i64(req, resp, "limit", 100, 1, MAX_PAGE, &limit)))
+		return rc;
+	struct job j;
+	struct buf err = BUF_INIT, path = BUF_INIT;
+	if ((rc = store_job_get(req->st, req->args[1], &j, &err))) {
+		api_store_fail(resp, rc, &err);
+		buf_release(&err);
+		return rc;
+	}
+	FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	json_t *res = NULL;
+	if (j.project_id != req->project_id || !j.kind || strcmp(j.kind, "check")) {
+		rc = http_fail(resp, CAIRN_ENOTFOUND, NULL, "no check job %lld in this project",
+			       (long long)req->args[1]);
+		goto out;
+	}
+	buf_addf(&resp->body, "{\"job\":{\"id\":%lld,\"state\":\"%s\",\"progress\":{\"done\":%lld,"
+		 "\"total\":%lld},\"error\":", (long long)j.id, job_state_name(j.state),
+		 (long long)j.done, (long long)j.total);
+	if (j.error)
+		buf_add_json_str(&resp->body, j.error);
+	else
+		buf_adds(&resp->body, "null");
+	buf_addf(&resp->body, "},\"summary\":%s,\"cursor\":%lld,\"findings\":[",
+		 j.state == JOB_DONE && j.result ? j.result : "null", (long long)cursor);
+	int64_t next = -1;
+	if (j.state == JOB_DONE && j.result) {
+		res = json_loads(j.result, 0, NULL);
+		const char *file = json_string_value(json_object_get(res, "file"));
+		if (!file || strchr(file, '/') || file[0] == '.') {
+			buf_setlen(&resp->body, 0);
+			rc = http_fail(resp, CAIRN_ENOTFOUND, NULL, "job %lld has no findings file",
+				       (long long)j.id);
+			goto out;
+		}
+		buf_addf(&path, "%s/exports/%s", server_data_dir(req->srv), file);
+		f = fopen(path.data, "r");
+		int64_t size = -1;
+		if (f && !fseeko(f, 0, SEEK_END))
+			size = (int64_t)ftello(f);
+		if (size < 0) {
+			buf_setlen(&resp->body, 0);
+			rc = http_fail(resp, CAIRN_ENOTFOUND, NULL, "the findings of job %lld are gone",
+				       (long long)j.id);
+			goto out;
+		}
+		/* A cursor is the start of a line: 0, or just after a newline. */
+		bool ok = cursor <= size;
+		if (ok && cursor > 0)
+			ok = !fseeko(f, (off_t)cursor - 1, SEEK_SET) && fgetc(f) == '\n';
+		if (!ok) {
+			buf_setlen(&resp->body, 0);
+			rc = http_fail(resp, CAIRN_EINVAL, "cursor", "cursor %lld is not a cursor of "
+				       "job %lld (use 0 or a 'next' it gave)", (long long)cursor,
+				       (long long)j.id);
+			goto out;
+		}
+		if (!cursor)
+			fseeko(f, 0, SEEK_SET);
+		int64_t n = 0, at = cursor;
+		ssize_t len;
+		while (n < limit && (len = getline(&line, &cap, f)) > 0) {
+			if (line[len - 1] == '\n')
+				len--;
+			if (n++)
+				buf_addch(&resp->body, ',');
+			buf_add(&resp->body, line, (size_t)len);
+			at = (int64_t)ftello(f);
+		}
+		next = at < size ? at : -1;
+	}
+	if (next >= 0)
+		buf_addf(&resp->body, "],\"next\":%lld}", (long long)next);
+	else
+		buf_adds(&resp->body, "],\"next\":null}");
+	resp->status = 200;
+out:
+	if (f)
+		fclose(f);
+	free(line);
+	json_decref(res);
+	job_release(&j);
+	buf_release(&err);
+	buf_release(&path);
+	return rc;
 }

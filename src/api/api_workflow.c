@@ -413,15 +413,6 @@ static int write_item(struct http_req *req, int64_t item_id, int64_t batch_id, s
 	return 0;
 }
 
-static int add_comment_json(void *ctx, const struct comment *c)
-{
-	struct list_ctx *l = ctx;
-	if (l->n++)
-		buf_addch(l->out, ',');
-	api_json_comment(l->out, c);
-	return 0;
-}
-
 int api_queue_next(struct http_req *req, struct http_resp *resp)
 {
 	struct queue_req q = {
@@ -452,9 +443,8 @@ int api_queue_next(struct http_req *req, struct http_resp *resp)
 		buf_adds(&resp->body, "null");
 	if (!strcmp(pick.reason, "rejected")) {
 		/* What the reviewer said, pinned where they pinned it. */
-		struct list_ctx l = {&resp->body, 0};
 		buf_adds(&resp->body, ",\"comments\":[");
-		if ((rc = store_comment_list(req->st, pick.item_id, add_comment_json, &l, &err)))
+		if ((rc = api_comments_json(req, pick.item_id, &resp->body, &err)))
 			goto fail;
 		buf_adds(&resp->body, "]");
 	}
@@ -516,9 +506,11 @@ int api_review_next(struct http_req *req, struct http_resp *resp)
 		return rc;
 	}
 	buf_addf(&resp->body, ",\"batch\":%lld,\"annotation\":{\"id\":%lld,\"user\":%lld,"
-		 "\"version\":%lld},\"reason\":\"sample\",\"expires_at\":%lld}",
+		 "\"version\":%lld},\"reason\":\"%s\",\"low_agreement\":%s,\"expires_at\":%lld}",
 		 (long long)pick.batch_id, (long long)pick.annotation_id,
-		 (long long)pick.annotator_id, (long long)pick.version, (long long)pick.expires_at);
+		 (long long)pick.annotator_id, (long long)pick.version,
+		 pick.low_agreement ? "low_agreement" : "sample",
+		 pick.low_agreement ? "true" : "false", (long long)pick.expires_at);
 	buf_release(&err);
 	resp->status = 200;
 	return 0;

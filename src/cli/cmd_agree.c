@@ -278,6 +278,7 @@ int cmd_consensus(int argc, char **argv)
 	struct project_consensus_opts co = {
 		.method = method, .min_agree = min_agree, .min_ann = (size_t)min_ann,
 		.dry_run = dry, .user_id = uid,
+		.review_f1 = PROJECT_REVIEW_F1, .review_tags = PROJECT_REVIEW_TAGS,
 	};
 	struct project_consensus_counts cnt = {0};
 	rc = project_consensus(st, &p, &co, &out, &cnt, &err);
@@ -292,6 +293,8 @@ int cmd_consensus(int argc, char **argv)
 		printf("consensus (%s) of project %s: %zu saved%s, %zu for review (agreement under %.2f), %zu with "
 		       "fewer than %llu annotators\n", method, p.name, cnt.saved, dry ? " (dry run: none)" : "",
 		       cnt.needs_review, min_agree, cnt.too_few, (unsigned long long)min_ann);
+		printf("%zu items put first in their batch's review sample (object F1@0.5 under %.2f or "
+		       "annotators disagreeing on the label)\n", cnt.queued, PROJECT_REVIEW_F1);
 		rc = EXIT_OK;
 	}
 	project_release(&p);

@@ -95,6 +95,8 @@ const struct route http_routes[] = {
 	{"GET", V1 "/projects/{project}/quality/checks", api_quality_checks, PERM_REVIEW, 0, "run the automated checks (?rules=a,b) and list the findings with editor links"},
 	{"GET", V1 "/projects/{project}/quality/progress", api_quality_progress, PERM_VIEW, 0, "progress per batch: items by status, annotations needed and submitted (annotators: their batches)"},
 	{"GET", V1 "/projects/{project}/quality/classes", api_quality_classes, PERM_VIEW, 0, "class distribution: objects and items per label"},
+	{"POST", V1 "/projects/{project}/quality/checks/jobs", api_quality_checks_start, PERM_REVIEW, 4 << 10, "start the checks of the whole project as a background job (no cap on findings)"},
+	{"GET", V1 "/projects/{project}/quality/checks/jobs/{job}", api_quality_checks_job, PERM_REVIEW, 0, "a check job's progress, summary and one page of findings (?cursor=, ?limit=)"},
 	{"POST", V1 "/projects/{project}/quality/consensus", api_quality_consensus, PERM_MANAGE, 4 << 10, "start a consensus job: one consensus annotation per item, recording what it was built from"},
 	{NULL, NULL, NULL, PERM_DENY, 0, NULL},
 };

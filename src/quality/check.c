@@ -1416,19 +1416,6 @@ static int batch_add(void *ctx, const struct batch *b)
 	return check_add_batch(ctx, b->id, b->name, b->stage);
 }
 
-struct annlist {
-	struct annref *v;
-	size_t n, cap;
-};
-
-static int ann_add(void *ctx, const struct annotation *a)
-{
-	struct annlist *l = ctx;
-	l->v = grow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
-	l->v[l->n++] = (struct annref){a->id, a->kind};
-	return 0;
-}
-
 struct schemas {
 	int64_t *versions;
 	struct schema *sc;
@@ -1457,42 +1444,56 @@ static const struct schema *schema_for(struct store *st, int64_t project, int64_
 	return &ss->sc[ss->n++];
 }
 
-static int check_one_item(struct store *st, struct check_state *cs, const struct item *it,
-			  struct annlist *al, struct schemas *ss, struct buf *err)
+/* The merge of a page of items with their annotations (one query each). */
+struct page_walk {
+	struct store *st;
+	struct check_state *cs;
+	struct schemas *ss;
+	struct page *pg;
+	size_t next;               /* the next item of pg to open */
+	struct buf *err;
+};
+
+/* Opens the items of the page up to the one with id item (0: all). */
+static int open_items(struct page_walk *w, int64_t item, const struct item **cur)
 {
-	int rc = check_add_item(cs, it);
-	if (rc)
-		return rc;
-	al->n = 0;
-	if ((rc = store_annotation_list(st, it->id, true, ann_add, al, err)))
-		return rc;
-	for (size_t k = 0; k < al->n && !rc; k++) {
-		if (al->v[k].kind == ANN_PREDICTION && !cs->o.with_predictions)
-			continue;
-		struct annotation a = {0};
-		if ((rc = store_annotation_get(st, al->v[k].id, &a, err)))
-			break;
-		const struct schema *sc = a.body ? schema_for(st, it->project_id, a.schema_version, ss, err)
-						 : NULL;
-		if (a.body && !sc)
-			rc = CAIRN_EINVAL;
-		if (!rc && a.body) {
-			struct ann_doc d = {0};
-			size_t len = strlen(a.body);
-			if (ann_doc_parse(&d, a.body, len, sc, it->width, it->height, NULL, NULL)) {
-				struct buf errors = BUF_INIT;
-				ann_doc_validate_all(a.body, len, sc, it->width, it->height, &errors,
-						     NULL, NULL);
-				rc = check_add_invalid(cs, it, a.id, errors.data);
-				buf_release(&errors);
-			} else {
-				struct check_ann ca = {a.id, (int)a.kind, a.user_id, a.updated_at};
-				rc = check_add_ann(cs, it, &ca, &d, sc);
-			}
-			ann_doc_release(&d);
-		}
-		annotation_release(&a);
+	int rc = 0;
+	*cur = NULL;
+	while (!rc && w->next < w->pg->n && (!item || w->pg->items[w->next].id <= item)) {
+		const struct item *it = &w->pg->items[w->next++];
+		rc = check_add_item(w->cs, it);
+		if (it->id == item)
+			*cur = it;
 	}
+	if (!rc && item && !*cur && w->next && w->pg->items[w->next - 1].id == item)
+		*cur = &w->pg->items[w->next - 1];
+	return rc;
+}
+
+static int page_ann(void *ctx, const struct store_ann_doc *a)
+{
+	struct page_walk *w = ctx;
+	if (a->kind == ANN_PREDICTION && !w->cs->o.with_predictions)
+		return 0;
+	const struct item *it;
+	int rc = open_items(w, a->item_id, &it);
+	if (rc || !it || !a->body)
+		return rc;
+	const struct schema *sc = schema_for(w->st, it->project_id, a->schema_version, w->ss, w->err);
+	if (!sc)
+		return CAIRN_EINVAL;
+	struct ann_doc d = {0};
+	if (ann_doc_parse(&d, a->body, a->body_len, sc, it->width, it->height, NULL, NULL)) {
+		struct buf errors = BUF_INIT;
+		ann_doc_validate_all(a->body, a->body_len, sc, it->width, it->height, &errors, NULL,
+				     NULL);
+		rc = check_add_invalid(w->cs, it, a->id, errors.data);
+		buf_release(&errors);
+	} else {
+		struct check_ann ca = {a->id, (int)a->kind, a->user_id, a->updated_at};
+		rc = check_add_ann(w->cs, it, &ca, &d, sc);
+	}
+	ann_doc_release(&d);
 	return rc;
 }
 
@@ -1501,9 +1502,8 @@ int check_project(struct store *st, int64_t project_id, const struct check_opts 
 {
 	struct check_state *cs = check_state_new(o, cb, ctx);
 	struct page pg = {calloc(PAGE, sizeof(struct item)), 0};
-	struct annlist al = {0};
 	struct schemas ss = {0};
-	int64_t after = 0;
+	int64_t after = 0, done = 0;
 	int rc = 0;
 	if (!pg.items)
 		abort();
@@ -1512,8 +1512,19 @@ int check_project(struct store *st, int64_t project_id, const struct check_opts 
 		pg.n = 0;
 		if ((rc = store_item_list(st, project_id, after, PAGE, page_add, &pg, err)))
 			break;
-		for (size_t i = 0; i < pg.n && !rc; i++)
-			rc = check_one_item(st, cs, &pg.items[i], &al, &ss, err);
+		if (pg.n) {
+			struct page_walk w = {st, cs, &ss, &pg, 0, err};
+			const struct item *last;
+			rc = store_ann_docs(st, project_id, 0, pg.items[0].id, pg.items[pg.n - 1].id,
+					    page_ann, &w, err);
+			if (!rc)
+				rc = open_items(&w, 0, &last);
+			done += (int64_t)pg.n;
+			if (!rc && cs->o.progress && cs->o.progress(cs->o.progress_ctx, done)) {
+				buf_setf(err, "cancelled");
+				rc = CAIRN_EINVAL;
+			}
+		}
 		for (size_t i = 0; i < pg.n; i++)
 			free(pg.items[i].split);
 		if (rc || pg.n < PAGE)
@@ -1526,8 +1537,59 @@ int check_project(struct store *st, int64_t project_id, const struct check_opts 
 		schema_release(&ss.sc[i]);
 	free(ss.sc);
 	free(ss.versions);
-	free(al.v);
 	free(pg.items);
 	check_state_free(cs);
 	return rc;
+}
+
+void check_finding_json(struct buf *out, int64_t project_id, const struct check_finding *f)
+{
+	const struct check_rule *r = &check_rules[f->rule];
+	buf_addf(out, "{\"rule\":\"%s\",\"severity\":\"%s\",\"item_id\":%lld,"
+		 "\"annotation_id\":%lld,\"object\":", r->name, check_severity_name(r->severity),
+		 (long long)f->item_id, (long long)f->annotation_id);
+	buf_add_json_str(out, f->object ? f->object : "");
+	buf_adds(out, ",\"group\":");
+	buf_add_json_str(out, f->group ? f->group : "");
+	/* The editor's address: the item, and the object when there is one. */
+	buf_adds(out, ",\"link\":");
+	if (f->item_id) {
+		struct buf l = BUF_INIT;
+		buf_addf(&l, "/label.html#project=%lld&item=%lld", (long long)project_id,
+			 (long long)f->item_id);
+		if (f->object && *f->object)
+			buf_addf(&l, "&object=%s", f->object);
+		buf_add_json_str(out, l.data);
+		buf_release(&l);
+	} else {
+		buf_adds(out, "null");
+	}
+	buf_adds(out, ",\"message\":");
+	buf_add_json_str(out, f->message ? f->message : "");
+	buf_addch(out, '}');
+}
+
+int check_rules_parse(const char *list, uint32_t *out, struct buf *err)
+{
+	*out = 0;
+	const char *s = list;
+	while (s && *s) {
+		const char *e = strchr(s, ',');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		char name[64];
+		int k = -1;
+		if (len < sizeof(name)) {
+			memcpy(name, s, len);
+			name[len] = 0;
+			k = check_rule_find(name);
+		}
+		if (k < 0) {
+			buf_setf(err, "rules: unknown rule '%.*s' (see docs/checks.md)",
+				 (int)(len > 64 ? 64 : len), s);
+			return CAIRN_EINVAL;
+		}
+		*out |= 1u << k;
+		s += len + (e ? 1 : 0);
+	}
+	return 0;
 }

@@ -85,6 +85,11 @@ struct check_opts {
 	size_t bias_min;           /* fewest matched boxes to judge an annotator (20) */
 	int64_t window_ms;         /* drift: length of a time window (1 day) */
 	double drift_drop;         /* drift: agreement (F1) drop that counts (0.1) */
+	/* check_project calls it after each page of items with the number
+	 * of items read so far; returning true stops the run (CAIRN_EINVAL,
+	 * "cancelled"). NULL: none. */
+	bool (*progress)(void *ctx, int64_t items_done);
+	void *progress_ctx;
 };
 
 void check_opts_default(struct check_opts *o);
@@ -131,9 +136,19 @@ int check_add_invalid(struct check_state *cs, const struct item *it, int64_t ann
 int check_finish(struct check_state *cs, struct buf *err);
 
 /* Streams the project's items and current annotations through the store
- * (a page of items at a time) and runs every selected rule. */
+ * (a page of items at a time, read with store_item_list and
+ * store_ann_docs: two queries a page) and runs every selected rule. */
 int check_project(struct store *st, int64_t project_id, const struct check_opts *o,
 		  check_cb cb, void *ctx, struct buf *err);
+
+/* Appends one finding as the JSON object the API lists: rule, severity,
+ * item_id, annotation_id, object, group, link (the editor's address, or
+ * null for group findings) and message. */
+void check_finding_json(struct buf *out, int64_t project_id, const struct check_finding *f);
+
+/* Parses a comma-separated list of rule names into bits (1u << rule);
+ * CAIRN_EINVAL naming the unknown rule. */
+int check_rules_parse(const char *list, uint32_t *out, struct buf *err);
 
 /* Regularised upper incomplete gamma Q(a, x): the chi-square survival
  * function is Q(df / 2, chi2 / 2). Exposed for tests. */

@@ -112,12 +112,9 @@ void project_agree_result_json(const struct agree_data *d, const struct agree_op
 
 /* ---- walking a project's manual annotations ------------------------------ */
 
-struct ann_ref {
-	int64_t id, user_id;
-};
-
 struct ann_view {
 	int64_t ann_id, user_id, version;
+	int kind;                  /* enum annotation_kind */
 	int64_t saved_at;          /* when the current version was saved (ms) */
 	const char *user;          /* borrowed from the name cache */
 	struct ann_doc doc;
@@ -192,16 +189,6 @@ static int collect_item(void *ctx, const struct item *it)
 	return 0;
 }
 
-static int collect_ann(void *ctx, const struct annotation *a)
-{
-	if (a->kind != ANN_MANUAL)
-		return 0;
-	struct ann_ref *x = refs_push(ctx);
-	x->id = a->id;
-	x->user_id = a->user_id;
-	return 0;
-}
-
 /* Called with one item's parsed manual annotations (current schema). */
 typedef int (*walk_cb)(void *ctx, const struct item_ref *it, struct ann_view *v, size_t n,
 		       const struct schema *sc, struct buf *err);
@@ -214,18 +201,65 @@ struct walk {
 	project_progress_fn progress;   /* may be NULL */
 	void *pctx;
 	int64_t done, total;
+	unsigned kinds;            /* annotation kinds to read (0: manual) */
 };
 
+/* One page of items with their manual annotations, parsed. The callback
+ * runs after the page's query has ended (it may write to the store). */
+struct walk_page {
+	struct walk *w;
+	const struct item_ref *items;
+	size_t n, next;            /* items of the page; the next to reach */
+	struct ann_view *views;    /* the page's parsed annotations, by item */
+	size_t *item_of;           /* views[k] belongs to items[item_of[k]] */
+	size_t nv, vcap;
+	const struct schema_entry *se;
+};
+
+static int walk_ann(void *ctx, const struct store_ann_doc *a)
+{
+	struct walk_page *p = ctx;
+	while (p->next < p->n && p->items[p->next].id < a->item_id)
+		p->next++;
+	if (p->next == p->n || p->items[p->next].id != a->item_id)
+		return 0;
+	if (!a->body) {
+		p->w->skipped++;
+		return 0;
+	}
+	if (p->nv == p->vcap) {
+		p->vcap = p->vcap ? 2 * p->vcap : 64;
+		p->views = realloc(p->views, p->vcap * sizeof(*p->views));
+		p->item_of = realloc(p->item_of, p->vcap * sizeof(*p->item_of));
+		if (!p->views || !p->item_of)
+			abort();
+	}
+	struct ann_view *v = &p->views[p->nv];
+	memset(v, 0, sizeof(*v));
+	struct buf e2 = BUF_INIT;
+	if (ann_doc_parse(&v->doc, a->body, a->body_len, &p->se->schema, 0, 0, &e2, NULL)) {
+		p->w->skipped++;
+	} else {
+		v->ann_id = a->id;
+		v->version = a->version;
+		v->saved_at = a->updated_at;
+		v->user_id = a->user_id;
+		v->kind = (int)a->kind;
+		p->item_of[p->nv++] = p->next;
+	}
+	buf_release(&e2);
+	return 0;
+}
+
 /*
- * Streams the project's items a page at a time (bounded memory), and for
- * each the manual annotations, parsed with the current schema.
+ * Streams the project's items a page at a time (bounded memory) with their
+ * manual annotations, parsed with the current schema: two queries a page
+ * (store_item_list, store_ann_docs), none per item.
  */
 static int walk_project(struct walk *w, walk_cb cb, void *ctx, struct buf *err)
 {
 	struct refs items = {.size = sizeof(struct item_ref)};
-	struct refs anns = {.size = sizeof(struct ann_ref)};
-	struct ann_view *views = NULL;
-	size_t vcap = 0;
+	struct walk_page p = {.w = w};
 	int64_t after = 0;
 	int rc = 0;
 	for (;;) {
@@ -234,70 +268,40 @@ static int walk_project(struct walk *w, walk_cb cb, void *ctx, struct buf *err)
 			break;
 		if (!items.n)
 			break;
-		for (size_t i = 0; i < items.n && !rc; i++) {
-			const struct item_ref *it = (struct item_ref *)items.v + i;
-			anns.n = 0;
-			if ((rc = store_annotation_list(w->st, it->id, false, collect_ann, &anns, err)))
-				break;
-			if (!anns.n) {
-				w->done++;
-				continue;
-			}
-			const struct schema_entry *se;
-			if ((rc = schema_cache_get(w->st, w->project_id, 0, &se, err)))
-				break;
-			if (anns.n > vcap) {
-				vcap = anns.n;
-				views = realloc(views, vcap * sizeof(*views));
-				if (!views)
-					abort();
-			}
-			size_t nv = 0;
-			for (size_t k = 0; k < anns.n && !rc; k++) {
-				const struct ann_ref *ar = (struct ann_ref *)anns.v + k;
-				struct annotation a = {0};
-				struct buf e2 = BUF_INIT;
-				if (store_annotation_get(w->st, ar->id, &a, &e2) || !a.body) {
-					annotation_release(&a);
-					buf_release(&e2);
-					w->skipped++;
-					continue;
-				}
-				struct ann_view *v = &views[nv];
-				memset(v, 0, sizeof(*v));
-				if (ann_doc_parse(&v->doc, a.body, strlen(a.body), &se->schema, 0, 0, &e2,
-						  NULL)) {
-					w->skipped++;
-				} else {
-					v->ann_id = a.id;
-					v->version = a.version;
-					v->saved_at = a.updated_at;
-					v->user_id = a.user_id;
-					nv++;
-				}
-				annotation_release(&a);
-				buf_release(&e2);
-			}
-			/* Names after the parses: the cache lookups may use the store. */
-			for (size_t k = 0; k < nv; k++)
-				views[k].user = user_name(w->st, &w->names, views[k].user_id);
-			if (!rc && nv)
-				rc = cb(ctx, it, views, nv, &se->schema, err);
-			for (size_t k = 0; k < nv; k++)
-				ann_doc_release(&views[k].doc);
+		if ((rc = schema_cache_get(w->st, w->project_id, 0, &p.se, err)))
+			break;
+		p.items = items.v;
+		p.n = items.n;
+		p.next = 0;
+		p.nv = 0;
+		const struct item_ref *first = items.v, *last = first + items.n - 1;
+		rc = store_ann_docs(w->st, w->project_id, w->kinds ? w->kinds : 1u << ANN_MANUAL,
+				    first->id, last->id, walk_ann, &p, err);
+		/* Names after the parses: the cache lookups use the store. */
+		for (size_t k = 0; k < p.nv; k++)
+			p.views[k].user = user_name(w->st, &w->names, p.views[k].user_id);
+		size_t k = 0;
+		for (size_t i = 0; i < p.n && !rc; i++) {
+			size_t k0 = k;
+			while (k < p.nv && p.item_of[k] == i)
+				k++;
+			if (k > k0)
+				rc = cb(ctx, &p.items[i], p.views + k0, k - k0, &p.se->schema, err);
 			w->done++;
 			if (!rc && w->progress && w->progress(w->pctx, w->done, w->total)) {
 				buf_setf(err, "cancelled");
 				rc = CAIRN_EINVAL;
 			}
 		}
+		for (size_t j = 0; j < p.nv; j++)
+			ann_doc_release(&p.views[j].doc);
 		if (rc)
 			break;
-		after = ((struct item_ref *)items.v)[items.n - 1].id;
+		after = last->id;
 	}
 	free(items.v);
-	free(anns.v);
-	free(views);
+	free(p.views);
+	free(p.item_of);
 	return rc;
 }
 
@@ -700,7 +704,52 @@ struct cons_ctx {
 	struct buf *items, *low;
 	size_t next;               /* the next item of d, in walk order */
 	size_t saved, low_n, few, fused, dropped;
+	const double *mshare;      /* the majority label's share per item */
+	double review_f1, review_tags;
+	struct buf *queue;         /* items put first for review (JSON) */
+	size_t queued;
 };
+
+/* Pairwise F1 at IoU 0.5 of an item's objects, pooled over annotator
+ * pairs (NaN when no annotator drew an object that can be matched). */
+static int item_f1(const struct item_ref *it, struct ann_view *v, size_t n, double *f1,
+		   struct buf *err)
+{
+	struct match_obj **objs = calloc(n, sizeof(*objs));
+	double **xy = calloc(n, sizeof(*xy));
+	uint8_t **vis = calloc(n, sizeof(*vis));
+	size_t *cnt = calloc(n, sizeof(*cnt));
+	if (!objs || !xy || !vis || !cnt)
+		abort();
+	size_t unsupported = 0;
+	for (size_t k = 0; k < n; k++)
+		cnt[k] = to_match(&v[k].doc, &objs[k], &xy[k], &vis[k], &unsupported);
+	struct match_counts sum;
+	memset(&sum, 0, sizeof(sum));
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		for (size_t j = i + 1; j < n && !rc; j++) {
+			struct match_counts fam[MATCH_FAMILY_COUNT_];
+			memset(fam, 0, sizeof(fam));
+			rc = match_objects(objs[i], cnt[i], objs[j], cnt[j], 0.5, 0,
+					   (uint32_t)it->height, (uint32_t)it->width, fam, err);
+			for (int f = 0; f < MATCH_FAMILY_COUNT_; f++)
+				match_counts_add(&sum, &fam[f]);
+		}
+	struct match_figures fig;
+	match_figures_of(&sum, &fig);
+	*f1 = fig.f1_50;
+	for (size_t k = 0; k < n; k++) {
+		free(objs[k]);
+		free(xy[k]);
+		free(vis[k]);
+	}
+	free(objs);
+	free(xy);
+	free(vis);
+	free(cnt);
+	return rc;
+}
 
 /* How many distinct annotators a cluster has (members sorted by who). */
 static size_t support(const struct cobj *const *m, size_t n, size_t nviews)
@@ -1013,6 +1062,43 @@ static int cons_cb(void *ctx, const struct item_ref *it, struct ann_view *v, siz
 		}
 	}
 	buf_addch(dst, '}');
+	/* Disagreement puts the item first in its batch's review sample. */
+	double f1 = NAN;
+	if (!rc && c->review_f1 > 0 && n >= 2)
+		rc = item_f1(it, v, n, &f1, err);
+	double tags = m >= c->min_ann ? c->mshare[i] : NAN;
+	bool f1_low = isfinite(f1) && f1 < c->review_f1;
+	bool tags_low = isfinite(tags) && c->review_tags > 0 && tags < c->review_tags;
+	if (!rc && (review || f1_low || tags_low)) {
+		double score = 1;
+		if (isfinite(f1) && f1 < score)
+			score = f1;
+		if (isfinite(tags) && tags < score)
+			score = tags;
+		if (label && c->share[i] < score)
+			score = c->share[i];
+		if (!(score >= 0))
+			score = 0;
+		if (!c->dry)
+			rc = store_item_review_first(c->st, it->id, score, c->uid, err);
+		if (!rc) {
+			buf_addf(c->queue, "%s{\"item\":%lld,\"score\":", c->queued ? "," : "",
+				 (long long)it->id);
+			json_add_double(c->queue, tidy(score));
+			buf_adds(c->queue, ",\"f1_50\":");
+			if (isfinite(f1))
+				json_add_double(c->queue, tidy(f1));
+			else
+				buf_adds(c->queue, "null");
+			buf_adds(c->queue, ",\"label_share\":");
+			if (isfinite(tags))
+				json_add_double(c->queue, tidy(tags));
+			else
+				buf_adds(c->queue, "null");
+			buf_addf(c->queue, ",\"needs_review\":%s}", review ? "true" : "false");
+			c->queued++;
+		}
+	}
 	buf_release(&doc);
 	buf_release(&from);
 	return rc;
@@ -1557,6 +1643,10 @@ int project_consensus(struct store *st, const struct project *p,
 		buf_setf(err, "min_agreement must be a number in [0, 1]");
 		return CAIRN_EINVAL;
 	}
+	if (!(o->review_f1 >= 0 && o->review_f1 <= 1) || !(o->review_tags >= 0 && o->review_tags <= 1)) {
+		buf_setf(err, "review_f1 and review_label_share must be numbers in [0, 1]");
+		return CAIRN_EINVAL;
+	}
 	if (!o->user_id && !o->dry_run) {
 		buf_setf(err, "no user to save as: add an admin or pass --user NAME");
 		return CAIRN_EINVAL;
@@ -1573,7 +1663,7 @@ int project_consensus(struct store *st, const struct project *p,
 	int rc = walk_tags(&w, &d, err);
 	name_cache_release(&w.names);
 	int32_t *cat = NULL;
-	double *share = NULL;
+	double *share = NULL, *mshare = NULL;
 	struct ds_result dsr = {0};
 	if (!rc) {
 		cat = calloc(d.n_items ? d.n_items : 1, sizeof(*cat));
@@ -1581,6 +1671,10 @@ int project_consensus(struct store *st, const struct project *p,
 		if (!cat || !share)
 			abort();
 		consensus_majority(&d, cat, share);
+		mshare = calloc(d.n_items ? d.n_items : 1, sizeof(*mshare));
+		if (!mshare)
+			abort();
+		memcpy(mshare, share, d.n_items * sizeof(*mshare));
 		if (ds && d.n) {
 			rc = consensus_dawid_skene(&d, 1e-6, 500, 0.01, &dsr, err);
 			for (size_t i = 0; !rc && i < d.n_items; i++) {
@@ -1595,11 +1689,12 @@ int project_consensus(struct store *st, const struct project *p,
 			}
 		}
 	}
-	struct buf items_json = BUF_INIT, low_json = BUF_INIT;
+	struct buf items_json = BUF_INIT, low_json = BUF_INIT, queue_json = BUF_INIT;
 	struct cons_ctx cc = {
 		.st = st, .p = p, .d = &d, .cat = cat, .share = share, .min_agree = o->min_agree,
 		.min_ann = min_ann, .method = method, .dry = o->dry_run, .uid = o->user_id,
-		.items = &items_json, .low = &low_json,
+		.items = &items_json, .low = &low_json, .mshare = mshare,
+		.review_f1 = o->review_f1, .review_tags = o->review_tags, .queue = &queue_json,
 	};
 	struct walk w2 = {.st = st, .project_id = p->id, .progress = o->progress,
 			  .pctx = o->progress_ctx, .done = w.done, .total = 2 * total};
@@ -1643,18 +1738,118 @@ int project_consensus(struct store *st, const struct project *p,
 			}
 			buf_adds(out, "]}");
 		}
-		buf_addf(out, ",\"items\":[%s],\"needs_review\":[%s]}", items_json.data,
+		buf_addf(out, ",\"items\":[%s],\"needs_review\":[%s]", items_json.data,
 			 low_json.data);
+		buf_adds(out, ",\"review_f1\":");
+		json_add_double(out, o->review_f1);
+		buf_adds(out, ",\"review_label_share\":");
+		json_add_double(out, o->review_tags);
+		buf_addf(out, ",\"review_first_count\":%zu,\"review_first\":[%s]}", cc.queued,
+			 queue_json.data);
 	}
 	if (!rc && o->progress)
 		o->progress(o->progress_ctx, 2 * total, 2 * total);
 	if (counts)
-		*counts = (struct project_consensus_counts){cc.saved, cc.low_n, cc.few};
+		*counts = (struct project_consensus_counts){cc.saved, cc.low_n, cc.few, cc.queued};
 	buf_release(&items_json);
+	buf_release(&queue_json);
+	free(mshare);
 	buf_release(&low_json);
 	free(cat);
 	free(share);
 	ds_result_release(&dsr);
 	agree_data_release(&d);
+	return rc;
+}
+
+/* ---- each annotator against the consensus -------------------------------- */
+
+struct cscore_ctx {
+	struct consensus_score *v;
+	size_t n, cap;
+	struct buf a, b;           /* tag labels */
+};
+
+static struct consensus_score *cscore_of(struct cscore_ctx *c, int64_t user)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].user_id == user)
+			return &c->v[i];
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->v = realloc(c->v, c->cap * sizeof(*c->v));
+		if (!c->v)
+			abort();
+	}
+	struct consensus_score *x = &c->v[c->n++];
+	memset(x, 0, sizeof(*x));
+	x->user_id = user;
+	return x;
+}
+
+static int cscore_cb(void *ctx, const struct item_ref *it, struct ann_view *v, size_t n,
+		     const struct schema *sc, struct buf *err)
+{
+	struct cscore_ctx *c = ctx;
+	const struct ann_view *cons = NULL;
+	for (size_t k = 0; k < n; k++)
+		if (v[k].kind == ANN_CONSENSUS)
+			cons = &v[k];
+	if (!cons)
+		return 0;
+	struct match_obj *co, *mo;
+	double *cxy, *mxy;
+	uint8_t *cvis, *mvis;
+	size_t unsupported = 0;
+	size_t nc = to_match(&cons->doc, &co, &cxy, &cvis, &unsupported);
+	tag_label(&cons->doc, sc, &c->b);
+	int rc = 0;
+	for (size_t k = 0; k < n && !rc; k++) {
+		if (v[k].kind != ANN_MANUAL)
+			continue;
+		struct consensus_score *x = cscore_of(c, v[k].user_id);
+		x->items++;
+		if (c->b.len) {
+			tag_label(&v[k].doc, sc, &c->a);
+			x->tag_items++;
+			x->tag_matches += !strcmp(c->a.data ? c->a.data : "", c->b.data);
+		}
+		size_t nm = to_match(&v[k].doc, &mo, &mxy, &mvis, &unsupported);
+		if (nm || nc) {
+			struct match_counts fam[MATCH_FAMILY_COUNT_];
+			memset(fam, 0, sizeof(fam));
+			rc = match_objects(mo, nm, co, nc, 0.5, 0, (uint32_t)it->height,
+					   (uint32_t)it->width, fam, err);
+			for (int f = 0; f < MATCH_FAMILY_COUNT_; f++)
+				match_counts_add(&x->objects, &fam[f]);
+			x->object_items++;
+		}
+		free(mo);
+		free(mxy);
+		free(mvis);
+	}
+	free(co);
+	free(cxy);
+	free(cvis);
+	return rc;
+}
+
+int project_consensus_scores(struct store *st, int64_t project_id, struct consensus_score **out,
+			     size_t *n, struct buf *err)
+{
+	struct cscore_ctx c = {.a = BUF_INIT, .b = BUF_INIT};
+	struct walk w = {.st = st, .project_id = project_id,
+			 .kinds = (1u << ANN_MANUAL) | (1u << ANN_CONSENSUS)};
+	int rc = walk_project(&w, cscore_cb, &c, err);
+	name_cache_release(&w.names);
+	buf_release(&c.a);
+	buf_release(&c.b);
+	if (rc) {
+		free(c.v);
+		c.v = NULL;
+		c.n = 0;
+	}
+	*out = c.v;
+	*n = c.n;
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "quality/agree.h"
+#include "quality/match.h"
 
 struct buf;
 struct project;
@@ -82,10 +83,18 @@ int project_confusion_json(struct store *st, const struct project *p, int64_t a,
 /* Called after each item; returning true stops the run (CAIRN_EINVAL, "cancelled"). */
 typedef bool (*project_progress_fn)(void *ctx, int64_t done, int64_t total);
 
+/* The defaults of review_f1 and review_tags below (docs/quality.md). */
+#define PROJECT_REVIEW_F1 0.8
+#define PROJECT_REVIEW_TAGS 1.0
+
 struct project_consensus_opts {
 	const char *method;        /* "majority" or "dawid-skene" */
 	double min_agree;          /* below it, an item goes to review (0.5) */
 	size_t min_ann;            /* fewer annotations: no consensus (2) */
+	double review_f1;          /* below this pairwise F1@0.5 of its objects, an item
+				    * goes first in its batch's review sample (0: off) */
+	double review_tags;        /* below this share of annotators agreeing on the
+				    * majority label, the same (1: any disagreement; 0: off) */
 	bool dry_run;              /* compute, save nothing */
 	int64_t user_id;           /* saved as this user (required unless dry_run) */
 	project_progress_fn progress;   /* may be NULL */
@@ -93,7 +102,7 @@ struct project_consensus_opts {
 };
 
 struct project_consensus_counts {
-	size_t saved, needs_review, too_few;
+	size_t saved, needs_review, too_few, queued;
 };
 
 /*
@@ -105,5 +114,25 @@ struct project_consensus_counts {
 int project_consensus(struct store *st, const struct project *p,
 		      const struct project_consensus_opts *o, struct buf *out,
 		      struct project_consensus_counts *counts, struct buf *err);
+
+/*
+ * Each annotator against the consensus: over the items that have a
+ * consensus annotation, the annotator's manual annotation compared with
+ * it. Tags: whether the item labels (joined as in agreement) are equal,
+ * on items whose consensus has a tag. Objects: matched one to one by IoU
+ * (floor 0.5) as in spatial agreement, on items where either side has a
+ * region, keypoint or interval object; F1@0.5, mean IoU and label
+ * agreement come from match_figures_of(&objects). *out (free it) gets one
+ * row per annotator, in the order first met.
+ */
+struct consensus_score {
+	int64_t user_id;
+	int64_t items;             /* items with a consensus that they labelled */
+	int64_t tag_items, tag_matches;
+	int64_t object_items;
+	struct match_counts objects;
+};
+int project_consensus_scores(struct store *st, int64_t project_id, struct consensus_score **out,
+			     size_t *n, struct buf *err);
 
 #endif

@@ -270,6 +270,12 @@ int store_annotation_list(struct store *st, int64_t item_id, bool with_gold,
 	return st->ops->annotation_list(st, item_id, with_gold, cb, ctx, err);
 }
 
+int store_ann_docs(struct store *st, int64_t project_id, unsigned kinds, int64_t first_item,
+		   int64_t last_item, store_ann_doc_cb cb, void *ctx, struct buf *err)
+{
+	return st->ops->ann_docs(st, project_id, kinds, first_item, last_item, cb, ctx, err);
+}
+
 int store_item_docs(struct store *st, int64_t project_id, unsigned kinds, int64_t after_id,
 		    int64_t limit, store_item_doc_cb cb, void *ctx, struct buf *err)
 {
@@ -440,6 +446,12 @@ int store_queue_finish(struct store *st, int64_t project_id, int64_t item_id, in
 int store_queue_reclaim(struct store *st, int64_t now, int64_t *n, struct buf *err)
 {
 	return st->ops->queue_reclaim(st, now, n, err);
+}
+
+int store_item_review_first(struct store *st, int64_t item_id, double score, int64_t by_user,
+			    struct buf *err)
+{
+	return st->ops->item_review_first(st, item_id, score, by_user, err);
 }
 
 int store_review_next(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,

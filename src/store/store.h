@@ -291,6 +291,23 @@ typedef int (*store_item_doc_cb)(void *ctx, const struct store_item_doc *d);
 int store_item_docs(struct store *st, int64_t project_id, unsigned kinds, int64_t after_id,
 		    int64_t limit, store_item_doc_cb cb, void *ctx, struct buf *err);
 
+/*
+ * The quality cursor: every annotation (kind in `kinds`, bits of enum
+ * annotation_kind; 0 = every kind) of the project's items whose id is in
+ * [first_item, last_item], with the body of its current version, ordered
+ * by item id then annotation id: one query for a page of items, none per
+ * item or annotation. The body is borrowed for the callback.
+ */
+struct store_ann_doc {
+	int64_t id, item_id, user_id, version, schema_version, updated_at;
+	enum annotation_kind kind;
+	const char *body;
+	size_t body_len;
+};
+typedef int (*store_ann_doc_cb)(void *ctx, const struct store_ann_doc *d);
+int store_ann_docs(struct store *st, int64_t project_id, unsigned kinds, int64_t first_item,
+		   int64_t last_item, store_ann_doc_cb cb, void *ctx, struct buf *err);
+
 struct ann_doc;
 /*
  * A save: the document (already validated, in canonical JSON `body`) and
@@ -509,6 +526,7 @@ struct review_pick {
 	int64_t annotator_id;
 	int64_t version;
 	int64_t expires_at;        /* the reviewer holds the item until then */
+	bool low_agreement;        /* put first by store_item_review_first */
 };
 /* A submitted manual annotation, not the reviewer's own, on an item in the
  * review sample of a batch the user reviews (every batch of the project
@@ -518,6 +536,13 @@ struct review_pick {
  * CAIRN_ENOTFOUND when none. */
 int store_review_next(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
 		      struct review_pick *out, struct buf *err);
+/* Puts an item whose annotators disagree (score in [0, 1], lower first)
+ * ahead of its batch's random review sample: its review_key becomes
+ * score - 2. A batch's sample is its items with a negative key plus the
+ * random ones up to review_sample, whichever is more (docs/workflow.md).
+ * Audited as review.low_agreement. CAIRN_ENOTFOUND when no such item. */
+int store_item_review_first(struct store *st, int64_t item_id, double score, int64_t by_user,
+			    struct buf *err);
 struct review_write {
 	int64_t project_id;
 	int64_t item_id;

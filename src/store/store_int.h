@@ -89,6 +89,8 @@ struct store_ops {
 				enum annotation_kind *kind, int64_t *user_id, struct buf *err);
 	int (*annotation_list)(struct store *st, int64_t item_id, bool with_gold,
 			       store_annotation_cb cb, void *ctx, struct buf *err);
+	int (*ann_docs)(struct store *st, int64_t project_id, unsigned kinds, int64_t first_item,
+			int64_t last_item, store_ann_doc_cb cb, void *ctx, struct buf *err);
 	int (*item_docs)(struct store *st, int64_t project_id, unsigned kinds, int64_t after_id,
 			 int64_t limit, store_item_doc_cb cb, void *ctx, struct buf *err);
 	int (*annotation_save)(struct store *st, const struct annotation_write *w, int64_t *id,
@@ -139,6 +141,8 @@ struct store_ops {
 	int (*queue_finish)(struct store *st, int64_t project_id, int64_t item_id, int64_t user_id,
 			    const char *state, struct buf *err);
 	int (*queue_reclaim)(struct store *st, int64_t now, int64_t *n, struct buf *err);
+	int (*item_review_first)(struct store *st, int64_t item_id, double score, int64_t by_user,
+				 struct buf *err);
 	int (*review_next)(struct store *st, int64_t project_id, int64_t user_id, bool all_batches,
 			   struct review_pick *out, struct buf *err);
 	int (*review_add)(struct store *st, const struct review_write *w, int64_t *review_id,

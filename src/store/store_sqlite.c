@@ -2294,6 +2294,50 @@ static int sqlite_item_docs(struct store *st, int64_t project_id, unsigned kinds
 	return 0;
 }
 
+static int sqlite_ann_docs(struct store *st, int64_t project_id, unsigned kinds,
+			   int64_t first_item, int64_t last_item, store_ann_doc_cb cb, void *ctx,
+			   struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	/* Prepared per call, not cached: a callback may read the store. */
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+		"SELECT a.id, a.item_id, ifnull(a.user_id, 0), a.version, a.schema_version, "
+		"a.updated_at, a.kind, h.body FROM annotations a LEFT JOIN annotation_history h ON "
+		"h.annotation_id = a.id AND h.version = a.version WHERE a.item_id BETWEEN ?2 AND ?3 "
+		"AND a.project_id = ?1 AND (?4 = 0 OR (?4 >> CASE a.kind WHEN 'manual' THEN 0 WHEN "
+		"'prediction' THEN 1 WHEN 'gold' THEN 2 ELSE 3 END) & 1) ORDER BY a.item_id, a.id",
+		-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "list annotations with bodies", err);
+	sqlite3_bind_int64(q, 1, project_id);
+	sqlite3_bind_int64(q, 2, first_item);
+	sqlite3_bind_int64(q, 3, last_item);
+	sqlite3_bind_int64(q, 4, kinds);
+	int cbrc = 0;
+	while (!cbrc && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_ann_doc d = {
+			.id = sqlite3_column_int64(q, 0),
+			.item_id = sqlite3_column_int64(q, 1),
+			.user_id = sqlite3_column_int64(q, 2),
+			.version = sqlite3_column_int64(q, 3),
+			.schema_version = sqlite3_column_int64(q, 4),
+			.updated_at = sqlite3_column_int64(q, 5),
+			.kind = ANN_MANUAL,
+		};
+		annotation_kind_parse((const char *)sqlite3_column_text(q, 6), &d.kind);
+		d.body = (const char *)sqlite3_column_text(q, 7);
+		d.body_len = (size_t)sqlite3_column_bytes(q, 7);
+		cbrc = cb(ctx, &d);
+	}
+	sqlite3_finalize(q);
+	if (cbrc)
+		return cbrc;
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, "list annotations with bodies", err);
+	return 0;
+}
+
 static const char *object_type_name(enum shape_kind k)
 {
 	return shape_kind_name(k);
@@ -4345,6 +4389,11 @@ static int sqlite_review_release(struct store *st, int64_t project_id, int64_t i
 }
 
 /* Sample size of a batch of n items at rate r: at least one item. */
+/* A batch's review sample (?1: the batch, ?2: sample_size): its
+ * low-agreement items (negative review_key) count in it and come first;
+ * when they outnumber the random sample, the sample is all of them. */
+#define SAMPLE_LIMIT "max(?2, (SELECT count(*) FROM items WHERE batch_id = ?1 AND review_key < 0))"
+
 static int64_t sample_size(int64_t n, double r)
 {
 	if (n <= 0)
@@ -4419,6 +4468,45 @@ static int review_pending(struct sqlite_store *s, int64_t item, int64_t user,
  * reviewers' hands; a hold ends with the verdict, or at the batch's
  * reserve_ms.
  */
+static int sqlite_item_review_first(struct store *st, int64_t item_id, double score,
+				    int64_t by_user, struct buf *err)
+{
+	struct sqlite_store *s = S(st);
+	if (!(score >= 0 && score <= 1)) {
+		buf_setf(err, "review priority: score must be in [0, 1], not %g", score);
+		return CAIRN_EINVAL;
+	}
+	int rc = 0;
+	int64_t project = 0;
+	TX_BEGIN(s, err);
+	sqlite3_stmt *q = stmt(s, "SELECT project_id FROM items WHERE id = ?1", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, item_id);
+	if ((rc = one_i64(s, q, &project, "find the item", err))) {
+		if (rc == CAIRN_ENOTFOUND)
+			buf_setf(err, "no item with id %lld", (long long)item_id);
+		goto out;
+	}
+	q = stmt(s, "UPDATE items SET review_key = ?2 - 2 WHERE id = ?1", err);
+	if (!q) {
+		rc = CAIRN_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, item_id);
+	sqlite3_bind_double(q, 2, score);
+	if ((rc = step_done(s, q, "put the item first for review", err)))
+		goto out;
+	char detail[64];
+	snprintf(detail, sizeof(detail), "{\"agreement\":%.6g}", score);
+	rc = wf_audit(s, by_user, project, "review.low_agreement", "item", item_id, detail, err);
+out:
+	TX_END(s, rc, err);
+	return rc;
+}
+
 static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user_id,
 			      bool all_batches, struct review_pick *out, struct buf *err)
 {
@@ -4508,7 +4596,7 @@ static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user
 			break;
 		rc = CAIRN_ENOTFOUND;
 		q = stmt(s, "SELECT s.id, an.id, an.user_id, an.version FROM (SELECT id, review_key "
-			 "FROM items WHERE batch_id = ?1 ORDER BY review_key, id LIMIT ?2) s JOIN "
+			 "FROM items WHERE batch_id = ?1 ORDER BY review_key, id LIMIT " SAMPLE_LIMIT ") s JOIN "
 			 "annotations an ON an.item_id = s.id AND an.kind = 'manual' AND an.status = "
 			 "'submitted' AND an.user_id != ?3 WHERE NOT EXISTS (SELECT 1 FROM assignments "
 			 "a WHERE a.item_id = s.id AND a.role = 'review' AND a.state = 'reserved' AND "
@@ -4557,6 +4645,17 @@ static int sqlite_review_next(struct store *st, int64_t project_id, int64_t user
 		 (long long)out->batch_id, (long long)out->annotation_id);
 	rc = wf_audit(s, user_id, project_id, "review.reserve", "item", out->item_id, detail, err);
 out:
+	if (!rc && out->item_id) {
+		q = stmt(s, "SELECT review_key < 0 FROM items WHERE id = ?1", err);
+		int64_t low = 0;
+		if (!q) {
+			rc = CAIRN_EIO;
+		} else {
+			sqlite3_bind_int64(q, 1, out->item_id);
+			rc = one_i64(s, q, &low, "read the review key", err);
+			out->low_agreement = low != 0;
+		}
+	}
 	free(v);
 	/* "Nothing to review" is an answer: keep the reclaims and released holds. */
 	if (rc == CAIRN_ENOTFOUND) {
@@ -4782,7 +4881,7 @@ static int sample_counts(struct sqlite_store *s, const struct batch *b, struct b
 			       "s.id AND a.kind = 'manual' AND a.status = 'accepted') AND NOT EXISTS (SELECT "
 			       "1 FROM annotations a WHERE a.item_id = s.id AND a.kind = 'manual' AND "
 			       "a.status IN ('submitted', 'rejected'))) FROM (SELECT id FROM items WHERE "
-			       "batch_id = ?1 ORDER BY review_key, id LIMIT ?2) s", err);
+			       "batch_id = ?1 ORDER BY review_key, id LIMIT " SAMPLE_LIMIT ") s", err);
 	if (!q)
 		return CAIRN_EIO;
 	sqlite3_bind_int64(q, 1, b->id);
@@ -5130,6 +5229,7 @@ static const struct store_ops sqlite_ops = {
 	.annotation_owner = sqlite_annotation_owner,
 	.annotation_list = sqlite_annotation_list,
 	.item_docs = sqlite_item_docs,
+	.ann_docs = sqlite_ann_docs,
 	.annotation_save = sqlite_annotation_save,
 	.history_list = sqlite_history_list,
 	.history_get = sqlite_history_get,
@@ -5158,6 +5258,7 @@ static const struct store_ops sqlite_ops = {
 	.queue_next = sqlite_queue_next,
 	.queue_finish = sqlite_queue_finish,
 	.queue_reclaim = sqlite_queue_reclaim,
+	.item_review_first = sqlite_item_review_first,
 	.review_next = sqlite_review_next,
 	.review_add = sqlite_review_add,
 	.batch_signoff = sqlite_batch_signoff,

@@ -41,6 +41,12 @@ int job_consensus_check(const char *params_json, struct buf *err)
 				buf_setf(err, "consensus: min_agreement must be a number from 0 to 1");
 				rc = CAIRN_EINVAL;
 			}
+		} else if (!strcmp(k, "review_f1") || !strcmp(k, "review_label_share")) {
+			double x = json_number_value(v);
+			if (!json_is_number(v) || !(x >= 0 && x <= 1)) {
+				buf_setf(err, "consensus: %s must be a number from 0 to 1", k);
+				rc = CAIRN_EINVAL;
+			}
 		} else if (!strcmp(k, "min_annotators")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 			    json_integer_value(v) > 1000) {
@@ -54,7 +60,7 @@ int job_consensus_check(const char *params_json, struct buf *err)
 			}
 		} else {
 			buf_setf(err, "consensus: unknown parameter '%s' (expected method, min_agreement, "
-				 "min_annotators, dry_run)", k);
+				 "min_annotators, review_f1, review_label_share, dry_run)", k);
 			rc = CAIRN_EINVAL;
 		}
 		if (rc)
@@ -78,10 +84,14 @@ int job_consensus_run(struct job_ctx *c)
 	if (!rc) {
 		json_t *ma = json_object_get(p, "min_agreement");
 		json_t *mn = json_object_get(p, "min_annotators");
+		json_t *rf = json_object_get(p, "review_f1");
+		json_t *rt = json_object_get(p, "review_label_share");
 		struct project_consensus_opts o = {
 			.method = json_string_value(json_object_get(p, "method")),
 			.min_agree = ma ? json_number_value(ma) : 0.5,
 			.min_ann = mn ? (size_t)json_integer_value(mn) : 2,
+			.review_f1 = rf ? json_number_value(rf) : PROJECT_REVIEW_F1,
+			.review_tags = rt ? json_number_value(rt) : PROJECT_REVIEW_TAGS,
 			.dry_run = json_is_true(json_object_get(p, "dry_run")),
 			.user_id = c->job->user_id,
 			.progress = on_progress,

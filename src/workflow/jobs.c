@@ -19,6 +19,7 @@ const struct job_kind job_kinds[] = {
 	{"export", job_export_run, job_export_check},
 	{"import", job_import_run, job_import_check},
 	{"consensus", job_consensus_run, job_consensus_check},
+	{"check", job_check_run, job_check_check},
 	{NULL, NULL, NULL},
 };
 

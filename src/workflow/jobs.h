@@ -60,8 +60,12 @@ int job_export_check(const char *params_json, struct buf *err);
 int job_import_run(struct job_ctx *c);
 int job_import_check(const char *params_json, struct buf *err);
 
-/* workflow/job_consensus.c: {"method", "min_agreement", "min_annotators", "dry_run"}. */
+/* workflow/job_consensus.c: {"method", "min_agreement", "min_annotators", "review_f1",
+ * "review_label_share", "dry_run"}. */
 int job_consensus_run(struct job_ctx *c);
 int job_consensus_check(const char *params_json, struct buf *err);
+/* workflow/job_check.c: {"rules": "a,b", "predictions"}. */
+int job_check_run(struct job_ctx *c);
+int job_check_check(const char *params_json, struct buf *err);
 
 #endif

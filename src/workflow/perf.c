@@ -5,14 +5,18 @@
  */
 #include "workflow/perf.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
 #include "geom/geom.h"
+#include "quality/check.h"
+#include "quality/project_agree.h"
 #include "base/banned.h"
 
 #define TOP_REASONS 5
+#define TOP_ERRORS 3
 
 struct cand {
 	double iou;
@@ -114,6 +118,12 @@ struct row {
 	double iou_sum;
 	struct buf reasons;        /* JSON array body */
 	int nreasons;
+	/* Error types: review reasons (all of them) and check rules. */
+	char **why;
+	int64_t *why_n;
+	size_t nwhy;
+	int64_t rule_n[CHECK_RULE_COUNT_];
+	const struct consensus_score *cons;
 };
 
 struct table {
@@ -171,7 +181,17 @@ static int add_gold(void *ctx, const struct gold_pair *p)
 static int add_reason(void *ctx, int64_t user, const char *reason, int64_t n)
 {
 	struct row *r = row_of(ctx, user);
-	if (!r || r->nreasons >= TOP_REASONS)
+	if (!r)
+		return 0;
+	r->why = realloc(r->why, (r->nwhy + 1) * sizeof(*r->why));
+	r->why_n = realloc(r->why_n, (r->nwhy + 1) * sizeof(*r->why_n));
+	if (!r->why || !r->why_n)
+		abort();
+	r->why[r->nwhy] = strdup(reason ? reason : "");
+	if (!r->why[r->nwhy])
+		abort();
+	r->why_n[r->nwhy++] = n;
+	if (r->nreasons >= TOP_REASONS)
 		return 0;
 	if (r->nreasons++)
 		buf_addch(&r->reasons, ',');
@@ -179,6 +199,121 @@ static int add_reason(void *ctx, int64_t user, const char *reason, int64_t n)
 	buf_add_json_str(&r->reasons, reason ? reason : "");
 	buf_addf(&r->reasons, ",\"count\":%lld}", (long long)n);
 	return 0;
+}
+
+/* Check findings on annotations, to be attributed to their annotators. */
+struct hit {
+	int64_t ann;
+	int rule;
+};
+
+struct hits {
+	struct table *t;
+	struct hit *v;
+	size_t n, cap;
+};
+
+static int add_finding(void *ctx, const struct check_finding *f)
+{
+	struct hits *h = ctx;
+	if (f->user_id) {
+		struct row *r = row_of(h->t, f->user_id);
+		if (r)
+			r->rule_n[f->rule]++;
+		return 0;
+	}
+	if (!f->annotation_id)
+		return 0;
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 256;
+		h->v = realloc(h->v, h->cap * sizeof(*h->v));
+		if (!h->v)
+			abort();
+	}
+	h->v[h->n++] = (struct hit){f->annotation_id, (int)f->rule};
+	return 0;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	return x->ann < y->ann ? -1 : (x->ann > y->ann);
+}
+
+/* Runs the rules that point at an annotation or an annotator, and counts
+ * each manual annotation's findings for its annotator (one owner lookup
+ * per annotation with findings). */
+static int add_checks(struct store *st, int64_t project_id, struct table *t, struct buf *err)
+{
+	struct check_opts o;
+	check_opts_default(&o);
+	for (int i = 0; i < CHECK_RULE_COUNT_; i++)
+		if (i != CHECK_CLASS_SHIFT && i != CHECK_LEAKAGE && i != CHECK_DRIFT &&
+		    i != CHECK_UNLABELLED)
+			o.rules |= 1u << i;
+	struct hits h = {.t = t};
+	int rc = check_project(st, project_id, &o, add_finding, &h, err);
+	if (!rc && h.n)
+		qsort(h.v, h.n, sizeof(*h.v), hit_cmp);
+	struct row *r = NULL;
+	for (size_t i = 0; !rc && i < h.n; i++) {
+		if (!i || h.v[i].ann != h.v[i - 1].ann) {
+			int64_t item, user;
+			enum annotation_kind kind;
+			int orc = store_annotation_owner(st, h.v[i].ann, &item, &kind, &user, err);
+			if (orc && orc != CAIRN_ENOTFOUND)
+				rc = orc;
+			r = !orc && kind == ANN_MANUAL ? row_of(t, user) : NULL;
+		}
+		if (r)
+			r->rule_n[h.v[i].rule]++;
+	}
+	free(h.v);
+	return rc;
+}
+
+/* The TOP_ERRORS most frequent error types of r: review reasons and
+ * check rules together, by count, then review first, then name. */
+static void top_errors(const struct row *r, struct buf *out)
+{
+	bool used_rule[CHECK_RULE_COUNT_] = {0};
+	bool *used_why = calloc(r->nwhy + 1, 1);
+	if (!used_why)
+		abort();
+	buf_adds(out, ",\"top_errors\":[");
+	for (int k = 0; k < TOP_ERRORS; k++) {
+		int64_t best = 0;
+		long bw = -1, br = -1;
+		for (size_t i = 0; i < r->nwhy; i++)
+			if (!used_why[i] && (r->why_n[i] > best ||
+					     (r->why_n[i] == best && best && bw >= 0 &&
+					      strcmp(r->why[i], r->why[bw]) < 0))) {
+				best = r->why_n[i];
+				bw = (long)i;
+			}
+		for (int i = 0; i < CHECK_RULE_COUNT_; i++)
+			if (!used_rule[i] && r->rule_n[i] > best) {
+				best = r->rule_n[i];
+				br = i;
+				bw = -1;
+			}
+		if (!best)
+			break;
+		if (k)
+			buf_addch(out, ',');
+		if (br >= 0) {
+			used_rule[br] = true;
+			buf_addf(out, "{\"source\":\"check\",\"type\":\"%s\",\"count\":%lld}",
+				 check_rules[br].name, (long long)best);
+		} else {
+			used_why[bw] = true;
+			buf_adds(out, "{\"source\":\"review\",\"type\":");
+			buf_add_json_str(out, r->why[bw]);
+			buf_addf(out, ",\"count\":%lld}", (long long)best);
+		}
+	}
+	buf_addch(out, ']');
+	free(used_why);
 }
 
 static void num_or_null(struct buf *out, const char *key, bool have, double v)
@@ -200,10 +335,19 @@ int perf_annotators_json_for(struct store *st, int64_t project_id, int64_t only_
 {
 	struct table t = {0};
 	int rc;
+	struct consensus_score *cs = NULL;
+	size_t ncs = 0;
 	if ((rc = store_annotator_stats(st, project_id, add_stats, &t, err)) ||
 	    (rc = store_gold_pairs(st, project_id, add_gold, &t, err)) ||
-	    (rc = store_rejection_reasons(st, project_id, add_reason, &t, err)))
+	    (rc = store_rejection_reasons(st, project_id, add_reason, &t, err)) ||
+	    (rc = project_consensus_scores(st, project_id, &cs, &ncs, err)) ||
+	    (rc = add_checks(st, project_id, &t, err)))
 		goto out;
+	for (size_t i = 0; i < ncs; i++) {
+		struct row *r = row_of(&t, cs[i].user_id);
+		if (r)
+			r->cons = &cs[i];
+	}
 	buf_adds(out, "{\"annotators\":[");
 	bool first = true;
 	for (size_t i = 0; i < t.n; i++) {
@@ -231,14 +375,38 @@ int perf_annotators_json_for(struct store *st, int64_t project_id, int64_t only_
 		buf_addf(out, ",\"box_items\":%lld", (long long)r->box_items);
 		num_or_null(out, "mean_iou", r->box_items > 0,
 			    r->box_items ? r->iou_sum / (double)r->box_items : 0);
-		buf_addf(out, "},\"top_rejection_reasons\":[%s]}", r->reasons.data);
+		buf_addf(out, "},\"top_rejection_reasons\":[%s]", r->reasons.data ? r->reasons.data : "");
+		/* Agreement with the consensus. */
+		const struct consensus_score *c = r->cons;
+		struct match_figures fig;
+		if (c)
+			match_figures_of(&c->objects, &fig);
+		buf_addf(out, ",\"consensus\":{\"items\":%lld,\"tag_items\":%lld",
+			 (long long)(c ? c->items : 0), (long long)(c ? c->tag_items : 0));
+		num_or_null(out, "tag_agreement", c && c->tag_items,
+			    c && c->tag_items ? (double)c->tag_matches / (double)c->tag_items : 0);
+		buf_addf(out, ",\"object_items\":%lld", (long long)(c ? c->object_items : 0));
+		num_or_null(out, "f1_50", c && c->object_items && isfinite(fig.f1_50),
+			    c ? fig.f1_50 : 0);
+		num_or_null(out, "mean_iou", c && c->object_items && isfinite(fig.mean_sim),
+			    c ? fig.mean_sim : 0);
+		num_or_null(out, "label_agreement", c && c->object_items && isfinite(fig.label_agreement),
+			    c ? fig.label_agreement : 0);
+		buf_addch(out, '}');
+		top_errors(r, out);
+		buf_addch(out, '}');
 	}
 	buf_adds(out, "]}");
 out:
 	for (size_t i = 0; i < t.n; i++) {
 		free(t.v[i].name);
 		buf_release(&t.v[i].reasons);
+		for (size_t k = 0; k < t.v[i].nwhy; k++)
+			free(t.v[i].why[k]);
+		free(t.v[i].why);
+		free(t.v[i].why_n);
 	}
 	free(t.v);
+	free(cs);
 	return rc;
 }

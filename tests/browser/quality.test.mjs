@@ -157,6 +157,30 @@ test('a manager builds the consensus from the page; the classes chart counts its
   // The class chart now includes the consensus tags (three more, all cats and dogs).
   const cl = (await admin.get(`/api/v1/projects/${P}/quality/classes`)).json;
   await page.locator(`[data-slot=classes] .bar-item[data-label=cat][data-value="${cl.labels.find((l) => l.name === 'cat').objects}"]`).waitFor();
+  // Items 0 and 3 disagree: they go first in review.
+  assert.equal(await page.locator('[data-stat=review-first]').textContent(),
+    '2 items go first in review (object F1@0.5 under 0.8 or annotators disagreeing on the label).');
+  // The annotator table now compares each annotator with the consensus,
+  // as the API does.
+  const tab = (await admin.get(`/api/v1/projects/${P}/stats/annotators`)).json.annotators;
+  const cal = tab.find((x) => x.name === 'cal');
+  assert.ok(cal.consensus.items > 0);
+  const calRow = page.locator(`[data-table=annotators] tr[data-user="${cal.user}"]`);
+  await calRow.locator('[data-col=cons-labels]', { hasText: ` of ${cal.consensus.tag_items}` }).waitFor();
+  const pctOf = (v) => `${Math.round(v * 1000) / 10}%`;
+  assert.equal(await calRow.locator('[data-col=cons-labels]').textContent(), `${pctOf(cal.consensus.tag_agreement)} of ${cal.consensus.tag_items}`);
+  assert.equal(await calRow.locator('[data-col=cons-f1]').textContent(),
+    cal.consensus.f1_50 === null ? 'n/a' : `${(Math.round(cal.consensus.f1_50 * 1000) / 1000).toFixed(3)} over ${cal.consensus.object_items}`);
+  // The checks as a background job: the summary and the findings, as the job's API pages them.
+  await page.getByRole('button', { name: 'Run in the background' }).click();
+  const shown = page.locator('[data-stat=check-job-shown]');
+  await shown.waitFor({ timeout: 30000 });
+  const jobsNow = (await admin.get(`/api/v1/projects/${P}/jobs`)).json.jobs.filter((j) => j.kind === 'check');
+  assert.equal(jobsNow.length, 1);
+  const cj = (await admin.get(`/api/v1/projects/${P}/quality/checks/jobs/${jobsNow[0].id}?limit=200`)).json;
+  assert.equal(await shown.textContent(), `${cj.findings.length} of ${cj.summary.total} shown.`);
+  assert.equal(await page.locator('[data-table=findings] tbody tr').count(), cj.findings.length);
+  await shot(page, 'quality-consensus-and-check-job');
   assert.deepEqual(realErrors(page), []);
   await page.context().close();
 });

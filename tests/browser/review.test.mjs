@@ -128,12 +128,18 @@ test('review round trip: label, submit, reject with a pinned comment, fix, accep
   assert.equal((await sample()).stage, 'annotate');
 
   // 3. The reviewer opens review mode: the sampled item, the annotator's box, read-only.
+  // (Marked as a low-agreement item, as a consensus job does it: its review
+  // key below 0; tests/system/review.test.mjs runs the job itself.)
+  const sampled = Number(server.sql(`SELECT id FROM items WHERE batch_id = ${batch.id} ORDER BY review_key, id LIMIT 1`));
+  server.sql(`UPDATE items SET review_key = review_key - 2 WHERE id = ${sampled}`);
   await rita.goto(`/#/projects/${P}/queue`);
   await rita.locator('#start-review').click();
   await loaded(rita);
   await rita.locator('#review-panel:not([hidden])').waitFor();
   const reviewed = await rita.evaluate(() => window.cairnEditor.review.item);
   assert.ok(items.includes(reviewed));
+  assert.equal(reviewed, sampled);
+  assert.match(await rita.locator('#review-low').textContent(), /Low agreement/);
   const ann1 = await annotationOf(reviewed, annaId);
   assert.equal(await rita.evaluate(() => window.cairnEditor.review.annotation), ann1.id);
   const [box] = await objs(rita);

@@ -236,6 +236,12 @@ function matrix(ctx) {
       run: byProject((p, col, c) => c.get(`${P}/projects/${p}/quality/progress`)) },
     { route: 'GET /projects/{project}/quality/classes', cols: { own: P_VIEW, other: OTHER },
       run: byProject((p, col, c) => c.get(`${P}/projects/${p}/quality/classes`)) },
+    // Check jobs (docs/checks.md): reviewers and up start one and page its
+    // findings; cross: the own project's path with the other's job id.
+    { route: 'POST /projects/{project}/quality/checks/jobs', cols: { own: P_REVIEW.map((s) => (s === 200 ? 202 : s)), other: OTHER.map((s) => (s === 200 ? 202 : s)) },
+      run: byProject((p, col, c) => c.post(`${P}/projects/${p}/quality/checks/jobs`, { rules: 'out_of_bounds' })) },
+    { route: 'GET /projects/{project}/quality/checks/jobs/{job}', cols: { own: P_REVIEW, other: OTHER, cross: [401, 404, 404, 404, 403, 403, 404] },
+      run: (col, c) => c.get(`${P}/projects/${col === 'other' ? B : A}/quality/checks/jobs/${col === 'own' ? ctx.checkA : ctx.checkB}`) },
     { route: 'POST /projects/{project}/quality/consensus', cols: { own: P_MANAGE.map((s) => (s === 200 ? 202 : s)), other: OTHER.map((s) => (s === 200 ? 202 : s)) },
       run: byProject((p, col, c) => c.post(`${P}/projects/${p}/quality/consensus`, { dry_run: true })) },
     { route: 'GET /audit', cols: { any: ADMIN }, run: same(`${P}/audit`) },
@@ -300,10 +306,15 @@ test('authorization matrix: every endpoint x every role x own / other project', 
   const jb = await admin.post(`${P}/projects/${B}/exports`, {});
   assert.equal(ja.status, 202, ja.text);
   assert.equal(jb.status, 202, jb.text);
+  const ca0 = await admin.post(`${P}/projects/${A}/quality/checks/jobs`, {});
+  const cb0 = await admin.post(`${P}/projects/${B}/quality/checks/jobs`, {});
+  assert.equal(ca0.status, 202, ca0.text);
+  assert.equal(cb0.status, 202, cb0.text);
   const adminTok = await admin.bearer('admin-token');
   const mgrTok = await users.manager.bearer('manager-token');
   const ctx = {
     A, B, a, b, ann, admin, victim: victim.json.user.id, jobA: ja.json.job.id, jobB: jb.json.job.id,
+    checkA: ca0.json.job.id, checkB: cb0.json.job.id,
     adminToken: adminTok.tokenId, mgrToken: mgrTok.tokenId,
   };
 

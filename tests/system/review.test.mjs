@@ -293,3 +293,137 @@ test('a gold item shows its annotator the batch it came through; managers see it
   assert.equal((await ann.get(`${P}/items/${gold}`)).json.item.status, 'annotated');
   assert.equal((await ann.get(`${P}/items/999999`)).status, 404);
 });
+
+test('a consensus job puts items whose annotators disagree first in the review sample', async (t) => {
+  const { server, project, items, mgr, anns: [a0, a1], revs: [rev] } = await setup(t, { annotators: 2, reviewers: 1 });
+  const b = await createBatch(mgr, project, {
+    name: 'k2', limit: items.length, overlap: 2, review_sample: 0.2, gold_first: 0, gold_rate: 0,
+    annotators: [a0.user.id, a1.user.id], reviewers: [rev.user.id],
+  });
+  // ceil(6 * 0.2) = 2 sampled items, chosen at random by review_key: the
+  // item drawn last is outside the random sample.
+  const order = server.sql(`SELECT id FROM items WHERE batch_id = ${b.id} ORDER BY review_key, id`)
+    .split('\n').map(Number);
+  assert.equal(order.length, items.length);
+  const target = order[order.length - 1];
+  await labelAll(a0, project);
+  // a1 agrees everywhere except on the target, where its box is elsewhere.
+  for (let n = 0; n < 50; n++) {
+    const r = await a1.post(`${P}/projects/${project}/queue/next`, {});
+    if (r.status === 204) break;
+    const far = { format: 1, objects: [{ id: 'f', label: 'rectangle', type: 'box', points: [40, 40, 50, 48], attributes: { color: 'red' } }] };
+    await submit(a1, r.json.item.id, r.json.item.id === target ? far : doc(1));
+  }
+  const before = (await mgr.get(`${P}/batches/${b.id}`)).json.batch.sample.size;
+  assert.equal(before, 2);
+
+  // Bad thresholds are refused, naming the parameter.
+  const bad = await mgr.post(`${P}/projects/${project}/quality/consensus`, { review_f1: 1.5 });
+  assertError(bad, 400, 'invalid');
+  assert.match(bad.text, /review_f1/);
+
+  // A dry run lists the item but leaves the sample as it was.
+  const waitJob = async (id) => {
+    for (let i = 0; i < 200; i++) {
+      const r = await mgr.get(`${P}/projects/${project}/jobs/${id}`);
+      if (!['queued', 'running'].includes(r.json.job.state)) return r.json.job;
+      await sleep(50);
+    }
+    assert.fail('job did not end');
+  };
+  const result = (job) => (typeof job.result === 'string' ? JSON.parse(job.result) : job.result);
+  const dry = await mgr.post(`${P}/projects/${project}/quality/consensus`, { dry_run: true });
+  assert.equal(dry.status, 202, dry.text);
+  const dr = result(await waitJob(dry.json.job.id));
+  assert.deepEqual(dr.review_first.map((x) => x.item), [target]);
+  assert.equal(server.sql(`SELECT count(*) FROM items WHERE review_key < 0`), '0');
+
+  const cj = await mgr.post(`${P}/projects/${project}/quality/consensus`, {});
+  assert.equal(cj.status, 202, cj.text);
+  const job = await waitJob(cj.json.job.id);
+  assert.equal(job.state, 'done', JSON.stringify(job));
+  const res = result(job);
+  assert.equal(res.review_f1, 0.8);
+  assert.equal(res.review_first_count, 1);
+  assert.equal(res.review_first[0].item, target);
+  assert.equal(res.review_first[0].f1_50, 0);
+  assert.equal(server.sql(`SELECT count(*) FROM audit WHERE action = 'review.low_agreement' AND target_id = ${target}`), '1');
+
+  // The reviewer is served the target first, both annotations of it,
+  // marked low_agreement; then the rest of the sample, marked as sampled.
+  for (let k = 0; k < 2; k++) {
+    const r = await rev.post(`${P}/projects/${project}/review/next`, {});
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.item.id, target);
+    assert.equal(r.json.low_agreement, true);
+    assert.equal(r.json.reason, 'low_agreement');
+    const v = await rev.post(`${P}/items/${target}/review`, { verdict: 'accept', annotation: r.json.annotation.id });
+    assert.equal(v.status, 201, v.text);
+  }
+  const rest = await rev.post(`${P}/projects/${project}/review/next`, {});
+  assert.equal(rest.status, 200, rest.text);
+  assert.notEqual(rest.json.item.id, target);
+  assert.equal(rest.json.low_agreement, false);
+  assert.equal(rest.json.reason, 'sample');
+  // It counts in the sample: still two items, the target and the first random one.
+  assert.equal(rest.json.item.id, order[0]);
+  const after = (await mgr.get(`${P}/batches/${b.id}`)).json.batch.sample;
+  assert.equal(after.size, 2);
+  assert.equal(after.accepted, 1);
+});
+
+test('on an item two annotators label, each reads only the comments about their own work', async (t) => {
+  const { project, items, mgr, anns: [a0, a1], revs: [rev] } = await setup(t, { annotators: 2, reviewers: 1 });
+  await createBatch(mgr, project, {
+    name: 'ov', limit: 1, overlap: 2, review_sample: 1, gold_first: 0, gold_rate: 0,
+    annotators: [a0.user.id, a1.user.id], reviewers: [rev.user.id],
+  });
+  const first = await a0.post(`${P}/projects/${project}/queue/next`, {});
+  assert.equal(first.status, 200, first.text);
+  const item = first.json.item.id;
+  assert.ok(items.includes(item));
+  await submit(a0, item);
+  await labelAll(a0, project);
+  await labelAll(a1, project);
+  const ids = {};
+  for (let k = 0; k < 2; k++) {
+    const r = await rev.post(`${P}/projects/${project}/review/next`, {});
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.item.id, item);
+    const who = r.json.annotation.user === a0.user.id ? 'a0' : 'a1';
+    ids[who] = r.json.annotation.id;
+    const v = await rev.post(`${P}/items/${item}/review`, {
+      verdict: 'reject', annotation: r.json.annotation.id, comment: `fix ${who}`, point: [3, 4],
+    });
+    assert.equal(v.status, 201, v.text);
+  }
+  const post = async (c, body) => {
+    const r = await c.post(`${P}/items/${item}/comments`, body);
+    assert.equal(r.status, 201, r.text);
+    return r.json.comment.id;
+  };
+  const toAll = await post(mgr, { body: 'to everyone on this item' });
+  const fromA1 = await post(a1, { body: 'a1 thinks aloud' });
+  await post(a1, { body: 'a1 on its own work', annotation: ids.a1 });
+  const reply = await post(rev, { body: 'a reply to a1', parent: fromA1 });
+  await post(a0, { body: 'a0 replies to everyone', parent: toAll });
+  const bodies = async (c) => (await c.get(`${P}/items/${item}/comments`)).json.comments.map((x) => x.body);
+
+  assert.deepEqual(await bodies(a0), ['fix a0', 'to everyone on this item', 'a0 replies to everyone']);
+  assert.deepEqual(await bodies(a1), ['fix a1', 'to everyone on this item', 'a1 thinks aloud',
+    'a1 on its own work', 'a reply to a1']);
+  // Staff see every comment.
+  assert.equal((await bodies(rev)).length, 7);
+  assert.equal((await bodies(mgr)).length, 7);
+  // What a0 cannot read, a0 can neither resolve nor answer.
+  const fixA1 = (await mgr.get(`${P}/items/${item}/comments`)).json.comments.find((x) => x.body === 'fix a1').id;
+  assertError(await a0.post(`${P}/items/${item}/comments/${fixA1}/resolve`, { resolved: true }), 404, 'not_found');
+  assertError(await a0.post(`${P}/items/${item}/comments/${reply}/resolve`, { resolved: true }), 404, 'not_found');
+  const ans = await a0.post(`${P}/items/${item}/comments`, { body: 'peek', parent: fromA1 });
+  assertError(ans, 400, 'invalid');
+  assert.match(ans.text, /parent/);
+  // The rejected item comes back to a0 with a0's comments only.
+  const back = await a0.post(`${P}/projects/${project}/queue/next`, {});
+  assert.equal(back.json.reason, 'rejected');
+  assert.deepEqual(back.json.comments.map((x) => x.body), ['fix a0', 'to everyone on this item', 'a0 replies to everyone']);
+});

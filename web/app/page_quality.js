@@ -49,6 +49,7 @@ export async function render(ctx) {
   const confForm = h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); loadConfusion(); } },
     field('Annotator A (rows)', pa), field('Annotator B (columns)', pb), h('button', { type: 'submit' }, 'Compare'));
   const checkBtn = h('button', { type: 'button', class: 'primary', onclick: () => loadChecks() }, 'Run checks');
+  const bgBtn = h('button', { type: 'button', onclick: () => runCheckJob() }, 'Run in the background');
   // Consensus (managers): a background job; its result lists what was saved.
   const cMethod = select([['majority', 'Majority vote'], ['dawid-skene', 'Dawid–Skene']], 'majority', { name: 'method' });
   const cMin = h('input', { name: 'min_agreement', type: 'number', min: 0, max: 1, step: 0.05, value: '0.5', size: 5 });
@@ -69,7 +70,7 @@ export async function render(ctx) {
     review ? section('q-conf', 'Confusion between two annotators', confForm, slots.confusion) : null,
     labeller ? section('q-ann', review ? 'Annotators' : 'My figures', slots.annotators) : null,
     ctx.manage ? section('q-cons', 'Consensus', h('p', { class: 'hint' }, 'One consensus annotation per item with two or more annotators; each records the annotations it was built from.'), consForm, cOut) : null,
-    review ? section('q-checks', 'Check results', h('p', { class: 'hint' }, 'Runs every rule of cairn check over the project; each finding links to the item in the editor.'), checkBtn, slots.checks) : null);
+    review ? section('q-checks', 'Check results', h('p', { class: 'hint' }, 'Runs every rule of cairn check over the project; each finding links to the item in the editor. In the background: no limit on findings, listed a page at a time.'), h('div', { class: 'row' }, checkBtn, bgBtn), slots.checks) : null);
 
   const fail = (slot, e) => clear(slot, h('p', { class: 'msg error', role: 'alert' }, e.message || String(e)));
 
@@ -206,14 +207,69 @@ export async function render(ctx) {
   async function loadAnnotators() {
     const r = await get(`/projects/${pid}/stats/annotators`);
     const rows = r.annotators;
+    // Agreement with the consensus: label share and object F1@0.5, each
+    // with the number of items it is over; error types from review and checks.
+    const errs = (x) => (x.top_errors.length ? x.top_errors.map((e) => `${e.type} (${e.source}) ×${e.count}`).join(', ') : '—');
     clear(slots.annotators, rows.length ? h('table', { class: 'grid-table', 'data-table': 'annotators' },
       h('caption', { class: 'sr' }, 'Annotator performance'),
-      h('thead', null, h('tr', null, ['Annotator', 'Items', 'Objects', 'Items/hour', 'Reviewed', 'Rejected', 'Gold tag accuracy', 'Gold box IoU']
-        .map((x, i) => h('th', { scope: 'col', class: i ? 'num' : null }, x)))),
-      h('tbody', null, rows.map((x) => h('tr', null, h('td', null, x.name), h('td', { class: 'num' }, fmtNum(x.items)), h('td', { class: 'num' }, fmtNum(x.objects)),
+      h('thead', null, h('tr', null, ['Annotator', 'Items', 'Objects', 'Items/hour', 'Reviewed', 'Rejected', 'Gold tag accuracy', 'Gold box IoU',
+        'Labels = consensus', 'Object F1 vs consensus', 'Most frequent errors']
+        .map((x, i) => h('th', { scope: 'col', class: i && i < 10 ? 'num' : null }, x)))),
+      h('tbody', null, rows.map((x) => h('tr', { 'data-user': x.user }, h('td', null, x.name), h('td', { class: 'num' }, fmtNum(x.items)), h('td', { class: 'num' }, fmtNum(x.objects)),
         h('td', { class: 'num' }, x.items_per_hour === null ? 'n/a' : x.items_per_hour.toFixed(1)), h('td', { class: 'num' }, fmtNum(x.reviewed)),
         h('td', { class: 'num' }, `${fmtNum(x.rejected)}${x.rejection_rate === null ? '' : ` (${pct(x.rejection_rate)})`}`),
-        h('td', { class: 'num' }, pct(x.gold.tag_accuracy)), h('td', { class: 'num' }, fmt3(x.gold.mean_iou)))))) : h('p', { class: 'empty' }, 'No annotations yet.'));
+        h('td', { class: 'num' }, pct(x.gold.tag_accuracy)), h('td', { class: 'num' }, fmt3(x.gold.mean_iou)),
+        h('td', { class: 'num', 'data-col': 'cons-labels' }, x.consensus.tag_agreement === null ? 'n/a' : `${pct(x.consensus.tag_agreement)} of ${fmtNum(x.consensus.tag_items)}`),
+        h('td', { class: 'num', 'data-col': 'cons-f1' }, x.consensus.f1_50 === null ? 'n/a' : `${fmt3(x.consensus.f1_50)} over ${fmtNum(x.consensus.object_items)}`),
+        h('td', { 'data-col': 'errors' }, errs(x)))))) : h('p', { class: 'empty' }, 'No annotations yet.'));
+  }
+
+  // The whole project's checks as a background job: progress, then the
+  // findings a page at a time (no cap), by the API's cursor.
+  async function runCheckJob() {
+    bgBtn.disabled = true;
+    checkBtn.disabled = true;
+    clear(slots.checks, 'Starting…');
+    try {
+      const r = await post(`${Q}/checks/jobs`, {});
+      let page = await get(`${Q}/checks/jobs/${r.job.id}?limit=200`);
+      while (['queued', 'running'].includes(page.job.state)) {
+        clear(slots.checks, h('p', { role: 'status' }, `Check job ${r.job.id}: ${page.job.state}${page.job.progress.total ? ` (${fmtNum(page.job.progress.done)} of ${fmtNum(page.job.progress.total)} items)` : ''}…`));
+        await new Promise((res) => setTimeout(res, 300));
+        if (!ctx.alive()) return;
+        page = await get(`${Q}/checks/jobs/${r.job.id}?limit=200`);
+      }
+      if (page.job.state !== 'done') throw new Error(page.job.error || `Check job ${r.job.id} ${page.job.state}.`);
+      const sm = page.summary;
+      const sev = (x) => h('span', { class: `status sev-${x}` }, x);
+      const row = (f) => h('tr', null, h('td', null, sev(f.severity)), h('td', null, h('code', null, f.rule)),
+        h('td', null, f.link ? h('a', { href: f.link }, `item ${f.item_id}${f.object ? `, object ${f.object}` : ''}`) : f.group),
+        h('td', null, f.message));
+      const body = h('tbody', null, page.findings.map(row));
+      const shown = h('p', { 'data-stat': 'check-job-shown' });
+      let count = page.findings.length;
+      let next = page.next;
+      const more = h('button', { type: 'button' }, 'More findings');
+      const update = () => { shown.textContent = `${fmtNum(count)} of ${fmtNum(sm.total)} shown.`; more.hidden = next === null; };
+      more.onclick = async () => {
+        more.disabled = true;
+        try {
+          const p = await get(`${Q}/checks/jobs/${r.job.id}?limit=200&cursor=${next}`);
+          p.findings.forEach((f) => body.append(row(f)));
+          count += p.findings.length;
+          next = p.next;
+          update();
+        } catch (e) { fail(shown, e); } finally { more.disabled = false; }
+      };
+      update();
+      clear(slots.checks,
+        h('p', { 'data-stat': 'checks' }, `${fmtNum(sm.counts.error)} errors, ${fmtNum(sm.counts.warning)} warnings, ${fmtNum(sm.counts.info)} info (check job ${r.job.id}, every item).`),
+        sm.total ? h('table', { class: 'grid-table', 'data-table': 'findings' },
+          h('caption', { class: 'sr' }, 'Findings'),
+          h('thead', null, h('tr', null, ['Severity', 'Rule', 'Where', 'Message'].map((x) => h('th', { scope: 'col' }, x)))),
+          body) : h('p', { class: 'empty' }, 'No findings.'),
+        sm.total ? [shown, more] : null);
+    } catch (e) { fail(slots.checks, e); } finally { bgBtn.disabled = false; checkBtn.disabled = false; }
   }
 
   async function loadChecks() {
@@ -253,9 +309,11 @@ export async function render(ctx) {
       const x = job.result;
       clear(cOut, h('p', { class: 'msg ok', 'data-stat': 'consensus' },
         `${x.dry_run ? 'Dry run: ' : ''}${fmtNum(x.saved)} saved, ${fmtNum(x.needs_review_count)} for review, ${fmtNum(x.too_few_annotators)} with too few annotators.`),
+      h('p', { 'data-stat': 'review-first' }, `${fmtNum(x.review_first_count)} ${x.review_first_count === 1 ? 'item goes' : 'items go'} first in review (object F1@0.5 under ${x.review_f1} or annotators disagreeing on the label)${x.dry_run ? ' once saved' : ''}.`),
       x.needs_review.length ? h('p', null, 'For review: ', x.needs_review.map((it, i) => [i ? ', ' : '',
         h('a', { href: `/label.html#project=${pid}&item=${it.item}` }, `item ${it.item}`)])) : null);
       loadClasses().catch((e) => fail(slots.classes, e));
+      if (labeller) loadAnnotators().catch((e) => fail(slots.annotators, e));
     } catch (e) { fail(cOut, e); }
   }
 

@@ -69,7 +69,7 @@ export class Review {
     }
     document.body.classList.remove('review-empty');
     const j = r.json;
-    S.review = { item: j.item.id, batch: j.batch, annotation: j.annotation.id, user: j.annotation.user, version: j.annotation.version, expires: j.expires_at };
+    S.review = { item: j.item.id, batch: j.batch, annotation: j.annotation.id, user: j.annotation.user, version: j.annotation.version, expires: j.expires_at, low: !!j.low_agreement };
     history.replaceState(null, '', `#project=${project}&item=${j.item.id}&review=1`);
     S.itemId = null;
     await this.ui.loadItem(project, j.item.id);
@@ -144,6 +144,7 @@ export class Review {
     };
     this.panel.replaceChildren(
       el('h2', {}, 'Review'),
+      ...(rv.low ? [el('p', { id: 'review-low', class: 'msg warn', text: 'Low agreement: its annotators disagree (consensus), so it comes before the random sample.' })] : []),
       el('p', { id: 'review-what' }, `Annotation by ${rv.name || `user ${rv.user}`}, version ${rv.version}, batch ${rv.batch}. `,
         el('span', { class: 'muted', text: 'Read-only: accept it, or reject it with a comment saying what to fix.' })),
       el('label', { class: 'stack' }, 'Comment', text),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "core/annotation.h"
 #include "core/model.h"
 #include "core/schema.h"
@@ -435,4 +436,29 @@ Test(check, annotator_bias_among_many_annotators, .init = setup, .fini = teardow
 	cr_assert_eq(last_user, 1350);
 	cr_assert(strstr(last_msg, "median area ratio 1.32 over 20 matched boxes"), "%s", last_msg);
 	check_state_free(cs);
+}
+
+Test(check, rule_lists_and_finding_json)
+{
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	uint32_t bits;
+	cr_assert_eq(check_rules_parse("out_of_bounds,too_small", &bits, &err), 0, "%s", err.data);
+	cr_assert_eq(bits, (1u << CHECK_OUT_OF_BOUNDS) | (1u << CHECK_TOO_SMALL));
+	cr_assert_eq(check_rules_parse("", &bits, &err), 0);
+	cr_assert_eq(bits, 0);
+	cr_assert_eq(check_rules_parse(NULL, &bits, &err), 0);
+	cr_assert_eq(check_rules_parse("too_small,nope", &bits, &err), CAIRN_EINVAL);
+	cr_assert(strstr(err.data, "unknown rule 'nope'"), "%s", err.data);
+	struct check_finding f = {.rule = CHECK_OUT_OF_BOUNDS, .item_id = 5, .annotation_id = 9,
+				  .object = "oob", .group = "", .message = "a \"quote\""};
+	check_finding_json(&out, 1, &f);
+	cr_assert_str_eq(out.data, "{\"rule\":\"out_of_bounds\",\"severity\":\"warning\",\"item_id\":5,"
+			 "\"annotation_id\":9,\"object\":\"oob\",\"group\":\"\",\"link\":"
+			 "\"/label.html#project=1&item=5&object=oob\",\"message\":\"a \\\"quote\\\"\"}");
+	buf_reset(&out);
+	struct check_finding g = {.rule = CHECK_CLASS_SHIFT, .group = "batch 3", .message = "m"};
+	check_finding_json(&out, 1, &g);
+	cr_assert(strstr(out.data, "\"object\":\"\",\"group\":\"batch 3\",\"link\":null"), "%s", out.data);
+	buf_release(&err);
+	buf_release(&out);
 }

@@ -206,3 +206,102 @@ Test(project_agree, consensus_dry_run_and_bad_options)
 	buf_release(&out);
 	buf_release(&err);
 }
+
+Test(project_agree, consensus_puts_disagreeing_items_first)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	struct project_consensus_opts o = {.method = "majority", .min_agree = 0.5, .min_ann = 2,
+					   .user_id = users[0], .review_f1 = PROJECT_REVIEW_F1,
+					   .review_tags = PROJECT_REVIEW_TAGS};
+	struct project_consensus_counts c;
+	cr_assert_eq(project_consensus(st, &proj, &o, &out, &c, &err), 0, "%s", err.data);
+	/* Item 0's boxes match at IoU 9/11 (F1 1) and its tags agree; item
+	 * 1's tags differ (share 0.5 < 1): only item 1 goes first. */
+	cr_assert_eq(c.queued, 1, "%s", out.data);
+	char want[96];
+	snprintf(want, sizeof(want), "\"review_first\":[{\"item\":%lld,\"score\":0.5,", (long long)items[1]);
+	cr_assert(strstr(out.data, want), "%s", out.data);
+	store_close(st);
+	st = NULL;
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT id, review_key FROM items ORDER BY id", -1, &q, NULL), SQLITE_OK);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+		double k = sqlite3_column_double(q, 1);
+		if (i == 1)
+			cr_assert_float_eq(k, -1.5, 1e-12);
+		else
+			cr_assert(k >= 0, "item %d: %g", i, k);
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	cr_assert_eq(store_open(&st, dbpath, 0, &err), 0, "%s", err.data);
+	/* Out-of-range thresholds are refused by name. */
+	o.review_f1 = 1.5;
+	cr_assert_eq(project_consensus(st, &proj, &o, &out, &c, &err), CAIRN_EINVAL);
+	cr_assert(strstr(err.data, "review_f1"), "%s", err.data);
+	buf_release(&out);
+	buf_release(&err);
+}
+
+Test(project_agree, annotators_against_the_consensus)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	struct consensus_score *cs;
+	size_t n;
+	/* No consensus yet: nobody is scored. */
+	cr_assert_eq(project_consensus_scores(st, proj.id, &cs, &n, &err), 0, "%s", err.data);
+	cr_assert_eq(n, 0);
+	free(cs);
+	struct project_consensus_opts o = {.method = "majority", .min_agree = 0.5, .min_ann = 2,
+					   .user_id = users[0]};
+	cr_assert_eq(project_consensus(st, &proj, &o, &out, NULL, &err), 0, "%s", err.data);
+	cr_assert_eq(project_consensus_scores(st, proj.id, &cs, &n, &err), 0, "%s", err.data);
+	cr_assert_eq(n, 2);
+	int64_t matches = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* Three items each; tags on all three; boxes on item 0, where the
+		 * consensus keeps both clusters (car and bus, one annotator each):
+		 * one of two matched, F1 2/3. */
+		cr_assert_eq(cs[i].items, 3);
+		cr_assert_eq(cs[i].tag_items, 3);
+		cr_assert_eq(cs[i].object_items, 1);
+		struct match_figures f;
+		match_figures_of(&cs[i].objects, &f);
+		cr_assert_float_eq(f.f1_50, 2.0 / 3.0, 1e-12);
+		matches += cs[i].tag_matches;
+	}
+	/* Items 0 and 2 agree with everyone; item 1's tie goes to one of them. */
+	cr_assert_eq(matches, 5);
+	free(cs);
+	buf_release(&out);
+	buf_release(&err);
+}
+
+static int count_doc(void *ctx, const struct store_ann_doc *d)
+{
+	int64_t *v = ctx;
+	cr_assert(d->item_id >= v[1], "items in order");
+	cr_assert(d->body && d->body_len == strlen(d->body));
+	cr_assert_eq(d->kind, ANN_MANUAL);
+	v[1] = d->item_id;
+	v[0]++;
+	return 0;
+}
+
+Test(project_agree, bulk_cursor_reads_every_annotation_of_a_range)
+{
+	struct buf err = BUF_INIT;
+	int64_t v[2] = {0, 0};
+	cr_assert_eq(store_ann_docs(st, proj.id, 1u << ANN_MANUAL, items[0], items[2], count_doc, v, &err), 0, "%s", err.data);
+	cr_assert_eq(v[0], 6);
+	v[0] = v[1] = 0;
+	cr_assert_eq(store_ann_docs(st, proj.id, 0, items[1], items[1], count_doc, v, &err), 0, "%s", err.data);
+	cr_assert_eq(v[0], 2);
+	v[0] = v[1] = 0;
+	cr_assert_eq(store_ann_docs(st, proj.id, 1u << ANN_GOLD, items[0], items[2], count_doc, v, &err), 0, "%s", err.data);
+	cr_assert_eq(v[0], 0);
+	buf_release(&err);
+}
