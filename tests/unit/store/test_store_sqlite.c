@@ -729,6 +729,32 @@ Test(store, bulk_load_keeps_the_counters_and_brings_the_triggers_back)
 	buf_release(&err);
 }
 
+/* New databases get 8 KiB pages; an existing one keeps its page size. */
+Test(store, a_new_database_has_8k_pages_and_an_old_one_keeps_its_own)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	store_close(st);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sql_int(db, "PRAGMA page_size"), 8192);
+	sqlite3_close(db);
+	unlink(dbpath);
+	/* A database made before, with 4 KiB pages, before cairn migrates it. */
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE t(x)", NULL, NULL, NULL),
+		     SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_check(st, &err), 0, "%s", err.data);
+	store_close(st);
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sql_int(db, "PRAGMA page_size"), 4096);
+	sqlite3_close(db);
+	buf_release(&err);
+}
+
 /* Every item counter in project_counts equals a count of the item rows. */
 static void assert_item_counters_match(sqlite3 *db)
 {
