@@ -8,7 +8,8 @@
 # [BOXES_PER_IMAGE] (defaults 100000 x 10 = 1M boxes). Needs build/cairn and
 # build/bench/bench_formats_gen; pycocotools from $COCOAPI (default
 # /tmp/cocoapi/PythonAPI) or skipped with a message. FORMATS_BENCH_SKIP_IMPORT_BASELINE=1
-# skips pycocotools.
+# skips pycocotools. FORMATS_BENCH_IMPORT_ONLY=1 stops after the import and
+# its baseline (and BASELINE's import of the same file, when given).
 # With BASELINE=/path/to/an/older/cairn the same data is also exported as
 # coco, cvat, voc, labelstudio and mot (FORMATS overrides the list) and each
 # is imported by both binaries, printed side by side with the ratio.
@@ -47,6 +48,12 @@ if [ -z "${FORMATS_BENCH_SKIP_IMPORT_BASELINE:-}" ] &&
 	measure "pycocotools COCO(file) (baseline)" env PYTHONPATH=$COCOAPI /usr/bin/python3 -c "from pycocotools.coco import COCO; COCO('$T/in.json')"
 else
 	echo "  pycocotools COCO(file): skipped (no pycocotools at $COCOAPI)"
+fi
+if [ -n "${FORMATS_BENCH_IMPORT_ONLY:-}" ]; then
+	[ -n "$BASELINE" ] || exit 0
+	$BASELINE init --data "$T/base" --admin admin </dev/null >/dev/null 2>&1
+	measure "$BASELINE import --no-media (older)" $BASELINE import --data "$T/base" --project b --format coco --no-media --as gold "$T/in.json"
+	exit 0
 fi
 for f in coco yolo voc cvat; do
 	echo "export $f:"

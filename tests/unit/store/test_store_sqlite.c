@@ -723,6 +723,153 @@ Test(store, bulk_load_keeps_the_counters_and_brings_the_triggers_back)
 	buf_release(&err);
 }
 
+/* New databases get 8 KiB pages; an existing one keeps its page size. */
+Test(store, a_new_database_has_8k_pages_and_an_old_one_keeps_its_own)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	store_close(st);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sql_int(db, "PRAGMA page_size"), 8192);
+	sqlite3_close(db);
+	unlink(dbpath);
+	/* A database made before, with 4 KiB pages, before cairn migrates it. */
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE t(x)", NULL, NULL, NULL),
+		     SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_check(st, &err), 0, "%s", err.data);
+	store_close(st);
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sql_int(db, "PRAGMA page_size"), 4096);
+	sqlite3_close(db);
+	buf_release(&err);
+}
+
+/* Every item counter in project_counts equals a count of the item rows. */
+static void assert_item_counters_match(sqlite3 *db)
+{
+	static const char *const checks[] = {
+		"SELECT count(*) FROM project_counts c WHERE key = 'items' AND n != (SELECT count(*) "
+		"FROM items i WHERE i.project_id = c.project_id)",
+		"SELECT count(*) FROM project_counts c WHERE key = 'bytes' AND n != (SELECT "
+		"ifnull(sum(size), 0) FROM items i WHERE i.project_id = c.project_id)",
+		"SELECT count(*) FROM project_counts c WHERE key LIKE 'kind:%' AND n != (SELECT "
+		"count(*) FROM items i WHERE i.project_id = c.project_id AND 'kind:' || i.kind = c.key)",
+		"SELECT count(*) FROM project_counts c WHERE key LIKE 'status:%' AND n != (SELECT "
+		"count(*) FROM items i WHERE i.project_id = c.project_id AND 'status:' || i.status = "
+		"c.key)",
+		"SELECT count(*) FROM (SELECT DISTINCT project_id, 'status:' || status AS k FROM items) "
+		"g WHERE NOT EXISTS (SELECT 1 FROM project_counts c WHERE c.project_id = g.project_id "
+		"AND c.key = g.k)",
+	};
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+		cr_assert_eq(sql_int(db, checks[i]), 0, "counter off: %s", checks[i]);
+	assert_counters_match(db);
+	/* The full-text index agrees with the items table. */
+	cr_assert_eq(sqlite3_exec(db, "INSERT INTO items_fts(items_fts) VALUES('integrity-check')",
+				  NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+}
+
+static int64_t search_count(sqlite3 *db, const char *term)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM items_fts WHERE items_fts MATCH '%s'", term);
+	return sql_int(db, sql);
+}
+
+/* Items added during a bulk load get their full-text rows and counters at the
+ * end; older items changed during it keep them through the triggers. */
+Test(store, bulk_load_indexes_and_counts_the_items_it_adds)
+{
+	struct store *st;
+	struct buf err = BUF_INIT;
+	int64_t uid, pid, ids[2], old[2], added[3];
+	const char *schema_json = "{\"cairn_schema\":1,\"labels\":[{\"name\":\"car\",\"shapes\":[\"box\"]},"
+				  "{\"name\":\"person\",\"shapes\":[\"box\"]}]}";
+	struct schema sc = {0};
+	cr_assert_eq(schema_parse(&sc, schema_json, strlen(schema_json), &err), 0, "%s", err.data);
+	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
+	cr_assert_eq(store_user_add(st, "alice", "hash", true, &uid, &err), 0);
+	cr_assert_eq(store_project_create(st, "p", NULL, uid, schema_json, &pid, &err), 0);
+	cr_assert_eq(store_label_id(st, pid, "car", &ids[0], &err), 0);
+	cr_assert_eq(store_label_id(st, pid, "person", &ids[1], &err), 0);
+	for (int i = 0; i < 2; i++) {
+		char name[32], hash[16];
+		snprintf(name, sizeof(name), "old%d.png", i);
+		snprintf(hash, sizeof(hash), "o%d", i);
+		struct item it = make_item(pid, name, hash);
+		it.split = i ? "val" : NULL;
+		cr_assert_eq(store_item_add(st, &it, &old[i], &err), 0, "%s", err.data);
+	}
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	char *before = triggers_text(db);
+	assert_item_counters_match(db);
+
+	/* Rolled back: nothing of it stays, in the index or the counters. */
+	cr_assert_eq(store_begin(st, &err), 0, "%s", err.data);
+	cr_assert_eq(store_bulk_begin(st, &err), 0, "%s", err.data);
+	struct item it = make_item(pid, "gone.png", "g0");
+	int64_t gone;
+	cr_assert_eq(store_item_add(st, &it, &gone, &err), 0, "%s", err.data);
+	store_rollback(st);
+	char *now = triggers_text(db);
+	cr_assert_str_eq(now, before);
+	free(now);
+	cr_assert_eq(search_count(db, "gone"), 0);
+	assert_item_counters_match(db);
+
+	cr_assert_eq(store_begin(st, &err), 0, "%s", err.data);
+	cr_assert_eq(store_bulk_begin(st, &err), 0, "%s", err.data);
+	for (int i = 0; i < 3; i++) {
+		char name[32], hash[16];
+		snprintf(name, sizeof(name), "new%d.png", i);
+		snprintf(hash, sizeof(hash), "n%d", i);
+		it = make_item(pid, name, hash);
+		it.split = i == 0 ? "train" : i == 1 ? "val" : NULL;
+		it.size = 10 + i;
+		cr_assert_eq(store_item_add(st, &it, &added[i], &err), 0, "%s", err.data);
+	}
+	/* A manual save moves an old and a new item to in_progress. */
+	save_doc(st, &sc, ids, pid, old[1], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]}]}");
+	save_doc(st, &sc, ids, pid, added[1], 0,
+		 "{\"format\":1,\"objects\":[{\"id\":\"a\",\"label\":\"car\",\"type\":\"box\",\"points\":[1,2,3,4]}]}");
+	/* Metadata and splits change on an old and on a new item. */
+	cr_assert_eq(store_item_set_meta(st, old[0], "{\"tag\":\"zebra\"}", "test", &err), 0, "%s",
+		     err.data);
+	cr_assert_eq(store_item_set_meta(st, added[2], "{\"tag\":\"okapi\"}", "train", &err), 0, "%s",
+		     err.data);
+	cr_assert_eq(store_commit(st, &err), 0, "%s", err.data);
+	now = triggers_text(db);
+	cr_assert_str_eq(now, before, "the triggers are back, as they were");
+	free(now);
+	assert_item_counters_match(db);
+	cr_assert_eq(sql_int(db, "SELECT n FROM project_counts WHERE key = 'items'"), 5);
+	cr_assert_eq(sql_int(db, "SELECT n FROM project_counts WHERE key = 'bytes'"), 233);
+	cr_assert_eq(sql_int(db, "SELECT n FROM project_counts WHERE key = 'split:train'"), 2);
+	cr_assert_eq(search_count(db, "\"new0.png\""), 1, "a new item is found by name");
+	cr_assert_eq(search_count(db, "okapi"), 1, "by the metadata set during the load");
+	cr_assert_eq(search_count(db, "zebra"), 1, "an old item by its new metadata");
+
+	/* After it the triggers keep everything again, new items included. */
+	cr_assert_eq(store_item_set_meta(st, added[0], "{\"tag\":\"ibis\"}", "", &err), 0, "%s",
+		     err.data);
+	assert_item_counters_match(db);
+	cr_assert_eq(search_count(db, "ibis"), 1);
+	free(before);
+	sqlite3_close(db);
+	cr_assert_eq(store_check(st, &err), 0, "%s", err.data);
+	store_close(st);
+	schema_release(&sc);
+	buf_release(&err);
+}
+
 /* A read snapshot sees one moment; a write on the same handle ends it. */
 Test(store, a_read_snapshot_sees_one_moment_and_a_write_ends_it)
 {
