@@ -416,6 +416,27 @@ struct worker {
 	int rc;
 };
 
+/* Who is between asking for an item and finishing it, and how many items
+ * were finished: a worker may stop only when its "nothing for me" was the
+ * last word, i.e. nobody was active and nothing finished since it asked.
+ * Checking the batch's live reservations alone raced: another worker could
+ * skip an item between this one's query and its look at the batch. */
+static pthread_mutex_t route_mu = PTHREAD_MUTEX_INITIALIZER;
+static int route_active;
+static long route_finished;
+static bool route_failed;
+
+static void route_done(bool finished, bool failed)
+{
+	pthread_mutex_lock(&route_mu);
+	route_active--;
+	if (finished)
+		route_finished++;
+	if (failed)
+		route_failed = true;
+	pthread_mutex_unlock(&route_mu);
+}
+
 static void *route(void *arg)
 {
 	struct worker *w = arg;
@@ -424,34 +445,46 @@ static void *route(void *arg)
 	if ((w->rc = store_open(&st, dbpath, 0, &err)))
 		return NULL;
 	for (;;) {
+		pthread_mutex_lock(&route_mu);
+		bool failed = route_failed;
+		route_active++;
+		long asked = route_finished;
+		pthread_mutex_unlock(&route_mu);
+		if (failed) {
+			route_done(false, false);
+			break;
+		}
 		struct queue_pick p;
 		struct queue_req q = {w->pid, w->user, 0, 0.5};
 		int rc = store_queue_next(st, &q, &p, &err);
 		if (rc == CAIRN_ENOTFOUND) {
-			/* Nothing for me now; done only when nobody holds anything
-			 * (a skip elsewhere may still open an item to me). */
-			struct batch b;
-			if ((w->rc = store_batch_get(st, w->batch, &b, &err)))
-				break;
-			int64_t held = b.reserved;
-			batch_release(&b);
-			if (!held)
+			/* Nothing for me now; done only when that answer still
+			 * stands (a skip elsewhere may open an item to me). */
+			pthread_mutex_lock(&route_mu);
+			route_active--;
+			bool last = route_active == 0 && route_finished == asked;
+			pthread_mutex_unlock(&route_mu);
+			if (last)
 				break;
 			usleep(1000);
 			continue;
 		}
 		if (rc) {
 			w->rc = rc;
+			route_done(false, true);
 			break;
 		}
 		w->got[w->ngot++] = p.item_id;
 		/* Every third item is skipped, the rest submitted. */
 		if (w->ngot % 3 == 0) {
-			if ((w->rc = store_queue_finish(st, w->pid, p.item_id, w->user, "skipped", &err)))
+			if ((w->rc = store_queue_finish(st, w->pid, p.item_id, w->user, "skipped", &err))) {
+				route_done(false, true);
 				break;
+			}
 		} else {
 			save(st, w->pid, p.item_id, ANN_MANUAL, w->user, 0, "submitted", 1);
 		}
+		route_done(true, false);
 		if (w->ngot >= ITEMS * 2)
 			break;
 	}
