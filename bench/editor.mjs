@@ -110,7 +110,7 @@ async function main() {
       const doc = res(/annotations\/mine$/), media = res(/\/media$/);
       return {
         total: S.firstRenderAt, load: S.openMs, image: S.imageMs, n: S.model.objects.size, ph: S.phases,
-        rows: document.querySelectorAll('#obj-list li').length, html: nav ? nav.responseEnd : NaN,
+        rows: document.querySelectorAll('#obj-list li[data-row]').length, html: nav ? nav.responseEnd : NaN,
         docReq: doc ? doc.requestStart || doc.startTime : NaN, docEnd: doc ? doc.responseEnd : NaN,
         mediaReq: media ? media.requestStart || media.startTime : NaN, mediaEnd: media ? media.responseEnd : NaN,
       };

@@ -717,7 +717,7 @@ function toggleHidden(ids) {
 // view exist as elements, whatever the number of objects (10,000 rows of
 // buttons would cost the first frame hundreds of ms). The search and the
 // filters run over all objects; the list keeps the scroll height of all
-// the matches (padding above and below the rows drawn), the arrow keys,
+// the matches (spacers above and below the rows drawn), the arrow keys,
 // Page Up/Down, Home and End move the focus through all of them, and the
 // rows carry aria-setsize/aria-posinset so that a screen reader knows the
 // whole length.
@@ -757,10 +757,13 @@ function paintList() {
   const act = document.activeElement;
   const focusId = act && ul.contains(act) ? act.closest('li')?.querySelector('button.obj')?.dataset.id : null;
   const focusHide = focusId && act && !act.classList.contains('obj');
-  ul.style.paddingTop = `${first * ROW}px`;
-  ul.style.paddingBottom = `${(n - last) * ROW}px`;
+  // Spacers above and below stand for the rows not drawn (padding would
+  // not do: a scroll box grows to hold its padding).
+  const spacer = (rowsOf) => { const li = el('li', { class: 'spacer', 'aria-hidden': 'true' }); li.style.height = `${rowsOf * ROW}px`; return li; };
   const rows = [];
+  if (first) rows.push(spacer(first));
   for (let i = first; i < last; i++) rows.push(listRow(listMatch[i], i));
+  if (n > last) rows.push(spacer(n - last));
   ul.replaceChildren(...rows);
   if (focusId) {
     const b = ul.querySelector(`button.obj[data-id="${CSS.escape(focusId)}"]`);
@@ -1180,6 +1183,10 @@ function onKey(e) {
   if ($('help-dialog').open && S.rebinding) { e.preventDefault(); finishRebind(e); return; }
   if (document.querySelector('dialog[open]')) return;
   if (typing) return;
+  // Enter and Space on a focused button or link press it (the object list,
+  // the toolbar, the sidebar's forms): they are not the editor's
+  // shortcuts (finish, pan) there, or no button could be pressed by keyboard.
+  if ((e.key === 'Enter' || e.key === ' ') && !e.ctrlKey && !e.metaKey && !e.altKey && t && (t.tagName === 'BUTTON' || t.tagName === 'A' || t.tagName === 'SUMMARY')) return;
   if (e.key === ' ') { S.space = true; e.preventDefault(); return; }
   const k = keyOf(e);
   const action = Object.keys(keymap).find((a) => keymap[a] === k);
