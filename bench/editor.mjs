@@ -98,12 +98,13 @@ async function main() {
     const cpu0 = browserCpu(spid);
     await page.goto(`/label.html#project=${P}&item=${item}`);
     await ready(item);
-    const cpuOpen = browserCpu(spid) - cpu0;
     // The image may still be decoding at the first full render: wait for it
     // too, and report both.
     await page.waitForFunction(() => window.cairnEditor.imageMs, null, { timeout: 60000 }).catch(async (e) => {
       throw new Error(`${e.message}: the image was not shown; page errors: ${page.jsErrors.join('; ') || 'none'}; status: ${await page.locator('#save-status').textContent().catch(() => '?')}; ${await page.evaluate(() => JSON.stringify({ of: window.cairnEditor.imageOf, want: window.cairnEditor.imageWanted, id: window.cairnEditor.itemId, res: performance.getEntriesByType('resource').map((e) => [e.name.slice(-30), Math.round(e.responseEnd)]) }))}`);
     });
+    // CPU counted to the image shown, as the bare page's includes its decode.
+    const cpuOpen = browserCpu(spid) - cpu0;
     const open = await page.evaluate(() => {
       const S = window.cairnEditor, nav = performance.getEntriesByType('navigation')[0];
       const res = (re) => performance.getEntriesByType('resource').find((e) => re.test(e.name));
