@@ -306,6 +306,54 @@ test('import and export: background jobs with progress; download the export', as
   assert.deepEqual(realErrors(page), []);
 });
 
+test('import and export: cancel a queued job from the jobs page, with the keyboard', async () => {
+  // One runner thread takes jobs in order: behind a long import (a COCO
+  // file of 100,000 boxes on the 130 items, sent through the API), the
+  // export started from the page stays queued, so its Cancel button is
+  // there to press.
+  const items = (await admin.get(`${P}/projects/${many.id}/items?limit=1000`)).json.items;
+  const coco = { images: items.map((it, i) => ({ id: i + 1, file_name: it.name, width: it.width, height: it.height })),
+    categories: [{ id: 1, name: 'person' }], annotations: [] };
+  for (let i = 0; i < 100000; i++) {
+    coco.annotations.push({ id: i + 1, image_id: (i % items.length) + 1, category_id: 1, bbox: [i % 7, i % 5, 3, 2], area: 6, iscrowd: 0 });
+  }
+  const imp = await admin.post(`${P}/projects/${many.id}/imports?format=coco&as=prediction`, Buffer.from(JSON.stringify(coco)), { headers: { 'Content-Type': 'application/octet-stream' } });
+  assert.equal(imp.status, 202, imp.text);
+  const page = await adminPage();
+  await page.goto(`/#/projects/${many.id}/jobs`);
+  await page.getByRole('button', { name: 'Start export' }).click();
+  const started = await page.getByText(/^Export job \d+ started/).textContent();
+  const last = Number(started.match(/\d+/)[0]);
+  const ids = [imp.json.job.id];
+  const button = page.getByRole('button', { name: `Cancel export ${last}`, exact: true });
+  await button.focus();
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), `Cancel export ${last}`);
+  // The table is redrawn while jobs run: the focus stays on the button.
+  await page.waitForTimeout(1600);
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), `Cancel export ${last}`, 'the focus survives the table\'s refresh');
+  await shot(page, 'app-jobs-cancel-focus');
+  await page.keyboard.press('Enter');
+  const row = page.locator(`tr[data-job="${last}"]`);
+  await row.locator('.status', { hasText: /^(cancelled|cancelling)$/ }).waitFor({ timeout: 20000 });
+  // Once the cancel is asked for, the row has no Cancel button and says so.
+  assert.equal(await row.getByRole('button', { name: /^Cancel/ }).count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.dataset.job), String(last), 'the focus stays on the cancelled job\'s row');
+  let job;
+  for (let t = 0; t < 200; t++) {
+    job = (await admin.get(`${P}/projects/${many.id}/jobs/${last}`)).json.job;
+    if (['done', 'failed', 'cancelled'].includes(job.state)) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(job.state, 'cancelled', JSON.stringify(job));
+  assert.equal(job.cancel_requested, true);
+  await row.locator('.status', { hasText: /^cancelled$/ }).waitFor({ timeout: 20000 });
+  await shot(page, 'app-jobs-cancelled');
+  // The import is cancelled through the API (if it has not ended: then the
+  // answer is a 409), so that later tests do not wait behind it.
+  for (const id of ids) await admin.post(`${P}/projects/${many.id}/jobs/${id}/cancel`, {});
+  assert.deepEqual(realErrors(page), []);
+});
+
 test('account: create an API token (shown once), use it, revoke it; change the password', async () => {
   const page = await adminPage();
   await page.getByRole('link', { name: 'Account' }).click();

@@ -437,3 +437,53 @@ test('signed out: a link to sign in', async () => {
   assert.deepEqual(realErrors(page), []);
   await page.context().close();
 });
+
+test('the object list is virtualised: 3,000 objects, a few rows as elements; keys, search and clicks reach them all', async () => {
+  const item = items[3];
+  const cur = await admin.get(`/api/v1/items/${item}/annotations/mine`);
+  const objects = [];
+  for (let i = 0; i < 3000; i++) {
+    const x = 5 + (i % 60) * 10, y = 5 + Math.floor(i / 60) * 9;
+    objects.push({ id: `v${i}`, label: i % 2 ? 'car' : 'sign', type: 'polygon', points: [x, y, x + 6, y, x + 6, y + 6, x, y + 6], attributes: {} });
+  }
+  const put = await admin.put(`/api/v1/items/${item}/annotations/mine`, { format: 1, objects }, { headers: { 'If-Match': `"${cur.json.version}"` } });
+  assert.ok(put.status === 200 || put.status === 201, put.text);
+  const page = await signedInPage();
+  await open(page, item);
+  await page.waitForFunction(() => document.getElementById('obj-count').textContent === '(3000)');
+  const rows = () => page.locator('#obj-list li[data-row]').count();
+  const n = await rows();
+  assert.ok(n > 0 && n < 60, `${n} rows exist as elements for 3,000 objects`);
+  assert.equal(await page.locator('#obj-list li[data-row]').first().getAttribute('aria-setsize'), '3000');
+  // The list scrolls over all 3,000: its scroll height is theirs.
+  const sh = await page.evaluate(() => document.getElementById('obj-list').scrollHeight);
+  assert.ok(sh >= 3000 * 28, `scroll height ${sh}`);
+  // Keyboard: the first row, then down, then End: the last object, focused and visible.
+  await page.locator('#obj-list button.obj').first().focus();
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.id), 'v1');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.id), 'v2999', await page.evaluate(() => JSON.stringify({ tag: document.activeElement.tagName, st: document.getElementById('obj-list').scrollTop, ch: document.getElementById('obj-list').clientHeight, sh: document.getElementById('obj-list').scrollHeight, rows: [...document.querySelectorAll('#obj-list li')].map((l) => l.dataset.row).join(',') })));
+  assert.equal(await page.evaluate(() => document.activeElement.closest('li').getAttribute('aria-posinset')), '3000');
+  assert.ok(await rows() < 60);
+  await page.keyboard.press('PageUp');
+  const up = await page.evaluate(() => Number(document.activeElement.closest('li').getAttribute('aria-posinset')));
+  assert.ok(up < 3000 && up > 2980, `Page Up went to row ${up}`);
+  await page.keyboard.press('Home');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.id), 'v0');
+  // The arrow keys moved the focus, not the objects.
+  assert.deepEqual(await page.evaluate(() => window.cairnEditor.model.objects.get('v1').points.slice(0, 2)), [15, 5]);
+  // Enter on a focused row selects its object.
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.cairnEditor.selected.has('v2999'));
+  await page.locator('#obj-list li.selected button.obj[data-id=v2999]').waitFor();
+  await shot(page, 'editor-list-virtual');
+  // Search runs over all the objects, not only the rows drawn.
+  await page.getByLabel('Search objects').fill('v2998');
+  await page.waitForFunction(() => document.getElementById('obj-count').textContent === '(1 of 3000)');
+  await page.locator('#obj-list button.obj[data-id=v2998]').click();
+  await page.waitForFunction(() => window.cairnEditor.selected.has('v2998') && window.cairnEditor.selected.size === 1);
+  assert.deepEqual(page.jsErrors, []);
+  await page.context().close();
+});

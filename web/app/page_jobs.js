@@ -107,7 +107,20 @@ export async function render(ctx) {
     const r = await get(`/projects/${pid}/jobs`);
     if (!ctx.alive()) return;
     const jobs = [...r.jobs].sort((a, b) => b.id - a.id);
+    // The table is redrawn every 700 ms while a job runs: the focus stays on
+    // the same control of the same job (a keyboard user's Cancel or Download
+    // would otherwise be lost under them); when that control is gone (the
+    // job was cancelled or ended), on its row's state.
+    const act = document.activeElement;
+    const was = act && tbody.contains(act) ? { job: act.closest('tr')?.dataset.job, label: act.getAttribute('aria-label') } : null;
     clear(tbody, jobs.length ? jobs.map(row) : h('tr', null, h('td', { colspan: 7, class: 'empty' }, 'No jobs yet.')));
+    if (was && was.job) {
+      const tr = tbody.querySelector(`tr[data-job="${was.job}"]`);
+      const same = tr && [...tr.querySelectorAll('[aria-label]')].find((e) => e.getAttribute('aria-label') === was.label);
+      const state = tr && tr.querySelector('.status');
+      if (same) same.focus();
+      else if (state) { state.tabIndex = -1; state.focus(); }
+    }
     if (jobs.some((j) => ACTIVE.has(j.state))) timer = setTimeout(() => refresh().catch(() => {}), 700);
   };
 

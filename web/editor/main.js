@@ -157,11 +157,32 @@ async function boot() {
 function early(project, id) {
   const get = (path) => api.request('GET', path, { raw: true }).catch(() => null);
   const t0 = performance.now();
+  const marks = { t0 };
   const item = get(`/items/${id}`);
+  // The image is asked for at once, beside the document, not after the
+  // item's answer: the item is needed only to tell a plain image from one
+  // too big for the browser (shown from tiles; then this request is
+  // aborted unread).
+  const ctl = window.AbortController ? new AbortController() : null;
+  const media = window.createImageBitmap
+    ? fetch(`/api/v1/items/${id}/media`, { credentials: 'same-origin', signal: ctl?.signal }).catch(() => null) : null;
+  // The document: its bytes and its parse timed apart (S.phases).
+  const mine = fetch(`/api/v1/items/${id}/annotations/mine`, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    .then(async (r) => {
+      const text = await r.text();
+      marks.docBytes = performance.now();
+      let json = null;
+      try { json = JSON.parse(text); } catch { json = null; }
+      marks.docParsed = performance.now();
+      return { status: r.status, json };
+    }).catch(() => null);
   return {
-    key: `${project}/${id}`, t0, item, schema: get(`/projects/${project}/schema`),
-    list: get(`/items/${id}/annotations`), mine: get(`/items/${id}/annotations/mine`),
-    image: (S.imageWanted = id, item.then((r) => (r && r.status === 200 ? loadImage(r.json.item).then(() => true) : false))),
+    key: `${project}/${id}`, t0, marks, item, schema: get(`/projects/${project}/schema`),
+    list: get(`/items/${id}/annotations`), mine,
+    image: (S.imageWanted = id, item.then((r) => {
+      if (!r || r.status !== 200) { ctl?.abort(); return false; }
+      return loadImage(r.json.item, media, ctl).then(() => { marks.imageIn = performance.now(); return true; });
+    })),
   };
 }
 
@@ -283,12 +304,25 @@ async function loadItem(project, id) {
     S.renderer.hold(false);
     S.renderer.fit();
     S.renderer.draw();
+    // Forced to pixels (Chromium records canvas calls and rasterises them
+    // later), so that the time below is that of a complete frame.
+    S.renderer.layers.obj.ctx.getImageData(0, 0, 1, 1);
     const tDrawn = performance.now();
-    await imageP;
-    S.renderer.draw();
-    S.phases = { fetch: tFetched - t0, index: tIndexed - tParsed, draw: tDrawn - tIndexed, image: performance.now() - tDrawn };
-    S.openMs = performance.now() - (pre ? pre.t0 : t0);
-    S.firstRenderAt = performance.now();
+    // The editor is usable now: every object is drawn and hit-testing and
+    // tools work. The image comes in when it is decoded (setImage redraws).
+    const m = pre ? pre.marks : null;
+    S.phases = {
+      fetch: tFetched - t0, index: tIndexed - tParsed, draw: tDrawn - tIndexed,
+      docBytes: m && m.docBytes ? m.docBytes - m.t0 : NaN, docParse: m && m.docParsed ? m.docParsed - m.docBytes : NaN,
+    };
+    S.openMs = tDrawn - (pre ? pre.t0 : t0);
+    S.firstRenderAt = tDrawn;
+    const tImage0 = pre ? pre.t0 : t0;
+    imageP.then(() => {
+      if (S.itemId !== id) return;
+      S.imageMs = performance.now() - tImage0;
+      S.phases.imageIn = m && m.imageIn ? m.imageIn - m.t0 : NaN;
+    });
     // Replay what this browser kept and the server does not have yet.
     const pending = await idbGet(saver.key).catch(() => null);
     if (pending && pending.doc) {
@@ -330,7 +364,9 @@ function replaceAllChanges(doc) {
   return ch;
 }
 
-function loadImage(it) {
+// media: a fetch of the item's media already under way (early()), with
+// its AbortController: aborted when the image is shown from tiles.
+function loadImage(it, media = null, ctl = null) {
   const huge = it.width * it.height > 36e6 || Math.max(it.width, it.height) > 12000;
   const tiles = async () => {
     const info = await api.get(`/items/${it.id}/tiles`);
@@ -338,12 +374,12 @@ function loadImage(it) {
     S.renderer.setTiles(info, (L, c, r) => `/api/v1/items/${it.id}/tiles/${L}/${c}/${r}`);
     S.imageOf = it.id;
   };
-  if (huge || new URLSearchParams(location.hash.slice(1)).get('tiles') === '1') return tiles();
+  if (huge || new URLSearchParams(location.hash.slice(1)).get('tiles') === '1') { ctl?.abort(); return tiles(); }
   // Decoded off the main thread (createImageBitmap), while the document is
   // fetched and indexed; an <img> would be decoded on the main thread at
   // its first draw.
   if (window.createImageBitmap) {
-    return fetch(`/api/v1/items/${it.id}/media`, { credentials: 'same-origin' })
+    return Promise.resolve(media).then((r) => r || fetch(`/api/v1/items/${it.id}/media`, { credentials: 'same-origin' }))
       .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.blob(); })
       .then((b) => createImageBitmap(b))
       .then((bm) => { if (S.imageWanted === it.id) { S.renderer.setImage(bm, it.width || bm.width, it.height || bm.height); S.imageOf = it.id; } })
@@ -541,7 +577,8 @@ function wireControls() {
   $('btn-keys-reset').onclick = () => { localStorage.removeItem(KEYS_STORE); loadKeys(); renderHelp(); updateToolTitles(); };
   $('btn-accept-all').onclick = () => acceptPreds(S.preds.slice());
   $('btn-reject-all').onclick = () => rejectPreds(S.preds.slice());
-  for (const id of ['obj-search', 'obj-filter-label', 'obj-filter-type']) $(id).addEventListener('input', () => scheduleSidebar());
+  for (const id of ['obj-search', 'obj-filter-label', 'obj-filter-type']) $(id).addEventListener('input', () => { $('obj-list').scrollTop = 0; scheduleSidebar(); });
+  wireList();
   $('signin-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     $('si-error').textContent = '';
@@ -676,25 +713,87 @@ function toggleHidden(ids) {
   S.renderer.invalidate('obj', 'ui');
   scheduleSidebar();
 }
+// The object list is virtualised: only the rows in (or near) its scrolled
+// view exist as elements, whatever the number of objects (10,000 rows of
+// buttons would cost the first frame hundreds of ms). The search and the
+// filters run over all objects; the list keeps the scroll height of all
+// the matches (spacers above and below the rows drawn), the arrow keys,
+// Page Up/Down, Home and End move the focus through all of them, and the
+// rows carry aria-setsize/aria-posinset so that a screen reader knows the
+// whole length.
+const ROW = 28;        // px: one row's height (.list.virtual li in editor.css)
+const OVERSCAN = 6;    // rows drawn beyond each edge of the view
+let listMatch = [];
+let listPaint = 0;
 function renderList() {
   const q = $('obj-search').value.trim().toLowerCase();
   const fl = $('obj-filter-label').value, ft = $('obj-filter-type').value;
-  const all = [...S.model.objects.values()];
-  const match = all.filter((o) => (!fl || o.label === fl) && (!ft || o.type === ft) &&
-    (!q || o.id.toLowerCase().includes(q) || o.label.toLowerCase().includes(q) || (o.text || '').toLowerCase().includes(q)));
-  $('obj-count').textContent = `(${match.length}${match.length !== all.length ? ` of ${all.length}` : ''})`;
-  const shown = match.slice(0, 200);
+  const match = [];
+  for (const o of S.model.objects.values()) {
+    if ((!fl || o.label === fl) && (!ft || o.type === ft) &&
+      (!q || o.id.toLowerCase().includes(q) || o.label.toLowerCase().includes(q) || (o.text || '').toLowerCase().includes(q))) match.push(o);
+  }
+  const all = S.model.objects.size;
+  $('obj-count').textContent = `(${match.length}${match.length !== all ? ` of ${all}` : ''})`;
+  listMatch = match;
+  paintList();
+}
+function listRow(o, i) {
+  const sw = el('span', { class: 'swatch' });
+  sw.style.background = S.renderer.style(o.label).color;
+  const li = el('li', { class: `${S.selected.has(o.id) ? 'selected' : ''} ${S.hidden.has(o.id) ? 'hiddenobj' : ''}`, 'aria-setsize': listMatch.length, 'aria-posinset': i + 1, 'data-row': i },
+    el('button', { type: 'button', class: 'obj', 'data-id': o.id, 'aria-pressed': S.selected.has(o.id) ? 'true' : 'false', onclick: (e) => { select([o.id], e.shiftKey); centreOn(o); } },
+      sw, `${o.label} · ${o.type}${o.locked ? ' · locked' : ''}${o.text ? ` · "${o.text.slice(0, 20)}"` : ''}`),
+    el('button', { type: 'button', 'aria-label': `${S.hidden.has(o.id) ? 'Show' : 'Hide'} ${o.label} ${o.id}`, title: 'Hide / show', onclick: () => toggleHidden([o.id]) }, S.hidden.has(o.id) ? 'show' : 'hide'));
+  return li;
+}
+// Draws the rows in view (and OVERSCAN on each side); keeps the focus on
+// the row of the same object if it is still drawn.
+function paintList() {
   const ul = $('obj-list');
-  const items = shown.map((o) => {
-    const sw = el('span', { class: 'swatch' });
-    sw.style.background = S.renderer.style(o.label).color;
-    return el('li', { class: `${S.selected.has(o.id) ? 'selected' : ''} ${S.hidden.has(o.id) ? 'hiddenobj' : ''}` },
-      el('button', { type: 'button', class: 'obj', 'data-id': o.id, onclick: (e) => { select([o.id], e.shiftKey); centreOn(o); } },
-        sw, `${o.label} · ${o.type}${o.locked ? ' · locked' : ''}${o.text ? ` · "${o.text.slice(0, 20)}"` : ''}`),
-      el('button', { type: 'button', 'aria-label': `${S.hidden.has(o.id) ? 'Show' : 'Hide'} ${o.label} ${o.id}`, title: 'Hide / show', onclick: () => toggleHidden([o.id]) }, S.hidden.has(o.id) ? 'show' : 'hide'));
+  const n = listMatch.length, h = ul.clientHeight || 10 * ROW;
+  const first = Math.max(0, Math.min(n, Math.floor(ul.scrollTop / ROW)) - OVERSCAN);
+  const last = Math.min(n, Math.ceil((ul.scrollTop + h) / ROW) + OVERSCAN);
+  const act = document.activeElement;
+  const focusId = act && ul.contains(act) ? act.closest('li')?.querySelector('button.obj')?.dataset.id : null;
+  const focusHide = focusId && act && !act.classList.contains('obj');
+  // Spacers above and below stand for the rows not drawn (padding would
+  // not do: a scroll box grows to hold its padding).
+  const spacer = (rowsOf) => { const li = el('li', { class: 'spacer', 'aria-hidden': 'true' }); li.style.height = `${rowsOf * ROW}px`; return li; };
+  const rows = [];
+  if (first) rows.push(spacer(first));
+  for (let i = first; i < last; i++) rows.push(listRow(listMatch[i], i));
+  if (n > last) rows.push(spacer(n - last));
+  ul.replaceChildren(...rows);
+  if (focusId) {
+    const b = ul.querySelector(`button.obj[data-id="${CSS.escape(focusId)}"]`);
+    const t = b && (focusHide ? b.nextElementSibling : b);
+    if (t) t.focus({ preventScroll: true });
+  }
+}
+// Moves the focus to row i of the matches, scrolling it into view.
+function focusRow(i) {
+  const ul = $('obj-list');
+  if (!listMatch.length) return;
+  i = Math.max(0, Math.min(listMatch.length - 1, i));
+  const top = i * ROW, h = ul.clientHeight;
+  if (top < ul.scrollTop) ul.scrollTop = top;
+  else if (top + ROW > ul.scrollTop + h) ul.scrollTop = top + ROW - h;
+  paintList();
+  ul.querySelector(`li[data-row="${i}"] button.obj`)?.focus({ preventScroll: true });
+}
+function wireList() {
+  const ul = $('obj-list');
+  ul.addEventListener('scroll', () => { if (!listPaint) listPaint = requestAnimationFrame(() => { listPaint = 0; paintList(); }); });
+  ul.addEventListener('keydown', (e) => {
+    const li = e.target.closest && e.target.closest('li[data-row]');
+    if (!li || e.altKey || e.ctrlKey || e.metaKey) return;
+    const i = Number(li.dataset.row), page = Math.max(1, Math.floor(ul.clientHeight / ROW) - 1);
+    const to = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: listMatch.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault(); e.stopPropagation();
+    focusRow(to);
   });
-  if (match.length > shown.length) items.push(el('li', { class: 'muted', text: `${match.length - shown.length} more: refine the search` }));
-  ul.replaceChildren(...items);
 }
 function centreOn(o) {
   const b = G.bbox(o);
@@ -1084,6 +1183,10 @@ function onKey(e) {
   if ($('help-dialog').open && S.rebinding) { e.preventDefault(); finishRebind(e); return; }
   if (document.querySelector('dialog[open]')) return;
   if (typing) return;
+  // Enter and Space on a focused button or link press it (the object list,
+  // the toolbar, the sidebar's forms): they are not the editor's
+  // shortcuts (finish, pan) there, or no button could be pressed by keyboard.
+  if ((e.key === 'Enter' || e.key === ' ') && !e.ctrlKey && !e.metaKey && !e.altKey && t && (t.tagName === 'BUTTON' || t.tagName === 'A' || t.tagName === 'SUMMARY')) return;
   if (e.key === ' ') { S.space = true; e.preventDefault(); return; }
   const k = keyOf(e);
   const action = Object.keys(keymap).find((a) => keymap[a] === k);
