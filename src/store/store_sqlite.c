@@ -597,13 +597,7 @@ static int open_handle(struct store **out, const char *path, int flags, int vers
 	 * means committed, and bulk writers batch into large transactions so
 	 * the fsync per commit is cheap.
 	 */
-	/*
-	 * 8 KB pages for a new database (a no-op on one that has pages): a
-	 * 34 KB annotation version is 5 pages instead of 9, and a save writes
-	 * 23 WAL pwrites instead of 36 and reads 16 pages instead of 25
-	 * (docs/server-speed.md).
-	 */
-	rc = exec(s, "PRAGMA page_size=8192; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+	rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
 		  "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;", "configure", err);
 	/*
 	 * Group commit (above): NORMAL plus the WAL hook's shared fsync keeps

@@ -429,33 +429,6 @@ static int64_t sql_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
-/* New databases get 8 KB pages; one made with 4 KB pages keeps them. */
-Test(store, new_databases_have_8k_pages_and_old_ones_keep_theirs)
-{
-	struct store *st;
-	struct buf err = BUF_INIT;
-	sqlite3 *db;
-	cr_assert_eq(store_open(&st, dbpath, STORE_CREATE, &err), 0, "%s", err.data);
-	store_close(st);
-	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
-	cr_assert_eq(sql_int(db, "PRAGMA page_size"), 8192);
-	sqlite3_close(db);
-
-	char old[160];
-	snprintf(old, sizeof(old), "%s/old.db", dir);
-	cr_assert_eq(sqlite3_open(old, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE t(x); DROP TABLE t",
-				  NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	cr_assert_eq(store_open(&st, old, 0, &err), 0, "%s", err.data);
-	cr_assert_eq(store_db_version(st), store_schema_version());
-	store_close(st);
-	cr_assert_eq(sqlite3_open(old, &db), SQLITE_OK);
-	cr_assert_eq(sql_int(db, "PRAGMA page_size"), 4096);
-	sqlite3_close(db);
-	buf_release(&err);
-}
-
 Test(store, annotation_save_writes_only_the_objects_that_changed)
 {
 	struct store *st;
