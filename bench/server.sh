@@ -14,8 +14,9 @@
 # Needs wrk and nginx (scripts/install-deps). Talks to 127.0.0.1 only and
 # stops every process it starts. BENCH_SERVER_SECONDS (default 10) per wrk
 # run, BENCH_SERVER_ITEMS (default 1000000) for the big project,
-# BENCH_SERVER_ONLY=put or big to run only the PUT figure (2) or the
-# 1M-item lists and counts (3); CAIRN_BIN to compare binaries.
+# BENCH_SERVER_ONLY=get, put or big to run only the GET figure (1), the PUT
+# figure (2) or the 1M-item lists and counts (3); CAIRN_BIN to compare binaries;
+# BENCH_SERVER_POOL=N to run the server with --threads N (its default: 8).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -31,6 +32,7 @@ B=$ROOT/build/bench/bench_server
 SECS=${BENCH_SERVER_SECONDS:-10}
 NBIG=${BENCH_SERVER_ITEMS:-1000000}
 ONLY=${BENCH_SERVER_ONLY:-}
+POOL=${BENCH_SERVER_POOL:-}
 CONNS=64
 THREADS=$(nproc 2>/dev/null || echo 2)
 [ "$THREADS" -gt 4 ] && THREADS=4
@@ -58,7 +60,8 @@ mkdir -p "$W" "$NG/html" "$NG/tmp" "$(dirname "$BIG")"
 # start_cairn DATA: runs the server on a free port; sets SPID and URL.
 start_cairn() {
 	: > "$W/serve.out"
-	"$CAIRN" serve --data "$1" --listen 127.0.0.1:0 --quiet > "$W/serve.out" 2> "$W/serve.err" &
+	"$CAIRN" serve --data "$1" --listen 127.0.0.1:0 --quiet ${POOL:+--threads "$POOL"} \
+		> "$W/serve.out" 2> "$W/serve.err" &
 	SPID=$!
 	PIDS="$PIDS $SPID"
 	i=0
@@ -215,6 +218,12 @@ run_wrk get $CONNS server_get.lua "$URL$GET_PATH"
 [ "$BAD$ERRS" = 00 ] || echo "server.sh: GET: $BAD non-2xx, $ERRS socket errors" >&2
 row "GET annotation ($BYTES B, 100 objects), 64 conns, req/s" "$RPS" "nginx static file" "$NG_RPS" "$(ratio "$RPS" "$NG_RPS")" ">= 0.50"
 row "GET p99 ms" "$P99" "nginx p99 ms" "$NG_P99" "$(ratio "$P99" "$NG_P99")" "< 10 ms"
+fi
+
+if [ "$ONLY" = get ]; then
+	stop_cairn
+	print_table
+	exit 0
 fi
 
 BEFORE=$(sqlite3 "$D/cairn.db" "SELECT sum(version) FROM annotations")
