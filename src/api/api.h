@@ -56,6 +56,11 @@ int api_ann_version(struct http_req *req, struct http_resp *resp);
 int api_ann_diff(struct http_req *req, struct http_resp *resp);
 
 /* api_jobs.c */
+/* Starts a background job of `kind` for the request's project: the body
+ * (or {}) is checked by `check`, queued, audited as `audit_action`, and
+ * answered 202 with the whole job. */
+int api_job_start(struct http_req *req, struct http_resp *resp, const char *kind,
+		  int (*check)(const char *params_json, struct buf *err), const char *audit_action);
 int api_exports_create(struct http_req *req, struct http_resp *resp);
 int api_imports_create(struct http_req *req, struct http_resp *resp);
 int api_jobs_list(struct http_req *req, struct http_resp *resp);

@@ -42,7 +42,8 @@ static void json_job(struct buf *out, const struct job *j)
 		 (long long)j->finished_at);
 }
 
-int api_exports_create(struct http_req *req, struct http_resp *resp)
+int api_job_start(struct http_req *req, struct http_resp *resp, const char *kind,
+		  int (*check)(const char *params_json, struct buf *err), const char *audit_action)
 {
 	const char *params = req->body_len ? req->body : "{}";
 	json_t *body = NULL;
@@ -51,20 +52,20 @@ int api_exports_create(struct http_req *req, struct http_resp *resp)
 		return rc;
 	json_decref(body);
 	struct buf err = BUF_INIT;
-	if ((rc = job_export_check(params, &err))) {
+	if ((rc = check(params, &err))) {
 		http_fail(resp, rc, "body", "%s", err.data);
 		buf_release(&err);
 		return rc;
 	}
 	int64_t id;
-	if ((rc = store_job_add(req->st, req->project_id, req->user_id, "export", params, &id, &err))) {
+	struct job j;
+	if ((rc = store_job_add(req->st, req->project_id, req->user_id, kind, params, &id, &err))) {
 		api_store_fail(resp, rc, &err);
 		buf_release(&err);
 		return rc;
 	}
 	server_jobs_wake(req->srv);
-	store_audit(req->st, req->user_id, req->project_id, "export.start", "job", id, NULL, NULL);
-	struct job j;
+	store_audit(req->st, req->user_id, req->project_id, audit_action, "job", id, NULL, NULL);
 	if ((rc = store_job_get(req->st, id, &j, &err))) {
 		api_store_fail(resp, rc, &err);
 		buf_release(&err);
@@ -77,6 +78,11 @@ int api_exports_create(struct http_req *req, struct http_resp *resp)
 	buf_release(&err);
 	resp->status = 202;
 	return 0;
+}
+
+int api_exports_create(struct http_req *req, struct http_resp *resp)
+{
+	return api_job_start(req, resp, "export", job_export_check, "export.start");
 }
 
 struct list_ctx {

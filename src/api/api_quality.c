@@ -378,64 +378,14 @@ int api_quality_classes(struct http_req *req, struct http_resp *resp)
 
 int api_quality_consensus(struct http_req *req, struct http_resp *resp)
 {
-	const char *params = req->body_len ? req->body : "{}";
-	json_t *body = NULL;
-	int rc;
-	if (req->body_len && (rc = http_json_body(req, resp, &body)))
-		return rc;
-	json_decref(body);
-	struct buf err = BUF_INIT;
-	if ((rc = job_consensus_check(params, &err))) {
-		http_fail(resp, rc, "body", "%s", err.data);
-		buf_release(&err);
-		return rc;
-	}
-	int64_t id;
-	if ((rc = store_job_add(req->st, req->project_id, req->user_id, "consensus", params, &id,
-				&err))) {
-		api_store_fail(resp, rc, &err);
-		buf_release(&err);
-		return rc;
-	}
-	server_jobs_wake(req->srv);
-	store_audit(req->st, req->user_id, req->project_id, "consensus.start", "job", id, NULL, NULL);
-	buf_addf(&resp->body, "{\"job\":{\"id\":%lld,\"project\":%lld,\"kind\":\"consensus\","
-		 "\"state\":\"queued\"}}", (long long)id, (long long)req->project_id);
-	buf_release(&err);
-	resp->status = 202;
-	return 0;
+	return api_job_start(req, resp, "consensus", job_consensus_check, "consensus.start");
 }
 
 /* POST /projects/{p}/quality/checks/jobs: every check over the whole
  * project as a background job; its findings are paged by the GET below. */
 int api_quality_checks_start(struct http_req *req, struct http_resp *resp)
 {
-	const char *params = req->body_len ? req->body : "{}";
-	json_t *body = NULL;
-	int rc;
-	if (req->body_len && (rc = http_json_body(req, resp, &body)))
-		return rc;
-	json_decref(body);
-	struct buf err = BUF_INIT;
-	if ((rc = job_check_check(params, &err))) {
-		http_fail(resp, rc, "body", "%s", err.data);
-		buf_release(&err);
-		return rc;
-	}
-	int64_t id;
-	if ((rc = store_job_add(req->st, req->project_id, req->user_id, "check", params, &id,
-				&err))) {
-		api_store_fail(resp, rc, &err);
-		buf_release(&err);
-		return rc;
-	}
-	server_jobs_wake(req->srv);
-	store_audit(req->st, req->user_id, req->project_id, "check.start", "job", id, NULL, NULL);
-	buf_addf(&resp->body, "{\"job\":{\"id\":%lld,\"project\":%lld,\"kind\":\"check\","
-		 "\"state\":\"queued\"}}", (long long)id, (long long)req->project_id);
-	buf_release(&err);
-	resp->status = 202;
-	return 0;
+	return api_job_start(req, resp, "check", job_check_check, "check.start");
 }
 
 /* Most findings one page lists. */
